@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Idempotent set-up of everything the test rig needs on a Debian 12 machine.
+#
+# Installs Debian packages, unpacks the distro kernel under test and builds
+# a trixie chroot holding a QEMU with the vfio-user client.  Everything that
+# is not a Debian package lands in one cache folder outside the work tree:
+# $VBG_CACHE (default /var/cache/vboxguest-rig).  A second run only checks.
+set -euo pipefail
+
+CACHE=${VBG_CACHE:-/var/cache/vboxguest-rig}
+CHROOT=$CACHE/chroot
+step() { printf '[deps] %s\n' "$*"; }
+
+[ "$(id -u)" = 0 ] || { echo "deps: must run as root" >&2; exit 1; }
+mkdir -p "$CACHE"
+export DEBIAN_FRONTEND=noninteractive
+
+# The machine's own mirror, never a host name written here.
+mirror() {
+	local f=/etc/apt/sources.list.d/debian.sources
+	if [ -f "$f" ]; then
+		awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' "$f"
+	else
+		awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+			/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
+	fi
+}
+
+PKGS="build-essential gcc-multilib busybox-static cpio debootstrap kmod xz-utils
+      linux-headers-amd64 sparse clang llvm lld bc flex bison libelf-dev libssl-dev
+      dwarves python3 rsync"
+missing=$(dpkg-query -W -f '${Package} ${db:Status-Abbrev}\n' $PKGS 2>/dev/null |
+	  awk '$2 != "ii" { print $1 }' || true)
+for p in $PKGS; do dpkg-query -W "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
+if [ -n "${missing// /}" ]; then
+	step "installing Debian packages: $missing"
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends $missing
+else
+	step "Debian packages present"
+fi
+
+# The distro kernel under test: the image matching the installed headers.
+KVER=$(dpkg-query -W -f '${Depends}' linux-headers-amd64 |
+       sed -n 's/.*linux-headers-\([0-9][^ ,]*-amd64\).*/\1/p')
+[ -n "$KVER" ] || { echo "deps: cannot tell the kernel version" >&2; exit 1; }
+KDIR=$CACHE/kernel/$KVER
+if [ ! -f "$KDIR/.done" ]; then
+	step "unpacking linux-image-$KVER into $KDIR"
+	rm -rf "$KDIR" && mkdir -p "$KDIR/deb"
+	(cd "$KDIR/deb" && apt-get download -q "linux-image-$KVER")
+	dpkg-deb -x "$KDIR"/deb/*.deb "$KDIR/root"
+	rm -rf "$KDIR/deb"
+	touch "$KDIR/.done"
+else
+	step "kernel $KVER present"
+fi
+ln -sfn "$KVER" "$CACHE/kernel/current"
+
+# A trixie chroot with QEMU >= 10.1 from trixie-backports.
+if [ ! -f "$CHROOT/.done" ]; then
+	M=$(mirror)
+	[ -n "$M" ] || { echo "deps: no Debian mirror in the apt configuration" >&2; exit 1; }
+	step "debootstrap trixie into $CHROOT (takes about 20 s)"
+	rm -rf "$CHROOT"
+	debootstrap --variant=minbase trixie "$CHROOT" "$M" > "$CACHE/debootstrap.log" 2>&1 ||
+		{ tail -20 "$CACHE/debootstrap.log" >&2; exit 1; }
+	printf 'deb %s trixie main\ndeb %s trixie-backports main\n' "$M" "$M" \
+		> "$CHROOT/etc/apt/sources.list"
+	step "installing qemu-system-x86 from trixie-backports in the chroot"
+	chroot "$CHROOT" apt-get update -q
+	chroot "$CHROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends -t trixie-backports qemu-system-x86
+	chroot "$CHROOT" apt-get clean
+	touch "$CHROOT/.done"
+else
+	step "trixie chroot present"
+fi
+step "QEMU: $(chroot "$CHROOT" qemu-system-x86_64 --version | head -1)"
+step "done; cache in $CACHE"
