@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# In the kernel tree this is a plain kbuild Makefile.  Out of tree it also
+# carries the project's targets: the module, the test rig and the checks.
+
+ifneq ($(KERNELRELEASE),)
+
+obj-$(CONFIG_VBOXGUEST) += vboxguest.o
+vboxguest-y := vboxguest_linux.o vboxguest_core.o vboxguest_utils.o
+# Out of tree: build as a module and use our own headers first.
+ccflags-y += -I$(src)/include -I$(src)/include/uapi
+
+else
+
+VBG_CACHE ?= /var/cache/vboxguest-rig
+export VBG_CACHE
+# The distro kernel under test; its headers come from linux-headers-amd64.
+KVER ?= $(shell readlink $(VBG_CACHE)/kernel/current 2>/dev/null)
+KDIR ?= /usr/src/linux-headers-$(KVER)
+DRIVER ?= reference
+KERNEL ?= distro
+
+.PHONY: all modules clean deps check check-vm emu-check abi-check demo
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_VBOXGUEST=m modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	rm -rf build
+
+# Idempotent set-up of a fresh Debian 12 machine (root).
+deps:
+	@bash tests/vm/deps.sh
+
+# The emulator's own unit tests (no QEMU).
+emu-check:
+	@$(MAKE) -s -C tests/vmmdev check
+
+# Boot the VM with DRIVER=reference|ours and run the guest suite.
+check-vm: deps
+	@bash tests/vm/run.sh --driver $(DRIVER) --kernel $(KERNEL)
+
+demo: deps
+	@bash tests/vm/demo.sh
+
+# Everything this project has; .ci/run runs exactly this.
+check: deps
+	@bash tests/check.sh
+
+endif
