@@ -35,6 +35,11 @@ clean:
 deps:
 	@bash tests/vm/deps.sh
 
+# Our uapi headers against the installed /usr/include/linux/vbox*.h,
+# x86_64 and i386 (KTAP; fails on any difference).
+abi-check:
+	@bash tests/abi/abi-check.sh
+
 # The emulator's own unit tests (no QEMU).
 emu-check:
 	@$(MAKE) -s -C tests/vmmdev check
