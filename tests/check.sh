@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Everything this project checks, in order, for `make check` and CI:
+#   emu      make emu-check              the emulator's unit tests
+#   abi      make abi-check              if the Makefile has that target
+#   vm-ref   make check-vm DRIVER=reference
+#   vm-ours  make check-vm DRIVER=ours   if vboxguest_core.c is in the tree
+# Each component's last "N passed, N failed[, N skipped]" line is collected;
+# a component that fails, exits non-zero or prints no such line fails the
+# whole.  Prints a table and ends with the summed line.  No terminal needed.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+
+export TERM=${TERM:-dumb}
+SUMMARY_RE='^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$'
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vbg-check.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+trap 'echo "[check] interrupted" >&2; exit 130' INT TERM HUP
+
+MK=(make --no-print-directory)
+NAMES=()
+declare -A CMD RESULT SECS
+
+add() { NAMES+=("$1"); CMD[$1]=$2; }
+
+add emu "emu-check"
+# A target without a rule prints "Nothing to be done" under -n.
+if out=$("${MK[@]}" -n abi-check 2>&1) && [ -n "$out" ] &&
+   ! grep -q "Nothing to be done\|No rule to make" <<< "$out"; then
+	add abi "abi-check"
+fi
+add vm-ref "check-vm DRIVER=reference"
+[ -f vboxguest_core.c ] && add vm-ours "check-vm DRIVER=ours"
+
+TP=0 TF=0 TS=0 BAD=0
+for n in "${NAMES[@]}"; do
+	echo "=== [check] $n: make ${CMD[$n]} ==="
+	t0=$EPOCHREALTIME
+	# shellcheck disable=SC2086
+	"${MK[@]}" ${CMD[$n]} < /dev/null 2>&1 | tee "$TMP/$n.log"
+	rc=${PIPESTATUS[0]}
+	SECS[$n]=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
+	line=$(tr -d '\r' < "$TMP/$n.log" | grep -E "$SUMMARY_RE" | tail -1)
+	if [ -z "$line" ]; then
+		RESULT[$n]="no summary line (exit $rc)"
+		BAD=1
+		continue
+	fi
+	p=$(awk '{ print $1 }' <<< "$line")
+	f=$(awk '{ print $3 }' <<< "$line")
+	s=$(awk '{ print ($5 == "" ? 0 : $5) }' <<< "$line")
+	TP=$((TP + p)) TF=$((TF + f)) TS=$((TS + s))
+	RESULT[$n]=$line
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		RESULT[$n]="$line (but exit $rc)"
+		BAD=1
+	fi
+	[ "$f" = 0 ] || BAD=1
+done
+
+echo
+echo "=== [check] summary ==="
+printf '%-9s %-30s %6s  %s\n' component command secs result
+for n in "${NAMES[@]}"; do
+	printf '%-9s %-30s %6s  %s\n' "$n" "make ${CMD[$n]}" "${SECS[$n]}" "${RESULT[$n]}"
+done
+[ -f vboxguest_core.c ] ||
+	echo "(vm-ours not run: our driver, vboxguest_core.c, is not in the tree yet)"
+# A component that failed without a failing count still fails the sum.
+[ "$BAD" = 1 ] && [ "$TF" = 0 ] && TF=1
+if [ "$TS" -gt 0 ]; then
+	echo "$TP passed, $TF failed, $TS skipped"
+else
+	echo "$TP passed, $TF failed"
+fi
+[ "$BAD" = 0 ]

@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the test VM (busybox ash).  Written into the initramfs by run.sh
+# together with /etc/vbg-run.conf, which sets:
+#   VBG_DRIVER   reference | ours
+#   VBG_PROGS    "prog:bits prog:bits ..." in run order
+#   VBG_MODULES  the module files to insmod, in order (paths in the guest)
+#   VBG_PROG_TIMEOUT  seconds before a program is killed (default 120)
+#   VBG_MODE     tests (default) | shell
+# Output is KTAP on the console: the programs print the indented subtests,
+# this script the top level (module_load, one line per program,
+# dmesg_clean).  Lines "# vbg-init: ..." are for the runner.
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts 2>/dev/null
+
+VBG_DRIVER=unknown
+VBG_PROGS=
+VBG_MODULES=
+VBG_PROG_TIMEOUT=120
+VBG_MODE=tests
+[ -f /etc/vbg-run.conf ] && . /etc/vbg-run.conf
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+# Seconds as a decimal string minus another, one decimal.
+sub_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
+
+finish() {
+	sync
+	echo "# vbg-init: poweroff at $(uptime_s) s"
+	poweroff -f
+	sleep 10
+}
+
+echo "# vbg-init: kernel $(uname -r), driver $VBG_DRIVER, up $(uptime_s) s"
+
+# The control channel to the emulator is the second serial port; raw, so
+# the programs see the emulator's lines byte for byte.
+if [ -c /dev/ttyS1 ]; then
+	stty -F /dev/ttyS1 raw -echo -echoe -echok -echoctl -echoke 2>/dev/null ||
+		echo "# vbg-init: stty on /dev/ttyS1 failed"
+fi
+
+ncases=2
+for p in $VBG_PROGS; do ncases=$((ncases + 1)); done
+
+echo "KTAP version 1"
+echo "1..$ncases"
+k=0
+
+# 1: load the module(s) under test.
+k=$((k + 1))
+load_ok=1
+for m in $VBG_MODULES; do
+	out=$(insmod "$m" 2>&1) && continue
+	load_ok=0
+	echo "# insmod $m failed: $out"
+	dmesg | grep -iE 'vbox|vmmdev|80ee|cafe' | tail -30 | sed 's/^/# dmesg: /'
+	break
+done
+if [ "$load_ok" = 1 ] && [ -n "$VBG_MODULES" ]; then
+	dmesg | grep -i vbox | sed 's/^/# dmesg: /'
+	if [ ! -c /dev/vboxguest ] || [ ! -c /dev/vboxuser ]; then
+		load_ok=0
+		echo "# module loaded but /dev/vboxguest or /dev/vboxuser missing" \
+		     "(probe failed?)"
+		dmesg | tail -30 | sed 's/^/# dmesg: /'
+	fi
+fi
+[ -n "$VBG_MODULES" ] || { load_ok=0; echo "# no module to load"; }
+if [ "$load_ok" = 1 ]; then
+	echo "ok $k module_load"
+	ls -l /dev/vboxguest /dev/vboxuser | sed 's/^/# /'
+else
+	echo "not ok $k module_load"
+fi
+
+if [ "$VBG_DRIVER" = reference ] && [ -c /dev/vboxuser ]; then
+	chmod 0666 /dev/vboxuser
+	echo "# vbg-init: chmod 0666 /dev/vboxuser, as the distro's udev rule" \
+	     "would (the reference driver leaves it 0600)"
+fi
+
+if [ "$VBG_MODE" = shell ]; then
+	echo "# vbg-init: shell; poweroff -f to end"
+	setsid cttyhack sh -l
+	finish
+fi
+
+# The programs, one at a time, as root, cwd /tmp.
+first=1
+for p in $VBG_PROGS; do
+	k=$((k + 1))
+	name=${p%:*}
+	bits=${p##*:}
+	bin=/tests/$bits/$name
+	if [ "$first" = 1 ]; then
+		first=0
+		echo "# vbg-init: boot-to-first-test $(uptime_s) s (guest uptime)"
+	fi
+	echo "# vbg-init: start $name ($bits-bit)"
+	if [ ! -x "$bin" ]; then
+		echo "not ok $k $name # $bin missing"
+		continue
+	fi
+	if [ "$load_ok" != 1 ]; then
+		echo "not ok $k $name # module not loaded"
+		continue
+	fi
+	t0=$(uptime_s)
+	(cd /tmp && exec env VBG_DRIVER="$VBG_DRIVER" VBG_CTL=/dev/ttyS1 \
+		timeout -s KILL "$VBG_PROG_TIMEOUT" "$bin")
+	rc=$?
+	dt=$(sub_s "$(uptime_s)" "$t0")
+	echo "# vbg-init: end $name rc $rc after $dt s"
+	if [ "$rc" = 0 ]; then
+		echo "ok $k $name"
+	elif [ "$rc" = 137 ] && [ "${dt%.*}" -ge $((VBG_PROG_TIMEOUT - 1)) ]; then
+		echo "not ok $k $name # timeout"
+	elif [ "$rc" -gt 128 ]; then
+		echo "not ok $k $name # killed by signal $((rc - 128))"
+	else
+		echo "not ok $k $name # exit status $rc"
+	fi
+done
+
+# Last: nothing alarming in the kernel log.
+k=$((k + 1))
+bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace:')
+if [ -z "$bad" ]; then
+	echo "ok $k dmesg_clean"
+else
+	echo "$bad" | head -40 | sed 's/^/# dmesg: /'
+	echo "not ok $k dmesg_clean"
+fi
+echo "# vbg-init: tainted $(cat /proc/sys/kernel/tainted)"
+finish

@@ -1,0 +1,334 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the VM runner (run.sh) and the demo (demo.sh).
+# Source it from bash; it sets nothing but variables prefixed VBG_ and
+# functions prefixed vbg_.
+#
+# Layout of one boot:
+#   host:   $VBG_CACHE/chroot/run/vbg-<pid>/boot<N>/{vmmdev.sock,control.sock,
+#           vmlinuz,initramfs.cpio.gz,counters,emu.log}
+#   QEMU:   the same directory seen as /run/vbg-<pid>/boot<N>/ from the chroot
+# The emulator runs on the host, QEMU in the trixie chroot; unix sockets
+# work across the chroot boundary, and so does passing the RAM memfd.
+
+VBG_ROOT=${VBG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+VBG_CACHE=${VBG_CACHE:-/var/cache/vboxguest-rig}
+VBG_CHROOT=$VBG_CACHE/chroot
+VBG_EMU=$VBG_ROOT/tests/vmmdev/build/vmmdev-emu
+VBG_CTL=$VBG_ROOT/tests/vmmdev/build/vmmdevctl
+
+vbg_say() { printf '[vm] %s\n' "$*"; }
+vbg_warn() { printf '[vm] warning: %s\n' "$*" >&2; }
+vbg_die() { printf '[vm] error: %s\n' "$*" >&2; exit 1; }
+
+# Seconds since the epoch with microseconds (bash 5).
+vbg_now() { printf '%s' "$EPOCHREALTIME"; }
+# vbg_elapsed T0 [T1]: seconds between two vbg_now stamps, one decimal.
+vbg_elapsed() {
+	awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# The distro kernel under test (set by deps.sh).
+vbg_kver() {
+	local k
+	k=$(readlink "$VBG_CACHE/kernel/current" 2>/dev/null) ||
+		vbg_die "no kernel in $VBG_CACHE/kernel/current: run make deps"
+	printf '%s' "$k"
+}
+
+vbg_kernel_root() { printf '%s' "$VBG_CACHE/kernel/$(vbg_kver)/root"; }
+
+# ---------------------------------------------------------------------------
+# Chroot mounts shared between overlapping runs.
+#
+# A run registers itself in $VBG_CACHE/chroot.users/<pid> under an flock.
+# Mounts missing at that time are made and remembered in chroot.mounted;
+# mounts someone else made are used and never touched.  On leaving, the last
+# registered run unmounts what the rig itself mounted, and only when no
+# process at all (also no QEMU started by hand) has its root in the chroot.
+# ---------------------------------------------------------------------------
+VBG_MOUNT_LOCK=$VBG_CACHE/chroot.lock
+VBG_MOUNT_USERS=$VBG_CACHE/chroot.users
+VBG_MOUNT_LIST=$VBG_CACHE/chroot.mounted
+VBG_MOUNTED_BY_US=0
+
+# Any process whose root directory is the chroot?
+vbg_chroot_busy() {
+	local p r
+	for p in /proc/[0-9]*; do
+		r=$(readlink "$p/root" 2>/dev/null) || continue
+		[ "$r" = "$VBG_CHROOT" ] && return 0
+	done
+	return 1
+}
+
+vbg_chroot_enter() {
+	local fd m
+	[ -f "$VBG_CHROOT/.done" ] || vbg_die "no chroot in $VBG_CHROOT: run make deps"
+	mkdir -p "$VBG_MOUNT_USERS"
+	exec {fd}>"$VBG_MOUNT_LOCK"
+	flock "$fd"
+	: > "$VBG_MOUNT_USERS/$$"
+	for m in proc sys dev; do
+		mountpoint -q "$VBG_CHROOT/$m" && continue
+		case $m in
+		proc) mount -t proc proc "$VBG_CHROOT/proc" ;;
+		*) mount --bind "/$m" "$VBG_CHROOT/$m" ;;
+		esac || { flock -u "$fd"; exec {fd}>&-; vbg_die "cannot mount $VBG_CHROOT/$m"; }
+		echo "$m" >> "$VBG_MOUNT_LIST"
+	done
+	flock -u "$fd"
+	exec {fd}>&-
+	VBG_MOUNTED_BY_US=1
+}
+
+vbg_chroot_leave() {
+	local fd f m left=0
+	[ "$VBG_MOUNTED_BY_US" = 1 ] || return 0
+	VBG_MOUNTED_BY_US=0
+	exec {fd}>"$VBG_MOUNT_LOCK"
+	flock "$fd"
+	rm -f "$VBG_MOUNT_USERS/$$"
+	for f in "$VBG_MOUNT_USERS"/*; do
+		[ -e "$f" ] || continue
+		if kill -0 "${f##*/}" 2>/dev/null; then
+			left=1
+		else
+			rm -f "$f"	# a run that died without leaving
+		fi
+	done
+	if [ "$left" = 0 ] && [ -s "$VBG_MOUNT_LIST" ] && ! vbg_chroot_busy; then
+		# Reverse order of mounting; dev last in, first out.
+		for m in $(tac "$VBG_MOUNT_LIST"); do
+			mountpoint -q "$VBG_CHROOT/$m" || continue
+			umount "$VBG_CHROOT/$m" 2>/dev/null ||
+				umount -l "$VBG_CHROOT/$m" 2>/dev/null ||
+				vbg_warn "cannot unmount $VBG_CHROOT/$m"
+		done
+		: > "$VBG_MOUNT_LIST"
+	fi
+	flock -u "$fd"
+	exec {fd}>&-
+}
+
+# ---------------------------------------------------------------------------
+# Initramfs
+# ---------------------------------------------------------------------------
+
+# vbg_module_files KO: KO and the modules it depends on, dependencies first,
+# one path a line.  Dependencies are looked up in the distro kernel tree.
+vbg_module_files() {
+	local ko=$1 dep f mods
+	mods=$(vbg_kernel_root)/lib/modules/$(vbg_kver)
+	for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
+		f=$(find "$mods" -name "$dep.ko" -o -name "$dep.ko.*" | head -1)
+		[ -n "$f" ] || vbg_die "module $dep (needed by $ko) not found under $mods"
+		vbg_module_files "$f"
+	done
+	printf '%s\n' "$ko"
+}
+
+# vbg_initramfs_tree DIR: the common part of every guest: busybox with its
+# applet links, /etc/passwd and /etc/group (root, vbguser 1000), the
+# mount points, /init from init.sh.
+vbg_initramfs_tree() {
+	local d=$1 a bb
+	bb=$(command -v busybox) || vbg_die "busybox not found (busybox-static)"
+	file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
+		ldd "$bb" 2>&1 | grep -q 'not a dynamic' ||
+		vbg_die "$bb is not static: install busybox-static"
+	mkdir -p "$d"/{bin,sbin,etc,proc,sys,dev,tmp,root,lib/modules,tests,usr/bin,usr/sbin}
+	cp "$bb" "$d/bin/busybox"
+	for a in $("$bb" --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$d/bin/$a"
+	done
+	cat > "$d/etc/passwd" <<-'EOF'
+	root:x:0:0:root:/root:/bin/sh
+	vbguser:x:1000:1000:vboxguest test user:/tmp:/bin/sh
+	EOF
+	cat > "$d/etc/group" <<-'EOF'
+	root:x:0:
+	vbguser:x:1000:
+	EOF
+	install -m 0755 "$VBG_ROOT/tests/vm/init.sh" "$d/init"
+}
+
+# vbg_cpio DIR OUT: pack DIR as a gzip'ed newc archive.
+vbg_cpio() {
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$2"
+}
+
+# ---------------------------------------------------------------------------
+# Emulator and QEMU
+# ---------------------------------------------------------------------------
+
+# vbg_emu_start DIR [emulator options...]: start the emulator on the host
+# with its sockets, log and counters in DIR; sets VBG_EMU_PID.  Waits until
+# both sockets exist.
+vbg_emu_start() {
+	local d=$1 i
+	shift
+	[ -x "$VBG_EMU" ] || vbg_die "$VBG_EMU missing (make -C tests/vmmdev)"
+	rm -f "$d/vmmdev.sock" "$d/control.sock"
+	"$VBG_EMU" --socket "$d/vmmdev.sock" --control "$d/control.sock" \
+		--counters-out "$d/counters" --log "$d/emu.log" "$@" \
+		< /dev/null > "$d/emu.out" 2>&1 &
+	VBG_EMU_PID=$!
+	for i in $(seq 100); do
+		[ -S "$d/vmmdev.sock" ] && [ -S "$d/control.sock" ] && return 0
+		kill -0 "$VBG_EMU_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$d/emu.out" "$d/emu.log" 2>/dev/null | tail -20 >&2
+	vbg_die "the emulator did not come up (sockets in $d)"
+}
+
+# vbg_emu_stop: end the emulator (it normally exits when QEMU disconnects).
+vbg_emu_stop() {
+	local i
+	[ -n "${VBG_EMU_PID:-}" ] || return 0
+	for i in $(seq 20); do
+		kill -0 "$VBG_EMU_PID" 2>/dev/null || break
+		[ "$i" = 1 ] && kill -TERM "$VBG_EMU_PID" 2>/dev/null
+		sleep 0.1
+	done
+	kill -KILL "$VBG_EMU_PID" 2>/dev/null
+	wait "$VBG_EMU_PID" 2>/dev/null
+	VBG_EMU_PID=
+}
+
+# vbg_qemu_args DIR_IN_CHROOT: the QEMU command line (without the binary)
+# for a boot whose files are in DIR (as seen from inside the chroot), into
+# the array VBG_QEMU_ARGS.  VBG_SMP and VBG_APPEND_EXTRA may adjust it.
+vbg_qemu_args() {
+	local d=$1
+	VBG_QEMU_ARGS=(
+		-accel tcg
+		-object memory-backend-memfd,id=mem,size=512M,share=on
+		-machine pc,memory-backend=mem -m 512M -smp "${VBG_SMP:-2}"
+		-nodefaults -nographic -no-reboot -net none
+		-serial mon:stdio
+		-serial "unix:$d/control.sock"
+		-kernel "$d/vmlinuz" -initrd "$d/initramfs.cpio.gz"
+		-append "console=ttyS0 panic=-1 loglevel=4 ${VBG_APPEND_EXTRA:-}"
+		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$d/vmmdev.sock\",\"type\":\"unix\"}}"
+	)
+}
+
+# ---------------------------------------------------------------------------
+# KTAP
+# ---------------------------------------------------------------------------
+
+# vbg_ktap_records BOOT_LABEL < console.log: one record a line, fields
+# separated by tabs:
+#   P  prog  case                 passed
+#   F  prog  case  note           failed
+#   S  prog  case  reason         skipped
+#   T  prog  case  reason         known reference defect (not ok # TODO)
+#   X  what  note                 a failure that is no single case: a
+#                                 program that died, a plan not kept, a boot
+#                                 that did not finish
+#   I  key   value                boot_to_first_test, last_start
+# Top-level module_load and dmesg_clean count as cases of BOOT_LABEL.
+vbg_ktap_records() {
+	awk -v boot="$1" "$VBG_KTAP_AWK"
+}
+
+read -r -d '' VBG_KTAP_AWK <<'AWK' || true
+function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
+
+# Split "N name # DIRECTIVE" after "ok " / "not ok ": sets R_NAME, R_DIR.
+function split_result(s,    i) {
+	sub(/^[0-9]+[ \t]*/, "", s)
+	i = index(s, " # ")
+	if (i) {
+		R_NAME = trim(substr(s, 1, i - 1))
+		R_DIR = trim(substr(s, i + 3))
+	} else if (s ~ /^# /) {
+		R_NAME = ""
+		R_DIR = trim(substr(s, 3))
+	} else {
+		R_NAME = trim(s)
+		R_DIR = ""
+	}
+}
+
+function sub_reset() {
+	sub_name = ""; sub_plan = -1; sub_seen = 0; sub_failed = 0
+	sub_started = 0
+}
+
+BEGIN {
+	OFS = "\t"
+	top_plan = -1; top_seen = 0; last_start = ""
+	sub_reset()
+}
+
+{ sub(/\r+$/, "") }
+
+/^KTAP version 1$/ { top_plan = -1; top_seen = 0; sub_reset(); next }
+/^1\.\.[0-9]+$/ { top_plan = substr($0, 4) + 0; next }
+/^# vbg-init: start / { last_start = $4; sub_reset(); next }
+/^# vbg-init: boot-to-first-test / { print "I", "boot_to_first_test", $4; next }
+
+/^    KTAP version 1$/ { sub_reset(); sub_started = 1; next }
+/^    # Subtest: / { sub_name = trim(substr($0, 15)); sub_started = 1; next }
+/^    1\.\.[0-9]+$/ { sub_plan = substr($0, 8) + 0; sub_started = 1; next }
+
+/^    (not )?ok [0-9]/ {
+	line = substr($0, 5)
+	nok = (line ~ /^not ok /)
+	sub(/^(not )?ok /, "", line)
+	split_result(line)
+	prog = sub_name != "" ? sub_name : (last_start != "" ? last_start : "?")
+	sub_seen++
+	if (R_DIR ~ /^(SKIP|skip)/) {
+		r = R_DIR; sub(/^(SKIP|skip)[ \t]*/, "", r)
+		print "S", prog, R_NAME, r
+	} else if (R_DIR ~ /^(TODO|todo)/ && nok) {
+		r = R_DIR; sub(/^(TODO|todo)[ \t]*/, "", r)
+		print "T", prog, R_NAME, r
+	} else if (nok) {
+		sub_failed++
+		print "F", prog, R_NAME, R_DIR
+	} else {
+		print "P", prog, R_NAME
+	}
+	next
+}
+
+/^(not )?ok [0-9]/ {
+	line = $0
+	nok = (line ~ /^not ok /)
+	sub(/^(not )?ok /, "", line)
+	split_result(line)
+	top_seen++
+	name = R_NAME
+	if (name == "module_load" || name == "dmesg_clean") {
+		if (nok)
+			print "F", boot, name, R_DIR
+		else
+			print "P", boot, name
+	} else if (nok && sub_failed == 0) {
+		print "X", name, (R_DIR != "" ? R_DIR : "failed") \
+			" (no failing case reported)"
+	} else if (!nok && !sub_started) {
+		print "X", name, "printed no KTAP subtest"
+	} else if (!nok && sub_plan >= 0 && sub_seen != sub_plan) {
+		print "X", name, "planned " sub_plan " cases, reported " sub_seen
+	}
+	sub_reset()
+	next
+}
+
+END {
+	if (top_plan < 0)
+		print "X", boot, "no KTAP plan from /init (boot failed" \
+			(last_start != "" ? ", last program started: " last_start : "") ")"
+	else if (top_seen < top_plan)
+		print "X", boot, "incomplete: " top_seen " of " top_plan \
+			" top-level results (crash or timeout" \
+			(last_start != "" ? "; last program started: " last_start : "") ")"
+	print "I", "last_start", last_start
+}
+AWK

@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the test VM with a vboxguest driver and run the guest suite.
+#
+#   run.sh --driver reference|ours [--kernel distro|debug] [--suite PROG]
+#          [--timeout SECONDS] [--smp N] [--keep]
+#
+# reference: Debian's prebuilt vboxguest.ko of the distro kernel (black box);
+# ours: the module built from this tree (make modules).  The VM is QEMU (TCG)
+# in the trixie chroot of make deps, with our VMMDev emulator attached over
+# vfio-user; the guest's /init (init.sh) runs the programs listed in
+# tests/guest/suites.txt and prints KTAP.  Programs marked own-boot get a
+# boot each, after the others.  The last line is "N passed, N failed[, N
+# skipped]"; the exit status is non-zero on any failure.
+set -uo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+	sed -n '4,6p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+	exit 2
+}
+
+DRIVER=
+KERNEL=distro
+SUITE=
+BOOT_TIMEOUT=170
+KEEP=0
+VBG_SMP=${VBG_SMP:-2}
+GUEST_DIR=${VBG_GUEST_DIR:-$VBG_ROOT/tests/guest}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--driver) DRIVER=${2:-}; shift 2 ;;
+	--driver=*) DRIVER=${1#*=}; shift ;;
+	--kernel) KERNEL=${2:-}; shift 2 ;;
+	--kernel=*) KERNEL=${1#*=}; shift ;;
+	--suite) SUITE=${2:-}; shift 2 ;;
+	--suite=*) SUITE=${1#*=}; shift ;;
+	--timeout) BOOT_TIMEOUT=${2:-}; shift 2 ;;
+	--timeout=*) BOOT_TIMEOUT=${1#*=}; shift ;;
+	--smp) VBG_SMP=${2:-}; shift 2 ;;
+	--keep) KEEP=1; shift ;;
+	-h|--help) usage ;;
+	*) echo "run.sh: unknown argument: $1" >&2; usage ;;
+	esac
+done
+case $DRIVER in reference|ours) ;; *) usage ;; esac
+case $BOOT_TIMEOUT in ''|*[!0-9]*) usage ;; esac
+case $KERNEL in
+distro) ;;
+debug) echo "run.sh: --kernel debug: not yet available" >&2
+       echo "0 passed, 1 failed"; exit 1 ;;
+*) usage ;;
+esac
+[ "$(id -u)" = 0 ] || vbg_die "must run as root (chroot, mounts)"
+
+T_START=$(vbg_now)
+
+# A failure before any boot: say why, still end with the summary line.
+fatal() {
+	printf '[vm] error: %s\n' "$*" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+# ---------------------------------------------------------------------------
+# State and teardown
+# ---------------------------------------------------------------------------
+RUN_ID=vbg-$$
+RUNDIR=$VBG_CHROOT/run/$RUN_ID	# host view
+RUNDIR_IN=/run/$RUN_ID		# QEMU's view
+QEMU_PID=
+READER_PID=
+VBG_EMU_PID=
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	if [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; then
+		kill -TERM "$QEMU_PID" 2>/dev/null	# timeout passes it on
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$QEMU_PID" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$QEMU_PID" 2>/dev/null
+		pkill -KILL -P "$QEMU_PID" 2>/dev/null
+	fi
+	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
+	vbg_emu_stop
+	if [ "$KEEP" = 1 ]; then
+		[ -d "$RUNDIR" ] && vbg_say "kept $RUNDIR"
+	else
+		rm -rf "$RUNDIR"
+	fi
+	vbg_chroot_leave
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "[vm] interrupted" >&2; exit 130' INT TERM HUP
+
+# ---------------------------------------------------------------------------
+# The suite
+# ---------------------------------------------------------------------------
+[ -f "$GUEST_DIR/Makefile" ] ||
+	fatal "no guest tests in $GUEST_DIR (tests/guest not written yet?)"
+[ -f "$GUEST_DIR/suites.txt" ] || fatal "$GUEST_DIR/suites.txt missing"
+
+MAIN=()		# "prog:bits" of the shared boot, in order
+OWN=()		# "prog:bits", each in a boot of its own
+while read -r prog bits flag rest; do
+	case $prog in ''|'#'*) continue ;; esac
+	case $bits in 64|32) ;; *) fatal "suites.txt: bad bits '$bits' for $prog" ;; esac
+	[ -z "$SUITE" ] || [ "$SUITE" = "$prog" ] || continue
+	if [ "${flag:-}" = own-boot ]; then
+		OWN+=("$prog:$bits")
+	else
+		MAIN+=("$prog:$bits")
+	fi
+done < "$GUEST_DIR/suites.txt"
+[ $((${#MAIN[@]} + ${#OWN[@]})) -gt 0 ] ||
+	fatal "no program${SUITE:+ named $SUITE} in $GUEST_DIR/suites.txt"
+
+# ---------------------------------------------------------------------------
+# Build
+# ---------------------------------------------------------------------------
+KVER=$(vbg_kver)
+KROOT=$(vbg_kernel_root)
+VMLINUZ=$KROOT/boot/vmlinuz-$KVER
+[ -f "$VMLINUZ" ] || fatal "$VMLINUZ missing: run make deps"
+
+mkdir -p "$VBG_ROOT/build/vm" || fatal "cannot create build/vm"
+BUILD_LOG=$VBG_ROOT/build/vm/build.$$.log
+
+# build WHAT COMMAND...: run a build step quietly; on failure show its tail.
+build() {
+	local what=$1
+	shift
+	vbg_say "building $what"
+	if ! "$@" > "$BUILD_LOG" 2>&1; then
+		tail -40 "$BUILD_LOG" >&2
+		rm -f "$BUILD_LOG"
+		fatal "$what does not build ($*); output above"
+	fi
+	rm -f "$BUILD_LOG"
+}
+
+build "the emulator" make -C "$VBG_ROOT/tests/vmmdev"
+[ -x "$VBG_EMU" ] || fatal "$VBG_EMU missing after make -C tests/vmmdev"
+build "the guest tests" make -C "$GUEST_DIR"
+
+case $DRIVER in
+reference)
+	KO=$KROOT/lib/modules/$KVER/kernel/drivers/virt/vboxguest/vboxguest.ko
+	[ -f "$KO" ] || fatal "$KO missing: run make deps"
+	;;
+ours)
+	[ -f "$VBG_ROOT/vboxguest_core.c" ] ||
+		fatal "DRIVER=ours: our driver is not in the tree yet (no vboxguest_core.c)"
+	build "our module (make modules, KVER=$KVER)" \
+		make -C "$VBG_ROOT" modules KVER="$KVER"
+	KO=$VBG_ROOT/vboxguest.ko
+	[ -f "$KO" ] || fatal "make modules made no vboxguest.ko"
+	v=$(modinfo -F vermagic "$KO" | awk '{ print $1 }')
+	[ "$v" = "$KVER" ] || fatal "vboxguest.ko is built for '$v', not $KVER"
+	;;
+esac
+MODFILES=$(vbg_module_files "$KO") || fatal "module dependencies of $KO"
+
+# Logs of this run.
+LOGDIR=$VBG_ROOT/build/vm/$DRIVER-$(date -u +%Y%m%d-%H%M%S)-$$
+mkdir -p "$LOGDIR" || fatal "cannot create $LOGDIR"
+ln -sfn "${LOGDIR##*/}" "$VBG_ROOT/build/vm/$DRIVER-latest"
+# Keep the newest 20 runs.
+ls -1dt "$VBG_ROOT"/build/vm/*-[0-9]*-[0-9]*/ 2>/dev/null | tail -n +21 |
+	while read -r old; do rm -rf "$old"; done
+
+vbg_chroot_enter
+mkdir -p "$RUNDIR" || fatal "cannot create $RUNDIR"
+
+# The part of the initramfs every boot shares: busybox, /init, module(s),
+# the selected programs.
+STAGE=$RUNDIR/stage
+vbg_initramfs_tree "$STAGE"
+GUEST_MODULES=
+mkdir -p "$STAGE/lib/modules/test"
+for f in $MODFILES; do
+	cp "$f" "$STAGE/lib/modules/test/"
+	GUEST_MODULES="$GUEST_MODULES /lib/modules/test/${f##*/}"
+done
+for p in "${MAIN[@]}" "${OWN[@]}"; do
+	prog=${p%:*}
+	bits=${p##*:}
+	bin=$GUEST_DIR/build/$bits/$prog
+	[ -x "$bin" ] || fatal "$bin missing after make -C $GUEST_DIR"
+	mkdir -p "$STAGE/tests/$bits"
+	cp "$bin" "$STAGE/tests/$bits/"
+done
+vbg_cpio "$STAGE" "$RUNDIR/base.cpio.gz" || fatal "cpio of the initramfs failed"
+rm -rf "$STAGE"
+vbg_say "initramfs: $(du -k "$RUNDIR/base.cpio.gz" | cut -f1) KiB," \
+	"module ${KO#$VBG_ROOT/}, $((${#MAIN[@]} + ${#OWN[@]})) program(s)"
+
+# ---------------------------------------------------------------------------
+# One boot
+# ---------------------------------------------------------------------------
+
+# Reads QEMU's console from stdin: to the terminal, to LOG, and stamps the
+# host time of the first test into MARKS.
+console_reader() {
+	local log=$1 marks=$2 line
+	exec 5>>"$log"
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line%$'\r'}
+		printf '%s\n' "$line" >&5
+		printf '%s\n' "$line"
+		case $line in
+		'# vbg-init: boot-to-first-test'*)
+			echo "first_test $EPOCHREALTIME" >> "$marks" ;;
+		esac
+	done
+	exec 5>&-
+}
+
+# run_boot N PROG:BITS...: boot once with those programs; the records of
+# the KTAP parse go to $LOGDIR/bootN.records.
+run_boot() {
+	local n=$1 bd bdin t0 rc p list="" log marks first
+	shift
+	bd=$RUNDIR/boot$n
+	bdin=$RUNDIR_IN/boot$n
+	log=$LOGDIR/boot$n.console.log
+	marks=$bd/marks
+	mkdir -p "$bd/conf/etc"
+	for p in "$@"; do list="$list $p"; done
+	cat > "$bd/conf/etc/vbg-run.conf" <<-EOF
+	VBG_DRIVER=$DRIVER
+	VBG_PROGS="${list# }"
+	VBG_MODULES="${GUEST_MODULES# }"
+	VBG_PROG_TIMEOUT=120
+	EOF
+	vbg_cpio "$bd/conf" "$bd/conf.cpio.gz"
+	cat "$RUNDIR/base.cpio.gz" "$bd/conf.cpio.gz" > "$bd/initramfs.cpio.gz"
+	cp "$VMLINUZ" "$bd/vmlinuz"
+
+	vbg_say "boot $n: ${list# } (driver $DRIVER, -smp $VBG_SMP, timeout ${BOOT_TIMEOUT}s)"
+	vbg_emu_start "$bd" --heartbeat-interval-ms 1000
+	vbg_qemu_args "$bdin"
+	mkfifo "$bd/console"
+	console_reader "$log" "$marks" < "$bd/console" &
+	READER_PID=$!
+	t0=$(vbg_now)
+	timeout -k 5 "$BOOT_TIMEOUT" chroot "$VBG_CHROOT" \
+		/usr/bin/qemu-system-x86_64 "${VBG_QEMU_ARGS[@]}" \
+		< /dev/null > "$bd/console" 2>&1 &
+	QEMU_PID=$!
+	wait "$QEMU_PID"
+	rc=$?
+	QEMU_PID=
+	wait "$READER_PID"
+	READER_PID=
+	vbg_emu_stop
+	BOOT_WALL[$n]=$(vbg_elapsed "$t0")
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "[vm] boot $n: QEMU killed after ${BOOT_TIMEOUT}s (timeout)" | tee -a "$log"
+	elif [ "$rc" != 0 ]; then
+		echo "[vm] boot $n: QEMU exited with status $rc" | tee -a "$log"
+	fi
+	first=$(awk '$1 == "first_test" { print $2; exit }' "$marks" 2>/dev/null)
+	BOOT_FIRST[$n]=${first:+$(vbg_elapsed "$t0" "$first")}
+	for f in emu.log counters emu.out; do
+		[ -s "$bd/$f" ] && cp "$bd/$f" "$LOGDIR/boot$n.$f"
+	done
+	vbg_ktap_records "boot$n" < "$log" > "$LOGDIR/boot$n.records"
+	[ "$KEEP" = 1 ] || rm -f "$bd/vmlinuz" "$bd/initramfs.cpio.gz"
+}
+
+declare -a BOOT_WALL BOOT_FIRST
+NBOOT=0
+if [ ${#MAIN[@]} -gt 0 ]; then
+	NBOOT=$((NBOOT + 1))
+	run_boot "$NBOOT" "${MAIN[@]}"
+fi
+for p in "${OWN[@]}"; do
+	NBOOT=$((NBOOT + 1))
+	run_boot "$NBOOT" "$p"
+done
+
+# ---------------------------------------------------------------------------
+# Summary
+# ---------------------------------------------------------------------------
+cat "$LOGDIR"/boot*.records > "$LOGDIR/records"
+count() { awk -F'\t' -v t="$1" '$1 == t' "$LOGDIR/records" | wc -l; }
+NP=$(count P)
+NF=$(count F)
+NS=$(count S)
+NT=$(count T)
+NX=$(count X)
+
+echo
+echo "== vboxguest VM suite: driver $DRIVER, kernel $KVER =="
+for ((i = 1; i <= NBOOT; i++)); do
+	echo "boot $i: wall ${BOOT_WALL[$i]} s, boot-to-first-test" \
+	     "${BOOT_FIRST[$i]:-n/a} s (host, QEMU start to first program)," \
+	     "guest uptime $(awk -F'\t' '$1 == "I" && $2 == "boot_to_first_test" { print $3 " s" }' \
+	     "$LOGDIR/boot$i.records")"
+done
+if [ "$NT" -gt 0 ]; then
+	echo "known reference defects ($NT, counted as skipped):"
+	awk -F'\t' '$1 == "T" { printf "  %s: %s -- %s\n", $2, $3, $4 }' "$LOGDIR/records"
+fi
+if [ "$NS" -gt 0 ]; then
+	echo "skipped ($NS):"
+	awk -F'\t' '$1 == "S" { printf "  %s: %s -- %s\n", $2, $3, $4 }' "$LOGDIR/records"
+fi
+if [ $((NF + NX)) -gt 0 ]; then
+	echo "FAILED ($((NF + NX))):"
+	awk -F'\t' '$1 == "F" { printf "  %s: %s%s\n", $2, $3, ($4 != "" ? " # " $4 : "") }
+		    $1 == "X" { printf "  %s: %s\n", $2, $3 }' "$LOGDIR/records"
+fi
+echo "logs: ${LOGDIR#$VBG_ROOT/}/"
+echo "total wall time $(vbg_elapsed "$T_START") s"
+
+FAILED=$((NF + NX))
+SKIPPED=$((NS + NT))
+if [ "$SKIPPED" -gt 0 ]; then
+	echo "$NP passed, $FAILED failed, $SKIPPED skipped"
+else
+	echo "$NP passed, $FAILED failed"
+fi
+[ "$FAILED" = 0 ] && [ "$NP" -gt 0 ]
