@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_info: device nodes, sessions, VBG_IOCTL_DRIVER_VERSION_INFO, header
+ * validation common to every ioctl, VBG_IOCTL_LOG.
+ */
+#define _GNU_SOURCE
+#include "vbgt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static void version_req(struct vbg_ioctl_driver_version_info *v,
+			uint32_t req, uint32_t min)
+{
+	memset(v, 0, sizeof(*v));
+	vbgt_hdr(&v->hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(v->hdr) + 16,
+		 sizeof(v->hdr) + 20);
+	v->u.in.req_version = req;
+	v->u.in.min_version = min;
+}
+
+static void check_version(const char *node)
+{
+	struct vbg_ioctl_driver_version_info v;
+	int fd = vbgt_open(node), ret;
+
+	version_req(&v, VBG_IOC_VERSION, VBG_IOC_VERSION & 0xffff0000u);
+	ret = vbgt_ioctl(fd, VBG_IOCTL_DRIVER_VERSION_INFO, &v);
+	ASSERT_EQ(ret, 0);
+	EXPECT_EQ(v.hdr.rc, VINF_SUCCESS);
+	EXPECT_EQ(v.u.out.session_version, VBG_IOC_VERSION);
+	EXPECT_EQ(v.u.out.driver_version >> 16, VBG_IOC_VERSION >> 16);
+	EXPECT_EQ(v.u.out.reserved1, 0);
+	EXPECT_EQ(v.u.out.reserved2, 0);
+	vbgt_diag("%s: session %#x driver %#x revision %u", node,
+		  v.u.out.session_version, v.u.out.driver_version,
+		  v.u.out.driver_revision);
+	close(fd);
+}
+
+static void version_root_vboxguest(void)
+{
+	check_version(VBGT_NODE_ROOT);
+}
+
+static void version_root_vboxuser(void)
+{
+	check_version(VBGT_NODE_USER);
+}
+
+static void user_version(void *arg)
+{
+	(void)arg;
+	check_version(VBGT_NODE_USER);
+}
+
+static void version_user_vboxuser(void)
+{
+	vbgt_run_as_user(user_version, NULL);
+}
+
+static void version_older_minor_accepted(void)
+{
+	struct vbg_ioctl_driver_version_info v;
+	int fd = vbgt_open(VBGT_NODE_USER);
+
+	/* Same major, minor 0 asked, minimum 1.0: compatible. */
+	version_req(&v, 0x00010000u, 0x00010000u);
+	ASSERT_EQ(vbgt_ioctl(fd, VBG_IOCTL_DRIVER_VERSION_INFO, &v), 0);
+	EXPECT_EQ(v.hdr.rc, VINF_SUCCESS);
+	EXPECT_EQ(v.u.out.session_version >> 16, 1);
+	close(fd);
+}
+
+static void version_other_major_mismatch(void)
+{
+	struct vbg_ioctl_driver_version_info v;
+	int fd = vbgt_open(VBGT_NODE_USER);
+
+	version_req(&v, 0x00020000u, 0x00020000u);
+	ASSERT_EQ(vbgt_ioctl(fd, VBG_IOCTL_DRIVER_VERSION_INFO, &v), 0);
+	EXPECT_EQ(v.hdr.rc, VERR_VERSION_MISMATCH);
+	close(fd);
+}
+
+static void hdr_bad_version_einval(void)
+{
+	struct vbg_ioctl_driver_version_info v;
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+
+	version_req(&v, VBG_IOC_VERSION, VBG_IOC_VERSION);
+	v.hdr.version = 0x10000;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_DRIVER_VERSION_INFO, &v), -EINVAL);
+	version_req(&v, VBG_IOC_VERSION, VBG_IOC_VERSION);
+	v.hdr.version = 0x20001;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_DRIVER_VERSION_INFO, &v), -EINVAL);
+	close(fd);
+}
+
+static void hdr_size_in_below_header_einval(void)
+{
+	struct vbg_ioctl_driver_version_info v;
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+
+	version_req(&v, VBG_IOC_VERSION, VBG_IOC_VERSION);
+	v.hdr.size_in = 16;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_DRIVER_VERSION_INFO, &v), -EINVAL);
+	close(fd);
+}
+
+static void hdr_size_mismatch_einval(void)
+{
+	struct vbg_ioctl_driver_version_info v;
+	struct {
+		struct vbg_ioctl_hdr hdr;
+		uint8_t body[64];
+	} req;
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+
+	/* size_in larger than the ioctl's structure. */
+	version_req(&v, VBG_IOC_VERSION, VBG_IOC_VERSION);
+	v.hdr.size_in = sizeof(v) + 4;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_DRIVER_VERSION_INFO, &v), -EINVAL);
+	/* size_out larger than the ioctl's structure. */
+	version_req(&v, VBG_IOC_VERSION, VBG_IOC_VERSION);
+	v.hdr.size_out = sizeof(v) + 4;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_DRIVER_VERSION_INFO, &v), -EINVAL);
+	/* A 40-byte host version request sent with a 48-byte ioctl code. */
+	vbgt_vmmreq_init(&req, 40, VMMDEVREQ_GET_HOST_VERSION);
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_VMMDEV_REQUEST(48), &req), -EINVAL);
+	EXPECT_EQ(req.hdr.rc, -1);
+	close(fd);
+}
+
+static void unknown_ioctl_enotty(void)
+{
+	struct vbg_ioctl_hdr h;
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+
+	vbgt_hdr(&h, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(h), sizeof(h));
+	EXPECT_EQ(vbgt_ioctl(fd, _IOWR('V', 99, struct vbg_ioctl_hdr), &h),
+		  -ENOTTY);
+	EXPECT_EQ(vbgt_ioctl(fd, _IOWR('Q', 1, struct vbg_ioctl_hdr), &h),
+		  -ENOTTY);
+	close(fd);
+}
+
+static void log_message(const char *node, const char *msg)
+{
+	struct {
+		struct vbg_ioctl_hdr hdr;
+		char msg[128];
+	} l;
+	int fd = vbgt_open(node);
+	size_t n = strlen(msg) + 1;
+
+	memset(&l, 0, sizeof(l));
+	vbgt_hdr(&l.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(l.hdr) + n,
+		 sizeof(l.hdr));
+	memcpy(l.msg, msg, n);
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_LOG(0), &l), 0);
+	close(fd);
+}
+
+static void user_log(void *arg)
+{
+	log_message(VBGT_NODE_USER, arg);
+}
+
+static void log_root_and_user(void)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "vbgt-log-root-%d\n", getpid());
+	log_message(VBGT_NODE_ROOT, msg);
+	snprintf(msg, sizeof(msg), "vbgt-log-user-%d\n", getpid());
+	vbgt_run_as_user(user_log, msg);
+}
+
+static void node_modes(void)
+{
+	struct stat a, b;
+
+	ASSERT_EQ(stat(VBGT_NODE_ROOT, &a), 0);
+	ASSERT_EQ(stat(VBGT_NODE_USER, &b), 0);
+	EXPECT(S_ISCHR(a.st_mode) && S_ISCHR(b.st_mode));
+	/* misc devices */
+	EXPECT_EQ(major(a.st_rdev), 10);
+	EXPECT_EQ(major(b.st_rdev), 10);
+	EXPECT(a.st_rdev != b.st_rdev);
+	EXPECT_EQ(a.st_mode & 07777, 0600);
+	EXPECT_EQ(b.st_mode & 07777, 0666);
+}
+
+static void user_open_vboxguest(void *arg)
+{
+	int fd = open(VBGT_NODE_ROOT, O_RDWR);
+
+	(void)arg;
+	EXPECT(fd < 0 && errno == EACCES, "fd %d errno %d", fd, errno);
+	fd = open(VBGT_NODE_USER, O_RDWR);
+	EXPECT(fd >= 0, "open vboxuser as user: errno %d", errno);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void user_cannot_open_vboxguest(void)
+{
+	vbgt_run_as_user(user_open_vboxguest, NULL);
+}
+
+static void many_sessions(void)
+{
+	int fds[128], i;
+
+	for (i = 0; i < 128; i++)
+		fds[i] = vbgt_open(i & 1 ? VBGT_NODE_USER : VBGT_NODE_ROOT);
+	/* Every session answers on its own. */
+	for (i = 127; i >= 0; i--) {
+		struct vbg_ioctl_driver_version_info v;
+
+		version_req(&v, VBG_IOC_VERSION, VBG_IOC_VERSION & 0xffff0000u);
+		EXPECT_EQ(vbgt_ioctl(fds[i], VBG_IOCTL_DRIVER_VERSION_INFO, &v),
+			  0);
+		EXPECT_EQ(v.hdr.rc, 0);
+	}
+	for (i = 0; i < 128; i++)
+		EXPECT_EQ(close(fds[i]), 0);
+}
+
+static const struct vbgt_case cases[] = {
+	VBGT_CASE(node_modes),
+	VBGT_CASE(version_root_vboxguest),
+	VBGT_CASE(version_root_vboxuser),
+	VBGT_CASE(version_user_vboxuser),
+	VBGT_CASE(version_older_minor_accepted),
+	VBGT_CASE(version_other_major_mismatch),
+	VBGT_CASE(hdr_bad_version_einval),
+	VBGT_CASE(hdr_size_in_below_header_einval),
+	VBGT_CASE(hdr_size_mismatch_einval),
+	VBGT_CASE(unknown_ioctl_enotty),
+	VBGT_CASE(log_root_and_user),
+	VBGT_CASE(user_cannot_open_vboxguest),
+	VBGT_CASE(many_sessions),
+};
+
+VBGT_SUITE("t_info", cases)
