@@ -32,6 +32,7 @@
  */
 int32_t guestprop_host_set(const char *name, const char *value,
 			   const char *flags);
+int32_t guestprop_host_delete(const char *name);
 void guestprop_host_set_guest_readonly(bool on);
 
 #define GP_NAME_MAX		64	/* name buffer bytes, NUL included */
@@ -1037,6 +1038,33 @@ int32_t guestprop_host_set(const char *name, const char *value,
 	if (i >= 0 && (gp.props[i]->flags & GP_F_RDONLYHOST))
 		return VERR_PERMISSION_DENIED;
 	return gp_store(name, value, f);
+}
+
+/**
+ * guestprop_host_delete() - delete a property as the host does.
+ * @name: property name.
+ *
+ * An existing RDONLYHOST property is refused; deleting a property that
+ * does not exist succeeds.  Waiting notifications are completed as for a
+ * guest delete.  Call it under the serialisation of the service entry
+ * points.
+ *
+ * Return: VINF_SUCCESS or a VERR_* status.
+ */
+int32_t guestprop_host_delete(const char *name)
+{
+	int i;
+
+	gp_init();
+	if (!name)
+		return VERR_INVALID_PARAMETER;
+	i = gp_find(name);
+	if (i < 0)
+		return VINF_SUCCESS;
+	if (gp.props[i]->flags & GP_F_RDONLYHOST)
+		return VERR_PERMISSION_DENIED;
+	gp_remove((uint32_t)i);
+	return VINF_SUCCESS;
 }
 
 /**

@@ -1,0 +1,2057 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the two HGCM host services, "vbgtest" (svc_test.c) and
+ * "VBoxGuestPropSvc" (svc_guestprop.c), driven through their struct
+ * hgcm_service objects exactly as the HGCM core drives them: calls are
+ * built here with host-memory parameters, pending calls are observed
+ * through the core's hgcm_svc_complete().
+ *
+ * The guest property store is global (one per VM), so every case works on
+ * its own names under "/test/<case>/" and removes what it can afterwards.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hgcm.h"
+#include "ktap.h"
+#include "svc.h"
+
+#ifndef VERR_INVALID_UTF8_ENCODING
+#define VERR_INVALID_UTF8_ENCODING	(-61)
+#endif
+
+/* Host-side functions of svc_guestprop.c (not in svc.h yet). */
+int32_t guestprop_host_set(const char *name, const char *value,
+			   const char *flags);
+int32_t guestprop_host_delete(const char *name);
+void guestprop_host_set_guest_readonly(bool on);
+
+#define GP_GET_PROP		1
+#define GP_SET_PROP		2
+#define GP_SET_PROP_VALUE	3
+#define GP_DEL_PROP		4
+#define GP_ENUM_PROPS		5
+#define GP_GET_NOTIFICATION	6
+
+#define MAX_PARMS		8
+
+/* ---- calls and completions ---------------------------------------------- */
+
+/**
+ * struct tcall - a call as the core would hand it to a service.
+ * @call:   the call; @call.parms points at @p.
+ * @p:      its parameters.
+ * @done:   hgcm_svc_complete() was called for it (pending calls only).
+ * @ncompl: how often.
+ * @status: the status it was completed with.
+ */
+struct tcall {
+	struct hgcm_svc_call call;
+	struct hgcm_parm p[MAX_PARMS];
+	bool done;
+	unsigned int ncompl;
+	int32_t status;
+};
+
+/*
+ * Where completions of pending calls become visible.  The call's
+ * core_priv points at the tcall; hgcm_svc_complete() of the core records
+ * into it (see test_svc_complete_hook below).
+ */
+static void tc_observe(struct tcall *tc)
+{
+	tc->call.core_priv = tc;
+}
+
+/**
+ * test_svc_completed() - record a completion into the test's call.
+ * @call:   the completed call, built by this test.
+ * @status: its status.
+ *
+ * The completion hook the test needs from hgcm_svc_complete() for calls
+ * it built itself.
+ */
+void test_svc_completed(struct hgcm_svc_call *call, int32_t status);
+void test_svc_completed(struct hgcm_svc_call *call, int32_t status)
+{
+	struct tcall *tc = call->core_priv;
+
+	tc->done = true;
+	tc->ncompl++;
+	tc->status = status;
+}
+
+static struct tcall *tc_new(uint32_t fn, uint32_t client_id)
+{
+	struct tcall *tc = calloc(1, sizeof(*tc));
+
+	if (!tc) {
+		perror("calloc");
+		exit(2);
+	}
+	tc->call.fn = fn;
+	tc->call.parms = tc->p;
+	tc->call.client_id = client_id;
+	tc->call.requestor = 0xffffffff;
+	tc_observe(tc);
+	return tc;
+}
+
+static struct hgcm_parm *tc_add(struct tcall *tc, enum hgcm_parm_kind kind)
+{
+	struct hgcm_parm *p;
+
+	if (tc->call.nparms >= MAX_PARMS) {
+		fprintf(stderr, "test bug: too many parameters\n");
+		exit(2);
+	}
+	p = &tc->p[tc->call.nparms++];
+	p->kind = kind;
+	return p;
+}
+
+static void tc_u32(struct tcall *tc, uint32_t v)
+{
+	tc_add(tc, HGCM_PARM_U32)->u32 = v;
+}
+
+static void tc_u64(struct tcall *tc, uint64_t v)
+{
+	tc_add(tc, HGCM_PARM_U64)->u64 = v;
+}
+
+/* A buffer of @size bytes, from @data or zero-filled, never NULL. */
+static void tc_buf(struct tcall *tc, const void *data, uint32_t size,
+		   uint32_t dir)
+{
+	struct hgcm_parm *p = tc_add(tc, HGCM_PARM_BUF);
+
+	p->buf = calloc(1, size ? size : 1);
+	if (!p->buf) {
+		perror("calloc");
+		exit(2);
+	}
+	if (data)
+		memcpy(p->buf, data, size);
+	p->size = size;
+	p->out_size = size;
+	p->dir = dir;
+}
+
+static void tc_str(struct tcall *tc, const char *s)
+{
+	tc_buf(tc, s, (uint32_t)strlen(s) + 1, HGCM_DIR_TO_HOST);
+}
+
+static void tc_out(struct tcall *tc, uint32_t size)
+{
+	tc_buf(tc, NULL, size, HGCM_DIR_FROM_HOST);
+}
+
+static void tc_free(struct tcall *tc)
+{
+	uint32_t i;
+
+	if (!tc)
+		return;
+	for (i = 0; i < tc->call.nparms; i++)
+		free(tc->p[i].buf);
+	free(tc);
+}
+
+/* ---- clients ------------------------------------------------------------ */
+
+struct tclient {
+	const struct hgcm_service *svc;
+	void *priv;
+	uint32_t id;
+	uint32_t requestor;
+};
+
+static uint32_t next_client_id = 1;
+
+static bool cl_connect(const struct hgcm_service *svc, struct tclient *c)
+{
+	c->svc = svc;
+	c->id = next_client_id++;
+	c->requestor = 0xffffffff;
+	c->priv = NULL;
+	return svc->connect(c->id, c->requestor, &c->priv) == VINF_SUCCESS &&
+	       c->priv;
+}
+
+static void cl_disconnect(struct tclient *c)
+{
+	c->svc->disconnect(c->priv);
+	c->priv = NULL;
+}
+
+static int32_t cl_call(struct tclient *c, struct tcall *tc)
+{
+	tc->call.client_id = c->id;
+	tc->call.requestor = c->requestor;
+	return c->svc->call(c->priv, &tc->call);
+}
+
+/* ---- guest property helpers --------------------------------------------- */
+
+static int32_t gp_set(struct tclient *c, const char *name, const char *value,
+		      const char *flags)
+{
+	struct tcall *tc = tc_new(flags ? GP_SET_PROP : GP_SET_PROP_VALUE, 0);
+	int32_t rc;
+
+	tc_str(tc, name);
+	tc_str(tc, value);
+	if (flags)
+		tc_str(tc, flags);
+	rc = cl_call(c, tc);
+	tc_free(tc);
+	return rc;
+}
+
+static int32_t gp_del(struct tclient *c, const char *name)
+{
+	struct tcall *tc = tc_new(GP_DEL_PROP, 0);
+	int32_t rc;
+
+	tc_str(tc, name);
+	rc = cl_call(c, tc);
+	tc_free(tc);
+	return rc;
+}
+
+/*
+ * GET_PROP with a 2048-byte value buffer; copies value and flags out
+ * (each at most 1100 bytes) and the timestamp on success.
+ */
+static int32_t gp_get(struct tclient *c, const char *name, char *value,
+		      char *flags, uint64_t *ts)
+{
+	struct tcall *tc = tc_new(GP_GET_PROP, 0);
+	int32_t rc;
+
+	tc_str(tc, name);
+	tc_out(tc, 2048);
+	tc_u64(tc, 0);
+	tc_u32(tc, 0);
+	rc = cl_call(c, tc);
+	if (rc == VINF_SUCCESS) {
+		const char *v = (const char *)tc->p[1].buf;
+
+		if (value)
+			snprintf(value, 1100, "%s", v);
+		if (flags)
+			snprintf(flags, 1100, "%s", v + strlen(v) + 1);
+		if (ts)
+			*ts = tc->p[2].u64;
+	}
+	tc_free(tc);
+	return rc;
+}
+
+static uint64_t gp_ts(struct tclient *c, const char *name)
+{
+	uint64_t ts = 0;
+
+	if (gp_get(c, name, NULL, NULL, &ts) != VINF_SUCCESS)
+		return 0;
+	return ts;
+}
+
+/* ENUM_PROPS; returns the call for inspection (caller frees). */
+static struct tcall *gp_enum(struct tclient *c, const void *pat,
+			     uint32_t patsize, uint32_t bufsize, int32_t *rc)
+{
+	struct tcall *tc = tc_new(GP_ENUM_PROPS, 0);
+
+	tc_buf(tc, pat, patsize, HGCM_DIR_TO_HOST);
+	tc_out(tc, bufsize);
+	tc_u32(tc, 0);
+	*rc = cl_call(c, tc);
+	return tc;
+}
+
+/* GET_NOTIFICATION with string patterns; returns the call (caller frees). */
+static struct tcall *gp_notify(struct tclient *c, const char *pat, uint64_t ts,
+			       uint32_t bufsize, int32_t *rc)
+{
+	struct tcall *tc = tc_new(GP_GET_NOTIFICATION, 0);
+
+	tc_str(tc, pat);
+	tc_u64(tc, ts);
+	tc_out(tc, bufsize);
+	tc_u32(tc, 0);
+	*rc = cl_call(c, tc);
+	return tc;
+}
+
+/* Checks a notification output "name\0value\0flags\0deleted\0". */
+static bool notif_is(const struct tcall *tc, const char *name,
+		     const char *value, const char *flags, bool deleted)
+{
+	const char *o = (const char *)tc->p[2].buf;
+	uint32_t need = (uint32_t)(strlen(name) + strlen(value) +
+				   strlen(flags) + 5);
+
+	if (tc->p[3].u32 != need || tc->p[2].size < need)
+		return false;
+	if (strcmp(o, name))
+		return false;
+	o += strlen(o) + 1;
+	if (strcmp(o, value))
+		return false;
+	o += strlen(o) + 1;
+	if (strcmp(o, flags))
+		return false;
+	o += strlen(o) + 1;
+	return !strcmp(o, deleted ? "1" : "0");
+}
+
+/* One parsed ENUM entry. */
+struct enum_entry {
+	const char *name, *value, *ts, *flags;
+};
+
+/*
+ * Splits ENUM output of @size bytes into @max entries; returns their count,
+ * or -1 if the output is malformed (no four-NUL end exactly at @size).
+ */
+static int enum_parse(const uint8_t *buf, uint32_t size, struct enum_entry *e,
+		      int max)
+{
+	const char *o = (const char *)buf, *end = o + size;
+	int n = 0;
+
+	for (;;) {
+		const char *f[4];
+		int k;
+
+		for (k = 0; k < 4; k++) {
+			const char *nul;
+
+			if (o >= end)
+				return -1;
+			nul = memchr(o, 0, (size_t)(end - o));
+			if (!nul)
+				return -1;
+			f[k] = o;
+			o = nul + 1;
+		}
+		if (!*f[0]) {
+			if (*f[1] || *f[2] || *f[3] || o != end)
+				return -1;
+			return n;
+		}
+		if (n < max) {
+			e[n].name = f[0];
+			e[n].value = f[1];
+			e[n].ts = f[2];
+			e[n].flags = f[3];
+		}
+		n++;
+	}
+}
+
+static int count_props(struct tclient *c)
+{
+	struct tcall *tc;
+	int32_t rc;
+	int n;
+
+	tc = gp_enum(c, "", 1, 1 << 20, &rc);
+	n = rc == VINF_SUCCESS ? enum_parse(tc->p[1].buf, tc->p[2].u32, NULL, 0) : -1;
+	tc_free(tc);
+	return n;
+}
+
+/* ---- vbgtest ------------------------------------------------------------ */
+
+static uint8_t pattern(uint32_t seed, uint32_t i)
+{
+	return (uint8_t)(seed + i * 31 + (i >> 8));
+}
+
+static void vbg_connect_disconnect(struct ktap_case_ctx *t)
+{
+	struct tclient a, b;
+
+	KTAP_EXPECT_EQ(t, strcmp(hgcm_svc_test.name, "vbgtest"), 0);
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &a));
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &b));
+	KTAP_EXPECT(t, a.priv != b.priv);
+	cl_disconnect(&a);
+	cl_disconnect(&b);
+}
+
+static void vbg_echo(struct ktap_case_ctx *t)
+{
+	static const struct {
+		uint32_t in, out;
+	} rows[] = {
+		{ 5, 10 }, { 10, 4 }, { 0, 0 }, { 0, 8 }, { 8, 0 }, { 4096, 4096 },
+		{ 70000, 65536 },
+	};
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &c));
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		struct tcall *tc = tc_new(1, 0);
+		uint32_t i, n = rows[r].in < rows[r].out ? rows[r].in : rows[r].out;
+		bool same = true;
+		uint8_t *src = malloc(rows[r].in + 1);
+
+		for (i = 0; i < rows[r].in; i++)
+			src[i] = (uint8_t)(i * 7 + 3);
+		tc_buf(tc, src, rows[r].in, HGCM_DIR_TO_HOST);
+		tc_out(tc, rows[r].out);
+		tc_u32(tc, 0xdeadbeef);
+		KTAP_EXPECT_EQ(t, cl_call(&c, tc), VINF_SUCCESS);
+		KTAP_EXPECT_EQ(t, tc->p[2].u32, n);
+		KTAP_EXPECT_EQ(t, tc->p[1].out_size, n);
+		for (i = 0; i < n; i++)
+			same &= tc->p[1].buf[i] == src[i];
+		for (; i < rows[r].out; i++)
+			same &= tc->p[1].buf[i] == 0;
+		KTAP_EXPECT(t, same);
+		free(src);
+		tc_free(tc);
+	}
+	cl_disconnect(&c);
+}
+
+static void vbg_fill(struct ktap_case_ctx *t)
+{
+	static const struct {
+		uint32_t seed, size;
+	} rows[] = {
+		{ 0, 0 }, { 0, 1 }, { 0x12345678, 300 }, { 0xff, 4096 },
+		{ 7, 100000 },
+	};
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &c));
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		struct tcall *tc = tc_new(2, 0);
+		uint32_t i, bad = 0xffffffff;
+
+		tc_out(tc, rows[r].size);
+		tc_u32(tc, rows[r].seed);
+		KTAP_EXPECT_EQ(t, cl_call(&c, tc), VINF_SUCCESS);
+		for (i = 0; i < rows[r].size && bad == 0xffffffff; i++)
+			if (tc->p[0].buf[i] != pattern(rows[r].seed, i))
+				bad = i;
+		KTAP_EXPECT_EQ(t, bad, 0xffffffff);
+		KTAP_EXPECT_EQ(t, tc->p[0].out_size, rows[r].size);
+		tc_free(tc);
+	}
+	/* The formula itself, including the i >> 8 term. */
+	KTAP_EXPECT_EQ(t, pattern(1, 0), 1);
+	KTAP_EXPECT_EQ(t, pattern(1, 2), 63);
+	KTAP_EXPECT_EQ(t, pattern(0, 256), (uint8_t)(256 * 31 + 1));
+	cl_disconnect(&c);
+}
+
+static void vbg_check(struct ktap_case_ctx *t)
+{
+	static const struct {
+		uint32_t seed, size, corrupt;	/* corrupt: index or ~0 */
+	} rows[] = {
+		{ 5, 1000, 0xffffffff }, { 5, 1000, 0 }, { 5, 1000, 999 },
+		{ 9, 300, 256 }, { 0, 0, 0xffffffff }, { 1, 70000, 65537 },
+	};
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &c));
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		struct tcall *tc = tc_new(3, 0);
+		uint8_t *b = malloc(rows[r].size + 1);
+		uint32_t i;
+
+		for (i = 0; i < rows[r].size; i++)
+			b[i] = pattern(rows[r].seed, i);
+		if (rows[r].corrupt != 0xffffffff)
+			b[rows[r].corrupt] ^= 0x40;
+		tc_buf(tc, b, rows[r].size, HGCM_DIR_TO_HOST);
+		tc_u32(tc, rows[r].seed);
+		tc_u32(tc, 12345);
+		KTAP_EXPECT_EQ(t, cl_call(&c, tc), VINF_SUCCESS);
+		KTAP_EXPECT_EQ(t, tc->p[2].u32, rows[r].corrupt);
+		free(b);
+		tc_free(tc);
+	}
+	cl_disconnect(&c);
+}
+
+static void vbg_check_wrong_seed(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *tc;
+	uint8_t b[16];
+	uint32_t i;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &c));
+	for (i = 0; i < sizeof(b); i++)
+		b[i] = pattern(3, i);
+	tc = tc_new(3, 0);
+	tc_buf(tc, b, sizeof(b), HGCM_DIR_TO_HOST);
+	tc_u32(tc, 4);
+	tc_u32(tc, 0);
+	KTAP_EXPECT_EQ(t, cl_call(&c, tc), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, tc->p[2].u32, 0);
+	tc_free(tc);
+	cl_disconnect(&c);
+}
+
+static void vbg_xor(struct ktap_case_ctx *t)
+{
+	static const struct {
+		uint32_t key, size;
+	} rows[] = {
+		{ 0x5a, 100 }, { 0x1ff, 64 }, { 0xabcdef00, 10 }, { 0x33, 0 },
+	};
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &c));
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		struct tcall *tc = tc_new(4, 0);
+		uint8_t b[128];
+		bool ok = true;
+		uint32_t i;
+
+		for (i = 0; i < rows[r].size; i++)
+			b[i] = (uint8_t)(i * 13);
+		tc_buf(tc, b, rows[r].size, HGCM_DIR_TO_HOST | HGCM_DIR_FROM_HOST);
+		tc_u32(tc, rows[r].key);
+		KTAP_EXPECT_EQ(t, cl_call(&c, tc), VINF_SUCCESS);
+		for (i = 0; i < rows[r].size; i++)
+			ok &= tc->p[0].buf[i] == (uint8_t)(b[i] ^ (rows[r].key & 0xff));
+		KTAP_EXPECT(t, ok);
+		KTAP_EXPECT_EQ(t, tc->p[0].out_size, rows[r].size);
+		tc_free(tc);
+	}
+	cl_disconnect(&c);
+}
+
+static void vbg_delay(struct ktap_case_ctx *t)
+{
+	static const uint32_t ms[] = { 0, 1, 250, 5000 };
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &c));
+	for (r = 0; r < sizeof(ms) / sizeof(ms[0]); r++) {
+		struct tcall *tc = tc_new(5, 0);
+
+		tc_u32(tc, ms[r]);
+		KTAP_EXPECT_EQ(t, cl_call(&c, tc), VINF_SUCCESS);
+		KTAP_EXPECT_EQ(t, tc->call.delay_ms, ms[r]);
+		KTAP_EXPECT(t, !tc->done);
+		tc_free(tc);
+	}
+	cl_disconnect(&c);
+}
+
+static void vbg_never_cancel(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *a, *b;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &c));
+	a = tc_new(6, 0);
+	b = tc_new(6, 0);
+	tc_u32(b, 1);		/* parameters are ignored */
+	KTAP_EXPECT_EQ(t, cl_call(&c, a), HGCM_SVC_PENDING);
+	KTAP_EXPECT_EQ(t, cl_call(&c, b), HGCM_SVC_PENDING);
+	KTAP_EXPECT(t, !a->done && !b->done);
+	hgcm_svc_test.cancel(c.priv, &a->call);
+	hgcm_svc_test.cancel(c.priv, &b->call);
+	KTAP_EXPECT(t, !a->done && !b->done);
+	tc_free(a);
+	tc_free(b);
+	cl_disconnect(&c);
+}
+
+static void vbg_status(struct ktap_case_ctx *t)
+{
+	static const int32_t st[] = {
+		VINF_SUCCESS, VERR_INVALID_PARAMETER, VWRN_NOT_FOUND, -2909,
+		INT32_MIN, 1, VINF_HGCM_ASYNC_EXECUTE,
+	};
+	struct tclient c;
+	struct tcall *tc;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &c));
+	for (r = 0; r < sizeof(st) / sizeof(st[0]); r++) {
+		tc = tc_new(7, 0);
+		tc_u32(tc, (uint32_t)st[r]);
+		KTAP_EXPECT_EQ(t, cl_call(&c, tc), st[r]);
+		KTAP_EXPECT(t, !tc->done);
+		tc_free(tc);
+	}
+	/* The one value ->call() cannot return arrives by completion. */
+	tc = tc_new(7, 0);
+	tc_u32(tc, 0x7fffffff);
+	KTAP_EXPECT_EQ(t, cl_call(&c, tc), HGCM_SVC_PENDING);
+	KTAP_EXPECT(t, tc->done);
+	KTAP_EXPECT_EQ(t, tc->status, 0x7fffffff);
+	tc_free(tc);
+	cl_disconnect(&c);
+}
+
+static void vbg_whoami(struct ktap_case_ctx *t)
+{
+	static const uint32_t req[] = { 0xffffffff, 0, 0x3f, 0x12345 };
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &c));
+	for (r = 0; r < sizeof(req) / sizeof(req[0]); r++) {
+		struct tcall *tc = tc_new(8, 0);
+
+		tc_u32(tc, 0x11111111);
+		tc_u32(tc, 0x22222222);
+		c.requestor = req[r];
+		KTAP_EXPECT_EQ(t, cl_call(&c, tc), VINF_SUCCESS);
+		KTAP_EXPECT_EQ(t, tc->p[0].u32, req[r]);
+		KTAP_EXPECT_EQ(t, tc->p[1].u32, c.id);
+		tc_free(tc);
+	}
+	cl_disconnect(&c);
+}
+
+static void vbg_unknown_fn(struct ktap_case_ctx *t)
+{
+	static const uint32_t fns[] = { 0, 9, 10, 100, 0xffffffff };
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &c));
+	for (r = 0; r < sizeof(fns) / sizeof(fns[0]); r++) {
+		struct tcall *tc = tc_new(fns[r], 0);
+
+		tc_u32(tc, 0);
+		KTAP_EXPECT_EQ(t, cl_call(&c, tc), VERR_NOT_IMPLEMENTED);
+		tc_free(tc);
+	}
+	cl_disconnect(&c);
+}
+
+/*
+ * Builds parameters from @kinds: 'u' 32-bit, 'U' 64-bit, 'b' a buffer of
+ * 16 bytes holding "/test/params", 'z' a zero-size buffer.
+ */
+static void tc_kinds(struct tcall *tc, const char *kinds)
+{
+	static const char s[16] = "/test/params";
+
+	for (; *kinds; kinds++) {
+		switch (*kinds) {
+		case 'u':
+			tc_u32(tc, 1);
+			break;
+		case 'U':
+			tc_u64(tc, 1);
+			break;
+		case 'z':
+			tc_buf(tc, NULL, 0, HGCM_DIR_TO_HOST | HGCM_DIR_FROM_HOST);
+			break;
+		default:
+			tc_buf(tc, s, sizeof(s), HGCM_DIR_TO_HOST | HGCM_DIR_FROM_HOST);
+			break;
+		}
+	}
+}
+
+struct bad_parms_row {
+	uint32_t fn;
+	const char *kinds;
+};
+
+static void run_bad_parms(struct ktap_case_ctx *t,
+			  const struct hgcm_service *svc,
+			  const struct bad_parms_row *rows, size_t n)
+{
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(svc, &c));
+	for (r = 0; r < n; r++) {
+		struct tcall *tc = tc_new(rows[r].fn, 0);
+		int32_t rc;
+
+		tc_kinds(tc, rows[r].kinds);
+		rc = cl_call(&c, tc);
+		if (rc != VERR_INVALID_PARAMETER)
+			printf("    # fn %u kinds \"%s\": rc %d\n", rows[r].fn,
+			       rows[r].kinds, rc);
+		KTAP_EXPECT_EQ(t, rc, VERR_INVALID_PARAMETER);
+		KTAP_EXPECT(t, !tc->done);
+		tc_free(tc);
+	}
+	cl_disconnect(&c);
+}
+
+static void vbg_bad_parms(struct ktap_case_ctx *t)
+{
+	static const struct bad_parms_row rows[] = {
+		{ 1, "" }, { 1, "bb" }, { 1, "bbuu" }, { 1, "ubu" }, { 1, "bbU" },
+		{ 1, "bub" },
+		{ 2, "b" }, { 2, "bU" }, { 2, "ub" }, { 2, "buu" },
+		{ 3, "bu" }, { 3, "bUu" }, { 3, "buU" }, { 3, "uuu" },
+		{ 4, "b" }, { 4, "uu" }, { 4, "bub" }, { 4, "bU" },
+		{ 5, "" }, { 5, "U" }, { 5, "b" }, { 5, "uu" },
+		{ 7, "" }, { 7, "U" }, { 7, "b" }, { 7, "uu" },
+		{ 8, "u" }, { 8, "uU" }, { 8, "bu" }, { 8, "uuu" },
+	};
+
+	run_bad_parms(t, &hgcm_svc_test, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+/* ---- guest properties: basics ------------------------------------------- */
+
+static void gp_connect_name(struct ktap_case_ctx *t)
+{
+	struct tclient a, b;
+
+	KTAP_EXPECT_EQ(t, strcmp(hgcm_svc_guestprop.name, "VBoxGuestPropSvc"), 0);
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &a));
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &b));
+	KTAP_EXPECT(t, a.priv != b.priv);
+	cl_disconnect(&a);
+	cl_disconnect(&b);
+}
+
+static void gp_set_get(struct ktap_case_ctx *t)
+{
+	char v[1100], f[1100];
+	struct tclient c;
+	uint64_t ts = 0;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/setget/a", "hello", ""), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/setget/a", v, f, &ts), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, strcmp(v, "hello"), 0);
+	KTAP_EXPECT_EQ(t, strcmp(f, ""), 0);
+	KTAP_EXPECT(t, ts > 1600000000ull * 1000000000ull);
+	/* Another client sees the same store. */
+	{
+		struct tclient d;
+
+		KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &d));
+		KTAP_EXPECT_EQ(t, gp_get(&d, "/test/setget/a", v, NULL, NULL),
+			       VINF_SUCCESS);
+		KTAP_EXPECT_EQ(t, strcmp(v, "hello"), 0);
+		cl_disconnect(&d);
+	}
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/setget/a"), VINF_SUCCESS);
+	cl_disconnect(&c);
+}
+
+static void gp_get_output_format(struct ktap_case_ctx *t)
+{
+	static const char want[] = "val\0TRANSIENT, RDONLYHOST";
+	struct tclient c;
+	struct tcall *tc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/getfmt/a", "val", "transient,rdonlyhost"),
+		       VINF_SUCCESS);
+	tc = tc_new(GP_GET_PROP, 0);
+	tc_str(tc, "/test/getfmt/a");
+	tc_buf(tc, NULL, 64, HGCM_DIR_FROM_HOST);
+	memset(tc->p[1].buf, 0xee, 64);
+	tc_u64(tc, 0);
+	tc_u32(tc, 0);
+	KTAP_EXPECT_EQ(t, cl_call(&c, tc), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, tc->p[3].u32, sizeof(want));
+	KTAP_EXPECT_EQ(t, memcmp(tc->p[1].buf, want, sizeof(want)), 0);
+	KTAP_EXPECT_EQ(t, tc->p[1].buf[sizeof(want)], 0xee);
+	KTAP_EXPECT_EQ(t, tc->p[2].u64, gp_ts(&c, "/test/getfmt/a"));
+	tc_free(tc);
+	/* Guests may delete RDONLYHOST properties. */
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/getfmt/a"), VINF_SUCCESS);
+	cl_disconnect(&c);
+}
+
+static void gp_overwrite(struct ktap_case_ctx *t)
+{
+	uint64_t ts1 = 0, ts2 = 0;
+	char v[1100], f[1100];
+	struct tclient c;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/over/a", "one", "TRANSIENT"), 0);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/over/a", v, f, &ts1), 0);
+	KTAP_EXPECT_EQ(t, strcmp(f, "TRANSIENT"), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/over/a", "two", "RDONLYHOST"), 0);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/over/a", v, f, &ts2), 0);
+	KTAP_EXPECT_EQ(t, strcmp(v, "two"), 0);
+	KTAP_EXPECT_EQ(t, strcmp(f, "RDONLYHOST"), 0);
+	KTAP_EXPECT(t, ts2 > ts1);
+	/* Setting the same value again is a new change with a new time. */
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/over/a", "two", NULL), 0);
+	KTAP_EXPECT(t, gp_ts(&c, "/test/over/a") > ts2);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/over/a"), 0);
+	cl_disconnect(&c);
+}
+
+static void gp_set_value_clears_flags(struct ktap_case_ctx *t)
+{
+	char v[1100], f[1100];
+	struct tclient c;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/svclr/a", "x", "TRANSIENT, RDONLYHOST"), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/svclr/a", "y", NULL), 0);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/svclr/a", v, f, NULL), 0);
+	KTAP_EXPECT_EQ(t, strcmp(v, "y"), 0);
+	KTAP_EXPECT_EQ(t, strcmp(f, ""), 0);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/svclr/a"), 0);
+	cl_disconnect(&c);
+}
+
+static void gp_delete(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/del/a", "1", NULL), 0);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/del/a"), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/del/a", NULL, NULL, NULL), VERR_NOT_FOUND);
+	/* Deleting what is not there succeeds. */
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/del/a"), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/del/never-existed"), VINF_SUCCESS);
+	cl_disconnect(&c);
+}
+
+static void gp_get_not_found(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *tc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	tc = tc_new(GP_GET_PROP, 0);
+	tc_str(tc, "/test/nf/none");
+	tc_out(tc, 64);
+	tc_u64(tc, 77);
+	tc_u32(tc, 88);
+	KTAP_EXPECT_EQ(t, cl_call(&c, tc), VERR_NOT_FOUND);
+	KTAP_EXPECT_EQ(t, tc->p[2].u64, 77);
+	tc_free(tc);
+	cl_disconnect(&c);
+}
+
+static void gp_get_overflow(struct ktap_case_ctx *t)
+{
+	static const uint32_t sizes[] = { 1, 5, 9 };	/* need 10 */
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/gov/a", "abcdefgh", NULL), 0);
+	for (r = 0; r < sizeof(sizes) / sizeof(sizes[0]); r++) {
+		struct tcall *tc = tc_new(GP_GET_PROP, 0);
+
+		tc_str(tc, "/test/gov/a");
+		tc_out(tc, sizes[r]);
+		tc_u64(tc, 5);
+		tc_u32(tc, 0);
+		KTAP_EXPECT_EQ(t, cl_call(&c, tc), VERR_BUFFER_OVERFLOW);
+		KTAP_EXPECT_EQ(t, tc->p[3].u32, 10);	/* "abcdefgh\0" "\0" */
+		KTAP_EXPECT_EQ(t, tc->p[2].u64, 5);	/* not on failure */
+		tc_free(tc);
+	}
+	{
+		struct tcall *tc = tc_new(GP_GET_PROP, 0);
+
+		tc_str(tc, "/test/gov/a");
+		tc_out(tc, 10);
+		tc_u64(tc, 0);
+		tc_u32(tc, 0);
+		KTAP_EXPECT_EQ(t, cl_call(&c, tc), VINF_SUCCESS);
+		KTAP_EXPECT_EQ(t, tc->p[3].u32, 10);
+		KTAP_EXPECT(t, tc->p[2].u64 != 0);
+		tc_free(tc);
+	}
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/gov/a"), 0);
+	cl_disconnect(&c);
+}
+
+/* ---- guest properties: limits and validation ---------------------------- */
+
+static void gp_name_limits(struct ktap_case_ctx *t)
+{
+	char n63[64], n64[65];
+	struct {
+		const char *name;
+		uint32_t size;		/* 0: strlen + 1 */
+		int32_t rc;
+	} rows[] = {
+		{ n63, 0, VINF_SUCCESS },
+		{ n64, 0, VERR_INVALID_PARAMETER },
+		{ "", 0, VERR_INVALID_PARAMETER },		/* size 1 */
+		{ "a", 0, VINF_SUCCESS },			/* size 2 */
+		{ "/test/nl/a*", 0, VERR_INVALID_PARAMETER },
+		{ "/test/nl/a?", 0, VERR_INVALID_PARAMETER },
+		{ "/test/nl/a|b", 0, VERR_INVALID_PARAMETER },
+		{ "/test/nl/\xc3\xa9t\xc3\xa9", 0, VINF_SUCCESS },
+		{ "/test/nl/\xc3", 0, VERR_INVALID_UTF8_ENCODING },
+		{ "/test/nl/\xe0\x80\x80", 0, VERR_INVALID_UTF8_ENCODING },
+		{ "/test/nl/\xed\xa0\x80", 0, VERR_INVALID_UTF8_ENCODING },
+		{ "/test/nl/\xff", 0, VERR_INVALID_UTF8_ENCODING },
+		{ "/test/nl/nonul", 14, VERR_INVALID_PARAMETER },
+		{ "/test/nl/b\0pad", 15, VINF_SUCCESS },	/* NUL inside */
+	};
+	struct tclient c;
+	size_t r;
+
+	memset(n63, 'n', 63);
+	memcpy(n63, "/test/nl/", 9);
+	n63[63] = '\0';
+	memset(n64, 'n', 64);
+	memcpy(n64, "/test/nl/", 9);
+	n64[64] = '\0';
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		uint32_t size = rows[r].size ? rows[r].size :
+				(uint32_t)strlen(rows[r].name) + 1;
+		int fn;
+
+		/* The same name rules for set, get and delete. */
+		for (fn = GP_GET_PROP; fn <= GP_DEL_PROP; fn++) {
+			struct tcall *tc;
+			int32_t rc, want = rows[r].rc;
+
+			if (fn == GP_SET_PROP_VALUE)
+				continue;
+			tc = tc_new((uint32_t)fn, 0);
+			tc_buf(tc, rows[r].name, size, HGCM_DIR_TO_HOST);
+			if (fn == GP_GET_PROP) {
+				tc_out(tc, 64);
+				tc_u64(tc, 0);
+				tc_u32(tc, 0);
+				/* A valid name is simply not there yet. */
+				if (want == VINF_SUCCESS)
+					want = VERR_NOT_FOUND;
+			} else if (fn == GP_SET_PROP) {
+				tc_str(tc, "v");
+				tc_str(tc, "");
+			}
+			rc = cl_call(&c, tc);
+			if (rc != want)
+				printf("    # row %zu fn %d: rc %d want %d\n", r, fn,
+				       rc, want);
+			KTAP_EXPECT_EQ(t, rc, want);
+			tc_free(tc);
+		}
+	}
+	cl_disconnect(&c);
+}
+
+static void gp_value_limits(struct ktap_case_ctx *t)
+{
+	static char v1023[1024];
+	struct {
+		const void *value;
+		uint32_t size;
+		int32_t rc;
+	} rows[] = {
+		{ v1023, 1024, VINF_SUCCESS },
+		{ v1023, 1025, VERR_TOO_MUCH_DATA },
+		{ "", 1, VINF_SUCCESS },
+		{ "", 0, VERR_INVALID_PARAMETER },
+		{ "abc", 3, VERR_INVALID_PARAMETER },			/* no NUL */
+		{ "\xc3\xa9", 3, VINF_SUCCESS },
+		{ "\xc3(", 3, VERR_INVALID_UTF8_ENCODING },
+		{ "\xf4\x90\x80\x80", 5, VERR_INVALID_UTF8_ENCODING },	/* > U+10FFFF */
+		{ "\xc0\xaf", 3, VERR_INVALID_UTF8_ENCODING },		/* overlong */
+	};
+	char big[1100];
+	struct tclient c;
+	size_t r;
+
+	memset(v1023, 'v', 1023);
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		int fn;
+
+		for (fn = GP_SET_PROP; fn <= GP_SET_PROP_VALUE; fn++) {
+			struct tcall *tc = tc_new((uint32_t)fn, 0);
+			uint8_t tmp[1100] = { 0 };
+			int32_t rc;
+
+			memcpy(tmp, rows[r].value, rows[r].size < 1024 ?
+			       rows[r].size : 1024);
+			tc_str(tc, "/test/vl/a");
+			tc_buf(tc, tmp, rows[r].size, HGCM_DIR_TO_HOST);
+			if (fn == GP_SET_PROP)
+				tc_str(tc, "");
+			rc = cl_call(&c, tc);
+			if (rc != rows[r].rc)
+				printf("    # row %zu fn %d: rc %d\n", r, fn, rc);
+			KTAP_EXPECT_EQ(t, rc, rows[r].rc);
+			tc_free(tc);
+		}
+	}
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/vl/a", v1023, NULL), 0);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/vl/a", big, NULL, NULL), 0);
+	KTAP_EXPECT_EQ(t, strlen(big), 1023);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/vl/a"), 0);
+	cl_disconnect(&c);
+}
+
+static void gp_reserved_prefixes(struct ktap_case_ctx *t)
+{
+	static const struct {
+		const char *name;
+		int32_t rc;
+	} rows[] = {
+		{ "/VirtualBox/GuestAdd/VBoxService/x", VERR_PERMISSION_DENIED },
+		{ "/VirtualBox/GuestAdd/PAM/x", VERR_PERMISSION_DENIED },
+		{ "/VirtualBox/GuestAdd/Greeter/x", VERR_PERMISSION_DENIED },
+		{ "/VirtualBox/GuestAdd/SharedFolders/x", VERR_PERMISSION_DENIED },
+		{ "/VirtualBox/HostInfo/x", VERR_PERMISSION_DENIED },
+		{ "/VirtualBox/VMInfo/x", VERR_PERMISSION_DENIED },
+		{ "/VirtualBox/HostInfo/", VERR_PERMISSION_DENIED },
+		{ "/VirtualBox/HostInfoX", VINF_SUCCESS },
+		{ "/VirtualBox/GuestAdd/Other", VINF_SUCCESS },
+		{ "/VirtualBox/GuestInfo/OS/Product", VINF_SUCCESS },
+		{ "/virtualbox/hostinfo/x", VINF_SUCCESS },	/* case matters */
+	};
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		KTAP_EXPECT_EQ(t, gp_set(&c, rows[r].name, "v", ""), rows[r].rc);
+		KTAP_EXPECT_EQ(t, gp_set(&c, rows[r].name, "v", NULL), rows[r].rc);
+		if (rows[r].rc != VINF_SUCCESS)
+			KTAP_EXPECT_EQ(t, gp_get(&c, rows[r].name, NULL, NULL, NULL),
+				       VERR_NOT_FOUND);
+		/* Deletes are only checked against the property's flags. */
+		KTAP_EXPECT_EQ(t, gp_del(&c, rows[r].name), VINF_SUCCESS);
+	}
+	/* A host-set property under a reserved prefix without flags. */
+	KTAP_EXPECT_EQ(t, guestprop_host_set("/VirtualBox/HostInfo/TestX", "h", NULL), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/VirtualBox/HostInfo/TestX", "g", NULL),
+		       VERR_PERMISSION_DENIED);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/VirtualBox/HostInfo/TestX"), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/VirtualBox/HostInfo/TestX", NULL, NULL, NULL),
+		       VERR_NOT_FOUND);
+	cl_disconnect(&c);
+}
+
+static void gp_rdonlyguest(struct ktap_case_ctx *t)
+{
+	char v[1100], f[1100];
+	struct tclient c;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/rog/a", "locked", "RDONLYGUEST"), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/rog/a", "x", ""), VERR_PERMISSION_DENIED);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/rog/a", "x", NULL), VERR_PERMISSION_DENIED);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/rog/a"), VERR_PERMISSION_DENIED);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/rog/a", v, f, NULL), 0);
+	KTAP_EXPECT_EQ(t, strcmp(v, "locked"), 0);
+	KTAP_EXPECT_EQ(t, strcmp(f, "RDONLYGUEST"), 0);
+	/* The host is not bound by it. */
+	KTAP_EXPECT_EQ(t, guestprop_host_set("/test/rog/a", "host", "RDONLYGUEST"), 0);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/rog/a", v, NULL, NULL), 0);
+	KTAP_EXPECT_EQ(t, strcmp(v, "host"), 0);
+	KTAP_EXPECT_EQ(t, guestprop_host_delete("/test/rog/a"), 0);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/rog/a", NULL, NULL, NULL), VERR_NOT_FOUND);
+	cl_disconnect(&c);
+}
+
+static void gp_rdonlyhost_host(struct ktap_case_ctx *t)
+{
+	char v[1100];
+	struct tclient c;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/roh/a", "g", "RDONLYHOST"), 0);
+	KTAP_EXPECT_EQ(t, guestprop_host_set("/test/roh/a", "h", NULL),
+		       VERR_PERMISSION_DENIED);
+	KTAP_EXPECT_EQ(t, guestprop_host_delete("/test/roh/a"), VERR_PERMISSION_DENIED);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/roh/a", "g2", NULL), 0);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/roh/a", v, NULL, NULL), 0);
+	KTAP_EXPECT_EQ(t, strcmp(v, "g2"), 0);
+	KTAP_EXPECT_EQ(t, guestprop_host_delete("/test/roh/a"), 0);
+	cl_disconnect(&c);
+}
+
+static void gp_flags_canonical(struct ktap_case_ctx *t)
+{
+	static const struct {
+		const char *in;
+		int32_t rc;
+		const char *out;
+	} rows[] = {
+		{ "", 0, "" },
+		{ "   ", 0, "" },
+		{ "TRANSIENT", 0, "TRANSIENT" },
+		{ "transient", 0, "TRANSIENT" },
+		{ "RdOnlyGuest", 0, "RDONLYGUEST" },
+		{ "RDONLYHOST", 0, "RDONLYHOST" },
+		{ "READONLY", 0, "READONLY" },
+		{ "rdonlyhost, rdonlyguest", 0, "READONLY" },
+		{ "TRANSRESET", 0, "TRANSIENT, TRANSRESET" },
+		{ " transreset ,transient ", 0, "TRANSIENT, TRANSRESET" },
+		{ "RDONLYHOST,TRANSIENT", 0, "TRANSIENT, RDONLYHOST" },
+		{ "TRANSRESET, READONLY, TRANSIENT", 0, "TRANSIENT, READONLY, TRANSRESET" },
+		{ "RDONLYGUEST,TRANSRESET", 0, "TRANSIENT, RDONLYGUEST, TRANSRESET" },
+		{ "TRANSIENT,TRANSIENT", 0, "TRANSIENT" },
+		{ "BOGUS", VERR_PARSE_ERROR, NULL },
+		{ "TRANSIENT, BOGUS", VERR_PARSE_ERROR, NULL },
+		{ "TRANSIENT READONLY", VERR_PARSE_ERROR, NULL },
+		{ "TRANSIENT,,READONLY", VERR_PARSE_ERROR, NULL },
+		{ ",TRANSIENT", VERR_PARSE_ERROR, NULL },
+		{ "TRANSIENTX", VERR_PARSE_ERROR, NULL },
+		{ "TRANS", VERR_PARSE_ERROR, NULL },
+		{ "TRANSIENT;READONLY", VERR_PARSE_ERROR, NULL },
+	};
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		char name[64], f[1100];
+		int32_t rc;
+
+		snprintf(name, sizeof(name), "/test/flags/%zu", r);
+		rc = gp_set(&c, name, "v", rows[r].in);
+		if (rc != rows[r].rc)
+			printf("    # flags \"%s\": rc %d\n", rows[r].in, rc);
+		KTAP_EXPECT_EQ(t, rc, rows[r].rc);
+		if (rows[r].rc) {
+			KTAP_EXPECT_EQ(t, gp_get(&c, name, NULL, NULL, NULL),
+				       VERR_NOT_FOUND);
+			continue;
+		}
+		KTAP_EXPECT_EQ(t, gp_get(&c, name, NULL, f, NULL), 0);
+		if (strcmp(f, rows[r].out))
+			printf("    # flags \"%s\" -> \"%s\"\n", rows[r].in, f);
+		KTAP_EXPECT_EQ(t, strcmp(f, rows[r].out), 0);
+		/* Clean up what the flags allow (RDONLYHOST stays). */
+		if (guestprop_host_delete(name) != VINF_SUCCESS)
+			KTAP_EXPECT(t, strstr(rows[r].out, "READONLY") ||
+				    strstr(rows[r].out, "RDONLYHOST"));
+	}
+	cl_disconnect(&c);
+}
+
+static void gp_flags_bad_string(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *tc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	tc = tc_new(GP_SET_PROP, 0);
+	tc_str(tc, "/test/fbad/a");
+	tc_str(tc, "v");
+	tc_str(tc, "TRANS\xc3IENT");
+	KTAP_EXPECT_EQ(t, cl_call(&c, tc), VERR_INVALID_UTF8_ENCODING);
+	tc_free(tc);
+	tc = tc_new(GP_SET_PROP, 0);
+	tc_str(tc, "/test/fbad/a");
+	tc_str(tc, "v");
+	tc_buf(tc, "TRANSIENT", 9, HGCM_DIR_TO_HOST);	/* no NUL */
+	KTAP_EXPECT_EQ(t, cl_call(&c, tc), VERR_INVALID_PARAMETER);
+	tc_free(tc);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/fbad/a", NULL, NULL, NULL), VERR_NOT_FOUND);
+	cl_disconnect(&c);
+}
+
+static void gp_guest_readonly_switch(struct ktap_case_ctx *t)
+{
+	char v[1100];
+	struct tclient c;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/gro/a", "before", NULL), 0);
+	guestprop_host_set_guest_readonly(true);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/gro/a", "after", NULL), VINF_PERMISSION_DENIED);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/gro/b", "new", ""), VINF_PERMISSION_DENIED);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/gro/a"), VINF_PERMISSION_DENIED);
+	/* Permission errors still win. */
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/VirtualBox/VMInfo/x", "v", NULL),
+		       VERR_PERMISSION_DENIED);
+	/* Reading still works; nothing changed. */
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/gro/a", v, NULL, NULL), 0);
+	KTAP_EXPECT_EQ(t, strcmp(v, "before"), 0);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/gro/b", NULL, NULL, NULL), VERR_NOT_FOUND);
+	guestprop_host_set_guest_readonly(false);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/gro/a"), 0);
+	cl_disconnect(&c);
+}
+
+static void gp_bad_parms(struct ktap_case_ctx *t)
+{
+	static const struct bad_parms_row rows[] = {
+		{ GP_GET_PROP, "" }, { GP_GET_PROP, "bbU" }, { GP_GET_PROP, "bbUuu" },
+		{ GP_GET_PROP, "bbuu" }, { GP_GET_PROP, "bbUU" }, { GP_GET_PROP, "ubUu" },
+		{ GP_GET_PROP, "bzUu" }, { GP_GET_PROP, "zbUu" },
+		{ GP_SET_PROP, "bb" }, { GP_SET_PROP, "bbbb" }, { GP_SET_PROP, "bbu" },
+		{ GP_SET_PROP, "zbb" }, { GP_SET_PROP, "bzb" }, { GP_SET_PROP, "bbz" },
+		{ GP_SET_PROP_VALUE, "b" }, { GP_SET_PROP_VALUE, "bbb" },
+		{ GP_SET_PROP_VALUE, "bu" }, { GP_SET_PROP_VALUE, "bz" },
+		{ GP_SET_PROP_VALUE, "Ub" },
+		{ GP_DEL_PROP, "" }, { GP_DEL_PROP, "bb" }, { GP_DEL_PROP, "u" },
+		{ GP_DEL_PROP, "z" },
+		{ GP_ENUM_PROPS, "bb" }, { GP_ENUM_PROPS, "bbU" }, { GP_ENUM_PROPS, "bzu" },
+		{ GP_ENUM_PROPS, "zbu" }, { GP_ENUM_PROPS, "ubu" }, { GP_ENUM_PROPS, "bbuu" },
+		{ GP_GET_NOTIFICATION, "bUb" }, { GP_GET_NOTIFICATION, "bubu" },
+		{ GP_GET_NOTIFICATION, "bUbU" }, { GP_GET_NOTIFICATION, "zUbu" },
+		{ GP_GET_NOTIFICATION, "bUzu" }, { GP_GET_NOTIFICATION, "bUbuu" },
+	};
+
+	run_bad_parms(t, &hgcm_svc_guestprop, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+static void gp_unknown_fn(struct ktap_case_ctx *t)
+{
+	static const uint32_t fns[] = { 0, 7, 8, 42, 0xffffffff };
+	struct tclient c;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	for (r = 0; r < sizeof(fns) / sizeof(fns[0]); r++) {
+		struct tcall *tc = tc_new(fns[r], 0);
+
+		tc_kinds(tc, "bbUu");
+		KTAP_EXPECT_EQ(t, cl_call(&c, tc), VERR_NOT_IMPLEMENTED);
+		tc_free(tc);
+	}
+	cl_disconnect(&c);
+}
+
+static void gp_timestamps_increase(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	uint64_t prev = 0;
+	int i, bad = 0;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	for (i = 0; i < 500; i++) {
+		const char *name = (i & 1) ? "/test/ts/a" : "/test/ts/b";
+		uint64_t ts;
+
+		if (gp_set(&c, name, "v", NULL) != 0) {
+			bad++;
+			continue;
+		}
+		ts = gp_ts(&c, name);
+		if (ts <= prev)
+			bad++;
+		prev = ts;
+	}
+	KTAP_EXPECT_EQ(t, bad, 0);
+	/* Reading does not move the clock. */
+	KTAP_EXPECT_EQ(t, gp_ts(&c, "/test/ts/a"), gp_ts(&c, "/test/ts/a"));
+	gp_del(&c, "/test/ts/a");
+	gp_del(&c, "/test/ts/b");
+	cl_disconnect(&c);
+}
+
+/* ---- guest properties: enumeration -------------------------------------- */
+
+static void gp_enum_format(struct ktap_case_ctx *t)
+{
+	struct enum_entry e[8];
+	struct tclient c;
+	struct tcall *tc;
+	char tsa[32], tsb[32];
+	int32_t rc;
+	int n, i, seen = 0;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/enf/a", "va", "TRANSIENT"), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/enf/b", "", NULL), 0);
+	snprintf(tsa, sizeof(tsa), "%" PRIu64, gp_ts(&c, "/test/enf/a"));
+	snprintf(tsb, sizeof(tsb), "%" PRIu64, gp_ts(&c, "/test/enf/b"));
+	tc = gp_enum(&c, "/test/enf/*", sizeof("/test/enf/*"), 4096, &rc);
+	KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+	n = enum_parse(tc->p[1].buf, tc->p[2].u32, e, 8);
+	KTAP_EXPECT_EQ(t, n, 2);
+	for (i = 0; i < n && i < 8; i++) {
+		if (!strcmp(e[i].name, "/test/enf/a")) {
+			KTAP_EXPECT_EQ(t, strcmp(e[i].value, "va"), 0);
+			KTAP_EXPECT_EQ(t, strcmp(e[i].ts, tsa), 0);
+			KTAP_EXPECT_EQ(t, strcmp(e[i].flags, "TRANSIENT"), 0);
+			seen |= 1;
+		} else if (!strcmp(e[i].name, "/test/enf/b")) {
+			KTAP_EXPECT_EQ(t, strcmp(e[i].value, ""), 0);
+			KTAP_EXPECT_EQ(t, strcmp(e[i].flags, ""), 0);
+			KTAP_EXPECT_EQ(t, strcmp(e[i].ts, tsb), 0);
+			seen |= 2;
+		}
+	}
+	KTAP_EXPECT_EQ(t, seen, 3);
+	/* Exact size: two entries and the four NULs. */
+	KTAP_EXPECT_EQ(t, tc->p[2].u32,
+		       (12 + 3 + strlen(tsa) + 1 + 10) + (12 + 1 + strlen(tsb) + 1 + 1) + 4);
+	tc_free(tc);
+	gp_del(&c, "/test/enf/a");
+	gp_del(&c, "/test/enf/b");
+	cl_disconnect(&c);
+}
+
+static void gp_enum_empty_result(struct ktap_case_ctx *t)
+{
+	static const uint8_t nuls[4];
+	struct tclient c;
+	struct tcall *tc;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	tc = gp_enum(&c, "/test/nothing-here/*", sizeof("/test/nothing-here/*"), 16, &rc);
+	KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, tc->p[2].u32, 4);
+	KTAP_EXPECT_EQ(t, memcmp(tc->p[1].buf, nuls, 4), 0);
+	tc_free(tc);
+	/* Four bytes are enough for nothing. */
+	tc = gp_enum(&c, "/test/nothing-here/*", sizeof("/test/nothing-here/*"), 4, &rc);
+	KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+	tc_free(tc);
+	tc = gp_enum(&c, "/test/nothing-here/*", sizeof("/test/nothing-here/*"), 3, &rc);
+	KTAP_EXPECT_EQ(t, rc, VERR_BUFFER_OVERFLOW);
+	KTAP_EXPECT_EQ(t, tc->p[2].u32, 4);
+	tc_free(tc);
+	cl_disconnect(&c);
+}
+
+static void gp_enum_patterns(struct ktap_case_ctx *t)
+{
+	static const char * const names[] = {
+		"/test/glob/a1", "/test/glob/a2", "/test/glob/b1",
+		"/test/glob/bb22", "/test/glob/\xc3\xa9",
+	};
+	static const struct {
+		const char *pat;
+		uint32_t size;		/* 0: strlen + 1 */
+		unsigned int want;	/* bit i: names[i] */
+	} rows[] = {
+		{ "/test/glob/*", 0, 0x1f },
+		{ "/test/glob/a?", 0, 0x03 },
+		{ "/test/glob/a1|/test/glob/b1", 0, 0x05 },
+		{ "/test/glob/a1\0/test/glob/b1\0", 29, 0x05 },
+		{ "/test/glob/?", 0, 0x10 },
+		{ "/test/glob/*2", 0, 0x0a },
+		{ "/test/glob/b*2*", 0, 0x08 },
+		{ "*/glob/a*", 0, 0x03 },
+		{ "/test/glob/A1", 0, 0x00 },
+		{ "/test/glob/a1|", 0, 0x01 },
+		{ "nomatch|/test/glob/b?", 0, 0x04 },
+		{ "/test/glob/??", 0, 0x07 },
+		{ "/test/glob/***1", 0, 0x05 },
+		{ "/test/glob/a1\0\0garbage", 23, 0x01 },
+	};
+	struct tclient c;
+	size_t r, k;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	for (k = 0; k < 5; k++)
+		KTAP_EXPECT_EQ(t, gp_set(&c, names[k], "v", NULL), 0);
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		uint32_t size = rows[r].size ? rows[r].size :
+				(uint32_t)strlen(rows[r].pat) + 1;
+		struct enum_entry e[16];
+		unsigned int got = 0;
+		struct tcall *tc;
+		int32_t rc;
+		int n, i;
+
+		tc = gp_enum(&c, rows[r].pat, size, 8192, &rc);
+		KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+		n = enum_parse(tc->p[1].buf, tc->p[2].u32, e, 16);
+		for (i = 0; i < n && i < 16; i++) {
+			for (k = 0; k < 5; k++)
+				if (!strcmp(e[i].name, names[k]))
+					got |= 1u << k;
+			if (strncmp(e[i].name, "/test/glob/", 11))
+				got |= 0x100;	/* something else matched */
+		}
+		if (got != rows[r].want)
+			printf("    # pattern row %zu: got 0x%x want 0x%x\n", r, got,
+			       rows[r].want);
+		KTAP_EXPECT_EQ(t, got, rows[r].want);
+		tc_free(tc);
+	}
+	for (k = 0; k < 5; k++)
+		gp_del(&c, names[k]);
+	cl_disconnect(&c);
+}
+
+static void gp_enum_all(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *tc;
+	int32_t rc;
+	int n1, n2;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	n1 = count_props(&c);
+	KTAP_EXPECT(t, n1 >= 7);	/* at least the initial properties */
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/enall/x", "1", NULL), 0);
+	n2 = count_props(&c);
+	KTAP_EXPECT_EQ(t, n2, n1 + 1);
+	/* An all-NUL pattern buffer is "no pattern", too. */
+	tc = gp_enum(&c, "\0\0\0\0", 4, 1 << 20, &rc);
+	KTAP_EXPECT_EQ(t, rc, 0);
+	KTAP_EXPECT_EQ(t, enum_parse(tc->p[1].buf, tc->p[2].u32, NULL, 0), n2);
+	tc_free(tc);
+	gp_del(&c, "/test/enall/x");
+	KTAP_EXPECT_EQ(t, count_props(&c), n1);
+	cl_disconnect(&c);
+}
+
+static void gp_enum_overflow(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *tc;
+	uint32_t need;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/eov/a", "0123456789", NULL), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/eov/b", "abc", "TRANSIENT"), 0);
+	tc = gp_enum(&c, "/test/eov/*", sizeof("/test/eov/*"), 8, &rc);
+	KTAP_EXPECT_EQ(t, rc, VERR_BUFFER_OVERFLOW);
+	need = tc->p[2].u32;
+	KTAP_EXPECT(t, need > 8);
+	tc_free(tc);
+	tc = gp_enum(&c, "/test/eov/*", sizeof("/test/eov/*"), need - 1, &rc);
+	KTAP_EXPECT_EQ(t, rc, VERR_BUFFER_OVERFLOW);
+	KTAP_EXPECT_EQ(t, tc->p[2].u32, need);
+	tc_free(tc);
+	tc = gp_enum(&c, "/test/eov/*", sizeof("/test/eov/*"), need, &rc);
+	KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, tc->p[2].u32, need);
+	KTAP_EXPECT_EQ(t, enum_parse(tc->p[1].buf, need, NULL, 0), 2);
+	tc_free(tc);
+	gp_del(&c, "/test/eov/a");
+	gp_del(&c, "/test/eov/b");
+	cl_disconnect(&c);
+}
+
+static void gp_enum_bad_patterns(struct ktap_case_ctx *t)
+{
+	static char big[1100];
+	static const struct {
+		const void *pat;
+		uint32_t size;
+		int32_t rc;
+	} rows[] = {
+		{ big, 1024, VINF_SUCCESS },
+		{ big, 1025, VERR_TOO_MUCH_DATA },
+		{ "abc", 3, VERR_INVALID_PARAMETER },
+		{ "/test/\xc3", 8, VERR_INVALID_UTF8_ENCODING },
+		{ "ok\0/test/\xc3", 11, VERR_INVALID_UTF8_ENCODING },
+	};
+	struct tclient c;
+	size_t r;
+
+	memset(big, '*', 1023);
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		struct tcall *tc;
+		int32_t rc;
+
+		tc = gp_enum(&c, rows[r].pat, rows[r].size, 1 << 20, &rc);
+		KTAP_EXPECT_EQ(t, rc, rows[r].rc);
+		tc_free(tc);
+		/* The same rules for GET_NOTIFICATION's patterns. */
+		tc = tc_new(GP_GET_NOTIFICATION, 0);
+		tc_buf(tc, rows[r].pat, rows[r].size, HGCM_DIR_TO_HOST);
+		tc_u64(tc, 0);
+		tc_out(tc, 64);
+		tc_u32(tc, 0);
+		rc = cl_call(&c, tc);
+		KTAP_EXPECT_EQ(t, rc, rows[r].rc ? rows[r].rc : HGCM_SVC_PENDING);
+		if (rc == HGCM_SVC_PENDING)
+			hgcm_svc_guestprop.cancel(c.priv, &tc->call);
+		tc_free(tc);
+	}
+	cl_disconnect(&c);
+}
+
+/* ---- guest properties: notifications ------------------------------------ */
+
+static void gp_notify_from_history(struct ktap_case_ctx *t)
+{
+	uint64_t ta, tb, tc_;
+	struct tclient c;
+	struct tcall *tc;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nh/a", "1", NULL), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nh/b", "2", "TRANSIENT"), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nh/c", "3", NULL), 0);
+	ta = gp_ts(&c, "/test/nh/a");
+	tb = gp_ts(&c, "/test/nh/b");
+	tc_ = gp_ts(&c, "/test/nh/c");
+	/* The next change after a's: b. */
+	tc = gp_notify(&c, "/test/nh/*", ta, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+	KTAP_EXPECT(t, notif_is(tc, "/test/nh/b", "2", "TRANSIENT", false));
+	KTAP_EXPECT_EQ(t, tc->p[1].u64, tb);
+	tc_free(tc);
+	/* With a pattern that skips b: c. */
+	tc = gp_notify(&c, "/test/nh/a|/test/nh/c", ta, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+	KTAP_EXPECT(t, notif_is(tc, "/test/nh/c", "3", "", false));
+	KTAP_EXPECT_EQ(t, tc->p[1].u64, tc_);
+	tc_free(tc);
+	/* A delete is in the history too. */
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/nh/b"), 0);
+	tc = gp_notify(&c, "/test/nh/b", tb, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+	KTAP_EXPECT(t, notif_is(tc, "/test/nh/b", "", "", true));
+	KTAP_EXPECT(t, tc->p[1].u64 > tc_);
+	tc_free(tc);
+	gp_del(&c, "/test/nh/a");
+	gp_del(&c, "/test/nh/c");
+	cl_disconnect(&c);
+}
+
+static void gp_notify_unknown_ts(struct ktap_case_ctx *t)
+{
+	static const uint64_t bogus[] = { 1, 12345, UINT64_MAX };
+	struct tclient c;
+	uint64_t ta;
+	size_t r;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nu/a", "first", NULL), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nu/a", "second", NULL), 0);
+	ta = gp_ts(&c, "/test/nu/a");
+	for (r = 0; r < sizeof(bogus) / sizeof(bogus[0]); r++) {
+		struct tcall *tc;
+		int32_t rc;
+
+		/* Oldest matching change, flagged with VWRN_NOT_FOUND. */
+		tc = gp_notify(&c, "/test/nu/*", bogus[r], 256, &rc);
+		KTAP_EXPECT_EQ(t, rc, VWRN_NOT_FOUND);
+		KTAP_EXPECT(t, notif_is(tc, "/test/nu/a", "first", "", false));
+		KTAP_EXPECT(t, tc->p[1].u64 < ta);
+		tc_free(tc);
+	}
+	gp_del(&c, "/test/nu/a");
+	cl_disconnect(&c);
+}
+
+static void gp_notify_unknown_ts_waits(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *tc;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	tc = gp_notify(&c, "/test/nuw/*", 99, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	KTAP_EXPECT(t, !tc->done);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nuw/x", "v", NULL), 0);
+	KTAP_EXPECT(t, tc->done);
+	KTAP_EXPECT_EQ(t, tc->status, VWRN_NOT_FOUND);	/* remembered */
+	KTAP_EXPECT(t, notif_is(tc, "/test/nuw/x", "v", "", false));
+	KTAP_EXPECT_EQ(t, tc->p[1].u64, gp_ts(&c, "/test/nuw/x"));
+	tc_free(tc);
+	gp_del(&c, "/test/nuw/x");
+	cl_disconnect(&c);
+}
+
+static void gp_notify_latest_waits(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *tc;
+	uint64_t ta;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nlw/a", "1", NULL), 0);
+	ta = gp_ts(&c, "/test/nlw/a");
+	/* Known timestamp, nothing newer that matches: wait. */
+	tc = gp_notify(&c, "/test/nlw/*", ta, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/other/a", "x", NULL), 0);
+	KTAP_EXPECT(t, !tc->done);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nlw/a", "2", NULL), 0);
+	KTAP_EXPECT(t, tc->done);
+	KTAP_EXPECT_EQ(t, tc->status, VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, tc->ncompl, 1);
+	KTAP_EXPECT(t, notif_is(tc, "/test/nlw/a", "2", "", false));
+	KTAP_EXPECT(t, tc->p[1].u64 > ta);
+	tc_free(tc);
+	gp_del(&c, "/test/nlw/a");
+	gp_del(&c, "/test/other/a");
+	cl_disconnect(&c);
+}
+
+static void gp_notify_wait_woken(struct ktap_case_ctx *t)
+{
+	struct tclient c, d;
+	struct tcall *w1, *w2, *w3;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &d));
+	w1 = gp_notify(&c, "/test/nw/*", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	w2 = gp_notify(&d, "/test/nw/a", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	w3 = gp_notify(&d, "/test/nw/b", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	/* A set by another client wakes every matching waiter. */
+	KTAP_EXPECT_EQ(t, gp_set(&d, "/test/nw/a", "val", "TRANSIENT"), 0);
+	KTAP_EXPECT(t, w1->done && w2->done && !w3->done);
+	KTAP_EXPECT_EQ(t, w1->status, VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, w2->status, VINF_SUCCESS);
+	KTAP_EXPECT(t, notif_is(w1, "/test/nw/a", "val", "TRANSIENT", false));
+	KTAP_EXPECT(t, notif_is(w2, "/test/nw/a", "val", "TRANSIENT", false));
+	KTAP_EXPECT_EQ(t, w1->p[1].u64, gp_ts(&c, "/test/nw/a"));
+	/* A host set wakes too. */
+	KTAP_EXPECT_EQ(t, guestprop_host_set("/test/nw/b", "h", "RDONLYGUEST"), 0);
+	KTAP_EXPECT(t, w3->done);
+	KTAP_EXPECT_EQ(t, w3->status, VINF_SUCCESS);
+	KTAP_EXPECT(t, notif_is(w3, "/test/nw/b", "h", "RDONLYGUEST", false));
+	tc_free(w1);
+	tc_free(w2);
+	tc_free(w3);
+	gp_del(&c, "/test/nw/a");
+	guestprop_host_delete("/test/nw/b");
+	cl_disconnect(&c);
+	cl_disconnect(&d);
+}
+
+static void gp_notify_wait_delete(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *w;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nwd/a", "v", "TRANSIENT"), 0);
+	w = gp_notify(&c, "/test/nwd/a", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	/* Deleting what does not exist changes nothing: no wake-up. */
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/nwd/b"), 0);
+	KTAP_EXPECT(t, !w->done);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/nwd/a"), 0);
+	KTAP_EXPECT(t, w->done);
+	KTAP_EXPECT_EQ(t, w->status, VINF_SUCCESS);
+	KTAP_EXPECT(t, notif_is(w, "/test/nwd/a", "", "", true));
+	KTAP_EXPECT(t, w->p[1].u64 != 0);
+	tc_free(w);
+	cl_disconnect(&c);
+}
+
+static void gp_notify_overflow(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *w;
+	uint64_t ta;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	/* From history: size reported, timestamp left alone. */
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nov/a", "1", NULL), 0);
+	ta = gp_ts(&c, "/test/nov/a");
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nov/b", "0123456789", NULL), 0);
+	w = gp_notify(&c, "/test/nov/*", ta, 10, &rc);
+	KTAP_EXPECT_EQ(t, rc, VERR_BUFFER_OVERFLOW);
+	KTAP_EXPECT_EQ(t, w->p[3].u32, 12 + 11 + 1 + 2);
+	KTAP_EXPECT_EQ(t, w->p[1].u64, ta);
+	tc_free(w);
+	/* The exact size is enough. */
+	w = gp_notify(&c, "/test/nov/*", ta, 26, &rc);
+	KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+	KTAP_EXPECT(t, notif_is(w, "/test/nov/b", "0123456789", "", false));
+	tc_free(w);
+	/* A woken waiter whose buffer is too small. */
+	w = gp_notify(&c, "/test/nov/c", 0, 4, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/nov/c", "long value", NULL), 0);
+	KTAP_EXPECT(t, w->done);
+	KTAP_EXPECT_EQ(t, w->status, VERR_BUFFER_OVERFLOW);
+	KTAP_EXPECT_EQ(t, w->p[3].u32, 12 + 11 + 1 + 2);
+	tc_free(w);
+	gp_del(&c, "/test/nov/a");
+	gp_del(&c, "/test/nov/b");
+	gp_del(&c, "/test/nov/c");
+	cl_disconnect(&c);
+}
+
+static void gp_notify_superseded(struct ktap_case_ctx *t)
+{
+	struct tcall *w1, *w2, *w3, *w4;
+	struct tclient c, d;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &d));
+	w1 = gp_notify(&c, "/test/sup/*", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	w2 = gp_notify(&c, "/test/sup/*", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	KTAP_EXPECT(t, w1->done);
+	KTAP_EXPECT_EQ(t, w1->status, VERR_INTERRUPTED);
+	KTAP_EXPECT(t, !w2->done);
+	/* Different patterns, or another client: not superseded. */
+	w3 = gp_notify(&c, "/test/sup/a", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	w4 = gp_notify(&d, "/test/sup/*", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	KTAP_EXPECT(t, !w2->done && !w3->done && !w4->done);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/sup/a", "v", NULL), 0);
+	KTAP_EXPECT(t, w2->done && w3->done && w4->done);
+	KTAP_EXPECT_EQ(t, w2->status, VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, w3->status, VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, w4->status, VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, w1->ncompl, 1);
+	tc_free(w1);
+	tc_free(w2);
+	tc_free(w3);
+	tc_free(w4);
+	gp_del(&c, "/test/sup/a");
+	cl_disconnect(&c);
+	cl_disconnect(&d);
+}
+
+static void gp_notify_wait_limit(struct ktap_case_ctx *t)
+{
+	struct tcall *w[17], *x;
+	struct tclient c, d;
+	char pat[64];
+	int32_t rc;
+	int i, done = 0;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &d));
+	for (i = 0; i < 16; i++) {
+		snprintf(pat, sizeof(pat), "/test/wl/%d", i);
+		w[i] = gp_notify(&c, pat, 0, 256, &rc);
+		KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	}
+	w[16] = gp_notify(&c, "/test/wl/16", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, VERR_OUT_OF_RESOURCES);
+	KTAP_EXPECT(t, !w[16]->done);
+	tc_free(w[16]);
+	/* The limit is per client. */
+	x = gp_notify(&d, "/test/wl/16", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	/* An identical wait replaces the old one even at the limit. */
+	w[16] = gp_notify(&c, "/test/wl/0", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	KTAP_EXPECT(t, w[0]->done);
+	KTAP_EXPECT_EQ(t, w[0]->status, VERR_INTERRUPTED);
+	tc_free(w[0]);
+	w[0] = w[16];
+	/* A cancelled wait frees its slot. */
+	hgcm_svc_guestprop.cancel(c.priv, &w[5]->call);
+	tc_free(w[5]);
+	w[5] = gp_notify(&c, "/test/wl/16", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	/* Disconnect ends them all. */
+	cl_disconnect(&c);
+	for (i = 0; i < 16; i++) {
+		done += w[i]->done && w[i]->status == VERR_INTERRUPTED;
+		tc_free(w[i]);
+	}
+	KTAP_EXPECT_EQ(t, done, 16);
+	KTAP_EXPECT(t, !x->done);
+	hgcm_svc_guestprop.cancel(d.priv, &x->call);
+	tc_free(x);
+	cl_disconnect(&d);
+}
+
+static void gp_notify_disconnect(struct ktap_case_ctx *t)
+{
+	struct tclient c, d;
+	struct tcall *w1, *w2, *w3;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &d));
+	w1 = gp_notify(&c, "/test/disc/*", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	w2 = gp_notify(&c, "", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	w3 = gp_notify(&d, "/test/disc/*", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	cl_disconnect(&c);
+	KTAP_EXPECT(t, w1->done && w2->done);
+	KTAP_EXPECT_EQ(t, w1->status, VERR_INTERRUPTED);
+	KTAP_EXPECT_EQ(t, w2->status, VERR_INTERRUPTED);
+	KTAP_EXPECT(t, !w3->done);
+	/* The other client's wait still works. */
+	KTAP_EXPECT_EQ(t, gp_set(&d, "/test/disc/a", "v", NULL), 0);
+	KTAP_EXPECT(t, w3->done);
+	KTAP_EXPECT_EQ(t, w3->status, VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, w1->ncompl, 1);
+	tc_free(w1);
+	tc_free(w2);
+	tc_free(w3);
+	gp_del(&d, "/test/disc/a");
+	cl_disconnect(&d);
+}
+
+static void gp_notify_cancel(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *w;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	w = gp_notify(&c, "/test/canc/*", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	hgcm_svc_guestprop.cancel(c.priv, &w->call);
+	KTAP_EXPECT(t, !w->done);
+	/* Nothing refers to the cancelled call any more: free it first. */
+	tc_free(w);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/canc/a", "v", NULL), 0);
+	/* A fresh wait is not counted as superseding the cancelled one. */
+	w = gp_notify(&c, "/test/canc/*", 0, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, HGCM_SVC_PENDING);
+	KTAP_EXPECT(t, !w->done);
+	cl_disconnect(&c);
+	KTAP_EXPECT_EQ(t, w->status, VERR_INTERRUPTED);
+	tc_free(w);
+	{
+		struct tclient d;
+
+		KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &d));
+		gp_del(&d, "/test/canc/a");
+		cl_disconnect(&d);
+	}
+}
+
+static void gp_notify_history_256(struct ktap_case_ctx *t)
+{
+	static uint64_t ts[300];
+	struct tclient c;
+	struct tcall *tc;
+	char v[16];
+	int32_t rc;
+	int i;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	for (i = 0; i < 300; i++) {
+		snprintf(v, sizeof(v), "%d", i);
+		KTAP_EXPECT_EQ(t, gp_set(&c, "/test/hist/k", v, NULL), 0);
+		ts[i] = gp_ts(&c, "/test/hist/k");
+	}
+	/* Changes 0..43 fell out of the 256-entry history. */
+	tc = gp_notify(&c, "/test/hist/*", ts[0], 64, &rc);
+	KTAP_EXPECT_EQ(t, rc, VWRN_NOT_FOUND);
+	KTAP_EXPECT(t, notif_is(tc, "/test/hist/k", "44", "", false));
+	KTAP_EXPECT_EQ(t, tc->p[1].u64, ts[44]);
+	tc_free(tc);
+	tc = gp_notify(&c, "/test/hist/*", ts[43], 64, &rc);
+	KTAP_EXPECT_EQ(t, rc, VWRN_NOT_FOUND);
+	tc_free(tc);
+	/* The oldest remembered one is still known. */
+	tc = gp_notify(&c, "/test/hist/*", ts[44], 64, &rc);
+	KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+	KTAP_EXPECT(t, notif_is(tc, "/test/hist/k", "45", "", false));
+	KTAP_EXPECT_EQ(t, tc->p[1].u64, ts[45]);
+	tc_free(tc);
+	tc = gp_notify(&c, "/test/hist/*", ts[200], 64, &rc);
+	KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+	KTAP_EXPECT(t, notif_is(tc, "/test/hist/k", "201", "", false));
+	tc_free(tc);
+	gp_del(&c, "/test/hist/k");
+	cl_disconnect(&c);
+}
+
+/* ---- guest properties: initial set, limits, reset ------------------------ */
+
+static void gp_initial_properties(struct ktap_case_ctx *t)
+{
+	static const char * const names[] = {
+		"/VirtualBox/HostInfo/VBoxVer", "/VirtualBox/HostInfo/VBoxVerExt",
+		"/VirtualBox/HostInfo/VBoxRev", "/VirtualBox/VMInfo/ResetCounter",
+		"/VirtualBox/VMInfo/ResumeCounter",
+		"/VirtualBox/HostGuest/SysprepExec",
+		"/VirtualBox/HostGuest/SysprepArgs",
+	};
+	char v[1100], f[1100];
+	struct tclient c;
+	size_t i;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		KTAP_EXPECT_EQ(t, gp_get(&c, names[i], v, f, NULL), VINF_SUCCESS);
+		KTAP_EXPECT_EQ(t, strcmp(f, "TRANSIENT, RDONLYGUEST"), 0);
+		/* Read-only to the guest, whatever the prefix. */
+		KTAP_EXPECT_EQ(t, gp_set(&c, names[i], "x", NULL), VERR_PERMISSION_DENIED);
+		KTAP_EXPECT_EQ(t, gp_del(&c, names[i]), VERR_PERMISSION_DENIED);
+	}
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/VirtualBox/HostInfo/VBoxVer", v, NULL, NULL), 0);
+	KTAP_EXPECT(t, v[0] >= '1' && v[0] <= '9' && strchr(v, '.'));
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/VirtualBox/HostInfo/VBoxRev", v, NULL, NULL), 0);
+	KTAP_EXPECT(t, strtoul(v, NULL, 10) > 0);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/VirtualBox/VMInfo/ResumeCounter", v, NULL, NULL), 0);
+	KTAP_EXPECT_EQ(t, strcmp(v, "0"), 0);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/VirtualBox/HostGuest/SysprepExec", v, NULL, NULL), 0);
+	KTAP_EXPECT_EQ(t, strcmp(v, ""), 0);
+	cl_disconnect(&c);
+}
+
+static void gp_property_limit(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	char name[64];
+	int n, i, made = 0;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	n = count_props(&c);
+	KTAP_ASSERT(t, n > 0 && n < 256);
+	for (i = 0; n + i < 256; i++) {
+		snprintf(name, sizeof(name), "/test/limit/%d", i);
+		if (gp_set(&c, name, "v", NULL) == VINF_SUCCESS)
+			made++;
+	}
+	KTAP_EXPECT_EQ(t, made, 256 - n);
+	KTAP_EXPECT_EQ(t, count_props(&c), 256);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/limit/one-more", "v", NULL), VERR_TOO_MUCH_DATA);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/limit/one-more", "v", ""), VERR_TOO_MUCH_DATA);
+	KTAP_EXPECT_EQ(t, guestprop_host_set("/test/limit/one-more", "v", NULL),
+		       VERR_TOO_MUCH_DATA);
+	/* Changing an existing one is fine at the limit. */
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/limit/0", "changed", NULL), VINF_SUCCESS);
+	/* After one delete there is room for one. */
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/limit/0"), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/limit/one-more", "v", NULL), VINF_SUCCESS);
+	gp_del(&c, "/test/limit/one-more");
+	for (i = 1; i < made; i++) {
+		snprintf(name, sizeof(name), "/test/limit/%d", i);
+		gp_del(&c, name);
+	}
+	KTAP_EXPECT_EQ(t, count_props(&c), n);
+	cl_disconnect(&c);
+}
+
+static void gp_reset_transreset(struct ktap_case_ctx *t)
+{
+	char before[1100], after[1100];
+	struct tclient c;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/rst/tr", "1", "TRANSRESET"), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/rst/trro", "1", "TRANSRESET, RDONLYGUEST"), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/rst/tn", "2", "TRANSIENT"), 0);
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/rst/pl", "3", NULL), 0);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/VirtualBox/VMInfo/ResetCounter", before,
+				 NULL, NULL), 0);
+	cl_disconnect(&c);
+	hgcm_svc_guestprop.reset();
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/rst/tr", NULL, NULL, NULL), VERR_NOT_FOUND);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/rst/trro", NULL, NULL, NULL), VERR_NOT_FOUND);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/rst/tn", NULL, NULL, NULL), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/rst/pl", NULL, NULL, NULL), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/VirtualBox/HostInfo/VBoxVer", NULL, NULL, NULL), 0);
+	/* The host counts the reset. */
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/VirtualBox/VMInfo/ResetCounter", after,
+				 NULL, NULL), 0);
+	KTAP_EXPECT_EQ(t, strtoul(after, NULL, 10), strtoul(before, NULL, 10) + 1);
+	gp_del(&c, "/test/rst/tn");
+	gp_del(&c, "/test/rst/pl");
+	cl_disconnect(&c);
+}
+
+static void gp_reset_history(struct ktap_case_ctx *t)
+{
+	struct tclient c;
+	struct tcall *w;
+	uint64_t ta;
+	int32_t rc;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/rsh/a", "1", "TRANSRESET"), 0);
+	ta = gp_ts(&c, "/test/rsh/a");
+	cl_disconnect(&c);
+	hgcm_svc_guestprop.reset();
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	/* The drop is a delete a new client can catch up with. */
+	w = gp_notify(&c, "/test/rsh/*", ta, 256, &rc);
+	KTAP_EXPECT_EQ(t, rc, VINF_SUCCESS);
+	KTAP_EXPECT(t, notif_is(w, "/test/rsh/a", "", "", true));
+	KTAP_EXPECT(t, w->p[1].u64 > ta);
+	tc_free(w);
+	/* And timestamps keep increasing across the reset. */
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/rsh/b", "1", NULL), 0);
+	KTAP_EXPECT(t, gp_ts(&c, "/test/rsh/b") > ta);
+	gp_del(&c, "/test/rsh/b");
+	cl_disconnect(&c);
+}
+
+static const struct ktap_case cases[] = {
+	KTAP_CASE(vbg_connect_disconnect),
+	KTAP_CASE(vbg_echo),
+	KTAP_CASE(vbg_fill),
+	KTAP_CASE(vbg_check),
+	KTAP_CASE(vbg_check_wrong_seed),
+	KTAP_CASE(vbg_xor),
+	KTAP_CASE(vbg_delay),
+	KTAP_CASE(vbg_never_cancel),
+	KTAP_CASE(vbg_status),
+	KTAP_CASE(vbg_whoami),
+	KTAP_CASE(vbg_unknown_fn),
+	KTAP_CASE(vbg_bad_parms),
+	KTAP_CASE(gp_initial_properties),
+	KTAP_CASE(gp_connect_name),
+	KTAP_CASE(gp_set_get),
+	KTAP_CASE(gp_get_output_format),
+	KTAP_CASE(gp_overwrite),
+	KTAP_CASE(gp_set_value_clears_flags),
+	KTAP_CASE(gp_delete),
+	KTAP_CASE(gp_get_not_found),
+	KTAP_CASE(gp_get_overflow),
+	KTAP_CASE(gp_name_limits),
+	KTAP_CASE(gp_value_limits),
+	KTAP_CASE(gp_reserved_prefixes),
+	KTAP_CASE(gp_rdonlyguest),
+	KTAP_CASE(gp_rdonlyhost_host),
+	KTAP_CASE(gp_flags_canonical),
+	KTAP_CASE(gp_flags_bad_string),
+	KTAP_CASE(gp_guest_readonly_switch),
+	KTAP_CASE(gp_bad_parms),
+	KTAP_CASE(gp_unknown_fn),
+	KTAP_CASE(gp_timestamps_increase),
+	KTAP_CASE(gp_enum_format),
+	KTAP_CASE(gp_enum_empty_result),
+	KTAP_CASE(gp_enum_patterns),
+	KTAP_CASE(gp_enum_all),
+	KTAP_CASE(gp_enum_overflow),
+	KTAP_CASE(gp_enum_bad_patterns),
+	KTAP_CASE(gp_notify_from_history),
+	KTAP_CASE(gp_notify_unknown_ts),
+	KTAP_CASE(gp_notify_unknown_ts_waits),
+	KTAP_CASE(gp_notify_latest_waits),
+	KTAP_CASE(gp_notify_wait_woken),
+	KTAP_CASE(gp_notify_wait_delete),
+	KTAP_CASE(gp_notify_overflow),
+	KTAP_CASE(gp_notify_superseded),
+	KTAP_CASE(gp_notify_wait_limit),
+	KTAP_CASE(gp_notify_disconnect),
+	KTAP_CASE(gp_notify_cancel),
+	KTAP_CASE(gp_notify_history_256),
+	KTAP_CASE(gp_property_limit),
+	KTAP_CASE(gp_reset_transreset),
+	KTAP_CASE(gp_reset_history),
+};
+
+KTAP_SUITE("vmmdev_svc", cases)
