@@ -104,5 +104,7 @@ void vmmdev_control(struct vmmdev *dev, const char *line, FILE *out);
 
 /* Host-side log, one line; guest errors are tagged "guest-error:". */
 void vmmdev_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Where vmmdev_log() writes (default stderr); NULL restores stderr. */
+void vmmdev_set_log(FILE *f);
 
 #endif /* VMMDEV_EMU_H */

@@ -1,0 +1,2080 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMMDev host emulator: the device model.
+ *
+ * Request validation and one handler per request type, event state
+ * (pending, filter, deferred filter) and the interrupt line, balloon,
+ * heartbeat, mouse, facilities, display hints, fault injection, counters
+ * and the control commands.  Behaviour follows
+ * ../../../shared/vmmdev-spec.md (sections named "spec N" below).
+ *
+ * Locking: everything in struct vmmdev is protected by dev->lock.  Every
+ * public entry point takes it; the HGCM part (hgcm.c) is called with it
+ * held, and its worker thread takes it to complete calls.  The host
+ * callbacks (dev->ops) must not call back into the model.  The transport
+ * counters are atomics so that vmmdev_count() never needs the lock.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emu.h"
+#include "hgcm.h"
+#include "model.h"
+
+#define REQ_HDR_SIZE		24
+#define REQ_HDR_VERSION		0x00010001
+#define REQ_MAX_SIZE		(1024 * 1024)
+
+#define BAR1_STRUCT_SIZE	0x003FFD28
+#define BAR1_VERSION		1
+#define BAR1_OFF_SIZE		0
+#define BAR1_OFF_VERSION	4
+#define BAR1_OFF_HAVE_EVENTS	8
+
+#define EV_MOUSE_CAPS		0x001
+#define EV_HGCM			0x002
+#define EV_DISPLAY		0x004
+#define EV_SEAMLESS		0x020
+#define EV_BALLOON		0x040
+#define EV_STATS		0x080
+#define EV_MOUSE_POS		0x200
+#define EV_VALID_MASK		0x7ff
+
+#define MOUSE_GUEST_MASK	0x095
+#define MOUSE_HOST_MASK		0x16a
+#define MOUSE_ALL_MASK		0x1ff
+#define MOUSE_HOST_DEFAULT	0x120
+
+#define DEFAULT_FEATURES	0x8000000fu
+#define DEFAULT_HB_INTERVAL_NS	2000000000ull
+#define MIN_HB_INTERVAL_MS	50
+
+#define NUM_TYPES		256	/* counters and handlers by type */
+#define NUM_DISPLAYS		64
+#define NUM_FACILITIES		32
+#define NUM_FAULTS		32
+#define FACILITY_ALL		0x7ffffffe
+
+#define BALLOON_CHUNK_PAGES	256
+#define PAGE_SIZE_4K		4096ull
+
+struct display_hint {
+	uint32_t w, h, bpp;
+	int32_t x, y;
+	uint8_t enabled, change_origin;
+};
+
+struct facility {
+	uint32_t id;
+	uint32_t status;
+	uint32_t flags;
+	bool used;
+	bool fixed;
+};
+
+struct fault_rule {
+	uint32_t type;
+	uint32_t count;
+	int32_t rc;
+};
+
+/* Open-addressing set of ballooned guest-physical page addresses. */
+struct page_set {
+	uint64_t *slots;	/* 0 = empty (page 0 is stored as bit 0 set) */
+	size_t cap;		/* power of two */
+	size_t used;
+};
+
+struct vmmdev {
+	pthread_mutex_t lock;
+	const struct vmmdev_host_ops *ops;
+	void *opaque;
+	uint8_t *bar1;
+	struct hgcm *hgcm;
+
+	/* Host configuration (kept across resets). */
+	uint16_t host_major, host_minor;
+	uint32_t host_build, host_rev, features;
+	uint32_t mem_version, mem_size;
+	uint64_t hb_interval_ns;
+
+	/* Guest identification. */
+	bool accepted;
+	uint32_t guest_if_version, guest_os_type;
+	uint16_t info2_major, info2_minor;
+	uint32_t info2_build, info2_rev, info2_features;
+	char info2_name[128];
+
+	/* Events and the interrupt line (spec 1, 6). */
+	uint32_t pending, filter, deferred_filter;
+	bool deferred_valid;
+	bool hgcm_auto_enable_armed;
+	int irq_level;
+
+	uint32_t caps;
+	uint32_t mouse_guest, mouse_host;
+	int32_t mouse_x, mouse_y;
+
+	/* Display, seamless, statistics: the host's value and the guest's. */
+	struct display_hint hint[NUM_DISPLAYS], hint_read[NUM_DISPLAYS];
+	uint32_t seamless, seamless_read;
+	uint32_t stats_interval, stats_interval_read;
+
+	/* Balloon (spec 5.6). */
+	uint32_t balloon_target, balloon_acked;
+	struct page_set balloon;
+
+	/* Heartbeat (spec 5.5). */
+	bool hb_enabled;
+	uint64_t hb_count, hb_first_ns, hb_last_ns;
+
+	struct facility fac[NUM_FACILITIES];
+	uint32_t cpu_event, cpu_core, cpu_package;
+	bool cpu_monitoring;
+	uint64_t session_id;
+
+	struct fault_rule faults[NUM_FAULTS];
+
+	/* Counters. */
+	uint64_t req_total, req_rejected, req_ignored, req_unknown_type;
+	uint64_t req_count[NUM_TYPES];
+	uint32_t last_requestor[NUM_TYPES];
+	uint64_t irq_raises, acks, fast_acks, heartbeats;
+	uint64_t balloon_pages, balloon_inflates, balloon_deflates;
+	uint64_t guest_errors;
+	uint64_t xport[VMMDEV_CNT_XPORT_MAX];	/* atomics */
+};
+
+/* ------------------------------------------------------------------ */
+/* Log */
+
+static FILE *log_file;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/**
+ * vmmdev_set_log() - choose where vmmdev_log() writes.
+ * @f: the stream, or NULL for stderr.
+ */
+void vmmdev_set_log(FILE *f)
+{
+	pthread_mutex_lock(&log_lock);
+	log_file = f;
+	pthread_mutex_unlock(&log_lock);
+}
+
+/**
+ * vmmdev_log() - write one line to the host log.
+ * @fmt: printf format without the newline.
+ */
+void vmmdev_log(const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f;
+
+	pthread_mutex_lock(&log_lock);
+	f = log_file ? log_file : stderr;
+	fputs("vmmdev: ", f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fflush(f);
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Small helpers */
+
+static inline uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/**
+ * vmmdev_now_ns() - CLOCK_MONOTONIC in nanoseconds.
+ */
+uint64_t vmmdev_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void bar1_put32(struct vmmdev *dev, uint32_t off, uint32_t v)
+{
+	__atomic_store_n((uint32_t *)(dev->bar1 + off), v, __ATOMIC_SEQ_CST);
+}
+
+/* ------------------------------------------------------------------ */
+/* Functions the HGCM part uses (hgcm.h, model.h) */
+
+/** vmmdev_lock() - take the device lock. @dev: the device. */
+void vmmdev_lock(struct vmmdev *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+}
+
+/** vmmdev_unlock() - drop the device lock. @dev: the device. */
+void vmmdev_unlock(struct vmmdev *dev)
+{
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/** vmmdev_mutex() - the device lock, for condition variables. @dev: the device. */
+pthread_mutex_t *vmmdev_mutex(struct vmmdev *dev)
+{
+	return &dev->lock;
+}
+
+/**
+ * vmmdev_mem_read() - read guest-physical memory.
+ * @dev: the device.
+ * @gpa: guest-physical address.
+ * @buf: destination.
+ * @len: bytes.
+ *
+ * Return: 0, or -1 if any byte is not guest RAM.
+ */
+int vmmdev_mem_read(struct vmmdev *dev, uint64_t gpa, void *buf, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (gpa + len < gpa)
+		return -1;
+	return dev->ops->mem_read(dev->opaque, gpa, buf, len);
+}
+
+/**
+ * vmmdev_mem_write() - write guest-physical memory.
+ * @dev: the device.
+ * @gpa: guest-physical address.
+ * @buf: source.
+ * @len: bytes.
+ *
+ * Return: 0, or -1 if any byte is not guest RAM.
+ */
+int vmmdev_mem_write(struct vmmdev *dev, uint64_t gpa, const void *buf,
+		     size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (gpa + len < gpa)
+		return -1;
+	return dev->ops->mem_write(dev->opaque, gpa, buf, len);
+}
+
+/** vmmdev_host_features_locked() - host feature bits. @dev: the device. */
+uint32_t vmmdev_host_features_locked(struct vmmdev *dev)
+{
+	return dev->features;
+}
+
+/* The one place that raises the line (spec 1). */
+static void raise_check(struct vmmdev *dev)
+{
+	if (!dev->accepted || !(dev->pending & dev->filter))
+		return;
+	bar1_put32(dev, BAR1_OFF_HAVE_EVENTS, 1);
+	dev->irq_level = 1;
+	dev->irq_raises++;
+	dev->ops->set_irq(dev->opaque, 1);
+}
+
+static void lower_irq(struct vmmdev *dev)
+{
+	dev->irq_level = 0;
+	dev->ops->set_irq(dev->opaque, 0);
+}
+
+/**
+ * vmmdev_post_events_locked() - post events to the guest.
+ * @dev:    the device, lock held.
+ * @events: event bits.
+ *
+ * Latches @events in pending; raises the line if nothing deliverable was
+ * pending before (spec 1 and 6).
+ */
+void vmmdev_post_events_locked(struct vmmdev *dev, uint32_t events)
+{
+	bool was_pending = dev->pending & dev->filter;
+
+	dev->pending |= events;
+	if (!was_pending)
+		raise_check(dev);
+}
+
+/* CtlGuestFilterMask semantics, also used by the HGCM auto-enable (spec 6). */
+static void change_filter(struct vmmdev *dev, uint32_t or_mask,
+			  uint32_t not_mask)
+{
+	not_mask &= ~(uint32_t)EV_HGCM;
+	if (dev->pending & dev->filter) {
+		if (!dev->deferred_valid) {
+			dev->deferred_filter = dev->filter;
+			dev->deferred_valid = true;
+		}
+		dev->deferred_filter = (dev->deferred_filter | or_mask) & ~not_mask;
+		return;
+	}
+	dev->filter = (dev->filter | or_mask) & ~not_mask;
+	raise_check(dev);
+}
+
+/**
+ * vmmdev_hgcm_auto_enable_locked() - the first HGCM request since a reset
+ * ORs the HGCM event into the filter.
+ * @dev: the device, lock held.
+ */
+void vmmdev_hgcm_auto_enable_locked(struct vmmdev *dev)
+{
+	if (!dev->hgcm_auto_enable_armed)
+		return;
+	dev->hgcm_auto_enable_armed = false;
+	change_filter(dev, EV_HGCM, 0);
+}
+
+/**
+ * vmmdev_hgcm_requestor_locked() - the requestor HGCM honours.
+ * @dev:   the device, lock held.
+ * @field: the request's requestor field.
+ *
+ * Return: @field if the guest enabled requestor info (ReportGuestInfo2
+ * feature bit 0), else 0xffffffff (legacy).
+ */
+uint32_t vmmdev_hgcm_requestor_locked(struct vmmdev *dev, uint32_t field)
+{
+	return (dev->info2_features & 1) ? field : 0xffffffffu;
+}
+
+/* Acknowledge (request 41 and the fast read): returns the taken events. */
+static uint32_t acknowledge(struct vmmdev *dev)
+{
+	uint32_t ev;
+
+	if (dev->deferred_valid) {
+		dev->filter = dev->deferred_filter;
+		dev->deferred_valid = false;
+	}
+	ev = dev->pending & dev->filter;
+	dev->pending &= ~dev->filter;
+	bar1_put32(dev, BAR1_OFF_HAVE_EVENTS, 0);
+	lower_irq(dev);
+	return ev;
+}
+
+/* ------------------------------------------------------------------ */
+/* Balloon page set */
+
+static uint64_t page_key(uint64_t gpa)
+{
+	return gpa | 1;	/* page-aligned, so bit 0 marks "used" */
+}
+
+static size_t page_hash(uint64_t key, size_t cap)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdull;
+	key ^= key >> 33;
+	return (size_t)key & (cap - 1);
+}
+
+static bool page_set_has(const struct page_set *s, uint64_t gpa)
+{
+	uint64_t key = page_key(gpa);
+	size_t i;
+
+	if (!s->cap)
+		return false;
+	for (i = page_hash(key, s->cap); s->slots[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slots[i] == key)
+			return true;
+	return false;
+}
+
+static int page_set_grow(struct page_set *s, size_t want)
+{
+	struct page_set n;
+	size_t i, j;
+
+	if ((s->used + want) * 2 < s->cap)
+		return 0;
+	n.cap = s->cap ? s->cap : 1024;
+	while ((s->used + want) * 2 >= n.cap)
+		n.cap *= 2;
+	n.slots = calloc(n.cap, sizeof(*n.slots));
+	if (!n.slots)
+		return -1;
+	n.used = s->used;
+	for (i = 0; i < s->cap; i++) {
+		if (!s->slots[i])
+			continue;
+		for (j = page_hash(s->slots[i], n.cap); n.slots[j]; j = (j + 1) & (n.cap - 1))
+			;
+		n.slots[j] = s->slots[i];
+	}
+	free(s->slots);
+	*s = n;
+	return 0;
+}
+
+/* Caller made room with page_set_grow(). */
+static void page_set_add(struct page_set *s, uint64_t gpa)
+{
+	uint64_t key = page_key(gpa);
+	size_t i;
+
+	for (i = page_hash(key, s->cap); s->slots[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slots[i] == key)
+			return;
+	s->slots[i] = key;
+	s->used++;
+}
+
+static void page_set_del(struct page_set *s, uint64_t gpa)
+{
+	uint64_t key = page_key(gpa);
+	size_t i, j, k;
+
+	if (!s->cap)
+		return;
+	for (i = page_hash(key, s->cap); s->slots[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slots[i] == key)
+			break;
+	if (!s->slots[i])
+		return;
+	/* Backward-shift deletion keeps the probe chains intact. */
+	s->slots[i] = 0;
+	s->used--;
+	for (j = (i + 1) & (s->cap - 1); s->slots[j]; j = (j + 1) & (s->cap - 1)) {
+		k = page_hash(s->slots[j], s->cap);
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			s->slots[i] = s->slots[j];
+			s->slots[j] = 0;
+			i = j;
+		}
+	}
+}
+
+static void page_set_clear(struct page_set *s)
+{
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ------------------------------------------------------------------ */
+/* Power-on and reset state */
+
+static void bar1_init(struct vmmdev *dev)
+{
+	memset(dev->bar1, 0, VMMDEV_BAR1_SIZE);
+	bar1_put32(dev, BAR1_OFF_SIZE, dev->mem_size);
+	bar1_put32(dev, BAR1_OFF_VERSION, dev->mem_version);
+}
+
+static uint64_t new_session_id(struct vmmdev *dev)
+{
+	uint64_t id = vmmdev_now_ns() ^ ((uint64_t)rand() << 32);
+
+	return id == dev->session_id ? id + 1 : id;
+}
+
+static const uint32_t fixed_facilities[] = { 20, 100, 101, 1000, 1100 };
+
+static void facilities_init(struct vmmdev *dev)
+{
+	size_t i;
+
+	memset(dev->fac, 0, sizeof(dev->fac));
+	for (i = 0; i < sizeof(fixed_facilities) / sizeof(fixed_facilities[0]); i++) {
+		dev->fac[i].id = fixed_facilities[i];
+		dev->fac[i].used = true;
+		dev->fac[i].fixed = true;
+	}
+}
+
+static bool any_display_pending(struct vmmdev *dev)
+{
+	int i;
+
+	for (i = 0; i < NUM_DISPLAYS; i++)
+		if (memcmp(&dev->hint[i], &dev->hint_read[i], sizeof(dev->hint[i])))
+			return true;
+	return false;
+}
+
+/* Guest-visible state back to what a freshly reset device has. */
+static void reset_guest_state(struct vmmdev *dev, bool power_on)
+{
+	dev->accepted = false;
+	dev->guest_if_version = 0;
+	dev->guest_os_type = 0;
+	dev->info2_major = dev->info2_minor = 0;
+	dev->info2_build = dev->info2_rev = dev->info2_features = 0;
+	memset(dev->info2_name, 0, sizeof(dev->info2_name));
+	dev->caps = 0;
+	dev->pending = power_on ? 0 : dev->pending & EV_DISPLAY;
+	dev->filter = 0;
+	dev->deferred_filter = 0;
+	dev->deferred_valid = false;
+	dev->hgcm_auto_enable_armed = true;
+	dev->mouse_guest = 0;
+	memset(dev->hint_read, 0, sizeof(dev->hint_read));
+	dev->seamless_read = 0;
+	dev->stats_interval_read = 0;
+	dev->balloon_acked = 0;
+	/* A rebooted guest cannot return pages it no longer knows about. */
+	page_set_clear(&dev->balloon);
+	facilities_init(dev);
+	dev->cpu_event = 1;
+	dev->cpu_core = 0xffffffffu;
+	dev->cpu_package = 0xffffffffu;
+	dev->cpu_monitoring = false;
+	dev->session_id = new_session_id(dev);
+	bar1_init(dev);
+	/* Host requests the guest has not seen are posted again (latched). */
+	if (any_display_pending(dev))
+		dev->pending |= EV_DISPLAY;
+	if (dev->balloon_target != dev->balloon_acked)
+		dev->pending |= EV_BALLOON;
+	if (dev->seamless != dev->seamless_read)
+		dev->pending |= EV_SEAMLESS;
+	if (dev->stats_interval != dev->stats_interval_read)
+		dev->pending |= EV_STATS;
+	lower_irq(dev);
+}
+
+/**
+ * vmmdev_new() - create the device model in power-on state.
+ * @ops:    host callbacks.
+ * @opaque: passed to every callback.
+ * @bar1:   the 4 MiB VMMDev memory.
+ *
+ * Return: the device, or NULL on allocation failure.
+ */
+struct vmmdev *vmmdev_new(const struct vmmdev_host_ops *ops, void *opaque,
+			  uint8_t *bar1)
+{
+	struct vmmdev *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return NULL;
+	pthread_mutex_init(&dev->lock, NULL);
+	dev->ops = ops;
+	dev->opaque = opaque;
+	dev->bar1 = bar1;
+	dev->host_major = 7;
+	dev->host_minor = 0;
+	dev->host_build = 14;
+	dev->host_rev = 161095;
+	dev->features = DEFAULT_FEATURES;
+	dev->mem_version = BAR1_VERSION;
+	dev->mem_size = BAR1_STRUCT_SIZE;
+	dev->hb_interval_ns = DEFAULT_HB_INTERVAL_NS;
+	dev->mouse_host = MOUSE_HOST_DEFAULT;
+
+	pthread_mutex_lock(&dev->lock);
+	reset_guest_state(dev, true);
+	dev->hgcm = hgcm_new(dev);
+	pthread_mutex_unlock(&dev->lock);
+	if (!dev->hgcm) {
+		pthread_mutex_destroy(&dev->lock);
+		free(dev);
+		return NULL;
+	}
+	return dev;
+}
+
+/**
+ * vmmdev_free() - stop the HGCM worker and free the model.
+ * @dev: the device (may be NULL).
+ */
+void vmmdev_free(struct vmmdev *dev)
+{
+	if (!dev)
+		return;
+	/* hgcm_free() joins the worker, which needs dev->lock: call unlocked. */
+	hgcm_free(dev->hgcm);
+	page_set_clear(&dev->balloon);
+	pthread_mutex_destroy(&dev->lock);
+	free(dev);
+}
+
+/**
+ * vmmdev_reset() - DEVICE_RESET: back to power-on state (spec appendix).
+ * @dev: the device.
+ */
+void vmmdev_reset(struct vmmdev *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+	hgcm_reset(dev->hgcm);
+	reset_guest_state(dev, false);
+	vmmdev_log("device reset");
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/**
+ * vmmdev_count() - count a transport event.
+ * @dev: the device.
+ * @c:   which counter.
+ */
+void vmmdev_count(struct vmmdev *dev, enum vmmdev_xport_counter c)
+{
+	if ((unsigned int)c < VMMDEV_CNT_XPORT_MAX)
+		__atomic_fetch_add(&dev->xport[c], 1, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------------------ */
+/* Request handlers (spec 5) */
+
+/**
+ * struct req - one request being processed.
+ * @gpa:   where the guest submitted it.
+ * @buf:   the host copy (@size bytes), written back afterwards.
+ * @size:  the size field.
+ * @type:  the request type.
+ * @no_rc: the handler wants rc left as the guest wrote it (Idle).
+ */
+struct req {
+	uint64_t gpa;
+	uint8_t *buf;
+	uint32_t size;
+	uint32_t type;
+	bool no_rc;
+};
+
+typedef int32_t (*req_fn)(struct vmmdev *dev, struct req *r);
+
+enum size_rule { SZ_NONE, SZ_EXACT, SZ_MIN };
+
+struct req_handler {
+	enum size_rule rule;
+	uint32_t size;
+	req_fn fn;
+};
+
+/* 1: GetMouseStatus */
+static int32_t req_get_mouse(struct vmmdev *dev, struct req *r)
+{
+	put32(r->buf + 24, (dev->mouse_guest | dev->mouse_host) & MOUSE_ALL_MASK);
+	put32(r->buf + 28, (uint32_t)dev->mouse_x);
+	put32(r->buf + 32, (uint32_t)dev->mouse_y);
+	return VINF_SUCCESS;
+}
+
+/* 223: GetMouseStatusEx: as 1 plus wheel deltas and buttons (none here). */
+static int32_t req_get_mouse_ex(struct vmmdev *dev, struct req *r)
+{
+	req_get_mouse(dev, r);
+	put32(r->buf + 36, 0);
+	put32(r->buf + 40, 0);
+	put32(r->buf + 44, 0);
+	return VINF_SUCCESS;
+}
+
+/* 2: SetMouseStatus: only the guest-owned bits change. */
+static int32_t req_set_mouse(struct vmmdev *dev, struct req *r)
+{
+	uint32_t bits = get32(r->buf + 24) & MOUSE_GUEST_MASK;
+
+	if ((bits ^ dev->mouse_guest) & 0x5)
+		vmmdev_log("mouse: guest capabilities now %#x", bits);
+	dev->mouse_guest = bits;
+	return VINF_SUCCESS;
+}
+
+/* 3: SetPointerShape */
+static int32_t req_pointer_shape(struct vmmdev *dev, struct req *r)
+{
+	uint32_t flags = get32(r->buf + 24);
+	uint64_t w = get32(r->buf + 36), h = get32(r->buf + 40);
+	uint64_t mask, need;
+
+	(void)dev;
+	if (r->size == 48 || !(flags & 0x4))
+		return VINF_SUCCESS;
+	if (w > 8192 || h > 8192) {
+		vmmdev_log("guest-error: pointer shape %" PRIu64 "x%" PRIu64 " too big", w, h);
+		return VERR_INVALID_PARAMETER;
+	}
+	mask = ((w + 7) / 8 * h + 3) & ~3ull;
+	need = 44 + mask + w * h * 4;
+	if (need > r->size) {
+		vmmdev_log("guest-error: pointer shape needs %" PRIu64 " bytes, request has %u",
+			   need, r->size);
+		return VERR_INVALID_PARAMETER;
+	}
+	return VINF_SUCCESS;
+}
+
+/* 4: GetHostVersion */
+static int32_t req_host_version(struct vmmdev *dev, struct req *r)
+{
+	put16(r->buf + 24, dev->host_major);
+	put16(r->buf + 26, dev->host_minor);
+	put32(r->buf + 28, dev->host_build);
+	put32(r->buf + 32, dev->host_rev);
+	put32(r->buf + 36, dev->features);
+	return VINF_SUCCESS;
+}
+
+/* 5: Idle: the vCPU would halt; rc stays untouched. */
+static int32_t req_idle(struct vmmdev *dev, struct req *r)
+{
+	(void)dev;
+	r->no_rc = true;
+	return VINF_SUCCESS;
+}
+
+/* 10: GetHostTime: UTC milliseconds since 1970. */
+static int32_t req_host_time(struct vmmdev *dev, struct req *r)
+{
+	struct timespec ts;
+
+	(void)dev;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	put64(r->buf + 24, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+	return VINF_SUCCESS;
+}
+
+/* 20: GetHypervisorInfo: no raw mode, so no window. */
+static int32_t req_get_hv_info(struct vmmdev *dev, struct req *r)
+{
+	(void)dev;
+	put32(r->buf + 24, 0);
+	put32(r->buf + 28, 0);
+	return VINF_SUCCESS;
+}
+
+/* 21: SetHypervisorInfo */
+static int32_t req_set_hv_info(struct vmmdev *dev, struct req *r)
+{
+	(void)dev;
+	if (get32(r->buf + 24) == 0 || get32(r->buf + 28) == 0)
+		return VINF_SUCCESS;
+	return VERR_TRY_AGAIN;
+}
+
+/* 22, 23: (De)RegisterPatchMemory: no VMM to patch without raw mode. */
+static int32_t req_patch_memory(struct vmmdev *dev, struct req *r)
+{
+	(void)dev;
+	vmmdev_log("patch memory request %u (%#" PRIx64 ", %u) not supported",
+		   r->type, get64(r->buf + 24), get32(r->buf + 32));
+	return VERR_NOT_SUPPORTED;
+}
+
+/* 30: SetPowerStatus */
+static int32_t req_power(struct vmmdev *dev, struct req *r)
+{
+	uint32_t state = get32(r->buf + 24);
+
+	(void)dev;
+	switch (state) {
+	case 1:
+	case 2:
+		vmmdev_log("guest asks for power state %u (ignored)", state);
+		return VINF_SUCCESS;
+	case 3:
+		return VERR_ACCESS_DENIED;
+	default:
+		vmmdev_log("guest-error: power state %u", state);
+		return VERR_INVALID_PARAMETER;
+	}
+}
+
+/* 41: AcknowledgeEvents */
+static int32_t req_ack(struct vmmdev *dev, struct req *r)
+{
+	put32(r->buf + 24, acknowledge(dev));
+	dev->acks++;
+	return VINF_SUCCESS;
+}
+
+/* 42: CtlGuestFilterMask */
+static int32_t req_filter(struct vmmdev *dev, struct req *r)
+{
+	change_filter(dev, get32(r->buf + 24), get32(r->buf + 28));
+	return VINF_SUCCESS;
+}
+
+/* 50: ReportGuestInfo */
+static int32_t req_guest_info(struct vmmdev *dev, struct req *r)
+{
+	uint32_t ver = get32(r->buf + 24);
+
+	dev->guest_if_version = ver;
+	dev->guest_os_type = get32(r->buf + 28);
+	dev->accepted = (ver >> 16) == 1 && (ver & 0xffff) <= 4;
+	if (!dev->accepted) {
+		vmmdev_log("guest-error: interface version %#x refused", ver);
+		return VERR_VERSION_MISMATCH;
+	}
+	vmmdev_log("guest reported interface %#x os type %#x", ver, dev->guest_os_type);
+	lower_irq(dev);
+	return VINF_SUCCESS;
+}
+
+/* 51, 54, 80: the lowest-numbered display whose hint the guest has not read. */
+static int first_pending_display(struct vmmdev *dev)
+{
+	int i;
+
+	for (i = 0; i < NUM_DISPLAYS; i++)
+		if (memcmp(&dev->hint[i], &dev->hint_read[i], sizeof(dev->hint[i])))
+			return i;
+	return -1;
+}
+
+/* Common part of 51, 54 and 80: returns the display whose hint is reported. */
+static int display_request(struct vmmdev *dev, uint32_t ack, uint32_t want,
+			   bool pick_pending)
+{
+	int d = (int)want;
+
+	if (ack & EV_DISPLAY) {
+		if (pick_pending) {
+			int p = first_pending_display(dev);
+
+			if (p >= 0)
+				d = p;
+		}
+		dev->hint_read[d] = dev->hint[d];
+		if (first_pending_display(dev) >= 0)
+			vmmdev_post_events_locked(dev, EV_DISPLAY);
+	}
+	return d;
+}
+
+static int32_t req_display_change(struct vmmdev *dev, struct req *r)
+{
+	const struct display_hint *h;
+	uint32_t want = r->type == 51 ? 0 : get32(r->buf + 40);
+	int d;
+
+	if (want >= NUM_DISPLAYS) {
+		vmmdev_log("guest-error: display %u out of range", want);
+		return VERR_INVALID_PARAMETER;
+	}
+	d = display_request(dev, get32(r->buf + 36), want, r->type != 51);
+	h = &dev->hint_read[d];
+	put32(r->buf + 24, h->w);
+	put32(r->buf + 28, h->h);
+	put32(r->buf + 32, h->bpp);
+	if (r->type == 51)
+		return VINF_SUCCESS;
+	put32(r->buf + 40, (uint32_t)d);
+	if (r->type == 80) {
+		put32(r->buf + 44, (uint32_t)h->x);
+		put32(r->buf + 48, (uint32_t)h->y);
+		r->buf[52] = h->change_origin;
+		r->buf[53] = h->enabled;
+	}
+	return VINF_SUCCESS;
+}
+
+/* 81: GetDisplayChangeRequestMulti */
+static int32_t req_display_multi(struct vmmdev *dev, struct req *r)
+{
+	uint32_t ack = get32(r->buf + 24), cap = get32(r->buf + 28), n = 0;
+	int i;
+
+	if (cap < 1 || cap > NUM_DISPLAYS || r->size < 32 + 28 * cap) {
+		vmmdev_log("guest-error: display multi capacity %u, size %u", cap, r->size);
+		return VERR_INVALID_PARAMETER;
+	}
+	for (i = 0; i < NUM_DISPLAYS && n < cap; i++) {
+		const struct display_hint *h = &dev->hint[i];
+		uint8_t *e = r->buf + 32 + 28 * n;
+		uint32_t flags = 0x8 | 0x10 | 0x20 | 0x4;
+
+		if (!memcmp(h, &dev->hint_read[i], sizeof(*h)))
+			continue;
+		if (i == 0)
+			flags |= 0x1;
+		if (!h->enabled)
+			flags |= 0x2;
+		put32(e, flags);
+		put32(e + 4, (uint32_t)i);
+		put32(e + 8, (uint32_t)h->x);
+		put32(e + 12, (uint32_t)h->y);
+		put32(e + 16, h->w);
+		put32(e + 20, h->h);
+		put32(e + 24, h->bpp);
+		if (ack & EV_DISPLAY)
+			dev->hint_read[i] = *h;
+		n++;
+	}
+	put32(r->buf + 28, n);
+	if ((ack & EV_DISPLAY) && first_pending_display(dev) >= 0)
+		vmmdev_post_events_locked(dev, EV_DISPLAY);
+	return VINF_SUCCESS;
+}
+
+/* 52: VideoModeSupported, 57: VideoModeSupported2: no frontend limits. */
+static int32_t req_video_mode(struct vmmdev *dev, struct req *r)
+{
+	(void)dev;
+	if (r->type == 52)
+		r->buf[36] = 1;
+	else
+		r->buf[40] = get32(r->buf + 24) < NUM_DISPLAYS;
+	return VINF_SUCCESS;
+}
+
+/* 53: GetHeightReduction */
+static int32_t req_height_reduction(struct vmmdev *dev, struct req *r)
+{
+	(void)dev;
+	put32(r->buf + 24, 0);
+	return VINF_SUCCESS;
+}
+
+/* 55: ReportGuestCapabilities (legacy) */
+static int32_t req_report_caps(struct vmmdev *dev, struct req *r)
+{
+	dev->caps = get32(r->buf + 24) | 0x4;
+	return VINF_SUCCESS;
+}
+
+/* 56: SetGuestCapabilities */
+static int32_t req_set_caps(struct vmmdev *dev, struct req *r)
+{
+	dev->caps = (dev->caps | get32(r->buf + 24)) & ~get32(r->buf + 28);
+	return VINF_SUCCESS;
+}
+
+static bool publisher_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || strchr("()[]{}+-.,", c);
+}
+
+/* The part of a GuestInfo2 name after "major.minor.build" (spec 5.3). */
+static bool info2_suffix_ok(const char *s)
+{
+	static const char *const tags[] = { "RC", "BETA", "ALPHA" };
+	size_t i, len;
+	unsigned int n = 0, digits = 0;
+
+	if (!*s)
+		return true;
+	if (*s++ != '_')
+		return false;
+	for (i = 0; i < 3; i++) {
+		len = strlen(tags[i]);
+		if (!strncmp(s, tags[i], len))
+			break;
+	}
+	if (i == 3)
+		return false;
+	s += len;
+	while (*s >= '0' && *s <= '9') {
+		n = n * 10 + (unsigned int)(*s++ - '0');
+		if (++digits > 3 || n > 255)
+			return false;
+	}
+	if (!*s)
+		return true;
+	if (*s++ != '_' || !*s)
+		return false;
+	for (; *s; s++)
+		if (!publisher_char(*s))
+			return false;
+	return true;
+}
+
+/* 58: ReportGuestInfo2 */
+static int32_t req_guest_info2(struct vmmdev *dev, struct req *r)
+{
+	uint16_t major = get16(r->buf + 24), minor = get16(r->buf + 26);
+	uint32_t build = get32(r->buf + 28);
+	char name[128], prefix[40];
+	const char *nul;
+	size_t plen;
+
+	if (major < 3) {
+		vmmdev_log("guest-error: additions major %u < 3", major);
+		return VERR_INVALID_PARAMETER;
+	}
+	if (major > 255 || minor > 255 || build > 65535) {
+		vmmdev_log("guest-error: additions version %u.%u.%u out of range",
+			   major, minor, build);
+		return VERR_OUT_OF_RANGE;
+	}
+	nul = memchr(r->buf + 40, 0, 128);
+	if (!nul) {
+		vmmdev_log("guest-error: additions name not terminated");
+		return VERR_INVALID_PARAMETER;
+	}
+	memcpy(name, r->buf + 40, 128);
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%u.%u.%u", major, minor, build);
+	if (strncmp(name, prefix, plen)) {
+		vmmdev_log("guest-error: additions name '%s' does not start with %s",
+			   name, prefix);
+		return VERR_INVALID_PARAMETER;
+	}
+	if (!info2_suffix_ok(name + plen)) {
+		bool strict = major > 4 || (major == 4 && (minor > 1 ||
+					    (minor == 1 && build >= 50)));
+
+		if (strict) {
+			vmmdev_log("guest-error: additions name '%s' has a bad suffix", name);
+			return VERR_INVALID_PARAMETER;
+		}
+		name[plen] = 0;
+	}
+	dev->info2_major = major;
+	dev->info2_minor = minor;
+	dev->info2_build = build;
+	dev->info2_rev = get32(r->buf + 32);
+	dev->info2_features = get32(r->buf + 36);
+	memcpy(dev->info2_name, name, sizeof(name));
+	vmmdev_log("guest additions %s r%u features %#x", name, dev->info2_rev,
+		   dev->info2_features);
+	lower_irq(dev);
+	return VINF_SUCCESS;
+}
+
+static struct facility *facility_find(struct vmmdev *dev, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < NUM_FACILITIES; i++)
+		if (dev->fac[i].used && dev->fac[i].id == id)
+			return &dev->fac[i];
+	return NULL;
+}
+
+/* 59: ReportGuestStatus */
+static int32_t req_guest_status(struct vmmdev *dev, struct req *r)
+{
+	uint32_t id = get32(r->buf + 24), status = get32(r->buf + 28);
+	uint32_t flags = get32(r->buf + 32);
+	struct facility *f;
+	int i;
+
+	if (id < 1 || id > FACILITY_ALL) {
+		vmmdev_log("guest-error: facility %#x invalid", id);
+		return VERR_INVALID_PARAMETER;
+	}
+	if (status > 0xffff) {
+		vmmdev_log("guest-error: facility status %#x out of range", status);
+		return VERR_OUT_OF_RANGE;
+	}
+	if (id == FACILITY_ALL) {
+		for (i = 0; i < NUM_FACILITIES; i++) {
+			if (!dev->fac[i].used)
+				continue;
+			dev->fac[i].status = status;
+			dev->fac[i].flags = flags;
+		}
+		return VINF_SUCCESS;
+	}
+	f = facility_find(dev, id);
+	for (i = 0; !f && i < NUM_FACILITIES; i++)
+		if (!dev->fac[i].used)
+			f = &dev->fac[i];
+	for (i = 0; !f && i < NUM_FACILITIES; i++)
+		if (!dev->fac[i].fixed && dev->fac[i].status == 0)
+			f = &dev->fac[i];
+	if (!f) {
+		vmmdev_log("guest-error: facility table full for %u", id);
+		return VERR_OUT_OF_RESOURCES;
+	}
+	f->used = true;
+	f->id = id;
+	f->status = status;
+	f->flags = flags;
+	return VINF_SUCCESS;
+}
+
+/* 60-63: HGCM connect, disconnect, call32, call64 */
+static int32_t req_hgcm(struct vmmdev *dev, struct req *r)
+{
+	return hgcm_submit(dev->hgcm, r->gpa, r->buf, r->size);
+}
+
+/* 64: legacy HGCMCancel of the request at the same address */
+static int32_t req_hgcm_cancel(struct vmmdev *dev, struct req *r)
+{
+	return hgcm_cancel(dev->hgcm, r->gpa, true);
+}
+
+/* 65: HGCMCancel2 */
+static int32_t req_hgcm_cancel2(struct vmmdev *dev, struct req *r)
+{
+	uint64_t addr = r->size >= 32 ? get64(r->buf + 24) : get32(r->buf + 24);
+
+	if (r->size < 32 && addr == 0xffffffffu)
+		addr = ~0ull;
+	return hgcm_cancel(dev->hgcm, addr, false);
+}
+
+/* 70: VideoAccelEnable */
+static int32_t req_vbva_enable(struct vmmdev *dev, struct req *r)
+{
+	uint32_t enable = get32(r->buf + 24);
+
+	(void)dev;
+	if (get32(r->buf + 28) != 0x3ffc00) {
+		vmmdev_log("guest-error: VBVA ring size %#x", get32(r->buf + 28));
+		return VERR_INVALID_PARAMETER;
+	}
+	put32(r->buf + 32, 0x1 | (enable ? 0x2 : 0));
+	return VINF_SUCCESS;
+}
+
+/* 71: VideoAccelFlush */
+static int32_t req_vbva_flush(struct vmmdev *dev, struct req *r)
+{
+	(void)dev;
+	(void)r;
+	return VINF_SUCCESS;
+}
+
+/* 72: VideoSetVisibleRegion, 222: VideoUpdateMonitorPositions */
+static int32_t req_counted_array(struct vmmdev *dev, struct req *r)
+{
+	uint64_t n = get32(r->buf + 24);
+	uint64_t entry = r->type == 72 ? 16 : 8;
+
+	(void)dev;
+	if (n > 1024 * 1024 || r->size != 28 + entry * n) {
+		vmmdev_log("guest-error: request %u: %" PRIu64 " entries in %u bytes",
+			   r->type, n, r->size);
+		return VERR_INVALID_PARAMETER;
+	}
+	return VINF_SUCCESS;
+}
+
+/* 73: GetSeamlessChangeRequest */
+static int32_t req_seamless(struct vmmdev *dev, struct req *r)
+{
+	if (get32(r->buf + 28) & EV_SEAMLESS)
+		dev->seamless_read = dev->seamless;
+	put32(r->buf + 24, dev->seamless_read);
+	return VINF_SUCCESS;
+}
+
+static bool utf8_ok(const uint8_t *s, size_t n)
+{
+	size_t i = 0, k, more;
+
+	while (i < n) {
+		uint8_t c = s[i];
+
+		if (c < 0x80)
+			more = 0;
+		else if (c >= 0xc2 && c <= 0xdf)
+			more = 1;
+		else if ((c & 0xf0) == 0xe0)
+			more = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			more = 3;
+		else
+			return false;
+		if (i + more >= n && more)
+			return false;
+		for (k = 1; k <= more; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		i += more + 1;
+	}
+	return true;
+}
+
+/* One string of ReportGuestUserState: @len bytes, NUL-terminated UTF-8. */
+static bool user_string_ok(const uint8_t *p, uint32_t len)
+{
+	if (len == 0)
+		return true;
+	if (p[len - 1] != 0 || memchr(p, 0, len) != p + len - 1)
+		return false;
+	return utf8_ok(p, len - 1);
+}
+
+/* 74: ReportGuestUserState */
+static int32_t req_user_state(struct vmmdev *dev, struct req *r)
+{
+	uint64_t cu = get32(r->buf + 28), cd = get32(r->buf + 32);
+	uint64_t cx = get32(r->buf + 36);
+
+	(void)dev;
+	if (r->size > 2048 || cu < 1 || cu > 256 || cd > 256 || cx > 1024) {
+		vmmdev_log("guest-error: user state sizes %" PRIu64 "/%" PRIu64 "/%" PRIu64,
+			   cu, cd, cx);
+		return VERR_TOO_MUCH_DATA;
+	}
+	if (40 + cu + cd + cx > r->size || !user_string_ok(r->buf + 40, (uint32_t)cu) ||
+	    !user_string_ok(r->buf + 40 + cu, (uint32_t)cd) ||
+	    !user_string_ok(r->buf + 40 + cu + cd, (uint32_t)cx)) {
+		vmmdev_log("guest-error: bad user state strings");
+		return VERR_INVALID_PARAMETER;
+	}
+	vmmdev_log("guest user state %u for '%s'", get32(r->buf + 24),
+		   (const char *)r->buf + 40);
+	return VINF_SUCCESS;
+}
+
+/* 100: QueryCredentials: the emulator has no credentials to hand out. */
+static int32_t req_query_creds(struct vmmdev *dev, struct req *r)
+{
+	uint32_t flags = get32(r->buf + 24);
+
+	(void)dev;
+	memset(r->buf + 28, 0, 3 * 128);
+	flags &= ~(0x10000u | 0x20000u);
+	put32(r->buf + 24, flags);
+	return VINF_SUCCESS;
+}
+
+/* 101: ReportCredentialsJudgement */
+static int32_t req_creds_judgement(struct vmmdev *dev, struct req *r)
+{
+	uint32_t flags = get32(r->buf + 24);
+
+	(void)dev;
+	vmmdev_log("credentials judgement: %s", flags & 0x800 ? "deny" :
+		   flags & 0x1000 ? "no judgement" : flags & 0x400 ? "ok" : "none");
+	return VINF_SUCCESS;
+}
+
+/* 110: ReportGuestStats */
+static int32_t req_guest_stats(struct vmmdev *dev, struct req *r)
+{
+	(void)dev;
+	(void)r;
+	return VINF_SUCCESS;
+}
+
+/* Guest RAM in MiB: 1 MiB chunks whose first page is mapped (up to 64 GiB). */
+static uint32_t guest_ram_mb(struct vmmdev *dev)
+{
+	uint32_t mb, n = 0;
+	uint8_t b;
+
+	for (mb = 0; mb < 64 * 1024; mb++)
+		if (!vmmdev_mem_read(dev, (uint64_t)mb << 20, &b, 1))
+			n++;
+	return n;
+}
+
+/* 111: GetMemBalloonChangeRequest */
+static int32_t req_balloon_get(struct vmmdev *dev, struct req *r)
+{
+	if (get32(r->buf + 32) & EV_BALLOON)
+		dev->balloon_acked = dev->balloon_target;
+	put32(r->buf + 24, dev->balloon_target);
+	put32(r->buf + 28, guest_ram_mb(dev));
+	return VINF_SUCCESS;
+}
+
+/* 112: GetStatisticsChangeRequest */
+static int32_t req_stats_get(struct vmmdev *dev, struct req *r)
+{
+	if (get32(r->buf + 28) & EV_STATS)
+		dev->stats_interval_read = dev->stats_interval;
+	put32(r->buf + 24, dev->stats_interval);
+	return VINF_SUCCESS;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* 113: ChangeMemBalloon: all 256 pages are checked before any changes. */
+static int32_t req_balloon_change(struct vmmdev *dev, struct req *r)
+{
+	uint64_t pages[BALLOON_CHUNK_PAGES], sorted[BALLOON_CHUNK_PAGES];
+	uint32_t count = get32(r->buf + 24);
+	bool inflate = get32(r->buf + 28) != 0;
+	uint8_t probe;
+	int i;
+
+	if (count != BALLOON_CHUNK_PAGES) {
+		vmmdev_log("guest-error: balloon page count %u", count);
+		return VERR_INVALID_PARAMETER;
+	}
+	for (i = 0; i < BALLOON_CHUNK_PAGES; i++) {
+		pages[i] = get64(r->buf + 32 + 8 * i);
+		if (pages[i] & (PAGE_SIZE_4K - 1)) {
+			vmmdev_log("guest-error: balloon page %#" PRIx64 " unaligned", pages[i]);
+			return VERR_INVALID_PARAMETER;
+		}
+		if (vmmdev_mem_read(dev, pages[i], &probe, 1) ||
+		    vmmdev_mem_read(dev, pages[i] + PAGE_SIZE_4K - 1, &probe, 1)) {
+			vmmdev_log("guest-error: balloon page %#" PRIx64 " is not RAM", pages[i]);
+			return VERR_INVALID_PARAMETER;
+		}
+		if (page_set_has(&dev->balloon, pages[i]) == inflate) {
+			vmmdev_log("guest-error: balloon page %#" PRIx64 " %s", pages[i],
+				   inflate ? "already ballooned" : "not ballooned");
+			return VERR_INVALID_PARAMETER;
+		}
+	}
+	memcpy(sorted, pages, sizeof(pages));
+	qsort(sorted, BALLOON_CHUNK_PAGES, sizeof(sorted[0]), cmp_u64);
+	for (i = 1; i < BALLOON_CHUNK_PAGES; i++) {
+		if (sorted[i] == sorted[i - 1]) {
+			vmmdev_log("guest-error: balloon page %#" PRIx64 " listed twice", sorted[i]);
+			return VERR_INVALID_PARAMETER;
+		}
+	}
+	if (inflate && page_set_grow(&dev->balloon, BALLOON_CHUNK_PAGES))
+		return VERR_NO_MEMORY;
+	for (i = 0; i < BALLOON_CHUNK_PAGES; i++) {
+		if (inflate)
+			page_set_add(&dev->balloon, pages[i]);
+		else
+			page_set_del(&dev->balloon, pages[i]);
+	}
+	if (inflate)
+		dev->balloon_inflates++;
+	else
+		dev->balloon_deflates++;
+	dev->balloon_pages += BALLOON_CHUNK_PAGES;
+	return VINF_SUCCESS;
+}
+
+/* 150: GetVRDPChangeRequest: VRDP is off in the emulator. */
+static int32_t req_vrdp(struct vmmdev *dev, struct req *r)
+{
+	(void)dev;
+	r->buf[24] = 0;
+	put32(r->buf + 28, 0);
+	return VINF_SUCCESS;
+}
+
+/* 210: GetCpuHotPlugRequest: report, then back to "none". */
+static int32_t req_cpu_hotplug_get(struct vmmdev *dev, struct req *r)
+{
+	put32(r->buf + 24, dev->cpu_event);
+	put32(r->buf + 28, dev->cpu_core);
+	put32(r->buf + 32, dev->cpu_package);
+	dev->cpu_event = 1;
+	dev->cpu_core = 0xffffffffu;
+	dev->cpu_package = 0xffffffffu;
+	return VINF_SUCCESS;
+}
+
+/* 211: SetCpuHotPlugStatus */
+static int32_t req_cpu_hotplug_set(struct vmmdev *dev, struct req *r)
+{
+	uint32_t status = get32(r->buf + 24);
+
+	if (status != 1 && status != 2) {
+		vmmdev_log("guest-error: CPU hot-plug status %u", status);
+		return VERR_INVALID_PARAMETER;
+	}
+	dev->cpu_monitoring = status == 2;
+	return VINF_SUCCESS;
+}
+
+/* 217: GetSessionId */
+static int32_t req_session_id(struct vmmdev *dev, struct req *r)
+{
+	put64(r->buf + 24, dev->session_id);
+	return VINF_SUCCESS;
+}
+
+/* 218: WriteCoreDump: core dumps are not enabled. */
+static int32_t req_core_dump(struct vmmdev *dev, struct req *r)
+{
+	(void)dev;
+	(void)r;
+	return VERR_ACCESS_DENIED;
+}
+
+/* 219: GuestHeartbeat */
+static int32_t req_heartbeat(struct vmmdev *dev, struct req *r)
+{
+	uint64_t now = vmmdev_now_ns();
+
+	(void)r;
+	if (!dev->hb_count)
+		dev->hb_first_ns = now;
+	dev->hb_last_ns = now;
+	dev->hb_count++;
+	dev->heartbeats++;
+	return VINF_SUCCESS;
+}
+
+/* 220: HeartbeatConfigure */
+static int32_t req_heartbeat_config(struct vmmdev *dev, struct req *r)
+{
+	bool enable = r->buf[32] != 0;
+
+	if (enable != dev->hb_enabled)
+		vmmdev_log("heartbeat monitoring %s", enable ? "on" : "off");
+	dev->hb_enabled = enable;
+	put64(r->buf + 24, dev->hb_interval_ns);
+	return VINF_SUCCESS;
+}
+
+/* 221: NtBugCheck */
+static int32_t req_bugcheck(struct vmmdev *dev, struct req *r)
+{
+	(void)dev;
+	if (r->size != 24 && r->size != 64) {
+		vmmdev_log("guest-error: bug check request size %u", r->size);
+		return VERR_INVALID_PARAMETER;
+	}
+	vmmdev_log("guest reports a bug check");
+	return VINF_SUCCESS;
+}
+
+#define H_EXACT(n, f) { SZ_EXACT, (n), (f) }
+#define H_MIN(n, f) { SZ_MIN, (n), (f) }
+#define H_ANY(f) { SZ_NONE, 0, (f) }
+
+/* Spec 5.1; types absent here (0, 200, 212-216, unknown) are not implemented. */
+static const struct req_handler handlers[NUM_TYPES] = {
+	[1] = H_EXACT(36, req_get_mouse),
+	[2] = H_EXACT(36, req_set_mouse),
+	[3] = H_MIN(48, req_pointer_shape),
+	[4] = H_EXACT(40, req_host_version),
+	[5] = H_ANY(req_idle),
+	[10] = H_EXACT(32, req_host_time),
+	[20] = H_EXACT(32, req_get_hv_info),
+	[21] = H_EXACT(32, req_set_hv_info),
+	[22] = H_EXACT(36, req_patch_memory),
+	[23] = H_EXACT(36, req_patch_memory),
+	[30] = H_EXACT(32, req_power),
+	[41] = H_EXACT(28, req_ack),
+	[42] = H_EXACT(32, req_filter),
+	[50] = H_EXACT(32, req_guest_info),
+	[51] = H_EXACT(40, req_display_change),
+	[52] = H_EXACT(40, req_video_mode),
+	[53] = H_EXACT(28, req_height_reduction),
+	[54] = H_EXACT(44, req_display_change),
+	[55] = H_EXACT(28, req_report_caps),
+	[56] = H_EXACT(32, req_set_caps),
+	[57] = H_EXACT(44, req_video_mode),
+	[58] = H_EXACT(168, req_guest_info2),
+	[59] = H_EXACT(36, req_guest_status),
+	[60] = H_MIN(168, req_hgcm),
+	[61] = H_MIN(36, req_hgcm),
+	[62] = H_MIN(44, req_hgcm),
+	[63] = H_MIN(44, req_hgcm),
+	[64] = H_MIN(32, req_hgcm_cancel),
+	[65] = H_MIN(28, req_hgcm_cancel2),
+	[70] = H_MIN(36, req_vbva_enable),
+	[71] = H_MIN(24, req_vbva_flush),
+	[72] = H_MIN(28, req_counted_array),
+	[73] = H_EXACT(32, req_seamless),
+	[74] = H_MIN(44, req_user_state),
+	[80] = H_EXACT(56, req_display_change),
+	[81] = H_MIN(32, req_display_multi),
+	[100] = H_EXACT(412, req_query_creds),
+	[101] = H_EXACT(412, req_creds_judgement),
+	[110] = H_EXACT(100, req_guest_stats),
+	[111] = H_EXACT(36, req_balloon_get),
+	[112] = H_EXACT(32, req_stats_get),
+	[113] = H_EXACT(2080, req_balloon_change),
+	[150] = H_EXACT(32, req_vrdp),
+	[210] = H_EXACT(36, req_cpu_hotplug_get),
+	[211] = H_EXACT(28, req_cpu_hotplug_set),
+	[217] = H_EXACT(32, req_session_id),
+	[218] = H_EXACT(28, req_core_dump),
+	[219] = H_ANY(req_heartbeat),
+	[220] = H_EXACT(36, req_heartbeat_config),
+	[221] = H_ANY(req_bugcheck),
+	[222] = H_MIN(28, req_counted_array),
+	[223] = H_EXACT(48, req_get_mouse_ex),
+};
+
+static bool allowed_before_report(uint32_t type)
+{
+	return type == 50 || type == 58 || type == 4 || type == 218;
+}
+
+static bool take_fault(struct vmmdev *dev, uint32_t type, int32_t *rc)
+{
+	int i;
+
+	for (i = 0; i < NUM_FAULTS; i++) {
+		struct fault_rule *f = &dev->faults[i];
+
+		if (f->count && f->type == type) {
+			f->count--;
+			*rc = f->rc;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void write_header_rc(struct vmmdev *dev, uint64_t gpa, uint8_t *hdr,
+			    int32_t rc)
+{
+	put32(hdr + 12, (uint32_t)rc);
+	if (vmmdev_mem_write(dev, gpa, hdr, REQ_HDR_SIZE))
+		vmmdev_log("guest-error: request at %#" PRIx64 " not writable", gpa);
+}
+
+/* Spec 4.2: everything for one submitted request address. */
+static void process_request(struct vmmdev *dev, uint64_t gpa)
+{
+	const struct req_handler *h;
+	uint8_t hdr[REQ_HDR_SIZE];
+	struct req r = { .gpa = gpa };
+	int32_t rc;
+
+	if (vmmdev_mem_read(dev, gpa, hdr, sizeof(hdr))) {
+		vmmdev_log("guest-error: request at %#" PRIx64 " is not guest RAM", gpa);
+		dev->guest_errors++;
+		return;
+	}
+	r.size = get32(hdr);
+	r.type = get32(hdr + 8);
+	if (r.size < REQ_HDR_SIZE || get32(hdr + 4) != REQ_HDR_VERSION) {
+		vmmdev_log("guest-error: request at %#" PRIx64 ": size %u version %#x, ignored",
+			   gpa, r.size, get32(hdr + 4));
+		dev->req_ignored++;
+		return;
+	}
+	dev->req_total++;
+	if (r.type < NUM_TYPES) {
+		dev->req_count[r.type]++;
+		dev->last_requestor[r.type] = get32(hdr + 20);
+	} else {
+		dev->req_unknown_type++;
+	}
+	if (r.size > REQ_MAX_SIZE) {
+		vmmdev_log("guest-error: request type %u size %u too big", r.type, r.size);
+		dev->req_rejected++;
+		write_header_rc(dev, gpa, hdr, VERR_NOT_SUPPORTED);
+		return;
+	}
+	if (!dev->accepted && !allowed_before_report(r.type)) {
+		vmmdev_log("guest-error: request type %u before ReportGuestInfo", r.type);
+		dev->req_rejected++;
+		write_header_rc(dev, gpa, hdr, VERR_NOT_SUPPORTED);
+		return;
+	}
+	r.buf = malloc(r.size);
+	if (!r.buf) {
+		write_header_rc(dev, gpa, hdr, VERR_NO_MEMORY);
+		return;
+	}
+	if (vmmdev_mem_read(dev, gpa, r.buf, r.size)) {
+		vmmdev_log("guest-error: request at %#" PRIx64 " (%u bytes) is not guest RAM",
+			   gpa, r.size);
+		dev->guest_errors++;
+		free(r.buf);
+		return;
+	}
+	/* The guest may have changed the header since: use the first read. */
+	memcpy(r.buf, hdr, sizeof(hdr));
+
+	h = r.type < NUM_TYPES ? &handlers[r.type] : NULL;
+	if (take_fault(dev, r.type, &rc)) {
+		vmmdev_log("fault injected: type %u rc %d", r.type, rc);
+	} else if (!h || !h->fn) {
+		vmmdev_log("request type %u not implemented", r.type);
+		dev->req_rejected++;
+		rc = VERR_NOT_IMPLEMENTED;
+	} else if ((h->rule == SZ_EXACT && r.size != h->size) ||
+		   (h->rule == SZ_MIN && r.size < h->size)) {
+		vmmdev_log("guest-error: request type %u size %u, want %s%u", r.type,
+			   r.size, h->rule == SZ_EXACT ? "" : ">=", h->size);
+		dev->req_rejected++;
+		rc = VERR_INVALID_PARAMETER;
+	} else {
+		rc = h->fn(dev, &r);
+		if (rc == VINF_HGCM_ASYNC_EXECUTE && r.type >= 60 && r.type <= 63) {
+			/* Accepted HGCM request: rc is the only write (spec 7.5). */
+			uint8_t v[4];
+
+			put32(v, (uint32_t)rc);
+			if (vmmdev_mem_write(dev, gpa + 12, v, sizeof(v)))
+				vmmdev_log("guest-error: request at %#" PRIx64 " not writable", gpa);
+			free(r.buf);
+			return;
+		}
+	}
+	if (!r.no_rc)
+		put32(r.buf + 12, (uint32_t)rc);
+	if (vmmdev_mem_write(dev, gpa, r.buf, r.size))
+		vmmdev_log("guest-error: request at %#" PRIx64 " not writable", gpa);
+	free(r.buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* BAR0 */
+
+/**
+ * vmmdev_port_write() - a write to BAR0.
+ * @dev:  the device.
+ * @off:  offset in BAR0.
+ * @val:  the value written.
+ * @size: access width in bytes.
+ */
+void vmmdev_port_write(struct vmmdev *dev, uint32_t off, uint32_t val,
+		       unsigned int size)
+{
+	if (off != VMMDEV_PORT_REQUEST && off != VMMDEV_PORT_FAST)
+		return;
+	if (size != 4) {
+		vmmdev_log("guest-error: %u-byte write to port +%u ignored", size, off);
+		return;
+	}
+	pthread_mutex_lock(&dev->lock);
+	process_request(dev, val);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/**
+ * vmmdev_port_read() - a read from BAR0.
+ * @dev:  the device.
+ * @off:  offset in BAR0.
+ * @size: access width in bytes.
+ *
+ * Return: the events acknowledged by a 32-bit read of the fast port,
+ * all-ones for everything else.
+ */
+uint32_t vmmdev_port_read(struct vmmdev *dev, uint32_t off, unsigned int size)
+{
+	uint32_t v = 0xffffffffu;
+
+	if (off != VMMDEV_PORT_FAST || size != 4)
+		return v;
+	pthread_mutex_lock(&dev->lock);
+	if (dev->accepted && dev->guest_if_version != 0x00010003) {
+		v = acknowledge(dev);
+		dev->fast_acks++;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* Control channel */
+
+/* One C literal (decimal, 0x hex, 0 octal, negative allowed). */
+static bool parse_num(const char *s, long long *out)
+{
+	char *end;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	*out = strtoll(s, &end, 0);
+	if (errno == ERANGE) {
+		unsigned long long u;
+
+		errno = 0;
+		u = strtoull(s, &end, 0);
+		if (errno || *s == '-' || u > UINT64_MAX)
+			return false;
+		*out = (long long)u;
+	}
+	return !*end;
+}
+
+/* Splits @line into at most @max words (modifies @line). */
+static int split_words(char *line, char **w, int max)
+{
+	int n = 0;
+	char *save, *t;
+
+	for (t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == max)
+			return max + 1;
+		w[n++] = t;
+	}
+	return n;
+}
+
+static bool parse_u32(const char *s, uint32_t *v)
+{
+	long long n;
+
+	if (!parse_num(s, &n) || n < INT32_MIN || n > UINT32_MAX)
+		return false;
+	*v = (uint32_t)n;
+	return true;
+}
+
+static void print_counters(struct vmmdev *dev, FILE *out)
+{
+	static const char *const xname[VMMDEV_CNT_XPORT_MAX] = {
+		"port_exits", "bar1_traps", "irqs", "dma_maps", "dma_unmaps",
+	};
+	int i;
+
+	fprintf(out, "req.total %" PRIu64 "\n", dev->req_total);
+	for (i = 0; i < NUM_TYPES; i++)
+		if (dev->req_count[i])
+			fprintf(out, "req.%d %" PRIu64 "\n", i, dev->req_count[i]);
+	fprintf(out, "req.rejected %" PRIu64 "\n", dev->req_rejected);
+	fprintf(out, "req.ignored %" PRIu64 "\n", dev->req_ignored);
+	fprintf(out, "req.unknown_type %" PRIu64 "\n", dev->req_unknown_type);
+	fprintf(out, "guest_errors %" PRIu64 "\n", dev->guest_errors);
+	for (i = 0; i < VMMDEV_CNT_XPORT_MAX; i++)
+		fprintf(out, "%s %" PRIu64 "\n", xname[i],
+			__atomic_load_n(&dev->xport[i], __ATOMIC_RELAXED));
+	fprintf(out, "irq_raises %" PRIu64 "\n", dev->irq_raises);
+	fprintf(out, "acks %" PRIu64 "\n", dev->acks);
+	fprintf(out, "fast_acks %" PRIu64 "\n", dev->fast_acks);
+	fprintf(out, "heartbeats %" PRIu64 "\n", dev->heartbeats);
+	fprintf(out, "balloon.pages %" PRIu64 "\n", dev->balloon_pages);
+	fprintf(out, "balloon.inflates %" PRIu64 "\n", dev->balloon_inflates);
+	fprintf(out, "balloon.deflates %" PRIu64 "\n", dev->balloon_deflates);
+	hgcm_counters(dev->hgcm, out);
+}
+
+static void reset_counters(struct vmmdev *dev)
+{
+	int i;
+
+	dev->req_total = dev->req_rejected = dev->req_ignored = 0;
+	dev->req_unknown_type = dev->guest_errors = 0;
+	memset(dev->req_count, 0, sizeof(dev->req_count));
+	for (i = 0; i < VMMDEV_CNT_XPORT_MAX; i++)
+		__atomic_store_n(&dev->xport[i], 0, __ATOMIC_RELAXED);
+	dev->irq_raises = dev->acks = dev->fast_acks = dev->heartbeats = 0;
+	dev->balloon_pages = dev->balloon_inflates = dev->balloon_deflates = 0;
+	dev->hb_count = dev->hb_first_ns = dev->hb_last_ns = 0;
+	hgcm_reset_counters(dev->hgcm);
+}
+
+/* "counter NAME": look the name up in the full list. */
+static void print_one_counter(struct vmmdev *dev, const char *name, FILE *out)
+{
+	char *text = NULL, *line, *save;
+	size_t len = 0, nlen = strlen(name);
+	FILE *mem = open_memstream(&text, &len);
+	const char *val = "0";
+
+	if (!mem) {
+		fprintf(out, "err no memory\n");
+		return;
+	}
+	print_counters(dev, mem);
+	fclose(mem);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, name, nlen) && line[nlen] == ' ') {
+			val = line + nlen + 1;
+			break;
+		}
+	}
+	fprintf(out, "ok %s\n", val);
+	free(text);
+}
+
+static void print_state(struct vmmdev *dev, FILE *out)
+{
+	struct facility *f = facility_find(dev, 20);
+
+	fprintf(out, "accepted %d\n", dev->accepted);
+	fprintf(out, "filter 0x%x\n", dev->filter);
+	fprintf(out, "pending 0x%x\n", dev->pending);
+	fprintf(out, "deferred_filter %s0x%x\n", dev->deferred_valid ? "" : "-",
+		dev->deferred_filter);
+	fprintf(out, "irq_level %d\n", dev->irq_level);
+	fprintf(out, "caps 0x%x\n", dev->caps);
+	fprintf(out, "mouse_guest 0x%x\n", dev->mouse_guest);
+	fprintf(out, "mouse_host 0x%x\n", dev->mouse_host);
+	fprintf(out, "mouse_x %d\nmouse_y %d\n", dev->mouse_x, dev->mouse_y);
+	fprintf(out, "balloon_target %u\n", dev->balloon_target);
+	fprintf(out, "balloon_acked %u\n", dev->balloon_acked);
+	fprintf(out, "balloon_pages %zu\n", dev->balloon.used);
+	fprintf(out, "facility_20 %u\n", f ? f->status : 0);
+	fprintf(out, "features 0x%x\n", dev->features);
+	fprintf(out, "guest_version 0x%x\n", dev->guest_if_version);
+	fprintf(out, "guest_os_type 0x%x\n", dev->guest_os_type);
+	fprintf(out, "guest_info2_version %u.%u.%u\n", dev->info2_major,
+		dev->info2_minor, dev->info2_build);
+	fprintf(out, "guest_info2_revision %u\n", dev->info2_rev);
+	fprintf(out, "guest_info2_features 0x%x\n", dev->info2_features);
+	fprintf(out, "seamless %u\n", dev->seamless);
+	fprintf(out, "heartbeat_enabled %d\n", dev->hb_enabled);
+	fprintf(out, "session_id 0x%" PRIx64 "\n", dev->session_id);
+	fprintf(out, "ok\n");
+}
+
+/* A control command; @w[0] is the name, @n the word count.  dev->lock held. */
+static void control_locked(struct vmmdev *dev, char **w, int n, const char *line,
+			   FILE *out)
+{
+	const char *cmd = w[0];
+	uint32_t a, b, c, d;
+	long long v;
+	int i;
+
+#define NEED(k) do {							\
+	if (n != (k) + 1) {						\
+		fprintf(out, "err usage: %s takes %d argument%s\n", cmd, (k),	\
+			(k) == 1 ? "" : "s");				\
+		return;							\
+	}								\
+} while (0)
+#define NUM(idx, var) do {						\
+	if (!parse_u32(w[idx], &(var))) {				\
+		fprintf(out, "err bad number '%s'\n", w[idx]);		\
+		return;							\
+	}								\
+} while (0)
+
+	if (!strcmp(cmd, "ping")) {
+		fprintf(out, "ok pong\n");
+	} else if (!strcmp(cmd, "events")) {
+		NEED(1);
+		NUM(1, a);
+		if (a & ~(uint32_t)EV_VALID_MASK) {
+			fprintf(out, "err events outside 0x7ff\n");
+			return;
+		}
+		vmmdev_post_events_locked(dev, a);
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "mouse")) {
+		NEED(2);
+		NUM(1, a);
+		NUM(2, b);
+		if (a > 0xffff || b > 0xffff) {
+			fprintf(out, "err position outside 0..0xffff\n");
+			return;
+		}
+		dev->mouse_x = (int32_t)a;
+		dev->mouse_y = (int32_t)b;
+		vmmdev_post_events_locked(dev, EV_MOUSE_POS);
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "mouse-host-caps")) {
+		NEED(1);
+		NUM(1, a);
+		if (a & ~(uint32_t)MOUSE_HOST_MASK) {
+			fprintf(out, "err bits outside the host-owned 0x16a\n");
+			return;
+		}
+		if (a != dev->mouse_host) {
+			dev->mouse_host = a;
+			vmmdev_post_events_locked(dev, EV_MOUSE_CAPS);
+		}
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "balloon")) {
+		NEED(1);
+		NUM(1, a);
+		dev->balloon_target = a;
+		if (a != dev->balloon_acked)
+			vmmdev_post_events_locked(dev, EV_BALLOON);
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "display")) {
+		struct display_hint hint = { .enabled = 1 };
+
+		if (n != 4 && n != 5) {
+			fprintf(out, "err usage: display W H BPP [DISPLAY]\n");
+			return;
+		}
+		NUM(1, a);
+		NUM(2, b);
+		NUM(3, c);
+		d = 0;
+		if (n == 5)
+			NUM(4, d);
+		if (d >= NUM_DISPLAYS) {
+			fprintf(out, "err display out of range\n");
+			return;
+		}
+		hint.w = a;
+		hint.h = b;
+		hint.bpp = c;
+		hint.x = dev->hint[d].x;
+		hint.y = dev->hint[d].y;
+		dev->hint[d] = hint;
+		if (memcmp(&dev->hint[d], &dev->hint_read[d], sizeof(hint)))
+			vmmdev_post_events_locked(dev, EV_DISPLAY);
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "seamless")) {
+		NEED(1);
+		NUM(1, a);
+		if (a > 2) {
+			fprintf(out, "err mode must be 0, 1 or 2\n");
+			return;
+		}
+		if (a != dev->seamless) {
+			dev->seamless = a;
+			if (a != dev->seamless_read)
+				vmmdev_post_events_locked(dev, EV_SEAMLESS);
+		}
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "features")) {
+		NEED(1);
+		NUM(1, a);
+		dev->features = a;
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "host-version")) {
+		NEED(4);
+		NUM(1, a);
+		NUM(2, b);
+		NUM(3, c);
+		NUM(4, d);
+		if (a > 0xffff || b > 0xffff) {
+			fprintf(out, "err major/minor are 16-bit\n");
+			return;
+		}
+		dev->host_major = (uint16_t)a;
+		dev->host_minor = (uint16_t)b;
+		dev->host_build = c;
+		dev->host_rev = d;
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "fault")) {
+		NEED(3);
+		NUM(1, a);
+		NUM(2, b);
+		NUM(3, c);
+		for (i = 0; i < NUM_FAULTS; i++) {
+			if (!dev->faults[i].count) {
+				dev->faults[i].type = a;
+				dev->faults[i].count = b;
+				dev->faults[i].rc = (int32_t)c;
+				fprintf(out, "ok\n");
+				return;
+			}
+		}
+		fprintf(out, "err too many fault rules\n");
+	} else if (!strcmp(cmd, "fault-clear")) {
+		NEED(0);
+		memset(dev->faults, 0, sizeof(dev->faults));
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "mem-version")) {
+		NEED(1);
+		NUM(1, a);
+		dev->mem_version = a;
+		bar1_put32(dev, BAR1_OFF_VERSION, a);
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "mem-size")) {
+		NEED(1);
+		NUM(1, a);
+		dev->mem_size = a;
+		bar1_put32(dev, BAR1_OFF_SIZE, a);
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "mem-default")) {
+		NEED(0);
+		dev->mem_version = BAR1_VERSION;
+		dev->mem_size = BAR1_STRUCT_SIZE;
+		bar1_put32(dev, BAR1_OFF_SIZE, dev->mem_size);
+		bar1_put32(dev, BAR1_OFF_VERSION, dev->mem_version);
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "counters")) {
+		NEED(0);
+		print_counters(dev, out);
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "counter")) {
+		NEED(1);
+		print_one_counter(dev, w[1], out);
+	} else if (!strcmp(cmd, "reset-counters")) {
+		NEED(0);
+		reset_counters(dev);
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "last-requestor")) {
+		NEED(1);
+		NUM(1, a);
+		if (a >= NUM_TYPES) {
+			fprintf(out, "err type out of range\n");
+			return;
+		}
+		fprintf(out, "ok 0x%x\n", dev->last_requestor[a]);
+	} else if (!strcmp(cmd, "heartbeat-stats")) {
+		NEED(0);
+		fprintf(out, "ok %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %d\n",
+			dev->hb_count, dev->hb_first_ns, dev->hb_last_ns,
+			dev->hb_interval_ns, dev->hb_enabled);
+	} else if (!strcmp(cmd, "heartbeat-interval-ms")) {
+		NEED(1);
+		if (!parse_num(w[1], &v) || v < MIN_HB_INTERVAL_MS || v > 3600 * 1000) {
+			fprintf(out, "err interval must be %d..3600000 ms\n", MIN_HB_INTERVAL_MS);
+			return;
+		}
+		dev->hb_interval_ns = (uint64_t)v * 1000000ull;
+		fprintf(out, "ok\n");
+	} else if (!strcmp(cmd, "state")) {
+		NEED(0);
+		print_state(dev, out);
+	} else if (!strcmp(cmd, "facility")) {
+		struct facility *f;
+
+		NEED(1);
+		NUM(1, a);
+		f = facility_find(dev, a);
+		fprintf(out, "ok %u\n", f ? f->status : 0);
+	} else if (!strncmp(cmd, "hgcm-", 5)) {
+		if (!hgcm_control(dev->hgcm, line, out))
+			fprintf(out, "err unknown command\n");
+	} else {
+		fprintf(out, "err unknown command\n");
+	}
+#undef NEED
+#undef NUM
+}
+
+/**
+ * vmmdev_control() - execute one control-channel command line.
+ * @dev:  the device.
+ * @line: the command, without the newline.
+ * @out:  where the reply goes.
+ */
+void vmmdev_control(struct vmmdev *dev, const char *line, FILE *out)
+{
+	char *copy = strdup(line);
+	char *w[8];
+	int n;
+
+	if (!copy) {
+		fprintf(out, "err no memory\n");
+		return;
+	}
+	n = split_words(copy, w, 8);
+	if (n == 0) {
+		fprintf(out, "err empty command\n");
+	} else if (n > 8) {
+		fprintf(out, "err too many arguments\n");
+	} else {
+		pthread_mutex_lock(&dev->lock);
+		control_locked(dev, w, n, line, out);
+		pthread_mutex_unlock(&dev->lock);
+	}
+	fflush(out);
+	free(copy);
+}
