@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_events: VBG_IOCTL_WAIT_FOR_EVENTS (timeouts, wake-up by a host event,
+ * signals, VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS), filter-mask changes
+ * reaching the host, and how the driver acknowledges interrupts.
+ */
+#include "vbgt.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+struct waiter {
+	pthread_t thread;
+	int fd;
+	uint32_t mask, timeout_ms;
+	int ret;
+	uint32_t events;
+	uint64_t elapsed_ms;
+};
+
+static void *waiter_fn(void *arg)
+{
+	struct waiter *w = arg;
+	uint64_t t0 = vbgt_now_ms();
+
+	w->ret = vbgt_wait_events(w->fd, w->mask, w->timeout_ms, &w->events);
+	w->elapsed_ms = vbgt_now_ms() - t0;
+	return NULL;
+}
+
+static void waiter_start(struct waiter *w, int fd, uint32_t mask,
+			 uint32_t timeout_ms)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->mask = mask;
+	w->timeout_ms = timeout_ms;
+	ASSERT(pthread_create(&w->thread, NULL, waiter_fn, w) == 0);
+	/* Let it block in the driver. */
+	vbgt_sleep_ms(200);
+}
+
+static void wait_timeout_zero_etimedout(void)
+{
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+	uint64_t t0 = vbgt_now_ms();
+
+	EXPECT_EQ(vbgt_wait_events(fd, VBGT_EV_VRDP, 0, NULL), -ETIMEDOUT);
+	EXPECT(vbgt_now_ms() - t0 < 1000, "took %llu ms",
+	       (unsigned long long)(vbgt_now_ms() - t0));
+	close(fd);
+}
+
+static void wait_timeout_expires(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint64_t t0 = vbgt_now_ms(), dt;
+
+	EXPECT_EQ(vbgt_wait_events(fd, VBGT_EV_VRDP, 300, NULL), -ETIMEDOUT);
+	dt = vbgt_now_ms() - t0;
+	EXPECT(dt >= 290 && dt < 3000, "300 ms timeout took %llu ms",
+	       (unsigned long long)dt);
+	close(fd);
+}
+
+static void woken_by_event(const char *node, uint32_t ev)
+{
+	int fd = vbgt_open(node);
+	long long irqs = vbgt_counter("irqs");
+	struct waiter w;
+
+	ASSERT_EQ(vbgt_change_filter(fd, ev, 0), 0);
+	waiter_start(&w, fd, ev, 8000);
+	vbgt_ctl_ok("events %#x", ev);
+	pthread_join(w.thread, NULL);
+	EXPECT_EQ(w.ret, 0);
+	EXPECT(w.events & ev, "events %#x", w.events);
+	EXPECT(w.elapsed_ms < 5000, "woken after %llu ms",
+	       (unsigned long long)w.elapsed_ms);
+	EXPECT(vbgt_counter("irqs") > irqs, "no interrupt raised");
+	/* Delivered once. */
+	EXPECT_EQ(vbgt_wait_events(fd, ev, 0, NULL), -ETIMEDOUT);
+	close(fd);
+}
+
+static void wait_woken_by_event_root(void)
+{
+	woken_by_event(VBGT_NODE_ROOT, VBGT_EV_VRDP);
+}
+
+static void user_woken(void *arg)
+{
+	woken_by_event(VBGT_NODE_USER, VBGT_EV_JUDGE_CREDS);
+}
+
+static void wait_woken_by_event_user(void)
+{
+	vbgt_run_as_user(user_woken, NULL);
+}
+
+static void wait_other_event_not_delivered(void)
+{
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+	struct waiter w;
+
+	ASSERT_EQ(vbgt_change_filter(fd, VBGT_EV_VRDP | VBGT_EV_STATS, 0), 0);
+	waiter_start(&w, fd, VBGT_EV_STATS, 800);
+	vbgt_ctl_ok("events %#x", VBGT_EV_VRDP);
+	pthread_join(w.thread, NULL);
+	EXPECT_EQ(w.ret, -ETIMEDOUT);
+	EXPECT(w.elapsed_ms >= 750, "returned after %llu ms",
+	       (unsigned long long)w.elapsed_ms);
+	close(fd);
+}
+
+static void interrupt_all_waits(void)
+{
+	int a = vbgt_open(VBGT_NODE_USER), b = vbgt_open(VBGT_NODE_USER);
+	struct vbg_ioctl_hdr h;
+	struct waiter w;
+
+	waiter_start(&w, a, VBGT_EV_VRDP, 10000);
+	vbgt_hdr(&h, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(h), sizeof(h));
+	EXPECT_EQ(vbgt_ioctl(a, VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS, &h), 0);
+	pthread_join(w.thread, NULL);
+	EXPECT_EQ(w.ret, -EINTR);
+	EXPECT(w.elapsed_ms < 5000, "woken after %llu ms",
+	       (unsigned long long)w.elapsed_ms);
+	/* Every later wait of that session is interrupted at once. */
+	EXPECT_EQ(vbgt_wait_events(a, VBGT_EV_VRDP, 5000, NULL), -EINTR);
+	/* Other sessions are not affected. */
+	EXPECT_EQ(vbgt_wait_events(b, VBGT_EV_VRDP, 0, NULL), -ETIMEDOUT);
+	close(a);
+	close(b);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void wait_interrupted_by_signal(void)
+{
+	struct sigaction sa;
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+	pid_t self = getpid();
+	uint64_t t0;
+	pid_t kid;
+	int ret;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;	/* no SA_RESTART */
+	sigaction(SIGUSR1, &sa, NULL);
+	kid = fork();
+	ASSERT(kid >= 0);
+	if (kid == 0) {
+		vbgt_sleep_ms(300);
+		kill(self, SIGUSR1);
+		_exit(0);
+	}
+	t0 = vbgt_now_ms();
+	ret = vbgt_wait_events(fd, VBGT_EV_VRDP, 10000, NULL);
+	EXPECT_EQ(ret, -EINTR);
+	EXPECT(vbgt_now_ms() - t0 < 5000, "returned after %llu ms",
+	       (unsigned long long)(vbgt_now_ms() - t0));
+	vbgt_wait_child(kid, 2000);
+	close(fd);
+}
+
+static uint32_t unused_bits(uint32_t candidates)
+{
+	return candidates & ~(uint32_t)vbgt_state("filter");
+}
+
+static void filter_mask_reaches_host(void)
+{
+	uint32_t bits = unused_bits(VBGT_EV_JUDGE_CREDS | VBGT_EV_STATS |
+				    VBGT_EV_VRDP), lo, hi;
+	int fd = vbgt_open(VBGT_NODE_USER);
+
+	ASSERT(bits & (bits - 1), "host filter %#llx leaves too few bits",
+	       vbgt_state("filter"));
+	lo = bits & -bits;
+	hi = bits & ~lo;
+	ASSERT_EQ(vbgt_change_filter(fd, bits, 0), 0);
+	EXPECT_EQ(vbgt_state("filter") & bits, bits);
+	ASSERT_EQ(vbgt_change_filter(fd, 0, lo), 0);
+	EXPECT_EQ(vbgt_state("filter") & bits, hi);
+	/* Closing the session takes its bits away. */
+	close(fd);
+	EXPECT_EQ(vbgt_state("filter") & bits, 0);
+}
+
+static void filter_two_sessions(void)
+{
+	uint32_t bits = unused_bits(VBGT_EV_STATS | VBGT_EV_VRDP |
+				    VBGT_EV_JUDGE_CREDS);
+	int a = vbgt_open(VBGT_NODE_ROOT), b = vbgt_open(VBGT_NODE_USER);
+	uint32_t bit = bits & -bits;
+
+	ASSERT(bit, "no free filter bit");
+	ASSERT_EQ(vbgt_change_filter(a, bit, 0), 0);
+	ASSERT_EQ(vbgt_change_filter(b, bit, 0), 0);
+	EXPECT_EQ(vbgt_state("filter") & bit, bit);
+	/* One session dropping the bit leaves the other's in place. */
+	ASSERT_EQ(vbgt_change_filter(a, 0, bit), 0);
+	EXPECT_EQ(vbgt_state("filter") & bit, bit);
+	close(b);
+	EXPECT_EQ(vbgt_state("filter") & bit, 0);
+	close(a);
+}
+
+static void filter_bad_bits_einval(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	long long before = vbgt_counter("req.42");
+
+	EXPECT_EQ(vbgt_change_filter(fd, 0x80000000u, 0), -EINVAL);
+	EXPECT_EQ(vbgt_change_filter(fd, 0, 0x00010000u), -EINVAL);
+	EXPECT_EQ(vbgt_counter("req.42"), before);
+	EXPECT_EQ(vbgt_state("filter") & 0x80010000u, 0);
+	close(fd);
+}
+
+static void wait_bad_header_einval(void)
+{
+	struct vbg_ioctl_wait_for_events w;
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+
+	memset(&w, 0, sizeof(w));
+	vbgt_hdr(&w.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(w), sizeof(w));
+	w.hdr.version = 1;
+	w.u.in.events = VBGT_EV_VRDP;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_WAIT_FOR_EVENTS, &w), -EINVAL);
+	close(fd);
+}
+
+static void ack_fast_when_advertised(void)
+{
+	long long fast, slow;
+	int fd;
+
+	if (!(vbgt_state("features") & 0x80000000u))
+		vbgt_skip("host does not advertise fast acknowledge");
+	vbgt_ref_defect("acknowledges every interrupt with request 41 "
+			"although the host advertises the fast acknowledge");
+	fd = vbgt_open(VBGT_NODE_ROOT);
+	fast = vbgt_counter("fast_acks");
+	slow = vbgt_counter("req.41");
+	ASSERT_EQ(vbgt_change_filter(fd, VBGT_EV_VRDP, 0), 0);
+	vbgt_ctl_ok("events %#x", VBGT_EV_VRDP);
+	EXPECT_EQ(vbgt_wait_events(fd, VBGT_EV_VRDP, 5000, NULL), 0);
+	EXPECT(vbgt_counter("fast_acks") > fast, "no fast acknowledge");
+	EXPECT_EQ(vbgt_counter("req.41"), slow);
+	close(fd);
+}
+
+static const struct vbgt_case cases[] = {
+	VBGT_CASE(wait_timeout_zero_etimedout),
+	VBGT_CASE(wait_timeout_expires),
+	VBGT_CASE(wait_woken_by_event_root),
+	VBGT_CASE(wait_woken_by_event_user),
+	VBGT_CASE(wait_other_event_not_delivered),
+	VBGT_CASE(interrupt_all_waits),
+	VBGT_CASE(wait_interrupted_by_signal),
+	VBGT_CASE(filter_mask_reaches_host),
+	VBGT_CASE(filter_two_sessions),
+	VBGT_CASE(filter_bad_bits_einval),
+	VBGT_CASE(wait_bad_header_einval),
+	VBGT_CASE(ack_fast_when_advertised),
+};
+
+VBGT_SUITE("t_events", cases)

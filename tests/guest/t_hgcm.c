@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_hgcm: HGCM connect/call/disconnect from userspace against the
+ * emulator's test service "vbgtest" (tests/vmmdev/README): buffers in, out
+ * and in/out of 0 B to 1 MiB checked byte for byte, timeouts, signals and
+ * the host-side cancel, statuses, the requestor the host honours, client
+ * ids bound to their session.  Built 64-bit and -m32 (compat_ioctl).
+ */
+#include "vbgt.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SVC		"vbgtest"
+#define FN_ECHO		1
+#define FN_FILL		2
+#define FN_CHECK	3
+#define FN_XOR		4
+#define FN_DELAY	5
+#define FN_NEVER	6
+#define FN_STATUS	7
+#define FN_WHOAMI	8
+#define NO_TIMEOUT	0xffffffffu
+#define GUARD		64
+
+static uint32_t connect_test(int fd)
+{
+	uint32_t client;
+	int32_t rc;
+
+	ASSERT_EQ(vbgt_hgcm_connect(fd, SVC, &client, &rc), 0);
+	ASSERT_EQ(rc, VINF_SUCCESS);
+	ASSERT(client != 0, "client id 0");
+	return client;
+}
+
+static uint8_t *alloc_buf(size_t n, uint8_t fill)
+{
+	uint8_t *b = malloc(n + GUARD);
+
+	ASSERT(b, "out of memory");
+	memset(b, fill, n + GUARD);
+	return b;
+}
+
+static void expect_guard(const uint8_t *b, size_t n, uint8_t fill)
+{
+	for (size_t i = 0; i < GUARD; i++)
+		if (b[n + i] != fill) {
+			EXPECT(0, "byte %zu after the %zu-byte buffer changed",
+			       i, n);
+			return;
+		}
+}
+
+/* ECHO: in buffer to the host, out buffer back, byte for byte. */
+static void echo(size_t n)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd), seed = 0x40 + (uint32_t)n;
+	uint8_t *in = alloc_buf(n, 0), *out = alloc_buf(n, 0xa5);
+	long long calls = vbgt_counter("hgcm.calls");
+	long long bin = vbgt_counter("hgcm.bytes_in");
+	long long bout = vbgt_counter("hgcm.bytes_out");
+	vbgt_parm p[3];
+	int32_t rc;
+	long bad;
+
+	vbgt_fill_pattern(in, n, seed);
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, n);
+	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, n);
+	vbgt_parm_u32(&p[2], 0xdeadbeef);
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_ECHO, NO_TIMEOUT, p, 3, &rc),
+		  0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	EXPECT_EQ(p[2].type, VMMDEV_HGCM_PARM_TYPE_32BIT);
+	EXPECT_EQ(p[2].u.value32, n);
+	bad = vbgt_check_pattern(out, n, seed);
+	EXPECT(bad < 0, "echoed byte %ld differs", bad);
+	bad = vbgt_check_pattern(in, n, seed);
+	EXPECT(bad < 0, "input byte %ld changed", bad);
+	expect_guard(out, n, 0xa5);
+	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
+	EXPECT(vbgt_counter("hgcm.bytes_in") - bin >= (long long)n,
+	       "host read fewer than %zu bytes", n);
+	EXPECT(vbgt_counter("hgcm.bytes_out") - bout >= (long long)n,
+	       "host wrote fewer than %zu bytes", n);
+	close(fd);
+}
+
+/* FILL: an out-only buffer written by the host. */
+static void fill(size_t n)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd), seed = 0x1234567 + (uint32_t)n;
+	uint8_t *out = alloc_buf(n, 0x3c);
+	vbgt_parm p[2];
+	int32_t rc;
+	long bad;
+
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, n);
+	vbgt_parm_u32(&p[1], seed);
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_FILL, NO_TIMEOUT, p, 2, &rc),
+		  0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	bad = vbgt_check_pattern(out, n, seed);
+	EXPECT(bad < 0, "byte %ld differs from the pattern", bad);
+	expect_guard(out, n, 0x3c);
+	close(fd);
+}
+
+/* CHECK: an in-only buffer read by the host; a corrupted byte is found. */
+static void check(size_t n)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd), seed = 7 * (uint32_t)n + 3;
+	uint8_t *in = alloc_buf(n, 0);
+	vbgt_parm p[3];
+	int32_t rc;
+
+	vbgt_fill_pattern(in, n, seed);
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, n);
+	vbgt_parm_u32(&p[1], seed);
+	vbgt_parm_u32(&p[2], 0);
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_CHECK, NO_TIMEOUT, p, 3,
+				 &rc), 0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	EXPECT_EQ(p[2].u.value32, 0xffffffffu);
+	if (n) {
+		size_t at = n - 1 - n / 3;
+
+		in[at] ^= 0x80;
+		vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, n);
+		vbgt_parm_u32(&p[1], seed);
+		vbgt_parm_u32(&p[2], 0);
+		ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_CHECK, NO_TIMEOUT, p,
+					 3, &rc), 0);
+		EXPECT_EQ(rc, VINF_SUCCESS);
+		EXPECT_EQ(p[2].u.value32, at);
+	}
+	close(fd);
+}
+
+/* XOR: one in/out buffer, read and written back by the host. */
+static void xor(size_t n)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd), seed = 0x99 + (uint32_t)n;
+	uint8_t *buf = alloc_buf(n, 0x77);
+	vbgt_parm p[2];
+	int32_t rc;
+	size_t i;
+
+	vbgt_fill_pattern(buf, n, seed);
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR, buf, n);
+	vbgt_parm_u32(&p[1], 0x15c);	/* only the low byte counts */
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_XOR, NO_TIMEOUT, p, 2, &rc),
+		  0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	for (i = 0; i < n; i++)
+		if (buf[i] != (uint8_t)(vbgt_pattern(seed, i) ^ 0x5c))
+			break;
+	EXPECT(i == n, "byte %zu of %zu wrong", i, n);
+	expect_guard(buf, n, 0x77);
+	close(fd);
+}
+
+#define SIZES(X) X(0, 0) X(1, 1) X(4k, 4096) X(64k, 65536) X(1m, 1048576)
+#define DEF(name, n)							\
+	static void echo_##name(void) { echo(n); }			\
+	static void out_##name(void) { fill(n); }			\
+	static void in_##name(void) { check(n); }			\
+	static void inout_##name(void) { xor(n); }
+SIZES(DEF)
+
+static void connect_disconnect(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	long long c = vbgt_counter("hgcm.connects");
+	long long d = vbgt_counter("hgcm.disconnects");
+	uint32_t a, b;
+	int32_t rc;
+
+	a = connect_test(fd);
+	b = connect_test(fd);
+	EXPECT(a != b, "two connects gave client id %u", a);
+	EXPECT_EQ(vbgt_counter("hgcm.connects"), c + 2);
+	EXPECT_EQ(vbgt_hgcm_disconnect(fd, a, &rc), 0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	EXPECT_EQ(vbgt_hgcm_disconnect(fd, b, &rc), 0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	EXPECT_EQ(vbgt_counter("hgcm.disconnects"), d + 2);
+	close(fd);
+}
+
+static void connect_unknown_service(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client;
+	int32_t rc;
+
+	EXPECT_EQ(vbgt_hgcm_connect(fd, "NoSuchService", &client, &rc), 0);
+	EXPECT_EQ(rc, VBGT_VERR_HGCM_SERVICE_NOT_FOUND);
+	close(fd);
+}
+
+static void close_disconnects_clients(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	long long d = vbgt_counter("hgcm.disconnects");
+
+	connect_test(fd);
+	connect_test(fd);
+	close(fd);
+	EXPECT_EQ(vbgt_counter("hgcm.disconnects"), d + 2);
+}
+
+static void disconnect_unknown_client_einval(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd);
+	long long d;
+	int32_t rc;
+
+	ASSERT_EQ(vbgt_hgcm_disconnect(fd, client, &rc), 0);
+	d = vbgt_counter("hgcm.disconnects");
+	EXPECT_EQ(vbgt_hgcm_disconnect(fd, client, &rc), -EINVAL);
+	EXPECT_EQ(vbgt_hgcm_disconnect(fd, 0x7777, &rc), -EINVAL);
+	EXPECT_EQ(vbgt_counter("hgcm.disconnects"), d);
+	close(fd);
+}
+
+static void client_of_other_session_einval(void)
+{
+	int a = vbgt_open(VBGT_NODE_USER), b = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(a);
+	long long calls = vbgt_counter("hgcm.calls");
+	vbgt_parm p;
+	int32_t rc;
+
+	vbgt_parm_u32(&p, 10);
+	EXPECT_EQ(vbgt_hgcm_call(b, client, FN_DELAY, NO_TIMEOUT, &p, 1, &rc),
+		  -EINVAL);
+	EXPECT_EQ(vbgt_hgcm_disconnect(b, client, &rc), -EINVAL);
+	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls);
+	/* Still usable by its owner. */
+	vbgt_parm_u32(&p, 10);
+	EXPECT_EQ(vbgt_hgcm_call(a, client, FN_DELAY, NO_TIMEOUT, &p, 1, &rc),
+		  0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	close(a);
+	close(b);
+}
+
+static void call_status_returned(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd);
+	vbgt_parm p;
+	int32_t rc;
+
+	vbgt_parm_u32(&p, (uint32_t)-1234);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_STATUS, NO_TIMEOUT, &p, 1, &rc),
+		  0);
+	EXPECT_EQ(rc, -1234);
+	vbgt_parm_u32(&p, 1234);	/* an informational status */
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_STATUS, NO_TIMEOUT, &p, 1, &rc),
+		  0);
+	EXPECT_EQ(rc, 1234);
+	/* Unknown function; wrong parameter type. */
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, 99, NO_TIMEOUT, &p, 1, &rc), 0);
+	EXPECT_EQ(rc, VERR_NOT_IMPLEMENTED);
+	vbgt_parm_u64(&p, 5);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_DELAY, NO_TIMEOUT, &p, 1, &rc),
+		  0);
+	EXPECT_EQ(rc, VERR_INVALID_PARAMETER);
+	close(fd);
+}
+
+static void call_delay_completes(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd);
+	uint64_t t0 = vbgt_now_ms(), dt;
+	vbgt_parm p;
+	int32_t rc;
+
+	vbgt_parm_u32(&p, 300);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_DELAY, 5000, &p, 1, &rc), 0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	dt = vbgt_now_ms() - t0;
+	EXPECT(dt >= 290 && dt < 4000, "300 ms delay took %llu ms",
+	       (unsigned long long)dt);
+	close(fd);
+}
+
+static void call_timeout_cancels(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd);
+	long long cancels = vbgt_counter("hgcm.cancels");
+	long long cancelled = vbgt_counter("hgcm.cancelled");
+	uint64_t t0 = vbgt_now_ms(), dt;
+	int32_t rc;
+
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_NEVER, 300, NULL, 0, &rc),
+		  -ETIMEDOUT);
+	dt = vbgt_now_ms() - t0;
+	EXPECT(dt >= 290 && dt < 4000, "300 ms timeout took %llu ms",
+	       (unsigned long long)dt);
+	EXPECT_EQ(vbgt_counter("hgcm.cancels"), cancels + 1);
+	EXPECT_EQ(vbgt_counter("hgcm.cancelled"), cancelled + 1);
+	/* The client still works. */
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_WHOAMI, NO_TIMEOUT,
+				 (vbgt_parm[2]){ 0 }, 2, &rc), 0);
+	close(fd);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void call_interrupted_by_signal(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd);
+	long long cancels = vbgt_counter("hgcm.cancels");
+	long long cancelled = vbgt_counter("hgcm.cancelled");
+	struct sigaction sa;
+	pid_t self = getpid(), kid;
+	uint64_t t0;
+	int32_t rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;	/* no SA_RESTART */
+	sigaction(SIGUSR1, &sa, NULL);
+	kid = fork();
+	ASSERT(kid >= 0);
+	if (kid == 0) {
+		vbgt_sleep_ms(300);
+		kill(self, SIGUSR1);
+		_exit(0);
+	}
+	t0 = vbgt_now_ms();
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_NEVER, NO_TIMEOUT, NULL, 0,
+				 &rc), -EINTR);
+	EXPECT(vbgt_now_ms() - t0 < 5000, "returned after %llu ms",
+	       (unsigned long long)(vbgt_now_ms() - t0));
+	vbgt_wait_child(kid, 2000);
+	EXPECT_EQ(vbgt_counter("hgcm.cancels"), cancels + 1);
+	EXPECT_EQ(vbgt_counter("hgcm.cancelled"), cancelled + 1);
+	close(fd);
+}
+
+static void whoami(const char *node, uint32_t want_class, int user_dev)
+{
+	int fd = vbgt_open(node);
+	uint32_t client = connect_test(fd), req;
+	vbgt_parm p[2];
+	int32_t rc;
+
+	vbgt_parm_u32(&p[0], 0);
+	vbgt_parm_u32(&p[1], 0);
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_WHOAMI, NO_TIMEOUT, p, 2, &rc),
+		  0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	EXPECT_EQ(p[1].u.value32, client);
+	req = p[0].u.value32;
+	vbgt_diag("%s uid %d: requestor %#x", node, getuid(), req);
+	EXPECT(req & VMMDEV_REQUESTOR_USERMODE, "requestor %#x", req);
+	EXPECT_EQ(req & VMMDEV_REQUESTOR_USR_MASK, want_class);
+	EXPECT_EQ(!!(req & VMMDEV_REQUESTOR_USER_DEVICE), user_dev);
+	close(fd);
+}
+
+static void user_whoami(void *arg)
+{
+	whoami(VBGT_NODE_USER, VMMDEV_REQUESTOR_USR_USER, 1);
+}
+
+static void requestor_seen_by_host(void)
+{
+	whoami(VBGT_NODE_ROOT, VMMDEV_REQUESTOR_USR_ROOT, 0);
+	whoami(VBGT_NODE_USER, VMMDEV_REQUESTOR_USR_ROOT, 1);
+	vbgt_run_as_user(user_whoami, NULL);
+}
+
+struct delay_arg {
+	uint64_t ms;
+	int ret;
+	int32_t rc;
+};
+
+static void *delay_thread(void *arg)
+{
+	struct delay_arg *d = arg;
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd);
+	uint64_t t0 = vbgt_now_ms();
+	vbgt_parm p;
+
+	vbgt_parm_u32(&p, 600);
+	d->ret = vbgt_hgcm_call(fd, client, FN_DELAY, NO_TIMEOUT, &p, 1,
+				&d->rc);
+	d->ms = vbgt_now_ms() - t0;
+	close(fd);
+	return NULL;
+}
+
+static void concurrent_calls(void)
+{
+	struct delay_arg d[3] = { 0 };
+	pthread_t t[3];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		ASSERT(pthread_create(&t[i], NULL, delay_thread, &d[i]) == 0);
+	for (i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(d[i].ret, 0);
+		EXPECT_EQ(d[i].rc, VINF_SUCCESS);
+		/* Each waits for its own call only. */
+		EXPECT(d[i].ms >= 590 && d[i].ms < 1500,
+		       "600 ms call %d took %llu ms", i,
+		       (unsigned long long)d[i].ms);
+	}
+}
+
+static void completion_modes(void)
+{
+	vbgt_ctl_at_end("hgcm-mode async");
+	vbgt_ctl_at_end("hgcm-delay 0");
+	vbgt_ctl_ok("hgcm-mode inline");
+	echo(4096);
+	vbgt_ctl_ok("hgcm-mode async");
+	vbgt_ctl_ok("hgcm-delay 150");
+	echo(4096);
+	fill(65536);
+}
+
+static void kernel_parm_types_einval(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd);
+	long long calls = vbgt_counter("hgcm.calls");
+	uint8_t buf[64];
+	vbgt_parm p[2];
+	int32_t rc;
+
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL, buf,
+		      sizeof(buf));
+	vbgt_parm_u32(&p[1], 1);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_XOR, NO_TIMEOUT, p, 2, &rc),
+		  -EINVAL);
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_PAGELIST, buf, sizeof(buf));
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_XOR, NO_TIMEOUT, p, 2, &rc),
+		  -EINVAL);
+	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls);
+	close(fd);
+}
+
+#define CASES(name, n)							\
+	VBGT_CASE(in_##name), VBGT_CASE(out_##name),			\
+	VBGT_CASE(inout_##name), VBGT_CASE(echo_##name),
+
+static const struct vbgt_case cases[] = {
+	VBGT_CASE(connect_disconnect),
+	VBGT_CASE(connect_unknown_service),
+	SIZES(CASES)
+	VBGT_CASE(call_status_returned),
+	VBGT_CASE(call_delay_completes),
+	VBGT_CASE(call_timeout_cancels),
+	VBGT_CASE(call_interrupted_by_signal),
+	VBGT_CASE(requestor_seen_by_host),
+	VBGT_CASE(concurrent_calls),
+	VBGT_CASE(completion_modes),
+	VBGT_CASE(close_disconnects_clients),
+	VBGT_CASE(disconnect_unknown_client_einval),
+	VBGT_CASE(client_of_other_session_einval),
+	VBGT_CASE(kernel_parm_types_einval),
+};
+
+VBGT_SUITE("t_hgcm", cases)
