@@ -37,6 +37,7 @@ finish() {
 	sleep 10
 }
 
+echo
 echo "# vbg-init: kernel $(uname -r), driver $VBG_DRIVER, up $(uptime_s) s"
 
 # The control channel to the emulator is the second serial port; raw, so

@@ -210,7 +210,7 @@ vbg_qemu_args() {
 		-serial mon:stdio
 		-serial "unix:$d/control.sock"
 		-kernel "$d/vmlinuz" -initrd "$d/initramfs.cpio.gz"
-		-append "console=ttyS0 panic=-1 loglevel=4 ${VBG_APPEND_EXTRA:-}"
+		-append "console=ttyS0 panic=-1 loglevel=4 edd=off ${VBG_APPEND_EXTRA:-}"
 		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$d/vmmdev.sock\",\"type\":\"unix\"}}"
 	)
 }
@@ -230,8 +230,10 @@ vbg_qemu_args() {
 #                                 that did not finish
 #   I  key   value                boot_to_first_test, last_start
 # Top-level module_load and dmesg_clean count as cases of BOOT_LABEL.
+# END_NOTE, if given, says how the boot ended when not by poweroff (for
+# example "timed out after 170 s").
 vbg_ktap_records() {
-	awk -v boot="$1" "$VBG_KTAP_AWK"
+	awk -v boot="$1" -v endnote="${2:-}" "$VBG_KTAP_AWK"
 }
 
 read -r -d '' VBG_KTAP_AWK <<'AWK' || true
@@ -260,7 +262,7 @@ function sub_reset() {
 
 BEGIN {
 	OFS = "\t"
-	top_plan = -1; top_seen = 0; last_start = ""
+	top_plan = -1; top_seen = 0; last_start = ""; last_label = ""
 	sub_reset()
 }
 
@@ -268,7 +270,13 @@ BEGIN {
 
 /^KTAP version 1$/ { top_plan = -1; top_seen = 0; sub_reset(); next }
 /^1\.\.[0-9]+$/ { top_plan = substr($0, 4) + 0; next }
-/^# vbg-init: start / { last_start = $4; sub_reset(); next }
+/^# vbg-init: start / {
+	last_start = $4
+	# 32-bit programs are told apart by a suffix.
+	last_label = ($5 == "(32-bit)") ? $4 "[32]" : $4
+	sub_reset()
+	next
+}
 /^# vbg-init: boot-to-first-test / { print "I", "boot_to_first_test", $4; next }
 
 /^    KTAP version 1$/ { sub_reset(); sub_started = 1; next }
@@ -280,7 +288,7 @@ BEGIN {
 	nok = (line ~ /^not ok /)
 	sub(/^(not )?ok /, "", line)
 	split_result(line)
-	prog = sub_name != "" ? sub_name : (last_start != "" ? last_start : "?")
+	prog = last_label != "" ? last_label : (sub_name != "" ? sub_name : "?")
 	sub_seen++
 	if (R_DIR ~ /^(SKIP|skip)/) {
 		r = R_DIR; sub(/^(SKIP|skip)[ \t]*/, "", r)
@@ -309,26 +317,30 @@ BEGIN {
 			print "F", boot, name, R_DIR
 		else
 			print "P", boot, name
-	} else if (nok && sub_failed == 0) {
-		print "X", name, (R_DIR != "" ? R_DIR : "failed") \
-			" (no failing case reported)"
-	} else if (!nok && !sub_started) {
-		print "X", name, "printed no KTAP subtest"
-	} else if (!nok && sub_plan >= 0 && sub_seen != sub_plan) {
-		print "X", name, "planned " sub_plan " cases, reported " sub_seen
+	} else {
+		if (name == last_start)
+			name = last_label
+		if (nok && sub_failed == 0)
+			print "X", name, (R_DIR != "" ? R_DIR : "failed") \
+				" (no failing case reported)"
+		else if (!nok && !sub_started)
+			print "X", name, "printed no KTAP subtest"
+		else if (!nok && sub_plan >= 0 && sub_seen != sub_plan)
+			print "X", name, "planned " sub_plan " cases, reported " sub_seen
 	}
 	sub_reset()
 	next
 }
 
 END {
+	how = endnote != "" ? endnote : "crash or timeout"
+	if (last_start != "")
+		how = how "; last program started: " last_label
 	if (top_plan < 0)
-		print "X", boot, "no KTAP plan from /init (boot failed" \
-			(last_start != "" ? ", last program started: " last_start : "") ")"
+		print "X", boot, "no KTAP plan from /init (" how ")"
 	else if (top_seen < top_plan)
 		print "X", boot, "incomplete: " top_seen " of " top_plan \
-			" top-level results (crash or timeout" \
-			(last_start != "" ? "; last program started: " last_start : "") ")"
+			" top-level results (" how ")"
 	print "I", "last_start", last_start
 }
 AWK

@@ -209,9 +209,13 @@ vbg_say "initramfs: $(du -k "$RUNDIR/base.cpio.gz" | cut -f1) KiB," \
 # host time of the first test into MARKS.
 console_reader() {
 	local log=$1 marks=$2 line
+	shopt -s extglob
 	exec 5>>"$log"
 	while IFS= read -r line || [ -n "$line" ]; do
-		line=${line%$'\r'}
+		line=${line%%+($'\r')}
+		# The firmware's terminal control sequences.
+		line=${line//$'\e'[\[]*([0-9;?])[a-zA-Z]/}
+		line=${line//$'\e'c/}
 		printf '%s\n' "$line" >&5
 		printf '%s\n' "$line"
 		case $line in
@@ -225,7 +229,7 @@ console_reader() {
 # run_boot N PROG:BITS...: boot once with those programs; the records of
 # the KTAP parse go to $LOGDIR/bootN.records.
 run_boot() {
-	local n=$1 bd bdin t0 rc p list="" log marks first
+	local n=$1 bd bdin t0 rc p list="" log marks first endnote f
 	shift
 	bd=$RUNDIR/boot$n
 	bdin=$RUNDIR_IN/boot$n
@@ -261,17 +265,19 @@ run_boot() {
 	READER_PID=
 	vbg_emu_stop
 	BOOT_WALL[$n]=$(vbg_elapsed "$t0")
+	endnote=
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		echo "[vm] boot $n: QEMU killed after ${BOOT_TIMEOUT}s (timeout)" | tee -a "$log"
+		endnote="timed out after ${BOOT_TIMEOUT} s, QEMU killed"
 	elif [ "$rc" != 0 ]; then
-		echo "[vm] boot $n: QEMU exited with status $rc" | tee -a "$log"
+		endnote="QEMU exited with status $rc"
 	fi
+	[ -z "$endnote" ] || echo "[vm] boot $n: $endnote" | tee -a "$log"
 	first=$(awk '$1 == "first_test" { print $2; exit }' "$marks" 2>/dev/null)
 	BOOT_FIRST[$n]=${first:+$(vbg_elapsed "$t0" "$first")}
 	for f in emu.log counters emu.out; do
 		[ -s "$bd/$f" ] && cp "$bd/$f" "$LOGDIR/boot$n.$f"
 	done
-	vbg_ktap_records "boot$n" < "$log" > "$LOGDIR/boot$n.records"
+	vbg_ktap_records "boot$n" "$endnote" < "$log" > "$LOGDIR/boot$n.records"
 	[ "$KEEP" = 1 ] || rm -f "$bd/vmlinuz" "$bd/initramfs.cpio.gz"
 }
 
