@@ -161,6 +161,7 @@ int main(int argc, char **argv)
 	bool mmap_bar1 = true;
 	struct ctl_server *ctl = NULL;
 	struct emu e = { 0 };
+	FILE *log_file = NULL;
 	char line[128];
 	sigset_t sigs;
 	int opt, sig_fd, status = 1;
@@ -200,12 +201,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	/* vmmdev_log writes to stderr; --log moves stderr. */
-	if (log_path && !freopen(log_path, "a", stderr)) {
-		perror(log_path);
-		return 1;
+	if (log_path) {
+		log_file = fopen(log_path, "a");
+		if (!log_file) {
+			perror(log_path);
+			return 1;
+		}
+		setvbuf(log_file, NULL, _IOLBF, 0);
+		vmmdev_set_log(log_file);
 	}
-	setvbuf(stderr, NULL, _IOLBF, 0);
 
 	/*
 	 * Block the exit signals before any thread exists so that they are
@@ -258,5 +262,9 @@ out:
 		vmmdev_free(e.dev);
 	xport_free(e.x);
 	close(sig_fd);
+	if (log_file) {
+		vmmdev_set_log(NULL);
+		fclose(log_file);
+	}
 	return status;
 }

@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/vfio.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +31,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -111,33 +109,6 @@ struct xport {
 	uint8_t *rx;
 	uint8_t *tx;
 };
-
-/* ---- Host log ---------------------------------------------------------- */
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/**
- * vmmdev_log() - write one line to the host log (stderr; main.c points
- * stderr at --log).  Prefixed with CLOCK_MONOTONIC seconds.
- * @fmt: printf format, without the trailing newline.
- *
- * Weak so that the model (or a unit test) may provide its own.
- */
-__attribute__((weak)) void vmmdev_log(const char *fmt, ...)
-{
-	struct timespec ts;
-	va_list ap;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "[%5ld.%06ld] ", (long)ts.tv_sec, ts.tv_nsec / 1000);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-	pthread_mutex_unlock(&log_lock);
-}
 
 /* ---- Header ------------------------------------------------------------ */
 
