@@ -145,7 +145,7 @@ static void acquire_mode_cap_not_settable(void)
 	/* CAP_HOSTWIN is in acquire mode since acquire_conflict. */
 	ASSERT_EQ(acquire_caps(fd, VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE,
 			       CAP_HOSTWIN, 0), 0);
-	EXPECT_EQ(set_caps(fd, CAP_HOSTWIN, 0, NULL, NULL), -EINVAL);
+	EXPECT_EQ(set_caps(fd, CAP_HOSTWIN, 0, NULL, NULL), -EBUSY);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, 0);
 	close(fd);
 }

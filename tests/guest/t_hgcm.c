@@ -306,6 +306,7 @@ static void call_timeout_cancels(void)
 	long long cancels = vbgt_counter("hgcm.cancels");
 	long long cancelled = vbgt_counter("hgcm.cancelled");
 	uint64_t t0 = vbgt_now_ms(), dt;
+	vbgt_parm p[2];
 	int32_t rc;
 
 	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_NEVER, 300, NULL, 0, &rc),
@@ -316,8 +317,12 @@ static void call_timeout_cancels(void)
 	EXPECT_EQ(vbgt_counter("hgcm.cancels"), cancels + 1);
 	EXPECT_EQ(vbgt_counter("hgcm.cancelled"), cancelled + 1);
 	/* The client still works. */
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_WHOAMI, NO_TIMEOUT,
-				 (vbgt_parm[2]){ 0 }, 2, &rc), 0);
+	vbgt_parm_u32(&p[0], 0);
+	vbgt_parm_u32(&p[1], 0);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_WHOAMI, NO_TIMEOUT, p, 2, &rc),
+		  0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	EXPECT_EQ(p[1].u.value32, client);
 	close(fd);
 }
 

@@ -164,11 +164,14 @@ static void expect_refused(int fd, uint32_t type, uint32_t size)
 	char counter[32];
 	uint8_t req[2080];
 	long long before;
+	int ret;
 
 	snprintf(counter, sizeof(counter), "req.%u", type);
 	before = vbgt_counter(counter);
 	vbgt_vmmreq_init(req, size, type);
-	EXPECT_EQ(vbgt_vmmreq(fd, req, size), -EPERM);
+	ret = vbgt_vmmreq(fd, req, size);
+	EXPECT(ret == -EPERM, "type %u (%u bytes): %d, not -EPERM", type, size,
+	       ret);
 	EXPECT_EQ(vbgt_counter(counter), before);
 }
 

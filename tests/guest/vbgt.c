@@ -37,6 +37,7 @@ struct vbgt_result {
 };
 
 static struct vbgt_result *res;
+static int ctl_open(void);
 static pid_t case_pid;
 static int ctl_fd = -1;
 static char ctl_buf[16384];
@@ -515,6 +516,11 @@ pid_t vbgt_fork_user(void (*fn)(void *), void *arg)
 {
 	pid_t pid;
 
+	/*
+	 * The helper inherits the control channel (the node is root's); the
+	 * case waits for it, so the two never talk on it at the same time.
+	 */
+	ctl_open();
 	fflush(stdout);
 	pid = fork();
 	ASSERT(pid >= 0, "fork: %s", strerror(errno));
