@@ -81,6 +81,18 @@ else
 	echo "not ok $k module_load"
 fi
 
+# The control channel is part of the rig, not of the driver: the programs
+# also use it after dropping to vbguser.
+if [ -c /dev/ttyS1 ]; then
+	chmod 0666 /dev/ttyS1
+	echo "# vbg-init: chmod 0666 /dev/ttyS1 (the emulator's control channel)"
+fi
+
+# From here on the console gets only emergencies (an oops makes the console
+# verbose by itself); the kernel lines of each program follow its result
+# as "# dmesg:" lines, so they cannot cut into the KTAP lines.
+echo 2 > /proc/sys/kernel/printk
+
 if [ "$VBG_DRIVER" = reference ] && [ -c /dev/vboxuser ]; then
 	chmod 0666 /dev/vboxuser
 	echo "# vbg-init: chmod 0666 /dev/vboxuser, as the distro's udev rule" \
@@ -114,11 +126,18 @@ for p in $VBG_PROGS; do
 		continue
 	fi
 	t0=$(uptime_s)
+	kmsg0=$(dmesg | wc -l)
 	(cd /tmp && exec env VBG_DRIVER="$VBG_DRIVER" VBG_CTL=/dev/ttyS1 \
 		timeout -s KILL "$VBG_PROG_TIMEOUT" "$bin")
 	rc=$?
 	dt=$(sub_s "$(uptime_s)" "$t0")
 	echo "# vbg-init: end $name rc $rc after $dt s"
+	kmsg=$(dmesg | tail -n +$((kmsg0 + 1)))
+	if [ -n "$kmsg" ]; then
+		n=$(echo "$kmsg" | wc -l)
+		echo "$kmsg" | head -40 | sed 's/^/# dmesg: /'
+		[ "$n" -le 40 ] || echo "# dmesg: ... $((n - 40)) more lines"
+	fi
 	if [ "$rc" = 0 ]; then
 		echo "ok $k $name"
 	elif [ "$rc" = 137 ] && [ "${dt%.*}" -ge $((VBG_PROG_TIMEOUT - 1)) ]; then
@@ -132,12 +151,25 @@ done
 
 # Last: nothing alarming in the kernel log.
 k=$((k + 1))
-bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace:')
+alarm='WARNING:|BUG:|BUG at|Oops|general protection|invalid opcode|Kernel panic|Call Trace:|usercopy:'
+bad=$(dmesg | grep -E "$alarm")
+# The reference's 32-bit HGCM defect (testrig-notes): its parameter
+# copy-back overruns a kmalloc object; hardened usercopy stops it with a
+# BUG, or vbg_hgcm_call32 warns.  Only those signatures, on the reference.
+known='vbg_hgcm_call32|usercopy|invalid opcode|general protection fault|Call Trace:'
 if [ -z "$bad" ]; then
 	echo "ok $k dmesg_clean"
 else
-	echo "$bad" | head -40 | sed 's/^/# dmesg: /'
-	echo "not ok $k dmesg_clean"
+	echo "$bad" | grep -v 'Call Trace:' | head -30 | sed 's/^/# dmesg: /'
+	if [ "$VBG_DRIVER" = reference ] &&
+	   echo "$bad" | grep -qE 'vbg_hgcm_call32|usercopy' &&
+	   ! echo "$bad" | grep -qvE "$known"; then
+		echo "not ok $k dmesg_clean # TODO reference defect: 32-bit HGCM" \
+		     "parameter copy-back overruns its buffer (usercopy BUG /" \
+		     "WARNING in vbg_hgcm_call32)"
+	else
+		echo "not ok $k dmesg_clean"
+	fi
 fi
 echo "# vbg-init: tainted $(cat /proc/sys/kernel/tainted)"
 finish

@@ -313,7 +313,10 @@ BEGIN {
 	top_seen++
 	name = R_NAME
 	if (name == "module_load" || name == "dmesg_clean") {
-		if (nok)
+		r = R_DIR; sub(/^(TODO|todo)[ \t]*/, "", r)
+		if (nok && R_DIR ~ /^(TODO|todo)/)
+			print "T", boot, name, r
+		else if (nok)
 			print "F", boot, name, R_DIR
 		else
 			print "P", boot, name

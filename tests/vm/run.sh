@@ -145,7 +145,7 @@ build() {
 	rm -f "$BUILD_LOG"
 }
 
-build "the emulator" make -C "$VBG_ROOT/tests/vmmdev"
+build "the emulator" make -C "$VBG_ROOT/tests/vmmdev" build/vmmdev-emu build/vmmdevctl
 [ -x "$VBG_EMU" ] || fatal "$VBG_EMU missing after make -C tests/vmmdev"
 build "the guest tests" make -C "$GUEST_DIR"
 
