@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_balloon: the memory balloon.  A host target (emulator "balloon N")
+ * makes the driver inflate or deflate in 1 MiB chunks; the emulator counts
+ * the pages it holds.  VBG_IOCTL_CHECK_BALLOON asks the host and adjusts.
+ */
+#include "vbgt.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PAGES_PER_CHUNK	256
+
+static int check_balloon(int fd, uint32_t *chunks, uint8_t *in_r3)
+{
+	struct vbg_ioctl_check_balloon c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c.hdr), sizeof(c));
+	ret = vbgt_ioctl(fd, VBG_IOCTL_CHECK_BALLOON, &c);
+	*chunks = c.u.out.balloon_chunks;
+	*in_r3 = c.u.out.handle_in_r3;
+	return ret;
+}
+
+/* Wait up to 15 s for the host to hold @pages ballooned pages. */
+static int wait_pages(long long pages)
+{
+	uint64_t end = vbgt_now_ms() + 15000;
+	long long now;
+
+	do {
+		now = vbgt_state("balloon_pages");
+		if (now == pages)
+			return 1;
+		vbgt_sleep_ms(100);
+	} while (vbgt_now_ms() < end);
+	vbgt_diag("host holds %lld balloon pages, expected %lld", now, pages);
+	return 0;
+}
+
+static void inflate_deflate_on_host_request(void)
+{
+	long long inf = vbgt_counter("balloon.inflates");
+	long long def = vbgt_counter("balloon.deflates");
+
+	ASSERT_EQ(vbgt_state("balloon_pages"), 0);
+	vbgt_ctl_at_end("balloon 0");
+	vbgt_ctl_ok("balloon 4");
+	EXPECT(wait_pages(4 * PAGES_PER_CHUNK), "not inflated");
+	EXPECT_EQ(vbgt_counter("balloon.inflates"), inf + 4);
+	vbgt_ctl_ok("balloon 1");
+	EXPECT(wait_pages(1 * PAGES_PER_CHUNK), "not deflated to 1 MiB");
+	EXPECT_EQ(vbgt_counter("balloon.deflates"), def + 3);
+	vbgt_ctl_ok("balloon 0");
+	EXPECT(wait_pages(0), "not deflated");
+	EXPECT_EQ(vbgt_counter("balloon.deflates"), def + 4);
+}
+
+static void check_balloon_ioctl(void)
+{
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+	long long q;
+	uint32_t chunks;
+	uint8_t r3;
+
+	vbgt_ctl_at_end("balloon 0");
+	vbgt_ctl_ok("balloon 2");
+	EXPECT(wait_pages(2 * PAGES_PER_CHUNK), "not inflated");
+	q = vbgt_counter("req.111");
+	ASSERT_EQ(check_balloon(fd, &chunks, &r3), 0);
+	EXPECT_EQ(chunks, 2);
+	EXPECT_EQ(r3, 0);
+	EXPECT_EQ(vbgt_counter("req.111"), q + 1);
+	EXPECT_EQ(vbgt_state("balloon_pages"), 2 * PAGES_PER_CHUNK);
+	vbgt_ctl_ok("balloon 0");
+	EXPECT(wait_pages(0), "not deflated");
+	ASSERT_EQ(check_balloon(fd, &chunks, &r3), 0);
+	EXPECT_EQ(chunks, 0);
+	close(fd);
+}
+
+static void check_balloon_bad_header_einval(void)
+{
+	struct vbg_ioctl_check_balloon c;
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+
+	memset(&c, 0, sizeof(c));
+	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c.hdr), sizeof(c));
+	c.hdr.size_out = sizeof(c) + 8;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_CHECK_BALLOON, &c), -EINVAL);
+	close(fd);
+}
+
+static void balloon_memory_taken_from_guest(void)
+{
+	long long before, during;
+
+	vbgt_ctl_at_end("balloon 0");
+	before = vbgt_state("balloon_pages");
+	ASSERT_EQ(before, 0);
+	vbgt_ctl_ok("balloon 3");
+	ASSERT(wait_pages(3 * PAGES_PER_CHUNK), "not inflated");
+	during = vbgt_counter("balloon.pages");
+	EXPECT(during >= 3 * PAGES_PER_CHUNK, "balloon.pages %lld", during);
+	vbgt_ctl_ok("balloon 0");
+	EXPECT(wait_pages(0), "not deflated");
+}
+
+static const struct vbgt_case cases[] = {
+	VBGT_CASE(inflate_deflate_on_host_request),
+	VBGT_CASE(check_balloon_ioctl),
+	VBGT_CASE(check_balloon_bad_header_einval),
+	VBGT_CASE(balloon_memory_taken_from_guest),
+};
+
+VBGT_SUITE("t_balloon", cases)
