@@ -604,6 +604,12 @@ static void msg_dma_and_irqs(struct ktap_case_ctx *t)
 	rh = env_call(&e, VFU_CMD_DMA_MAP, &map, sizeof(map), NULL, 0, NULL);
 	KTAP_EXPECT_EQ(t, rh.flags, VFU_FLAG_REPLY);
 	KTAP_EXPECT_EQ(t, xport_host_ops.mem_read(e.x, 0xf0000, buf, 1), -1);
+	/* Beyond the end of the memfd (would fault on access). */
+	map.iova = 0x80000;
+	map.size = 4 * PG;
+	fds[0] = mfd;
+	rh = env_call(&e, VFU_CMD_DMA_MAP, &map, sizeof(map), fds, 1, NULL);
+	KTAP_EXPECT_EQ(t, rh.error_no, EINVAL);
 	/* Short payload. */
 	rh = env_call(&e, VFU_CMD_DMA_MAP, &map, 20, NULL, 0, NULL);
 	KTAP_EXPECT_EQ(t, rh.error_no, EINVAL);

@@ -701,8 +701,19 @@ static long xport_dma_map(struct xport *x, const uint8_t *p, size_t len,
 		int prot = PROT_READ | (m.writable ? PROT_WRITE : 0);
 		void *base;
 
+		struct stat st;
+
 		if (req.size == 0 || req.size > SIZE_MAX - delta)
 			return -EINVAL;
+		/* Touching a page beyond the file's end would be SIGBUS. */
+		if (fstat(fds[0], &st) == 0 && S_ISREG(st.st_mode) &&
+		    (req.offset > (uint64_t)st.st_size ||
+		     req.size > (uint64_t)st.st_size - req.offset)) {
+			vmmdev_log("xport: DMA_MAP iova 0x%" PRIx64 " size 0x%"
+				   PRIx64 " beyond the end of its fd", req.iova,
+				   req.size);
+			return -EINVAL;
+		}
 		base = mmap(NULL, req.size + delta, prot, MAP_SHARED, fds[0],
 			    (off_t)base_off);
 		if (base == MAP_FAILED) {
@@ -1440,13 +1451,13 @@ int xport_poll_fd(const struct xport *x)
  *
  * Return: the fd (owned by the transport).
  */
-int xport_resample_fd(const struct xport *x)
+int xport_resample_fd(struct xport *x)
 {
 	int fd;
 
-	pthread_mutex_lock((pthread_mutex_t *)&x->intx.lock);
+	pthread_mutex_lock(&x->intx.lock);
 	fd = x->intx.resample_fd;
-	pthread_mutex_unlock((pthread_mutex_t *)&x->intx.lock);
+	pthread_mutex_unlock(&x->intx.lock);
 	return fd;
 }
 

@@ -207,7 +207,7 @@ void xport_set_dev(struct xport *x, struct vmmdev *dev);
  * xport_resample_fd() is -1 unless QEMU installed one.
  */
 int xport_poll_fd(const struct xport *x);
-int xport_resample_fd(const struct xport *x);
+int xport_resample_fd(struct xport *x);
 /**
  * xport_handle() - input on xport_poll_fd(): accept or one message.
  * Return: 0 to keep running, -1 when the client went away.
