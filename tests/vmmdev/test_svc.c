@@ -245,6 +245,8 @@ static struct tcall *gp_enum(struct tclient *c, const void *pat,
 
 	tc_buf(tc, pat, patsize, HGCM_DIR_TO_HOST);
 	tc_out(tc, bufsize);
+	/* Garbage, so that every byte the service reports must be written. */
+	memset(tc->p[1].buf, 0xee, bufsize);
 	tc_u32(tc, 0);
 	*rc = cl_call(c, tc);
 	return tc;
@@ -259,6 +261,7 @@ static struct tcall *gp_notify(struct tclient *c, const char *pat, uint64_t ts,
 	tc_str(tc, pat);
 	tc_u64(tc, ts);
 	tc_out(tc, bufsize);
+	memset(tc->p[2].buf, 0xee, bufsize);
 	tc_u32(tc, 0);
 	*rc = cl_call(c, tc);
 	return tc;
