@@ -7,8 +7,12 @@ ifneq ($(KERNELRELEASE),)
 
 obj-$(CONFIG_VBOXGUEST) += vboxguest.o
 vboxguest-y := vboxguest_linux.o vboxguest_core.o vboxguest_utils.o
-# Out of tree: build as a module and use our own headers first.
-ccflags-y += -I$(src)/include -I$(src)/include/uapi
+# Out of tree our include/ must win over the kernel's own copies of the
+# same headers, so it goes in front of LINUXINCLUDE, not into ccflags-y
+# (which kbuild puts after it).  In tree our files are the tree's.
+ifneq ($(KBUILD_EXTMOD),)
+LINUXINCLUDE := -I$(src)/include -I$(src)/include/uapi $(LINUXINCLUDE)
+endif
 
 else
 

@@ -1,0 +1,1435 @@
+// SPDX-License-Identifier: (GPL-2.0 OR CDDL-1.0)
+/*
+ * vboxguest core: what the driver does with the host, independent of how
+ * Linux reaches the device.  Device init and exit, sessions, the event
+ * filter, capability and mouse trackers, event delivery from the ISR, the
+ * balloon, the heartbeat, and one vbg_ioctl_<name>() per ioctl.
+ *
+ * All host traffic goes through vbg_req_submit() (vboxguest_utils.c).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitops.h>
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vbox_err.h>
+#include "vboxguest_core.h"
+#include "vboxguest_version.h"
+
+/* Requestor of the driver's own requests: kernel, the VBoxGuest driver. */
+#define VBG_KERNEL_REQUESTOR	(VMMDEV_REQUESTOR_KERNEL | VMMDEV_REQUESTOR_USR_DRV)
+
+/*
+ * Events a session gets without asking through its filter: the ones the
+ * driver always has in the host filter, except HGCM, which is internal.
+ */
+#define VBG_SESSION_DEFAULT_EVENTS \
+	(VMMDEV_EVENT_MOUSE_POSITION_CHANGED | VMMDEV_EVENT_BALLOON_CHANGE_REQUEST)
+
+/* Largest VBG_IOCTL_LOG message printed, and the whole-ioctl size cap. */
+#define VBG_LOG_MAX		512
+#define VBG_IOCTL_MAX_SIZE	SZ_16M
+
+/* The events that belong to a guest capability in acquire mode. */
+static u32 vbg_caps_to_events(u32 caps)
+{
+	u32 events = 0;
+
+	if (caps & VMMDEV_GUEST_SUPPORTS_SEAMLESS)
+		events |= VMMDEV_EVENT_SEAMLESS_MODE_CHANGE_REQUEST;
+	if (caps & VMMDEV_GUEST_SUPPORTS_GRAPHICS)
+		events |= VMMDEV_EVENT_DISPLAY_CHANGE_REQUEST;
+	return events;
+}
+
+/**
+ * vbg_dev_free() - kref release: free the device structure.
+ * @kref: vbg_dev.refcount.
+ */
+static void vbg_dev_free(struct kref *kref)
+{
+	kfree(container_of(kref, struct vbg_dev, refcount));
+}
+
+/**
+ * vbg_dev_put() - drop a reference on the device structure.
+ * @gdev: the device.
+ *
+ * Context: process context.
+ */
+void vbg_dev_put(struct vbg_dev *gdev)
+{
+	kref_put(&gdev->refcount, vbg_dev_free);
+}
+
+/*
+ * Apply a change of one session's bits to a usage tracker.  @changed are
+ * the bits that changed, @previous the session's old bits.  Returns the
+ * bits whose union over all sessions changed.
+ */
+static u32 vbg_track_bit_usage(struct vbg_bit_usage_tracker *tracker,
+			       u32 changed, u32 previous)
+{
+	u32 global_change = 0;
+
+	while (changed) {
+		u32 bit = __ffs(changed);
+		u32 mask = BIT(bit);
+
+		if (previous & mask) {
+			if (--tracker->per_bit_usage[bit] == 0) {
+				tracker->mask &= ~mask;
+				global_change |= mask;
+			}
+		} else if (tracker->per_bit_usage[bit]++ == 0) {
+			tracker->mask |= mask;
+			global_change |= mask;
+		}
+		changed &= ~mask;
+	}
+	return global_change;
+}
+
+/* Send a two-mask request (42 or 56) with or = @value, not = ~@value. */
+static int vbg_host_set_mask(struct vbg_dev *gdev,
+			     enum vmmdev_request_type type, u32 value)
+{
+	struct vmmdev_mask *req;
+	int ret;
+
+	req = vbg_req_alloc(sizeof(*req), type, VBG_KERNEL_REQUESTOR);
+	if (!req)
+		return -ENOMEM;
+	req->or_mask = value;
+	req->not_mask = ~value;
+	ret = vbg_req_submit(gdev, req);
+	vbg_req_free(req, sizeof(*req));
+	return ret;
+}
+
+/*
+ * Bring the host's event filter in line with the sessions' wishes.
+ * Context: session_mutex held.
+ */
+static int vbg_host_update_filter(struct vbg_dev *gdev)
+{
+	u32 want = gdev->event_filter_tracker.mask | VBG_FIXED_EVENTS;
+	int ret;
+
+	lockdep_assert_held(&gdev->session_mutex);
+	if (want == gdev->event_filter_host)
+		return 0;
+	ret = vbg_host_set_mask(gdev, VMMDEVREQ_CTL_GUEST_FILTER_MASK, want);
+	if (!ret)
+		gdev->event_filter_host = want;
+	return ret;
+}
+
+/*
+ * Bring the host's guest capabilities in line with the sessions.
+ * Context: session_mutex held.
+ */
+static int vbg_host_update_caps(struct vbg_dev *gdev)
+{
+	u32 want = gdev->set_guest_caps_tracker.mask | gdev->acquired_guest_caps;
+	int ret;
+
+	lockdep_assert_held(&gdev->session_mutex);
+	if (want == gdev->guest_caps_host)
+		return 0;
+	ret = vbg_host_set_mask(gdev, VMMDEVREQ_SET_GUEST_CAPABILITIES, want);
+	if (!ret)
+		gdev->guest_caps_host = want;
+	return ret;
+}
+
+/* Send SetMouseStatus with @features. */
+static int vbg_host_set_mouse(struct vbg_dev *gdev, u32 features)
+{
+	struct vmmdev_mouse_status *req;
+	int ret;
+
+	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_SET_MOUSE_STATUS,
+			    VBG_KERNEL_REQUESTOR);
+	if (!req)
+		return -ENOMEM;
+	req->mouse_features = features;
+	ret = vbg_req_submit(gdev, req);
+	vbg_req_free(req, sizeof(*req));
+	return ret;
+}
+
+/*
+ * Bring the host's guest mouse bits in line with sessions and input device.
+ * Context: session_mutex held.
+ */
+static int vbg_host_update_mouse(struct vbg_dev *gdev)
+{
+	u32 want = gdev->mouse_status_tracker.mask | gdev->input_mouse_status;
+	int ret;
+
+	lockdep_assert_held(&gdev->session_mutex);
+	if (want == gdev->mouse_status_host)
+		return 0;
+	ret = vbg_host_set_mouse(gdev, want);
+	if (!ret)
+		gdev->mouse_status_host = want;
+	return ret;
+}
+
+/**
+ * vbg_core_set_input_mouse_status() - the input device was opened/closed.
+ * @gdev: the device.
+ * @open: true when the first user opened it, false after the last close.
+ *
+ * Tells the host whether the guest can take absolute positions.
+ *
+ * Context: process context; takes session_mutex.
+ * Return: 0 or -errno from the host.
+ */
+int vbg_core_set_input_mouse_status(struct vbg_dev *gdev, bool open)
+{
+	u32 old;
+	int ret;
+
+	mutex_lock(&gdev->session_mutex);
+	old = gdev->input_mouse_status;
+	gdev->input_mouse_status = open ? VBG_INPUT_MOUSE_STATUS : 0;
+	ret = vbg_host_update_mouse(gdev);
+	if (ret && open)
+		gdev->input_mouse_status = old;
+	mutex_unlock(&gdev->session_mutex);
+	return ret;
+}
+
+/* ReportGuestStatus for the driver facility. */
+static int vbg_report_driver_status(struct vbg_dev *gdev, bool active)
+{
+	struct vmmdev_guest_status *req;
+	int ret;
+
+	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_REPORT_GUEST_STATUS,
+			    VBG_KERNEL_REQUESTOR);
+	if (!req)
+		return -ENOMEM;
+	req->facility = VBOXGUEST_FACILITY_TYPE_VBOXGUEST_DRIVER;
+	req->status = active ? VBOXGUEST_FACILITY_STATUS_ACTIVE :
+			       VBOXGUEST_FACILITY_STATUS_INACTIVE;
+	req->flags = 0;
+	ret = vbg_req_submit(gdev, req);
+	if (ret)
+		dev_err(gdev->dev, "reporting driver status %s failed: %d\n",
+			active ? "active" : "inactive", ret);
+	vbg_req_free(req, sizeof(*req));
+	return ret;
+}
+
+/*
+ * GetHostVersion: read version and features once; refuse a host without
+ * physical page lists (every HGCM buffer is passed as one).
+ */
+static int vbg_query_host_version(struct vbg_dev *gdev)
+{
+	struct vmmdev_host_version *req;
+	int ret;
+
+	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_GET_HOST_VERSION,
+			    VBG_KERNEL_REQUESTOR);
+	if (!req)
+		return -ENOMEM;
+	ret = vbg_req_submit(gdev, req);
+	if (ret) {
+		dev_err(gdev->dev, "GetHostVersion failed: %d\n", ret);
+		goto out_free;
+	}
+	snprintf(gdev->host_version, sizeof(gdev->host_version),
+		 "%u.%u.%ur%u", req->major, req->minor, req->build,
+		 req->revision);
+	gdev->host_features = READ_ONCE(req->features);
+	gdev->fast_ack = gdev->host_features & VMMDEV_HVF_FAST_IRQ_ACK;
+	dev_info(gdev->dev, "host version %s, features %#x\n",
+		 gdev->host_version, gdev->host_features);
+	if (!(gdev->host_features & VMMDEV_HVF_HGCM_PHYS_PAGE_LIST)) {
+		dev_err(gdev->dev, "host lacks physical page lists (feature bit 0); VirtualBox 3.1 or newer is needed\n");
+		ret = -ENODEV;
+	}
+out_free:
+	vbg_req_free(req, sizeof(*req));
+	return ret;
+}
+
+/* ReportGuestInfo2 then ReportGuestInfo, in the order the host expects. */
+static int vbg_report_guest_info(struct vbg_dev *gdev)
+{
+	struct vmmdev_guest_info2 *req2;
+	struct vmmdev_guest_info *req1;
+	int ret = -ENOMEM;
+
+	req2 = vbg_req_alloc(sizeof(*req2), VMMDEVREQ_REPORT_GUEST_INFO2,
+			     VBG_KERNEL_REQUESTOR);
+	req1 = vbg_req_alloc(sizeof(*req1), VMMDEVREQ_REPORT_GUEST_INFO,
+			     VBG_KERNEL_REQUESTOR);
+	if (!req1 || !req2)
+		goto out_free;
+
+	req2->additions_major = VBG_VERSION_MAJOR;
+	req2->additions_minor = VBG_VERSION_MINOR;
+	req2->additions_build = VBG_VERSION_BUILD;
+	req2->additions_revision = VBG_SVN_REV;
+	req2->additions_features = VBOXGSTINFO2_F_REQUESTOR_INFO;
+	strscpy(req2->name, VBG_VERSION_STRING, sizeof(req2->name));
+
+	req1->interface_version = VMMDEV_VERSION;
+	req1->os_type = VBOXOSTYPE_LINUX26;
+	if (IS_ENABLED(CONFIG_64BIT))
+		req1->os_type |= VBOXOSTYPE_X64;
+
+	ret = vbg_req_submit(gdev, req2);
+	if (ret) {
+		dev_err(gdev->dev, "ReportGuestInfo2 failed: %d\n", ret);
+		goto out_free;
+	}
+	ret = vbg_req_submit(gdev, req1);
+	if (ret)
+		dev_err(gdev->dev, "ReportGuestInfo failed: %d\n", ret);
+out_free:
+	vbg_req_free(req1, sizeof(*req1));
+	vbg_req_free(req2, sizeof(*req2));
+	return ret;
+}
+
+/*
+ * GetHypervisorInfo.  Hosts since 6.1 have no raw mode and answer size 0;
+ * an older host asking for a window is told nothing (no raw mode support
+ * here), which only costs it the raw-mode optimisation.
+ */
+static void vbg_query_hypervisor_info(struct vbg_dev *gdev)
+{
+	struct vmmdev_hypervisorinfo *req;
+
+	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_GET_HYPERVISOR_INFO,
+			    VBG_KERNEL_REQUESTOR);
+	if (!req)
+		return;
+	if (!vbg_req_submit(gdev, req) && READ_ONCE(req->hypervisor_size))
+		dev_info(gdev->dev, "host offers a %u byte hypervisor window; not used\n",
+			 req->hypervisor_size);
+	vbg_req_free(req, sizeof(*req));
+}
+
+/* Reset filter, capabilities and mouse bits to the driver's own. */
+static int vbg_reset_host_state(struct vbg_dev *gdev)
+{
+	int ret;
+
+	mutex_lock(&gdev->session_mutex);
+	gdev->event_filter_host = ~0U;
+	gdev->guest_caps_host = ~0U;
+	gdev->mouse_status_host = ~0U;
+	ret = vbg_host_update_filter(gdev);
+	if (!ret)
+		ret = vbg_host_update_caps(gdev);
+	if (!ret)
+		ret = vbg_host_update_mouse(gdev);
+	mutex_unlock(&gdev->session_mutex);
+	if (ret)
+		dev_err(gdev->dev, "resetting filter/capabilities/mouse failed: %d\n", ret);
+	return ret;
+}
+
+/* HeartbeatConfigure; returns the host interval in ns (0 on failure). */
+static u64 vbg_heartbeat_configure(struct vbg_dev *gdev, bool enable)
+{
+	struct vmmdev_heartbeat *req;
+	u64 interval = 0;
+
+	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_HEARTBEAT_CONFIGURE,
+			    VBG_KERNEL_REQUESTOR);
+	if (!req)
+		return 0;
+	req->enabled = enable;
+	if (!vbg_req_submit(gdev, req))
+		interval = READ_ONCE(req->interval_ns);
+	vbg_req_free(req, sizeof(*req));
+	return interval;
+}
+
+/*
+ * Send one heartbeat and re-arm at an absolute time: next = previous
+ * deadline + interval, so beats neither drift nor bunch up.  If the work
+ * ran more than one interval late, skip the missed beats instead of
+ * sending a burst.
+ */
+static void vbg_heartbeat_work(struct work_struct *work)
+{
+	struct vbg_heartbeat *hb = container_of(to_delayed_work(work),
+						struct vbg_heartbeat, work);
+	struct vbg_dev *gdev = container_of(hb, struct vbg_dev, heartbeat);
+	unsigned long now;
+
+	hb->req->rc = VERR_GENERAL_FAILURE;
+	if (!vbg_req_submit(gdev, hb->req))
+		atomic64_inc(&gdev->stats[VBG_STAT_HEARTBEATS]);
+
+	hb->next += hb->interval;
+	now = jiffies;
+	if (time_before_eq(hb->next, now))
+		hb->next = now + hb->interval;
+	schedule_delayed_work(&hb->work, hb->next - now);
+}
+
+/* Start the heartbeat at the host's interval (no-op if the host has none). */
+static void vbg_heartbeat_init(struct vbg_dev *gdev)
+{
+	struct vbg_heartbeat *hb = &gdev->heartbeat;
+	u64 interval_ns;
+
+	interval_ns = vbg_heartbeat_configure(gdev, true);
+	if (!interval_ns) {
+		dev_info(gdev->dev, "host heartbeat not available\n");
+		return;
+	}
+	hb->interval = max_t(unsigned long, nsecs_to_jiffies(interval_ns), 1);
+	hb->next = jiffies;
+	dev_info(gdev->dev, "heartbeat every %llu ms\n",
+		 div_u64(interval_ns, NSEC_PER_MSEC));
+	schedule_delayed_work(&hb->work, 0);
+}
+
+/* Stop the heartbeat and tell the host to stop monitoring. */
+static void vbg_heartbeat_exit(struct vbg_dev *gdev)
+{
+	if (!gdev->heartbeat.interval)
+		return;
+	cancel_delayed_work_sync(&gdev->heartbeat.work);
+	vbg_heartbeat_configure(gdev, false);
+	gdev->heartbeat.interval = 0;
+}
+
+/* Give one 1 MiB chunk to the host.  Context: balloon.mutex held. */
+static int vbg_balloon_inflate_chunk(struct vbg_dev *gdev)
+{
+	struct vbg_balloon *b = &gdev->balloon;
+	struct vmmdev_memballoon_change *req = b->req;
+	struct vbg_balloon_chunk *chunk;
+	int i, ret = -ENOMEM;
+
+	lockdep_assert_held(&b->mutex);
+	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL);
+	if (!chunk)
+		return -ENOMEM;
+	for (i = 0; i < VMMDEV_MEMORY_BALLOON_CHUNK_PAGES; i++) {
+		chunk->pages[i] = alloc_page(GFP_HIGHUSER | __GFP_NOWARN |
+					     __GFP_NORETRY);
+		if (!chunk->pages[i])
+			goto out_free_pages;
+		req->phys_page[i] = page_to_phys(chunk->pages[i]);
+	}
+	req->header.rc = VERR_GENERAL_FAILURE;
+	req->pages = VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
+	req->inflate = 1;
+	ret = vbg_req_submit(gdev, req);
+	if (ret)
+		goto out_free_pages;
+
+	list_add(&chunk->node, &b->chunks);
+	WRITE_ONCE(b->nr_chunks, b->nr_chunks + 1);
+	atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_INFLATES]);
+	return 0;
+
+out_free_pages:
+	while (i--)
+		__free_page(chunk->pages[i]);
+	kfree(chunk);
+	return ret;
+}
+
+/* Take one chunk back from the host.  Context: balloon.mutex held. */
+static int vbg_balloon_deflate_chunk(struct vbg_dev *gdev)
+{
+	struct vbg_balloon *b = &gdev->balloon;
+	struct vmmdev_memballoon_change *req = b->req;
+	struct vbg_balloon_chunk *chunk;
+	int i, ret;
+
+	lockdep_assert_held(&b->mutex);
+	chunk = list_first_entry_or_null(&b->chunks, struct vbg_balloon_chunk,
+					 node);
+	if (!chunk)
+		return -ENOENT;
+	for (i = 0; i < VMMDEV_MEMORY_BALLOON_CHUNK_PAGES; i++)
+		req->phys_page[i] = page_to_phys(chunk->pages[i]);
+	req->header.rc = VERR_GENERAL_FAILURE;
+	req->pages = VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
+	req->inflate = 0;
+	ret = vbg_req_submit(gdev, req);
+	if (ret)
+		return ret;	/* the host still has the pages: keep them */
+
+	list_del(&chunk->node);
+	WRITE_ONCE(b->nr_chunks, b->nr_chunks - 1);
+	for (i = 0; i < VMMDEV_MEMORY_BALLOON_CHUNK_PAGES; i++)
+		__free_page(chunk->pages[i]);
+	kfree(chunk);
+	atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_DEFLATES]);
+	return 0;
+}
+
+/* Move the balloon to @target chunks.  Context: balloon.mutex held. */
+static int vbg_balloon_resize(struct vbg_dev *gdev, u32 target)
+{
+	struct vbg_balloon *b = &gdev->balloon;
+	int ret = 0;
+
+	lockdep_assert_held(&b->mutex);
+	while (!ret && b->nr_chunks < target) {
+		ret = vbg_balloon_inflate_chunk(gdev);
+		cond_resched();
+	}
+	while (!ret && b->nr_chunks > target) {
+		ret = vbg_balloon_deflate_chunk(gdev);
+		cond_resched();
+	}
+	if (ret)
+		dev_warn_ratelimited(gdev->dev, "balloon stopped at %u of %u MiB: %d\n",
+				     b->nr_chunks, target, ret);
+	return ret;
+}
+
+/*
+ * Ask the host for the balloon target (acknowledging the event) and move
+ * the balloon there.  Returns the balloon size in chunks, or -errno.
+ */
+static int vbg_balloon_update(struct vbg_dev *gdev)
+{
+	struct vbg_balloon *b = &gdev->balloon;
+	struct vmmdev_memballoon_info *req;
+	u32 target;
+	int ret;
+
+	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_GET_MEMBALLOON_CHANGE_REQ,
+			    VBG_KERNEL_REQUESTOR);
+	if (!req)
+		return -ENOMEM;
+	req->event_ack = VMMDEV_EVENT_ACK_BALLOON;
+	ret = vbg_req_submit(gdev, req);
+	target = READ_ONCE(req->balloon_chunks);
+	vbg_req_free(req, sizeof(*req));
+	if (ret)
+		return ret;
+
+	mutex_lock(&b->mutex);
+	if (target > b->max_chunks) {
+		dev_warn_ratelimited(gdev->dev, "balloon target %u MiB capped to %u MiB\n",
+				     target, b->max_chunks);
+		target = b->max_chunks;
+	}
+	vbg_balloon_resize(gdev, target);
+	ret = b->nr_chunks;
+	mutex_unlock(&b->mutex);
+	return ret;
+}
+
+static void vbg_balloon_work(struct work_struct *work)
+{
+	struct vbg_dev *gdev = container_of(work, struct vbg_dev, balloon.work);
+
+	vbg_balloon_update(gdev);
+}
+
+/* Give every chunk back to the guest (teardown). */
+static void vbg_balloon_exit(struct vbg_dev *gdev)
+{
+	struct vbg_balloon *b = &gdev->balloon;
+	struct vbg_balloon_chunk *chunk, *tmp;
+
+	mutex_lock(&b->mutex);
+	if (vbg_balloon_resize(gdev, 0)) {
+		/*
+		 * The host refused to return some chunks.  Its view and ours
+		 * differ now; leaking the pages is safer than freeing memory
+		 * the host may still consider its own.
+		 */
+		list_for_each_entry_safe(chunk, tmp, &b->chunks, node) {
+			list_del(&chunk->node);
+			kfree(chunk);
+		}
+		dev_err(gdev->dev, "leaked %u balloon chunks\n", b->nr_chunks);
+		b->nr_chunks = 0;
+	}
+	mutex_unlock(&b->mutex);
+}
+
+/* Read the absolute position and pass it to the input device. */
+static void vbg_mouse_work(struct work_struct *work)
+{
+	struct vbg_dev *gdev = container_of(work, struct vbg_dev, mouse_work);
+	struct vmmdev_mouse_status *req = gdev->mouse_status_req;
+
+	req->header.rc = VERR_GENERAL_FAILURE;
+	req->mouse_features = 0;
+	if (vbg_req_submit(gdev, req))
+		return;
+	atomic64_inc(&gdev->stats[VBG_STAT_MOUSE_EVENTS]);
+	vbg_linux_mouse_event(gdev, READ_ONCE(req->pointer_pos_x),
+			      READ_ONCE(req->pointer_pos_y));
+}
+
+/* Requests used where allocation is not possible, allocated once. */
+static int vbg_alloc_fixed_requests(struct vbg_dev *gdev)
+{
+	gdev->ack_events_req = vbg_req_alloc(sizeof(*gdev->ack_events_req),
+					     VMMDEVREQ_ACKNOWLEDGE_EVENTS,
+					     VBG_KERNEL_REQUESTOR);
+	gdev->mouse_status_req = vbg_req_alloc(sizeof(*gdev->mouse_status_req),
+					       VMMDEVREQ_GET_MOUSE_STATUS,
+					       VBG_KERNEL_REQUESTOR);
+	gdev->heartbeat.req = vbg_req_alloc(sizeof(*gdev->heartbeat.req),
+					    VMMDEVREQ_GUEST_HEARTBEAT,
+					    VBG_KERNEL_REQUESTOR);
+	gdev->balloon.req = vbg_req_alloc(sizeof(*gdev->balloon.req),
+					  VMMDEVREQ_CHANGE_MEMBALLOON,
+					  VBG_KERNEL_REQUESTOR);
+	if (gdev->ack_events_req && gdev->mouse_status_req &&
+	    gdev->heartbeat.req && gdev->balloon.req)
+		return 0;
+	return -ENOMEM;
+}
+
+static void vbg_free_fixed_requests(struct vbg_dev *gdev)
+{
+	vbg_req_free(gdev->balloon.req, sizeof(*gdev->balloon.req));
+	vbg_req_free(gdev->heartbeat.req, sizeof(*gdev->heartbeat.req));
+	vbg_req_free(gdev->mouse_status_req, sizeof(*gdev->mouse_status_req));
+	vbg_req_free(gdev->ack_events_req, sizeof(*gdev->ack_events_req));
+	gdev->balloon.req = NULL;
+	gdev->heartbeat.req = NULL;
+	gdev->mouse_status_req = NULL;
+	gdev->ack_events_req = NULL;
+}
+
+/**
+ * vbg_core_init() - bring the device up and introduce the guest to the host.
+ * @gdev: the device, with @dev, @ops, @io_port and @mmio set.
+ *
+ * Initialises the locks and lists, allocates the fixed requests, reads
+ * the host version (refusing a host without page lists), reports guest
+ * info 2 and guest info, resets filter/capabilities/mouse, queries the
+ * hypervisor info, starts the heartbeat, reports the driver active and
+ * looks at the balloon once.  Undone by vbg_core_exit().
+ *
+ * Context: process context (probe).
+ * Return: 0 or -errno; on failure nothing is left to undo.
+ */
+int vbg_core_init(struct vbg_dev *gdev)
+{
+	int ret;
+
+	init_rwsem(&gdev->remove_rwsem);
+	mutex_init(&gdev->session_mutex);
+	INIT_LIST_HEAD(&gdev->session_list);
+	spin_lock_init(&gdev->event_spinlock);
+	init_waitqueue_head(&gdev->event_wq);
+	init_waitqueue_head(&gdev->hgcm_wq);
+	INIT_WORK(&gdev->mouse_work, vbg_mouse_work);
+	mutex_init(&gdev->balloon.mutex);
+	INIT_LIST_HEAD(&gdev->balloon.chunks);
+	INIT_WORK(&gdev->balloon.work, vbg_balloon_work);
+	INIT_DELAYED_WORK(&gdev->heartbeat.work, vbg_heartbeat_work);
+	gdev->balloon.max_chunks = (totalram_pages() << PAGE_SHIFT) / SZ_1M;
+
+	ret = vbg_alloc_fixed_requests(gdev);
+	if (ret)
+		goto err_free_requests;
+	ret = vbg_query_host_version(gdev);
+	if (ret)
+		goto err_free_requests;
+	ret = vbg_report_guest_info(gdev);
+	if (ret)
+		goto err_free_requests;
+	ret = vbg_reset_host_state(gdev);
+	if (ret)
+		goto err_free_requests;
+	vbg_query_hypervisor_info(gdev);
+	vbg_heartbeat_init(gdev);
+	ret = vbg_report_driver_status(gdev, true);
+	if (ret)
+		goto err_stop_heartbeat;
+	schedule_work(&gdev->balloon.work);
+	return 0;
+
+err_stop_heartbeat:
+	vbg_heartbeat_exit(gdev);
+err_free_requests:
+	vbg_free_fixed_requests(gdev);
+	return ret;
+}
+
+/**
+ * vbg_core_exit() - undo vbg_core_init().
+ * @gdev: the device; its interrupt must already be freed.
+ *
+ * Stops the heartbeat, cancels and flushes the mouse and balloon work
+ * before freeing the requests they use, returns the balloon to the guest,
+ * reports the driver inactive and resets filter, capabilities and mouse.
+ *
+ * Context: process context (remove), no session can reach the host any
+ * more (vbg_dev.removed is set).
+ */
+void vbg_core_exit(struct vbg_dev *gdev)
+{
+	vbg_heartbeat_exit(gdev);
+	cancel_work_sync(&gdev->mouse_work);
+	cancel_work_sync(&gdev->balloon.work);
+	vbg_balloon_exit(gdev);
+	vbg_report_driver_status(gdev, false);
+
+	mutex_lock(&gdev->session_mutex);
+	vbg_host_set_mask(gdev, VMMDEVREQ_CTL_GUEST_FILTER_MASK, 0);
+	vbg_host_set_mask(gdev, VMMDEVREQ_SET_GUEST_CAPABILITIES, 0);
+	vbg_host_set_mouse(gdev, 0);
+	mutex_unlock(&gdev->session_mutex);
+
+	vbg_free_fixed_requests(gdev);
+}
+
+/**
+ * vbg_session_requestor() - the requestor bits for a new user session.
+ * @user_node: opened through /dev/vboxuser.
+ * @root: the opener is root.
+ * @vbox_group: the opener is in the VirtualBox users group.
+ * @console: 1 on the physical console, 0 not, negative unknown.
+ *
+ * Context: any.
+ * Return: VMMDEV_REQUESTOR_* bits.
+ */
+u32 vbg_session_requestor(bool user_node, bool root, bool vbox_group,
+			  int console)
+{
+	u32 requestor = VMMDEV_REQUESTOR_USERMODE |
+			VMMDEV_REQUESTOR_TRUST_NOT_GIVEN;
+
+	requestor |= root ? VMMDEV_REQUESTOR_USR_ROOT : VMMDEV_REQUESTOR_USR_USER;
+	if (user_node)
+		requestor |= VMMDEV_REQUESTOR_USER_DEVICE;
+	if (vbox_group)
+		requestor |= VMMDEV_REQUESTOR_GRP_VBOX;
+	if (console > 0)
+		requestor |= VMMDEV_REQUESTOR_CON_YES;
+	else if (console == 0)
+		requestor |= VMMDEV_REQUESTOR_CON_NO;
+	return requestor;
+}
+
+/**
+ * vbg_core_open_session() - create a session for an opened node.
+ * @gdev: the device.
+ * @requestor: from vbg_session_requestor().
+ * @user_session: opened through /dev/vboxuser.
+ *
+ * The session holds a reference on @gdev until vbg_core_close_session().
+ *
+ * Context: process context; takes session_mutex and event_spinlock.
+ * Return: the session or ERR_PTR(-ENOMEM).
+ */
+struct vbg_session *vbg_core_open_session(struct vbg_dev *gdev,
+					  u32 requestor, bool user_session)
+{
+	struct vbg_session *session;
+
+	session = kzalloc(sizeof(*session), GFP_KERNEL);
+	if (!session)
+		return ERR_PTR(-ENOMEM);
+	session->gdev = gdev;
+	session->requestor = requestor;
+	session->user_session = user_session;
+	kref_get(&gdev->refcount);
+
+	mutex_lock(&gdev->session_mutex);
+	spin_lock_irq(&gdev->event_spinlock);
+	list_add_tail(&session->node, &gdev->session_list);
+	spin_unlock_irq(&gdev->event_spinlock);
+	mutex_unlock(&gdev->session_mutex);
+	return session;
+}
+
+/*
+ * Drop everything the session contributed to the trackers and update the
+ * host (unless the device is gone).  A host failure does not stop the
+ * cleanup: the session is going away whatever the host says.
+ * Context: session_mutex held.
+ */
+static void vbg_session_release_state(struct vbg_session *session)
+{
+	struct vbg_dev *gdev = session->gdev;
+	u32 acquired = session->acquired_guest_caps;
+
+	lockdep_assert_held(&gdev->session_mutex);
+	vbg_track_bit_usage(&gdev->event_filter_tracker,
+			    session->event_filter, session->event_filter);
+	vbg_track_bit_usage(&gdev->set_guest_caps_tracker,
+			    session->set_guest_caps, session->set_guest_caps);
+	vbg_track_bit_usage(&gdev->mouse_status_tracker,
+			    session->mouse_status, session->mouse_status);
+
+	spin_lock_irq(&gdev->event_spinlock);
+	list_del(&session->node);
+	gdev->acquired_guest_caps &= ~acquired;
+	spin_unlock_irq(&gdev->event_spinlock);
+
+	if (gdev->removed)
+		return;
+	vbg_host_update_filter(gdev);
+	vbg_host_update_caps(gdev);
+	vbg_host_update_mouse(gdev);
+}
+
+/**
+ * vbg_core_close_session() - tear down a session and free it.
+ * @session: the session.
+ *
+ * The caller drops the session's device reference (vbg_dev_put()) after
+ * it has released remove_rwsem, which lives in the device.
+ *
+ * Context: process context; the caller holds remove_rwsem for reading.
+ */
+void vbg_core_close_session(struct vbg_session *session)
+{
+	struct vbg_dev *gdev = session->gdev;
+
+	/* HGCM (part 2): disconnect session->hgcm_client_ids here. */
+	mutex_lock(&gdev->session_mutex);
+	vbg_session_release_state(session);
+	mutex_unlock(&gdev->session_mutex);
+	kfree(session);
+}
+
+/*
+ * Hand @events to the sessions.  An event of a capability in acquire mode
+ * goes to its owner only (or waits for the next owner); other events go to
+ * every session whose filter, or the default set, includes them.
+ * Context: event_spinlock held.
+ */
+static void vbg_dispatch_events_locked(struct vbg_dev *gdev, u32 events)
+{
+	u32 owned = vbg_caps_to_events(gdev->acquire_mode_guest_caps) & events;
+	u32 delivered = 0;
+	struct vbg_session *session;
+
+	lockdep_assert_held(&gdev->event_spinlock);
+	list_for_each_entry(session, &gdev->session_list, node) {
+		u32 want = session->event_filter | VBG_SESSION_DEFAULT_EVENTS;
+		u32 mine = vbg_caps_to_events(session->acquired_guest_caps);
+
+		want &= events & (~owned | mine);
+		session->pending_events |= want;
+		delivered |= want;
+	}
+	owned &= ~vbg_caps_to_events(gdev->acquired_guest_caps);
+	gdev->unowned_events |= owned;
+	delivered |= owned | VMMDEV_EVENT_HGCM;
+	if (events & ~delivered)
+		atomic64_add(hweight32(events & ~delivered),
+			     &gdev->stats[VBG_STAT_EVENTS_DROPPED]);
+}
+
+/**
+ * vbg_core_isr() - the interrupt handler.
+ * @irq: the interrupt line (shared).
+ * @dev_id: the struct vbg_dev.
+ *
+ * Checks whether the host raised the interrupt, acknowledges the events,
+ * hands them to the sessions and defers the rest: mouse and balloon work
+ * items, HGCM waiters.
+ *
+ * Context: hard interrupt.
+ * Return: IRQ_NONE if the interrupt was not ours, else IRQ_HANDLED.
+ */
+irqreturn_t vbg_core_isr(int irq, void *dev_id)
+{
+	struct vbg_dev *gdev = dev_id;
+	u32 events;
+
+	if (!vbg_req_host_has_events(gdev)) {
+		atomic64_inc(&gdev->stats[VBG_STAT_IRQS_NOT_OURS]);
+		return IRQ_NONE;
+	}
+	atomic64_inc(&gdev->stats[VBG_STAT_IRQS]);
+	events = vbg_req_ack_events(gdev) & VMMDEV_EVENT_VALID_EVENT_MASK;
+	if (!events)
+		return IRQ_HANDLED;
+	atomic64_add(hweight32(events), &gdev->stats[VBG_STAT_EVENTS]);
+
+	if (events & VMMDEV_EVENT_MOUSE_POSITION_CHANGED)
+		schedule_work(&gdev->mouse_work);
+	if (events & VMMDEV_EVENT_BALLOON_CHANGE_REQUEST)
+		schedule_work(&gdev->balloon.work);
+	if (events & VMMDEV_EVENT_HGCM)
+		wake_up_all(&gdev->hgcm_wq);
+
+	spin_lock(&gdev->event_spinlock);
+	vbg_dispatch_events_locked(gdev, events);
+	spin_unlock(&gdev->event_spinlock);
+	wake_up_all(&gdev->event_wq);
+	return IRQ_HANDLED;
+}
+
+/**
+ * vbg_ioctl_hdr_check() - validate the common header of an ioctl.
+ * @cmd: the ioctl code.
+ * @hdr: the header as copied from the caller.
+ * @size: out: bytes the ioctl reads and writes (max of in and out).
+ *
+ * The one place that checks version, sizes against each other, against
+ * _IOC_SIZE(@cmd) and against the size cap.
+ *
+ * Context: any.
+ * Return: 0 or -EINVAL.
+ */
+int vbg_ioctl_hdr_check(unsigned int cmd, const struct vbg_ioctl_hdr *hdr,
+			size_t *size)
+{
+	u32 size_out = hdr->size_out ? hdr->size_out : hdr->size_in;
+
+	if (hdr->version != VBG_IOCTL_HDR_VERSION)
+		return -EINVAL;
+	if (hdr->size_in < sizeof(*hdr) || size_out < sizeof(*hdr))
+		return -EINVAL;
+	*size = max(hdr->size_in, size_out);
+	if (*size > VBG_IOCTL_MAX_SIZE)
+		return -E2BIG;
+	if (_IOC_SIZE(cmd) && _IOC_SIZE(cmd) != *size)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The shape check every handler starts with: @in bytes after the header
+ * in, @out bytes after the header out (size_out 0 = size_in, allowed when
+ * that is at least as large).
+ */
+static int vbg_ioctl_chk(struct vbg_ioctl_hdr *hdr, size_t in, size_t out)
+{
+	if (hdr->size_in != sizeof(*hdr) + in)
+		return -EINVAL;
+	if (hdr->size_out ? hdr->size_out != sizeof(*hdr) + out :
+			    hdr->size_in < sizeof(*hdr) + out)
+		return -EINVAL;
+	return 0;
+}
+
+static int vbg_ioctl_driver_version_info(struct vbg_dev *gdev,
+					 struct vbg_session *session,
+					 struct vbg_ioctl_driver_version_info *info)
+{
+	u32 req_major = info->u.in.req_version >> 16;
+	u32 min_version = info->u.in.min_version;
+	int ret;
+
+	ret = vbg_ioctl_chk(&info->hdr, sizeof(info->u.in), sizeof(info->u.out));
+	if (ret)
+		return ret;
+
+	if (req_major != VBG_IOC_VERSION >> 16 ||
+	    min_version >> 16 != VBG_IOC_VERSION >> 16 ||
+	    min_version > VBG_IOC_VERSION) {
+		info->hdr.rc = VERR_VERSION_MISMATCH;
+		return 0;
+	}
+	memset(&info->u.out, 0, sizeof(info->u.out));
+	info->u.out.session_version = VBG_IOC_VERSION;
+	info->u.out.driver_version = VBG_IOC_VERSION;
+	info->u.out.driver_revision = VBG_SVN_REV;
+	info->hdr.rc = VINF_SUCCESS;
+	return 0;
+}
+
+/* Is a raw request of @type allowed from this session (per node)? */
+static bool vbg_req_allowed(const struct vbg_session *session, u32 type)
+{
+	switch (type) {
+	case VMMDEVREQ_GET_MOUSE_STATUS:
+	case VMMDEVREQ_SET_MOUSE_STATUS:
+	case VMMDEVREQ_SET_POINTER_SHAPE:
+	case VMMDEVREQ_GET_HOST_VERSION:
+	case VMMDEVREQ_IDLE:
+	case VMMDEVREQ_GET_HOST_TIME:
+	case VMMDEVREQ_SET_POWER_STATUS:
+	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQ:
+	case VMMDEVREQ_VIDEMODE_SUPPORTED:
+	case VMMDEVREQ_GET_HEIGHT_REDUCTION:
+	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQ2:
+	case VMMDEVREQ_REPORT_GUEST_CAPABILITIES:
+	case VMMDEVREQ_VIDEMODE_SUPPORTED2:
+	case VMMDEVREQ_REPORT_GUEST_STATUS:
+	case VMMDEVREQ_VIDEO_ACCEL_ENABLE:
+	case VMMDEVREQ_VIDEO_ACCEL_FLUSH:
+	case VMMDEVREQ_VIDEO_SET_VISIBLE_REGION:
+	case VMMDEVREQ_GET_SEAMLESS_CHANGE_REQ:
+	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQEX:
+	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQ_MULTI:
+	case VMMDEVREQ_GET_VRDPCHANGE_REQ:
+	case VMMDEVREQ_LOG_STRING:
+	case VMMDEVREQ_GET_SESSION_ID:
+	case VMMDEVREQ_VIDEO_UPDATE_MONITOR_POSITIONS:
+		return true;
+	/* Only through the trusted /dev/vboxguest. */
+	case VMMDEVREQ_REPORT_GUEST_USER_STATE:
+	case VMMDEVREQ_QUERY_CREDENTIALS:
+	case VMMDEVREQ_REPORT_CREDENTIALS_JUDGEMENT:
+	case VMMDEVREQ_REPORT_GUEST_STATS:
+	case VMMDEVREQ_GET_STATISTICS_CHANGE_REQ:
+	case VMMDEVREQ_GET_CPU_HOTPLUG_REQ:
+	case VMMDEVREQ_SET_CPU_HOTPLUG_STATUS:
+	case VMMDEVREQ_REGISTER_SHARED_MODULE:
+	case VMMDEVREQ_UNREGISTER_SHARED_MODULE:
+	case VMMDEVREQ_CHECK_SHARED_MODULES:
+	case VMMDEVREQ_GET_PAGE_SHARING_STATUS:
+	case VMMDEVREQ_DEBUG_IS_PAGE_SHARED:
+	case VMMDEVREQ_WRITE_COREDUMP:
+		return !session->user_session;
+	/*
+	 * Everything else is the driver's own business: guest info, event
+	 * acknowledge and filter, capabilities, balloon, heartbeat, HGCM.
+	 * Letting userspace send them would desynchronise the driver.
+	 */
+	default:
+		return false;
+	}
+}
+
+/*
+ * VBG_IOCTL_VMMDEV_REQUEST(_BIG): pass a raw request to the host.  The
+ * ioctl header is the request header; the session's requestor is forced
+ * in and the reserved field zeroed, so userspace cannot spoof either.
+ */
+static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
+				struct vbg_session *session, void *data)
+{
+	struct vbg_ioctl_hdr *hdr = data;
+	struct vmmdev_request_header *req;
+	size_t len = hdr->size_in;
+
+	if (hdr->size_out && hdr->size_out != hdr->size_in)
+		return -EINVAL;
+	if (len > VMMDEV_MAX_REQUEST_SIZE)
+		return -E2BIG;
+	if (hdr->type == VMMDEVREQ_SET_MOUSE_STATUS &&
+	    len == sizeof(struct vmmdev_mouse_status))
+		return -EPERM;	/* must go through VBG_IOCTL_SET_MOUSE_STATUS */
+	if (!vbg_req_allowed(session, hdr->type)) {
+		dev_dbg_ratelimited(gdev->dev, "request type %u refused (%s)\n",
+				    hdr->type, session->user_session ? "vboxuser" : "vboxguest");
+		return -EPERM;
+	}
+
+	req = vbg_req_alloc(len, hdr->type, session->requestor);
+	if (!req)
+		return -ENOMEM;
+	memcpy(req + 1, hdr + 1, len - sizeof(*req));
+	req->rc = VERR_GENERAL_FAILURE;
+
+	/* A host error is reported in hdr->rc; the transport succeeded. */
+	vbg_req_submit(gdev, req);
+	memcpy(data, req, len);
+	hdr->size_out = 0;
+	hdr->reserved = 0;
+	vbg_req_free(req, len);
+	return 0;
+}
+
+/* VBG_IOCTL_LOG: print a line for userspace, rate-limited. */
+static int vbg_ioctl_log(struct vbg_dev *gdev, struct vbg_session *session,
+			 struct vbg_ioctl_log *log)
+{
+	size_t len = log->hdr.size_in - sizeof(log->hdr);
+
+	if (log->hdr.size_out && log->hdr.size_out != sizeof(log->hdr) &&
+	    log->hdr.size_out != log->hdr.size_in)
+		return -EINVAL;
+	len = strnlen(log->u.in.msg, min_t(size_t, len, VBG_LOG_MAX));
+	while (len && (log->u.in.msg[len - 1] == '\n' || log->u.in.msg[len - 1] == '\r'))
+		len--;
+	dev_info_ratelimited(gdev->dev, "log: %.*s\n", (int)len, log->u.in.msg);
+	log->hdr.size_out = sizeof(log->hdr);
+	log->hdr.rc = VINF_SUCCESS;
+	return 0;
+}
+
+/* The wait condition: true once there is something to return. */
+static bool vbg_wait_done(struct vbg_dev *gdev, struct vbg_session *session,
+			  u32 mask, u32 *events, int *ret)
+{
+	unsigned long flags;
+	bool done = true;
+
+	spin_lock_irqsave(&gdev->event_spinlock, flags);
+	if (gdev->removed) {
+		*ret = -ENODEV;
+	} else if (session->cancel_waiters) {
+		*ret = -EINTR;
+	} else if (session->pending_events & mask) {
+		*events = session->pending_events & mask;
+		session->pending_events &= ~*events;
+		*ret = 0;
+	} else {
+		done = false;
+	}
+	spin_unlock_irqrestore(&gdev->event_spinlock, flags);
+	return done;
+}
+
+/*
+ * VBG_IOCTL_WAIT_FOR_EVENTS: wait until one of the requested events was
+ * delivered to this session.  Each event is taken by exactly one wait of
+ * the session: it is cleared from the session's pending set under the
+ * lock in the same step that returns it.
+ */
+static int vbg_ioctl_wait_for_events(struct vbg_dev *gdev,
+				     struct vbg_session *session,
+				     struct vbg_ioctl_wait_for_events *wait)
+{
+	u32 mask = wait->u.in.events & VMMDEV_EVENT_VALID_EVENT_MASK;
+	u32 timeout_ms = wait->u.in.timeout_ms;
+	long timeout, left;
+	u32 events = 0;
+	int ret;
+
+	ret = vbg_ioctl_chk(&wait->hdr, sizeof(wait->u.in), sizeof(wait->u.out));
+	if (ret)
+		return ret;
+	if (wait->u.in.events & ~VMMDEV_EVENT_VALID_EVENT_MASK)
+		return -EINVAL;
+
+	timeout = timeout_ms == U32_MAX ? MAX_SCHEDULE_TIMEOUT :
+					  msecs_to_jiffies(timeout_ms);
+	left = wait_event_interruptible_timeout(gdev->event_wq,
+						vbg_wait_done(gdev, session, mask,
+							      &events, &ret),
+						timeout);
+	if (left < 0)
+		return -EINTR;
+	if (left == 0 && !vbg_wait_done(gdev, session, mask, &events, &ret))
+		return -ETIMEDOUT;
+	if (ret)
+		return ret;
+	wait->u.out.events = events;
+	wait->hdr.rc = VINF_SUCCESS;
+	return 0;
+}
+
+/* VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS. */
+static int vbg_ioctl_interrupt_all_wait_events(struct vbg_dev *gdev,
+					       struct vbg_session *session,
+					       struct vbg_ioctl_hdr *hdr)
+{
+	int ret = vbg_ioctl_chk(hdr, 0, 0);
+
+	if (ret)
+		return ret;
+	spin_lock_irq(&gdev->event_spinlock);
+	session->cancel_waiters = true;
+	spin_unlock_irq(&gdev->event_spinlock);
+	wake_up_all(&gdev->event_wq);
+	hdr->rc = VINF_SUCCESS;
+	return 0;
+}
+
+/* VBG_IOCTL_CHANGE_FILTER_MASK. */
+static int vbg_ioctl_change_filter_mask(struct vbg_dev *gdev,
+					struct vbg_session *session,
+					struct vbg_ioctl_change_filter *filter)
+{
+	u32 or_mask = filter->u.in.or_mask;
+	u32 not_mask = filter->u.in.not_mask;
+	u32 old, new;
+	int ret;
+
+	ret = vbg_ioctl_chk(&filter->hdr, sizeof(filter->u.in), 0);
+	if (ret)
+		return ret;
+	if ((or_mask | not_mask) & ~VMMDEV_EVENT_VALID_EVENT_MASK)
+		return -EINVAL;
+
+	mutex_lock(&gdev->session_mutex);
+	old = session->event_filter;
+	new = (old | or_mask) & ~not_mask;
+	vbg_track_bit_usage(&gdev->event_filter_tracker, old ^ new, old);
+	spin_lock_irq(&gdev->event_spinlock);
+	session->event_filter = new;
+	spin_unlock_irq(&gdev->event_spinlock);
+	ret = vbg_host_update_filter(gdev);
+	if (ret) {
+		vbg_track_bit_usage(&gdev->event_filter_tracker, old ^ new, new);
+		spin_lock_irq(&gdev->event_spinlock);
+		session->event_filter = old;
+		spin_unlock_irq(&gdev->event_spinlock);
+	}
+	mutex_unlock(&gdev->session_mutex);
+	filter->hdr.rc = ret ? VERR_GENERAL_FAILURE : VINF_SUCCESS;
+	return ret;
+}
+
+/*
+ * Acquire or release acquire-mode capabilities for @session.
+ * Context: session_mutex held.
+ */
+static int vbg_acquire_caps_locked(struct vbg_dev *gdev,
+				   struct vbg_session *session,
+				   u32 or_mask, u32 not_mask)
+{
+	u32 old_dev = gdev->acquired_guest_caps;
+	u32 old = session->acquired_guest_caps;
+	u32 new = (old | or_mask) & ~not_mask;
+	u32 gained = new & ~old;
+	int ret;
+
+	lockdep_assert_held(&gdev->session_mutex);
+	if (gained & (gdev->acquired_guest_caps & ~old))
+		return -EBUSY;		/* another session owns it */
+
+	spin_lock_irq(&gdev->event_spinlock);
+	gdev->acquire_mode_guest_caps |= or_mask;
+	gdev->acquired_guest_caps = (old_dev & ~old) | new;
+	session->acquired_guest_caps = new;
+	spin_unlock_irq(&gdev->event_spinlock);
+
+	ret = vbg_host_update_caps(gdev);
+	spin_lock_irq(&gdev->event_spinlock);
+	if (ret) {
+		gdev->acquired_guest_caps = old_dev;
+		session->acquired_guest_caps = old;
+	} else {
+		/* Events that waited for an owner go to the new one. */
+		u32 events = gdev->unowned_events & vbg_caps_to_events(gained);
+
+		gdev->unowned_events &= ~events;
+		session->pending_events |= events;
+	}
+	spin_unlock_irq(&gdev->event_spinlock);
+	if (!ret && gained)
+		wake_up_all(&gdev->event_wq);
+	return ret;
+}
+
+/*
+ * VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES.  A capability is either shared
+ * ("set" mode, VBG_IOCTL_CHANGE_GUEST_CAPABILITIES) or exclusive ("acquire"
+ * mode, one owner).  Switching to acquire mode is refused while a session
+ * uses the capability in set mode; acquiring one that another session
+ * owns is refused with -EBUSY.
+ */
+static int vbg_ioctl_acquire_guest_capabilities(struct vbg_dev *gdev,
+						struct vbg_session *session,
+						struct vbg_ioctl_acquire_guest_caps *caps)
+{
+	u32 flags = caps->u.in.flags;
+	u32 or_mask = caps->u.in.or_mask;
+	u32 not_mask = caps->u.in.not_mask;
+	int ret;
+
+	ret = vbg_ioctl_chk(&caps->hdr, sizeof(caps->u.in), 0);
+	if (ret)
+		return ret;
+	if ((flags & ~VBGL_IOC_AGC_FLAGS_VALID_MASK) ||
+	    ((or_mask | not_mask) & ~VMMDEV_GUEST_CAPABILITIES_MASK))
+		return -EINVAL;
+
+	mutex_lock(&gdev->session_mutex);
+	if (or_mask & gdev->set_guest_caps_tracker.mask) {
+		ret = -EBUSY;		/* in use in set mode */
+	} else if (flags & VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE) {
+		spin_lock_irq(&gdev->event_spinlock);
+		gdev->acquire_mode_guest_caps |= or_mask;
+		spin_unlock_irq(&gdev->event_spinlock);
+	} else {
+		ret = vbg_acquire_caps_locked(gdev, session, or_mask, not_mask);
+	}
+	mutex_unlock(&gdev->session_mutex);
+	caps->hdr.rc = ret == -EBUSY ? VERR_RESOURCE_BUSY :
+		       ret ? VERR_GENERAL_FAILURE : VINF_SUCCESS;
+	return ret;
+}
+
+/* VBG_IOCTL_CHANGE_GUEST_CAPABILITIES: shared ("set" mode) capabilities. */
+static int vbg_ioctl_change_guest_capabilities(struct vbg_dev *gdev,
+					       struct vbg_session *session,
+					       struct vbg_ioctl_set_guest_caps *caps)
+{
+	u32 or_mask = caps->u.in.or_mask;
+	u32 not_mask = caps->u.in.not_mask;
+	u32 old, new;
+	int ret;
+
+	ret = vbg_ioctl_chk(&caps->hdr, sizeof(caps->u.in), sizeof(caps->u.out));
+	if (ret)
+		return ret;
+	if ((or_mask | not_mask) & ~VMMDEV_GUEST_CAPABILITIES_MASK)
+		return -EINVAL;
+
+	mutex_lock(&gdev->session_mutex);
+	if (or_mask & gdev->acquire_mode_guest_caps) {
+		ret = -EBUSY;		/* exclusive: use ACQUIRE */
+		goto out_unlock;
+	}
+	old = session->set_guest_caps;
+	new = (old | or_mask) & ~not_mask;
+	vbg_track_bit_usage(&gdev->set_guest_caps_tracker, old ^ new, old);
+	session->set_guest_caps = new;
+	ret = vbg_host_update_caps(gdev);
+	if (ret) {
+		vbg_track_bit_usage(&gdev->set_guest_caps_tracker, old ^ new, new);
+		session->set_guest_caps = old;
+		goto out_unlock;
+	}
+	caps->u.out.session_caps = session->set_guest_caps;
+	caps->u.out.global_caps = gdev->guest_caps_host;
+out_unlock:
+	mutex_unlock(&gdev->session_mutex);
+	caps->hdr.rc = ret == -EBUSY ? VERR_RESOURCE_BUSY :
+		       ret ? VERR_GENERAL_FAILURE : VINF_SUCCESS;
+	return ret;
+}
+
+/* VBG_IOCTL_SET_MOUSE_STATUS: this session's guest mouse bits. */
+static int vbg_ioctl_set_mouse_status(struct vbg_dev *gdev,
+				      struct vbg_session *session,
+				      struct vbg_ioctl_set_mouse_status *mouse)
+{
+	u32 new = mouse->u.in.mouse_status;
+	u32 old;
+	int ret;
+
+	ret = vbg_ioctl_chk(&mouse->hdr, sizeof(mouse->u.in), 0);
+	if (ret)
+		return ret;
+	if (new & ~VMMDEV_MOUSE_GUEST_MASK)
+		return -EINVAL;
+
+	mutex_lock(&gdev->session_mutex);
+	old = session->mouse_status;
+	vbg_track_bit_usage(&gdev->mouse_status_tracker, old ^ new, old);
+	session->mouse_status = new;
+	ret = vbg_host_update_mouse(gdev);
+	if (ret) {
+		vbg_track_bit_usage(&gdev->mouse_status_tracker, old ^ new, new);
+		session->mouse_status = old;
+	}
+	mutex_unlock(&gdev->session_mutex);
+	mouse->hdr.rc = ret ? VERR_GENERAL_FAILURE : VINF_SUCCESS;
+	return ret;
+}
+
+/* VBG_IOCTL_CHECK_BALLOON: move the balloon to the host's target now. */
+static int vbg_ioctl_check_balloon(struct vbg_dev *gdev,
+				   struct vbg_session *session,
+				   struct vbg_ioctl_check_balloon *balloon)
+{
+	int ret;
+
+	ret = vbg_ioctl_chk(&balloon->hdr, 0, sizeof(balloon->u.out));
+	if (ret)
+		return ret;
+	ret = vbg_balloon_update(gdev);
+	if (ret < 0)
+		return ret;
+	memset(&balloon->u.out, 0, sizeof(balloon->u.out));
+	balloon->u.out.balloon_chunks = ret;
+	balloon->u.out.handle_in_r3 = false;
+	balloon->hdr.rc = VINF_SUCCESS;
+	return 0;
+}
+
+/* VBG_IOCTL_WRITE_CORE_DUMP: ask the host for a core dump of the VM. */
+static int vbg_ioctl_write_core_dump(struct vbg_dev *gdev,
+				     struct vbg_session *session,
+				     struct vbg_ioctl_write_coredump *dump)
+{
+	struct vmmdev_write_core_dump *req;
+	int ret;
+
+	ret = vbg_ioctl_chk(&dump->hdr, sizeof(dump->u.in), 0);
+	if (ret)
+		return ret;
+	if (dump->u.in.flags)
+		return -EINVAL;
+
+	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_WRITE_COREDUMP,
+			    session->requestor);
+	if (!req)
+		return -ENOMEM;
+	req->flags = 0;
+	vbg_req_submit(gdev, req);	/* the host's verdict goes to hdr.rc */
+	dump->hdr.rc = READ_ONCE(req->header.rc);
+	vbg_req_free(req, sizeof(*req));
+	return 0;
+}
+
+/* ioctls whose size is part of the code: match type, nr and direction. */
+static bool vbg_ioctl_is(unsigned int cmd, unsigned int nr, bool any_dir)
+{
+	if (_IOC_TYPE(cmd) != 'V' || _IOC_NR(cmd) != nr)
+		return false;
+	return any_dir ? (_IOC_DIR(cmd) == _IOC_NONE ||
+			  _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE)) :
+			 _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE);
+}
+
+/**
+ * vbg_core_ioctl() - route one ioctl to its handler.
+ * @session: the caller's session.
+ * @cmd: the ioctl code.
+ * @hdr: the argument, copied in, its header checked by
+ *	vbg_ioctl_hdr_check(); the reply is written in place.
+ *
+ * Context: process context; the caller holds remove_rwsem for reading.
+ * Return: 0 or -errno; -ENOTTY for unknown codes.
+ */
+int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
+		   struct vbg_ioctl_hdr *hdr)
+{
+	struct vbg_dev *gdev = session->gdev;
+	void *data = hdr;
+
+	switch (cmd) {
+	case VBG_IOCTL_DRIVER_VERSION_INFO:
+		return vbg_ioctl_driver_version_info(gdev, session, data);
+	case VBG_IOCTL_WAIT_FOR_EVENTS:
+		return vbg_ioctl_wait_for_events(gdev, session, data);
+	case VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS:
+		return vbg_ioctl_interrupt_all_wait_events(gdev, session, hdr);
+	case VBG_IOCTL_CHANGE_FILTER_MASK:
+		return vbg_ioctl_change_filter_mask(gdev, session, data);
+	case VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES:
+		return vbg_ioctl_acquire_guest_capabilities(gdev, session, data);
+	case VBG_IOCTL_CHANGE_GUEST_CAPABILITIES:
+		return vbg_ioctl_change_guest_capabilities(gdev, session, data);
+	case VBG_IOCTL_SET_MOUSE_STATUS:
+		return vbg_ioctl_set_mouse_status(gdev, session, data);
+	case VBG_IOCTL_CHECK_BALLOON:
+		return vbg_ioctl_check_balloon(gdev, session, data);
+	case VBG_IOCTL_WRITE_CORE_DUMP:
+		return vbg_ioctl_write_core_dump(gdev, session, data);
+	/*
+	 * HGCM (part 2) dispatches here: VBG_IOCTL_HGCM_CONNECT and
+	 * VBG_IOCTL_HGCM_DISCONNECT by code, HGCM_CALL_32/_64 (nr 6/7, any
+	 * size) with vbg_ioctl_is() below.
+	 */
+	}
+
+	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_VMMDEV_REQUEST(0)), false) ||
+	    vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_VMMDEV_REQUEST_BIG), true))
+		return vbg_ioctl_vmmrequest(gdev, session, data);
+	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_LOG(0)), true))
+		return vbg_ioctl_log(gdev, session, data);
+
+	dev_dbg_ratelimited(gdev->dev, "unknown ioctl %#x\n", cmd);
+	return -ENOTTY;
+}

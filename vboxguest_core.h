@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR CDDL-1.0) */
+/*
+ * vboxguest private contract between the Linux glue (vboxguest_linux.c),
+ * the OS-independent core (vboxguest_core.c) and the host transport
+ * (vboxguest_utils.c).
+ *
+ * Lock ordering (outermost first):
+ *   vbg_dev.remove_rwsem -> vbg_dev.session_mutex -> vbg_dev.event_spinlock
+ *   vbg_dev.remove_rwsem -> vbg_balloon.mutex
+ * session_mutex and balloon.mutex are never held together.  event_spinlock
+ * is taken from the ISR, so everyone else takes it with interrupts off.
+ */
+
+#ifndef __VBOXGUEST_CORE_H__
+#define __VBOXGUEST_CORE_H__
+
+#include <linux/input.h>
+#include <linux/interrupt.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/vbox_utils.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/vboxguest.h>
+#include "vmmdev.h"
+
+/* Most HGCM clients one session may hold (part 2). */
+#define VBG_MAX_HGCM_CLIENTS		64
+
+/* Events the driver itself always wants from the host. */
+#define VBG_FIXED_EVENTS	(VMMDEV_EVENT_MOUSE_POSITION_CHANGED | \
+				 VMMDEV_EVENT_HGCM | \
+				 VMMDEV_EVENT_BALLOON_CHANGE_REQUEST)
+
+/* Mouse bits the driver sets while its input device is open. */
+#define VBG_INPUT_MOUSE_STATUS	(VMMDEV_MOUSE_GUEST_CAN_ABSOLUTE | \
+				 VMMDEV_MOUSE_NEW_PROTOCOL)
+
+struct vbg_dev;
+struct vbg_session;
+
+/**
+ * struct vbg_host_ops - how requests reach the host: the submission seam.
+ * @submit: hand the request at @req to the host and return once the host
+ *	has processed it (for the real device: write its physical address to
+ *	the request port).  Returns 0, or -errno if it could not be submitted.
+ *	Must not sleep: it is called from the ISR.
+ * @fast_ack: the fast acknowledge read; returns the acknowledged events,
+ *	or VMMDEV_FAST_ACK_REFUSED.  Must not sleep.
+ *
+ * Only vboxguest_utils.c calls these.  KUnit replaces them with a scripted
+ * fake host; the real ones are vbg_hw_ops in vboxguest_utils.c.
+ */
+struct vbg_host_ops {
+	int (*submit)(struct vbg_dev *gdev, struct vmmdev_request_header *req);
+	u32 (*fast_ack)(struct vbg_dev *gdev);
+};
+
+/**
+ * struct vbg_bit_usage_tracker - how many sessions use each bit of a mask.
+ * @per_bit_usage: number of sessions with the bit set.
+ * @mask: bits with a non-zero count: the union over all sessions.
+ *
+ * Protected by the owner's lock (vbg_dev.session_mutex).
+ */
+struct vbg_bit_usage_tracker {
+	u32 per_bit_usage[32];
+	u32 mask;
+};
+
+/**
+ * enum vbg_stat - counters shown in debugfs (vboxguest/<dev>/stats).
+ * @VBG_STAT_REQUESTS: requests submitted.
+ * @VBG_STAT_REQUEST_ERRORS: requests whose rc was an error.
+ * @VBG_STAT_IRQS: interrupts that were ours.
+ * @VBG_STAT_IRQS_NOT_OURS: shared interrupts that were not ours.
+ * @VBG_STAT_FAST_ACKS: events acknowledged with the fast port read.
+ * @VBG_STAT_SLOW_ACKS: events acknowledged with request 41.
+ * @VBG_STAT_EVENTS: event bits received.
+ * @VBG_STAT_EVENTS_DROPPED: event bits no session wanted.
+ * @VBG_STAT_HEARTBEATS: heartbeats sent.
+ * @VBG_STAT_BALLOON_INFLATES: chunks given to the host.
+ * @VBG_STAT_BALLOON_DEFLATES: chunks taken back.
+ * @VBG_STAT_MOUSE_EVENTS: positions reported to the input device.
+ * @VBG_STAT_NR: number of counters.
+ */
+enum vbg_stat {
+	VBG_STAT_REQUESTS,
+	VBG_STAT_REQUEST_ERRORS,
+	VBG_STAT_IRQS,
+	VBG_STAT_IRQS_NOT_OURS,
+	VBG_STAT_FAST_ACKS,
+	VBG_STAT_SLOW_ACKS,
+	VBG_STAT_EVENTS,
+	VBG_STAT_EVENTS_DROPPED,
+	VBG_STAT_HEARTBEATS,
+	VBG_STAT_BALLOON_INFLATES,
+	VBG_STAT_BALLOON_DEFLATES,
+	VBG_STAT_MOUSE_EVENTS,
+	VBG_STAT_NR
+};
+
+/**
+ * struct vbg_balloon_chunk - one 1 MiB chunk given to the host.
+ * @node: entry in vbg_balloon.chunks.
+ * @pages: the chunk's pages (not physically contiguous).
+ */
+struct vbg_balloon_chunk {
+	struct list_head node;
+	struct page *pages[VMMDEV_MEMORY_BALLOON_CHUNK_PAGES];
+};
+
+/**
+ * struct vbg_balloon - the memory balloon.
+ * @mutex: serialises inflating and deflating (work item, CHECK_BALLOON
+ *	ioctl and teardown) and protects the fields below.
+ * @work: runs on BALLOON_CHANGE_REQUEST.
+ * @req: ChangeMemBalloon request, allocated at init.  Protected by @mutex.
+ * @chunks: list of struct vbg_balloon_chunk.  Protected by @mutex.
+ * @nr_chunks: length of @chunks.  Protected by @mutex; read without it
+ *	(READ_ONCE) for reporting.
+ * @max_chunks: cap on the balloon: the guest RAM in MiB the host reported.
+ *	Protected by @mutex.
+ */
+struct vbg_balloon {
+	struct mutex mutex;
+	struct work_struct work;
+	struct vmmdev_memballoon_change *req;
+	struct list_head chunks;
+	u32 nr_chunks;
+	u32 max_chunks;
+};
+
+/**
+ * struct vbg_heartbeat - the guest heartbeat.
+ * @work: sends one heartbeat and re-arms itself.
+ * @req: GuestHeartbeat request, allocated at init; only @work uses it.
+ * @interval: host interval in jiffies; 0 = heartbeat off.
+ * @next: absolute time (jiffies) of the next beat.  Only @work touches it
+ *	after init; re-arming from it (not from "now") gives exactly one beat
+ *	per interval.
+ */
+struct vbg_heartbeat {
+	struct delayed_work work;
+	struct vmmdev_request_header *req;
+	unsigned long interval;
+	unsigned long next;
+};
+
+/**
+ * struct vbg_dev - one VMMDev device (there is at most one).
+ * @dev: the PCI device, for dev_*() logging and devm.
+ * @refcount: the structure lives until the last reference is dropped:
+ *	one from probe (dropped at remove), one per open session and one
+ *	per vbg_get_gdev() caller.
+ * @ops: request submission seam (&vbg_hw_ops for real hardware).
+ * @io_port: BAR0 (I/O ports), mapped with ioport_map().
+ * @mmio: BAR1, the VMMDev memory shared with the host.
+ * @host_version: host version as "major.minor.build r revision".
+ * @host_features: VMMDEV_HVF_* bits, read once at init.
+ * @fast_ack: use the fast acknowledge read (host feature bit 31).
+ * @remove_rwsem: held for reading by every entry point from outside the
+ *	driver (ioctl, session open/close, the exported kernel API) while it
+ *	may touch the host; taken for writing once by remove, after setting
+ *	@removed, so that no such path runs on a device that is going away.
+ * @removed: set (under @remove_rwsem write, and with event_spinlock for the
+ *	waiters' sake) when the device is being removed; never cleared.
+ * @session_mutex: serialises the trackers below, the host's filter,
+ *	capability and mouse state and the requests that change them.
+ * @session_list: all open sessions.  Protected by @event_spinlock
+ *	(changes also hold @session_mutex).
+ * @event_filter_tracker: event bits wanted by sessions.  Protected by
+ *	@session_mutex.
+ * @event_filter_host: filter last accepted by the host.  Protected by
+ *	@session_mutex.
+ * @set_guest_caps_tracker: capabilities reported in "set" mode.
+ *	Protected by @session_mutex.
+ * @acquire_mode_guest_caps: capabilities switched to "acquire" mode (one
+ *	owner at a time).  Protected by @session_mutex; read by the ISR
+ *	under @event_spinlock (writers hold both).
+ * @acquired_guest_caps: acquire-mode capabilities a session holds.
+ *	Protected like @acquire_mode_guest_caps.
+ * @guest_caps_host: capabilities last accepted by the host.  Protected by
+ *	@session_mutex.
+ * @mouse_status_tracker: mouse bits wanted by sessions.  Protected by
+ *	@session_mutex.
+ * @input_mouse_status: VBG_INPUT_MOUSE_STATUS while the input device is
+ *	open, else 0.  Protected by @session_mutex.
+ * @mouse_status_host: mouse bits last accepted by the host.  Protected by
+ *	@session_mutex.
+ * @event_spinlock: protects @session_list, each session's pending events,
+ *	filter copy and cancel flag, and @unowned_events.
+ * @unowned_events: events of an acquire-mode capability that arrived while
+ *	no session owned it; given to the next owner.  Protected by
+ *	@event_spinlock.
+ * @event_wq: WAIT_FOR_EVENTS sleepers.
+ * @hgcm_wq: HGCM waiters, woken on every HGCM event (part 2).
+ * @ack_events_req: AcknowledgeEvents request for the ISR, allocated at
+ *	init.  Only the ISR uses it (one ISR runs at a time per line).
+ * @mouse_status_req: GetMouseStatus request for @mouse_work, allocated at
+ *	init.  Only @mouse_work uses it.
+ * @mouse_work: reads the position on MOUSE_POSITION_CHANGED.
+ * @input: the absolute pointing device the host's position goes to.
+ * @balloon: the memory balloon.
+ * @heartbeat: the heartbeat.
+ * @misc_device: /dev/vboxguest (0600, trusted).
+ * @misc_device_user: /dev/vboxuser (0666, less trusted).
+ * @stats: enum vbg_stat counters.
+ * @debugfs_dir: debugfs directory with the stats file.
+ */
+struct vbg_dev {
+	struct device *dev;
+	struct kref refcount;
+	const struct vbg_host_ops *ops;
+	void __iomem *io_port;
+	struct vmmdev_memory __iomem *mmio;
+	char host_version[64];
+	u32 host_features;
+	bool fast_ack;
+
+	struct rw_semaphore remove_rwsem;
+	bool removed;
+
+	struct mutex session_mutex;
+	struct list_head session_list;
+	struct vbg_bit_usage_tracker event_filter_tracker;
+	u32 event_filter_host;
+	struct vbg_bit_usage_tracker set_guest_caps_tracker;
+	u32 acquire_mode_guest_caps;
+	u32 acquired_guest_caps;
+	u32 guest_caps_host;
+	struct vbg_bit_usage_tracker mouse_status_tracker;
+	u32 input_mouse_status;
+	u32 mouse_status_host;
+
+	spinlock_t event_spinlock;
+	u32 unowned_events;
+	wait_queue_head_t event_wq;
+	wait_queue_head_t hgcm_wq;
+
+	struct vmmdev_events *ack_events_req;
+	struct vmmdev_mouse_status *mouse_status_req;
+	struct work_struct mouse_work;
+	struct input_dev *input;
+
+	struct vbg_balloon balloon;
+	struct vbg_heartbeat heartbeat;
+
+	struct miscdevice misc_device;
+	struct miscdevice misc_device_user;
+
+	atomic64_t stats[VBG_STAT_NR];
+	struct dentry *debugfs_dir;
+};
+
+/**
+ * struct vbg_session - one open file of /dev/vboxguest or /dev/vboxuser.
+ * @node: entry in vbg_dev.session_list.  Protected by
+ *	vbg_dev.event_spinlock.
+ * @gdev: the device; the session holds a reference on it.
+ * @requestor: VMMDEV_REQUESTOR_* bits computed at open from the opener
+ *	(root or user, device node, group, console).  Forced into every
+ *	request the session sends.  Constant after open.
+ * @user_session: opened through /dev/vboxuser.  Constant after open.
+ * @event_filter: events this session wants.  Protected by
+ *	vbg_dev.session_mutex for writes and vbg_dev.event_spinlock (writers
+ *	hold both; the ISR reads under the spinlock).
+ * @pending_events: events delivered to this session and not yet taken by
+ *	a wait.  Protected by vbg_dev.event_spinlock.
+ * @cancel_waiters: INTERRUPT_ALL_WAIT_FOR_EVENTS was called: every wait
+ *	of this session fails with -EINTR from now on.  Protected by
+ *	vbg_dev.event_spinlock.
+ * @set_guest_caps: capabilities this session set in "set" mode.
+ *	Protected by vbg_dev.session_mutex.
+ * @acquired_guest_caps: acquire-mode capabilities this session owns.
+ *	Protected by vbg_dev.session_mutex (and event_spinlock for writes).
+ * @mouse_status: mouse bits this session asked for.  Protected by
+ *	vbg_dev.session_mutex.
+ * @hgcm_client_ids: HGCM clients this session connected, 0 = free slot;
+ *	disconnected at close (part 2).  Protected by vbg_dev.session_mutex.
+ */
+struct vbg_session {
+	struct list_head node;
+	struct vbg_dev *gdev;
+	u32 requestor;
+	bool user_session;
+	u32 event_filter;
+	u32 pending_events;
+	bool cancel_waiters;
+	u32 set_guest_caps;
+	u32 acquired_guest_caps;
+	u32 mouse_status;
+	u32 hgcm_client_ids[VBG_MAX_HGCM_CLIENTS];
+};
+
+/* vboxguest_core.c: life cycle. */
+int vbg_core_init(struct vbg_dev *gdev);
+void vbg_core_exit(struct vbg_dev *gdev);
+void vbg_dev_put(struct vbg_dev *gdev);
+
+/* vboxguest_core.c: sessions and ioctls. */
+u32 vbg_session_requestor(bool user_node, bool root, bool vbox_group,
+			  int console);
+struct vbg_session *vbg_core_open_session(struct vbg_dev *gdev,
+					  u32 requestor, bool user_session);
+void vbg_core_close_session(struct vbg_session *session);
+int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
+		   struct vbg_ioctl_hdr *hdr);
+int vbg_ioctl_hdr_check(unsigned int cmd, const struct vbg_ioctl_hdr *hdr,
+			size_t *size);
+int vbg_core_set_input_mouse_status(struct vbg_dev *gdev, bool open);
+
+/* vboxguest_core.c: interrupt handling. */
+irqreturn_t vbg_core_isr(int irq, void *dev_id);
+
+/* vboxguest_linux.c: the input device. */
+void vbg_linux_mouse_event(struct vbg_dev *gdev, s32 x, s32 y);
+
+/*
+ * vboxguest_utils.c: the host boundary.  Every request goes through
+ * vbg_req_submit(); nothing else touches the port or BAR1 except the
+ * ISR's have_events test (vbg_req_host_has_events()) and the fast ack.
+ */
+extern const struct vbg_host_ops vbg_hw_ops;
+int vbg_req_cache_init(void);
+void vbg_req_cache_exit(void);
+void *vbg_req_alloc(size_t len, enum vmmdev_request_type type,
+		    u32 requestor);
+void vbg_req_free(void *req, size_t len);
+int vbg_req_submit(struct vbg_dev *gdev, void *req);
+bool vbg_req_host_has_events(struct vbg_dev *gdev);
+u32 vbg_req_ack_events(struct vbg_dev *gdev);
+
+/*
+ * HGCM (part 2), vboxguest_utils.c + vboxguest_core.c.  The ioctl
+ * dispatcher in vbg_core_ioctl() routes VBG_IOCTL_HGCM_CONNECT,
+ * _DISCONNECT and _CALL_32/_64 (any size, timeout in the struct) here:
+ *
+ *   int vbg_ioctl_hgcm_connect(struct vbg_dev *gdev,
+ *                              struct vbg_session *session,
+ *                              struct vbg_ioctl_hgcm_connect *conn);
+ *   int vbg_ioctl_hgcm_disconnect(struct vbg_dev *gdev,
+ *                                 struct vbg_session *session,
+ *                                 struct vbg_ioctl_hgcm_disconnect *disc);
+ *   int vbg_ioctl_hgcm_call(struct vbg_dev *gdev,
+ *                           struct vbg_session *session, bool f32bit,
+ *                           struct vbg_ioctl_hgcm_call *call);
+ *
+ * and vbg_core_close_session() disconnects the session's clients.  The
+ * exported vbg_hgcm_connect/_disconnect/_call() (linux/vbox_utils.h) live
+ * in vboxguest_utils.c and wait on @hgcm_wq; they must give up (after
+ * cancelling on the host) once vbg_dev.removed is set.
+ */
+
+#endif /* __VBOXGUEST_CORE_H__ */

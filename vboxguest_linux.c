@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vboxguest Linux glue: PCI probe and remove, the interrupt, the two misc
+ * nodes and their ioctl copy-in/out, the absolute input device, sysfs,
+ * debugfs and the reference-counted handle for in-kernel users (vboxsf).
+ *
+ * Probe is devm-managed from start to end, in this order (remove runs it
+ * backwards): device structure reference, PCI enable + bus master, BARs,
+ * core init, input device, IRQ, debugfs, "live" state for the exported
+ * API and sessions, /dev/vboxguest, /dev/vboxuser.  So the nodes go first
+ * at remove, then every session and kernel user is shut out, then the IRQ,
+ * and the core (heartbeat, work items, balloon) is taken down last.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/input.h>
+#include <linux/major.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/tty.h>
+#include <linux/tty_driver.h>
+#include <linux/vt.h>
+#include <linux/uaccess.h>
+#include <linux/vbox_utils.h>
+#include "vboxguest_core.h"
+#include "vboxguest_version.h"
+
+#define DEVICE_NAME		"vboxguest"
+#define DEVICE_NAME_USER	"vboxuser"
+#define VBOX_VENDORID		0x80ee
+#define VMMDEV_DEVICEID		0xcafe
+
+static int vboxusers_gid = -1;
+module_param(vboxusers_gid, int, 0444);
+MODULE_PARM_DESC(vboxusers_gid,
+		 "gid whose members count as the VirtualBox users group in the requestor (-1: none)");
+
+/* The one device, for vbg_get_gdev().  Protected by vbg_gdev_mutex. */
+static struct vbg_dev *vbg_gdev;
+static DEFINE_MUTEX(vbg_gdev_mutex);
+
+static const char * const vbg_stat_names[VBG_STAT_NR] = {
+	[VBG_STAT_REQUESTS]		= "requests",
+	[VBG_STAT_REQUEST_ERRORS]	= "request_errors",
+	[VBG_STAT_IRQS]			= "irqs",
+	[VBG_STAT_IRQS_NOT_OURS]	= "irqs_not_ours",
+	[VBG_STAT_FAST_ACKS]		= "fast_acks",
+	[VBG_STAT_SLOW_ACKS]		= "slow_acks",
+	[VBG_STAT_EVENTS]		= "events",
+	[VBG_STAT_EVENTS_DROPPED]	= "events_dropped",
+	[VBG_STAT_HEARTBEATS]		= "heartbeats",
+	[VBG_STAT_BALLOON_INFLATES]	= "balloon_inflates",
+	[VBG_STAT_BALLOON_DEFLATES]	= "balloon_deflates",
+	[VBG_STAT_MOUSE_EVENTS]		= "mouse_events",
+};
+
+/*
+ * The requestor bits of the calling process: root or user, which node,
+ * the VirtualBox group (module parameter) and whether its controlling
+ * terminal is a virtual console.
+ */
+static u32 vbg_linux_requestor(bool user_node)
+{
+	bool root = uid_eq(current_uid(), GLOBAL_ROOT_UID);
+	bool group = false;
+	struct tty_struct *tty;
+	int console = 0;
+
+	if (vboxusers_gid >= 0) {
+		kgid_t gid = make_kgid(current_user_ns(), vboxusers_gid);
+
+		group = gid_valid(gid) && in_group_p(gid);
+	}
+	tty = get_current_tty();
+	if (tty) {
+		console = tty->driver->major == TTY_MAJOR &&
+			  tty->index >= 1 && tty->index < MAX_NR_CONSOLES;
+		tty_kref_put(tty);
+	}
+	return vbg_session_requestor(user_node, root, group, console);
+}
+
+static int vbg_misc_open(struct vbg_dev *gdev, struct file *filp,
+			 bool user_node)
+{
+	struct vbg_session *session;
+	int ret = 0;
+
+	down_read(&gdev->remove_rwsem);
+	if (gdev->removed) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	session = vbg_core_open_session(gdev, vbg_linux_requestor(user_node),
+					user_node);
+	if (IS_ERR(session))
+		ret = PTR_ERR(session);
+	else
+		filp->private_data = session;
+out_unlock:
+	up_read(&gdev->remove_rwsem);
+	return ret;
+}
+
+/* misc_open() holds misc_mtx around ->open, so gdev is alive here. */
+static int vbg_misc_open_guest(struct inode *inode, struct file *filp)
+{
+	struct vbg_dev *gdev = container_of(filp->private_data,
+					    struct vbg_dev, misc_device);
+
+	return vbg_misc_open(gdev, filp, false);
+}
+
+static int vbg_misc_open_user(struct inode *inode, struct file *filp)
+{
+	struct vbg_dev *gdev = container_of(filp->private_data,
+					    struct vbg_dev, misc_device_user);
+
+	return vbg_misc_open(gdev, filp, true);
+}
+
+static int vbg_misc_release(struct inode *inode, struct file *filp)
+{
+	struct vbg_session *session = filp->private_data;
+	struct vbg_dev *gdev = session->gdev;
+
+	down_read(&gdev->remove_rwsem);
+	vbg_core_close_session(session);
+	up_read(&gdev->remove_rwsem);
+	vbg_dev_put(gdev);	/* the session's reference */
+	return 0;
+}
+
+/*
+ * Copy in, check the header once, run the handler, copy out.  The header
+ * checked is the one used: it overwrites the second, full copy.
+ */
+static long vbg_misc_ioctl(struct file *filp, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct vbg_session *session = filp->private_data;
+	struct vbg_dev *gdev = session->gdev;
+	void __user *argp = (void __user *)arg;
+	struct vbg_ioctl_hdr hdr;
+	size_t size, size_out;
+	void *buf;
+	long ret;
+
+	if (_IOC_TYPE(cmd) != 'V')
+		return -ENOTTY;
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	ret = vbg_ioctl_hdr_check(cmd, &hdr, &size);
+	if (ret)
+		return ret;
+	size_out = hdr.size_out ? hdr.size_out : hdr.size_in;
+
+	buf = kvzalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, argp, hdr.size_in)) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+	memcpy(buf, &hdr, sizeof(hdr));
+
+	down_read(&gdev->remove_rwsem);
+	ret = gdev->removed ? -ENODEV : vbg_core_ioctl(session, cmd, buf);
+	up_read(&gdev->remove_rwsem);
+
+	if (!ret && copy_to_user(argp, buf, size_out))
+		ret = -EFAULT;
+out_free:
+	kvfree(buf);
+	return ret;
+}
+
+static const struct file_operations vbg_misc_guest_fops = {
+	.owner = THIS_MODULE,
+	.open = vbg_misc_open_guest,
+	.release = vbg_misc_release,
+	.unlocked_ioctl = vbg_misc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static const struct file_operations vbg_misc_user_fops = {
+	.owner = THIS_MODULE,
+	.open = vbg_misc_open_user,
+	.release = vbg_misc_release,
+	.unlocked_ioctl = vbg_misc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/**
+ * vbg_get_gdev() - take a reference on the VMMDev device.
+ *
+ * The reference keeps the device structure alive, not the device: after
+ * the device is removed, calls with it fail with -ENODEV.  It is not a
+ * lock; drop it with vbg_put_gdev().
+ *
+ * Context: process context.
+ * Return: the device, or ERR_PTR(-ENODEV) if there is none.
+ */
+struct vbg_dev *vbg_get_gdev(void)
+{
+	struct vbg_dev *gdev;
+
+	mutex_lock(&vbg_gdev_mutex);
+	gdev = vbg_gdev;
+	if (gdev)
+		kref_get(&gdev->refcount);
+	mutex_unlock(&vbg_gdev_mutex);
+	return gdev ? gdev : ERR_PTR(-ENODEV);
+}
+EXPORT_SYMBOL_GPL(vbg_get_gdev);
+
+/**
+ * vbg_put_gdev() - drop a reference taken with vbg_get_gdev().
+ * @gdev: the device.
+ *
+ * Context: process context.
+ */
+void vbg_put_gdev(struct vbg_dev *gdev)
+{
+	vbg_dev_put(gdev);
+}
+EXPORT_SYMBOL_GPL(vbg_put_gdev);
+
+/**
+ * vbg_linux_mouse_event() - report the host's absolute pointer position.
+ * @gdev: the device.
+ * @x: X in 0..VMMDEV_MOUSE_RANGE_MAX.
+ * @y: Y in 0..VMMDEV_MOUSE_RANGE_MAX.
+ *
+ * Context: process context (the mouse work item).
+ */
+void vbg_linux_mouse_event(struct vbg_dev *gdev, s32 x, s32 y)
+{
+	input_report_abs(gdev->input, ABS_X, clamp(x, 0, VMMDEV_MOUSE_RANGE_MAX));
+	input_report_abs(gdev->input, ABS_Y, clamp(y, 0, VMMDEV_MOUSE_RANGE_MAX));
+	input_sync(gdev->input);
+}
+
+static int vbg_input_open(struct input_dev *input)
+{
+	return vbg_core_set_input_mouse_status(input_get_drvdata(input), true);
+}
+
+static void vbg_input_close(struct input_dev *input)
+{
+	vbg_core_set_input_mouse_status(input_get_drvdata(input), false);
+}
+
+/* An absolute pointer the host's mouse position goes to. */
+static int vbg_create_input_device(struct vbg_dev *gdev)
+{
+	struct input_dev *input;
+
+	input = devm_input_allocate_device(gdev->dev);
+	if (!input)
+		return -ENOMEM;
+	input->name = "VirtualBox mouse integration";
+	input->phys = "vboxguest/input0";
+	input->id.bustype = BUS_PCI;
+	input->id.vendor = VBOX_VENDORID;
+	input->id.product = VMMDEV_DEVICEID;
+	input->open = vbg_input_open;
+	input->close = vbg_input_close;
+	input_set_capability(input, EV_KEY, BTN_MOUSE);
+	input_set_abs_params(input, ABS_X, 0, VMMDEV_MOUSE_RANGE_MAX, 0, 0);
+	input_set_abs_params(input, ABS_Y, 0, VMMDEV_MOUSE_RANGE_MAX, 0, 0);
+	__set_bit(INPUT_PROP_DIRECT, input->propbit);
+	input_set_drvdata(input, gdev);
+	gdev->input = input;
+	return input_register_device(input);
+}
+
+static int vbg_stats_show(struct seq_file *m, void *unused)
+{
+	struct vbg_dev *gdev = m->private;
+	int i;
+
+	for (i = 0; i < VBG_STAT_NR; i++)
+		seq_printf(m, "%s %lld\n", vbg_stat_names[i],
+			   (long long)atomic64_read(&gdev->stats[i]));
+	seq_printf(m, "balloon_chunks %u\n", READ_ONCE(gdev->balloon.nr_chunks));
+	seq_printf(m, "heartbeat_interval_ms %u\n",
+		   jiffies_to_msecs(gdev->heartbeat.interval));
+	seq_printf(m, "fast_ack %d\n", gdev->fast_ack);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vbg_stats);
+
+static ssize_t host_version_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct vbg_dev *gdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n", gdev->host_version);
+}
+static DEVICE_ATTR_RO(host_version);
+
+static ssize_t host_features_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	struct vbg_dev *gdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%#x\n", gdev->host_features);
+}
+static DEVICE_ATTR_RO(host_features);
+
+static struct attribute *vbg_pci_attrs[] = {
+	&dev_attr_host_version.attr,
+	&dev_attr_host_features.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vbg_pci);
+
+/* devm undo actions, each named after what it undoes. */
+static void vbg_put_gdev_action(void *gdev)
+{
+	vbg_dev_put(gdev);
+}
+
+static void vbg_core_exit_action(void *gdev)
+{
+	vbg_core_exit(gdev);
+}
+
+static void vbg_debugfs_remove_action(void *dentry)
+{
+	debugfs_remove_recursive(dentry);
+}
+
+static void vbg_misc_deregister_action(void *misc)
+{
+	misc_deregister(misc);
+}
+
+/*
+ * Undo vbg_go_live(): shut out new kernel users, wake every sleeper, and
+ * wait for all sessions and kernel users inside the driver to leave.
+ * After this nothing from outside touches the host.
+ */
+static void vbg_go_dead_action(void *data)
+{
+	struct vbg_dev *gdev = data;
+
+	mutex_lock(&vbg_gdev_mutex);
+	vbg_gdev = NULL;
+	mutex_unlock(&vbg_gdev_mutex);
+
+	spin_lock_irq(&gdev->event_spinlock);
+	gdev->removed = true;
+	spin_unlock_irq(&gdev->event_spinlock);
+	wake_up_all(&gdev->event_wq);
+	wake_up_all(&gdev->hgcm_wq);
+
+	down_write(&gdev->remove_rwsem);
+	up_write(&gdev->remove_rwsem);
+}
+
+/* Publish the device for vbg_get_gdev(); there is only one VMMDev. */
+static int vbg_go_live(struct vbg_dev *gdev)
+{
+	mutex_lock(&vbg_gdev_mutex);
+	if (vbg_gdev) {
+		mutex_unlock(&vbg_gdev_mutex);
+		dev_err(gdev->dev, "a VMMDev is already bound\n");
+		return -EBUSY;
+	}
+	vbg_gdev = gdev;
+	mutex_unlock(&vbg_gdev_mutex);
+	return devm_add_action_or_reset(gdev->dev, vbg_go_dead_action, gdev);
+}
+
+/* Map BAR0 (ports) and BAR1 (VMMDev memory) and check the memory. */
+static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
+{
+	struct device *dev = &pci->dev;
+	resource_size_t io = pci_resource_start(pci, 0);
+	resource_size_t io_len = pci_resource_len(pci, 0);
+	resource_size_t mmio = pci_resource_start(pci, 1);
+	resource_size_t mmio_len = pci_resource_len(pci, 1);
+	u32 size, version;
+
+	if (!(pci_resource_flags(pci, 0) & IORESOURCE_IO) || io_len < 16 ||
+	    !(pci_resource_flags(pci, 1) & IORESOURCE_MEM) ||
+	    mmio_len < sizeof(struct vmmdev_memory)) {
+		dev_err(dev, "unexpected BARs: BAR0 %pR, BAR1 %pR\n",
+			&pci->resource[0], &pci->resource[1]);
+		return -ENODEV;
+	}
+	if (!devm_request_region(dev, io, io_len, DEVICE_NAME) ||
+	    !devm_request_mem_region(dev, mmio, mmio_len, DEVICE_NAME)) {
+		dev_err(dev, "BARs are busy\n");
+		return -EBUSY;
+	}
+	gdev->io_port = devm_ioport_map(dev, io, io_len);
+	gdev->mmio = devm_ioremap(dev, mmio, mmio_len);
+	if (!gdev->io_port || !gdev->mmio)
+		return -ENOMEM;
+
+	size = ioread32(&gdev->mmio->size);
+	version = ioread32(&gdev->mmio->version);
+	if (version != VMMDEV_MEMORY_VERSION || size < 32 || size > mmio_len) {
+		dev_err(dev, "bad VMMDev memory: version %u size %u (BAR1 %llu bytes)\n",
+			version, size, (unsigned long long)mmio_len);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void vbg_misc_init(struct miscdevice *misc, const char *name,
+			  const struct file_operations *fops, umode_t mode,
+			  struct device *parent)
+{
+	misc->minor = MISC_DYNAMIC_MINOR;
+	misc->name = name;
+	misc->fops = fops;
+	misc->mode = mode;
+	misc->parent = parent;
+}
+
+/* The two nodes, last in probe so they go first in remove. */
+static int vbg_register_nodes(struct vbg_dev *gdev)
+{
+	struct device *dev = gdev->dev;
+	int ret;
+
+	vbg_misc_init(&gdev->misc_device, DEVICE_NAME, &vbg_misc_guest_fops,
+		      0600, dev);
+	vbg_misc_init(&gdev->misc_device_user, DEVICE_NAME_USER,
+		      &vbg_misc_user_fops, 0666, dev);
+
+	ret = misc_register(&gdev->misc_device);
+	if (ret)
+		return ret;
+	ret = devm_add_action_or_reset(dev, vbg_misc_deregister_action,
+				       &gdev->misc_device);
+	if (ret)
+		return ret;
+	ret = misc_register(&gdev->misc_device_user);
+	if (ret)
+		return ret;
+	return devm_add_action_or_reset(dev, vbg_misc_deregister_action,
+					&gdev->misc_device_user);
+}
+
+static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
+{
+	struct device *dev = &pci->dev;
+	struct vbg_dev *gdev;
+	struct dentry *dir;
+	int ret;
+
+	gdev = kzalloc(sizeof(*gdev), GFP_KERNEL);
+	if (!gdev)
+		return -ENOMEM;
+	kref_init(&gdev->refcount);
+	gdev->dev = dev;
+	gdev->ops = &vbg_hw_ops;
+	ret = devm_add_action_or_reset(dev, vbg_put_gdev_action, gdev);
+	if (ret)
+		return ret;
+	pci_set_drvdata(pci, gdev);
+
+	ret = pcim_enable_device(pci);
+	if (ret)
+		return ret;
+	pci_set_master(pci);
+	ret = vbg_map_bars(gdev, pci);
+	if (ret)
+		return ret;
+
+	ret = vbg_core_init(gdev);
+	if (ret)
+		return ret;
+	ret = devm_add_action_or_reset(dev, vbg_core_exit_action, gdev);
+	if (ret)
+		return ret;
+
+	ret = vbg_create_input_device(gdev);
+	if (ret)
+		return ret;
+	ret = devm_request_irq(dev, pci->irq, vbg_core_isr, IRQF_SHARED,
+			       DEVICE_NAME, gdev);
+	if (ret) {
+		dev_err(dev, "cannot get IRQ %d: %d\n", pci->irq, ret);
+		return ret;
+	}
+
+	dir = debugfs_create_dir(DEVICE_NAME, NULL);
+	debugfs_create_file("stats", 0400, dir, gdev, &vbg_stats_fops);
+	ret = devm_add_action_or_reset(dev, vbg_debugfs_remove_action, dir);
+	if (ret)
+		return ret;
+
+	ret = vbg_go_live(gdev);
+	if (ret)
+		return ret;
+	ret = vbg_register_nodes(gdev);
+	if (ret)
+		return ret;
+
+	dev_info(dev, "VMMDev ready: host %s, features %#x, IRQ %d, /dev/%s and /dev/%s\n",
+		 gdev->host_version, gdev->host_features, pci->irq,
+		 DEVICE_NAME, DEVICE_NAME_USER);
+	return 0;
+}
+
+static const struct pci_device_id vbg_pci_ids[] = {
+	{ PCI_DEVICE(VBOX_VENDORID, VMMDEV_DEVICEID) },
+	{}
+};
+MODULE_DEVICE_TABLE(pci, vbg_pci_ids);
+
+static struct pci_driver vbg_pci_driver = {
+	.name = DEVICE_NAME,
+	.id_table = vbg_pci_ids,
+	.probe = vbg_pci_probe,
+	.dev_groups = vbg_pci_groups,
+};
+
+static int __init vbg_init(void)
+{
+	int ret;
+
+	ret = vbg_req_cache_init();
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&vbg_pci_driver);
+	if (ret)
+		vbg_req_cache_exit();
+	return ret;
+}
+
+static void __exit vbg_exit(void)
+{
+	pci_unregister_driver(&vbg_pci_driver);
+	vbg_req_cache_exit();
+}
+
+module_init(vbg_init);
+module_exit(vbg_exit);
+
+MODULE_AUTHOR("vboxguest clean-room project");
+MODULE_DESCRIPTION("VirtualBox guest device (VMMDev) driver");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(VBG_VERSION_STRING);
