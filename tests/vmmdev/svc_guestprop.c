@@ -582,10 +582,13 @@ static void gp_changed(const char *name, const char *value, uint32_t flags,
 	ch->deleted = deleted;
 
 	for (w = gp.waits_head; w; w = next) {
+		int32_t st;
+
 		next = w->next;
-		if (gp_match(&w->pat, name))
-			gp_wait_complete(w, gp_notification_out(w->call, ch,
-								 w->status));
+		if (!gp_match(&w->pat, name))
+			continue;
+		st = gp_notification_out(w->call, ch, w->status);
+		gp_wait_complete(w, st);
 	}
 }
 

@@ -43,6 +43,40 @@ void guestprop_host_set_guest_readonly(bool on);
 
 #define MAX_PARMS		8
 
+/* ---- the host log ---------------------------------------------------------- */
+
+/* Log lines go to a temporary file that cases can search. */
+static FILE *test_log;
+
+__attribute__((constructor)) static void test_log_open(void)
+{
+	test_log = tmpfile();
+	if (test_log)
+		vmmdev_set_log(test_log);
+}
+
+static long log_mark(void)
+{
+	return test_log ? ftell(test_log) : -1;
+}
+
+/* Did a line containing @needle go to the log after @mark? */
+static bool log_has(long mark, const char *needle)
+{
+	char line[512];
+	bool found = false;
+	long end;
+
+	if (!test_log || mark < 0)
+		return false;
+	end = ftell(test_log);
+	fseek(test_log, mark, SEEK_SET);
+	while (!found && ftell(test_log) < end && fgets(line, sizeof(line), test_log))
+		found = strstr(line, needle) != NULL;
+	fseek(test_log, end, SEEK_SET);
+	return found;
+}
+
 /* ---- calls and completions ---------------------------------------------- */
 
 /**
@@ -2538,6 +2572,45 @@ static void gp_reset_history(struct ktap_case_ctx *t)
 	cl_disconnect(&c);
 }
 
+static void guest_errors_logged(struct ktap_case_ctx *t)
+{
+	struct tclient c, v;
+	struct tcall *tc;
+	long mark;
+
+	KTAP_ASSERT(t, test_log);
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &v));
+	mark = log_mark();
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/log/a*", "v", NULL), VERR_INVALID_PARAMETER);
+	KTAP_EXPECT(t, log_has(mark, "guest-error: guestprop: bad name"));
+	mark = log_mark();
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/log/a", "v", "NOPE"), VERR_PARSE_ERROR);
+	KTAP_EXPECT(t, log_has(mark, "guest-error: guestprop: bad flags"));
+	mark = log_mark();
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/VirtualBox/HostInfo/a", "v", NULL),
+		       VERR_PERMISSION_DENIED);
+	KTAP_EXPECT(t, log_has(mark, "guest-error: guestprop: set of host-reserved"));
+	mark = log_mark();
+	tc = tc_new(99, 0);
+	KTAP_EXPECT_EQ(t, cl_call(&c, tc), VERR_NOT_IMPLEMENTED);
+	KTAP_EXPECT(t, log_has(mark, "guest-error: guestprop: unknown function 99"));
+	tc_free(tc);
+	mark = log_mark();
+	tc = tc_new(1, 0);
+	tc_u32(tc, 1);
+	KTAP_EXPECT_EQ(t, cl_call(&v, tc), VERR_INVALID_PARAMETER);
+	KTAP_EXPECT(t, log_has(mark, "guest-error: vbgtest fn 1: 1 parameters, want 3"));
+	tc_free(tc);
+	/* Successes stay quiet. */
+	mark = log_mark();
+	KTAP_EXPECT_EQ(t, gp_set(&c, "/test/log/a", "v", NULL), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/log/a"), VINF_SUCCESS);
+	KTAP_EXPECT(t, !log_has(mark, "guestprop"));
+	cl_disconnect(&c);
+	cl_disconnect(&v);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(vbg_connect_disconnect),
 	KTAP_CASE(vbg_echo),
@@ -2597,6 +2670,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(rig_vbg_whoami),
 	KTAP_CASE(rig_vbg_delay),
 	KTAP_CASE(rig_vbg_never),
+	KTAP_CASE(guest_errors_logged),
 };
 
 KTAP_SUITE("vmmdev_svc", cases)
