@@ -10,6 +10,10 @@
  * host-side functions at the end must be called under the same
  * serialisation, so nothing here takes a lock.
  *
+ * Output buffers keep out_size == size: the needed size travels in each
+ * function's own size parameter, so the size field of an embedded or
+ * contiguous buffer comes back unchanged.
+ *
  * Guest errors get a status and a log line; nothing a guest sends can make
  * the service abort.
  */

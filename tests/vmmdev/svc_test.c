@@ -185,11 +185,9 @@ static int32_t vbgtest_call(void *client, struct hgcm_svc_call *call)
 		call->delay_ms = call->parms[0].u32;
 		return VINF_SUCCESS;
 	case VBGTEST_FN_NEVER:
-		/*
-		 * Takes no parameters and ignores any it is given: a guest
-		 * test may pass whatever it likes to a call that only ever
-		 * ends by cancel or disconnect.
-		 */
+		/* No parameters; only cancel or disconnect ends it. */
+		if (!vbgtest_parms_ok(call, ""))
+			return VERR_INVALID_PARAMETER;
 		c->pending++;
 		call->svc_priv = c;
 		return HGCM_SVC_PENDING;
