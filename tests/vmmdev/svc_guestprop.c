@@ -141,7 +141,6 @@ static struct {
 	uint64_t last_ts;
 	bool guest_readonly;		/* host's "read-only for guest" switch */
 	struct gp_wait *waits_head, *waits_tail;
-	uint32_t reset_count;
 } gp;
 
 static const char * const gp_reserved_prefixes[] = {
@@ -956,13 +955,15 @@ static void gp_cancel(void *client, struct hgcm_svc_call *call)
 }
 
 /*
- * Device reset: properties marked TRANSRESET go away (as deletes, so the
- * history and any wait still registered see them), and the host counts the
- * reset in /VirtualBox/VMInfo/ResetCounter.
+ * Device reset: properties marked TRANSRESET go away, as deletes, so that
+ * they are in the history a new client can catch up with.  The core has
+ * cancelled every call and disconnected every client before this, so no
+ * wait is left to wake.  The rest of the store, timestamps and history
+ * stay (the VM is not stopped).  QEMU resets the device at start as well,
+ * so nothing here counts resets.
  */
 static void gp_reset(void)
 {
-	char buf[16];
 	uint32_t i = 0;
 
 	gp_init();
@@ -972,10 +973,6 @@ static void gp_reset(void)
 		else
 			i++;
 	}
-	gp.reset_count++;
-	snprintf(buf, sizeof(buf), "%u", gp.reset_count);
-	gp_store("/VirtualBox/VMInfo/ResetCounter", buf,
-		 GP_F_TRANSIENT | GP_F_RDONLYGUEST);
 }
 
 /* The properties the host sets before the guest runs (spec 8.1). */
