@@ -30,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -1471,12 +1472,23 @@ int xport_resample_fd(struct xport *x)
  */
 int xport_handle(struct xport *x)
 {
+	static const struct timeval io_timeout = { .tv_sec = 10 };
+
 	if (x->conn_fd < 0) {
 		x->conn_fd = accept4(x->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (x->conn_fd < 0) {
 			vmmdev_log("xport: accept: %s", strerror(errno));
 			return 0;
 		}
+		/*
+		 * QEMU writes whole messages and reads replies promptly; a
+		 * message cut short or a reply not taken for this long means
+		 * the client is stuck, and the run loop must not hang on it.
+		 */
+		setsockopt(x->conn_fd, SOL_SOCKET, SO_RCVTIMEO, &io_timeout,
+			   sizeof(io_timeout));
+		setsockopt(x->conn_fd, SOL_SOCKET, SO_SNDTIMEO, &io_timeout,
+			   sizeof(io_timeout));
 		vmmdev_log("xport: client connected");
 		return 0;
 	}
