@@ -651,6 +651,36 @@ static void msg_dma_and_irqs(struct ktap_case_ctx *t)
 	xport_host_ops.set_irq(e.x, 0);
 	env_call(&e, VFU_CMD_DEVICE_SET_IRQS, &set, sizeof(set), NULL, 0, NULL);
 	KTAP_EXPECT_EQ(t, efd_count(efd), 0);
+	/* A resample eventfd: QEMU signalling it unmasks like SET_IRQS. */
+	{
+		int rfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		uint64_t one = 1;
+
+		KTAP_ASSERT(t, rfd >= 0);
+		set.flags = VFIO_IRQ_SET_ACTION_UNMASK |
+			    VFIO_IRQ_SET_DATA_EVENTFD;
+		fds[0] = dup(rfd);
+		rh = env_call(&e, VFU_CMD_DEVICE_SET_IRQS, &set, sizeof(set),
+			      fds, 1, NULL);
+		KTAP_EXPECT_EQ(t, rh.flags, VFU_FLAG_REPLY);
+		KTAP_EXPECT(t, xport_resample_fd(e.x) >= 0);
+		xport_host_ops.set_irq(e.x, 1);
+		KTAP_EXPECT_EQ(t, efd_count(efd), 1);
+		KTAP_ASSERT(t, write(rfd, &one, 8) == 8);
+		xport_handle_resample(e.x);
+		KTAP_EXPECT_EQ(t, efd_count(efd), 1);
+		xport_host_ops.set_irq(e.x, 0);
+		KTAP_ASSERT(t, write(rfd, &one, 8) == 8);
+		xport_handle_resample(e.x);
+		KTAP_EXPECT_EQ(t, efd_count(efd), 0);
+		/* Torn down by UNMASK|EVENTFD with count 0. */
+		set.count = 0;
+		env_call(&e, VFU_CMD_DEVICE_SET_IRQS, &set, sizeof(set), NULL,
+			 0, NULL);
+		KTAP_EXPECT_EQ(t, xport_resample_fd(e.x), -1);
+		set.count = 1;
+		close(rfd);
+	}
 	/* MSI with count 0: acknowledged; with count 1: refused. */
 	set.index = VFIO_PCI_MSI_IRQ_INDEX;
 	set.flags = VFIO_IRQ_SET_ACTION_TRIGGER | VFIO_IRQ_SET_DATA_NONE;
