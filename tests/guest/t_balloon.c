@@ -41,13 +41,27 @@ static int wait_pages(long long pages)
 	return 0;
 }
 
+/*
+ * A session that waits for balloon requests, as VBoxService does: the
+ * event reaches the guest only if some filter has it.
+ */
+static int balloon_listener(void)
+{
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+
+	ASSERT_EQ(vbgt_change_filter(fd, VBGT_EV_BALLOON, 0), 0);
+	return fd;
+}
+
 static void inflate_deflate_on_host_request(void)
 {
 	long long inf = vbgt_counter("balloon.inflates");
 	long long def = vbgt_counter("balloon.deflates");
+	int fd;
 
 	ASSERT_EQ(vbgt_state("balloon_pages"), 0);
 	vbgt_ctl_at_end("balloon 0");
+	fd = balloon_listener();
 	vbgt_ctl_ok("balloon 4");
 	EXPECT(wait_pages(4 * PAGES_PER_CHUNK), "not inflated");
 	EXPECT_EQ(vbgt_counter("balloon.inflates"), inf + 4);
@@ -57,28 +71,50 @@ static void inflate_deflate_on_host_request(void)
 	vbgt_ctl_ok("balloon 0");
 	EXPECT(wait_pages(0), "not deflated");
 	EXPECT_EQ(vbgt_counter("balloon.deflates"), def + 4);
+	close(fd);
 }
 
-static void check_balloon_ioctl(void)
+static void check_balloon_after_event(void)
 {
-	int fd = vbgt_open(VBGT_NODE_ROOT);
-	long long q;
+	int fd = balloon_listener();
 	uint32_t chunks;
 	uint8_t r3;
 
 	vbgt_ctl_at_end("balloon 0");
 	vbgt_ctl_ok("balloon 2");
 	EXPECT(wait_pages(2 * PAGES_PER_CHUNK), "not inflated");
-	q = vbgt_counter("req.111");
 	ASSERT_EQ(check_balloon(fd, &chunks, &r3), 0);
 	EXPECT_EQ(chunks, 2);
 	EXPECT_EQ(r3, 0);
-	EXPECT_EQ(vbgt_counter("req.111"), q + 1);
 	EXPECT_EQ(vbgt_state("balloon_pages"), 2 * PAGES_PER_CHUNK);
 	vbgt_ctl_ok("balloon 0");
 	EXPECT(wait_pages(0), "not deflated");
 	ASSERT_EQ(check_balloon(fd, &chunks, &r3), 0);
 	EXPECT_EQ(chunks, 0);
+	close(fd);
+}
+
+static void check_balloon_asks_host(void)
+{
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+	long long q = vbgt_counter("req.111");
+	uint32_t chunks;
+	uint8_t r3;
+
+	vbgt_ref_defect("VBG_IOCTL_CHECK_BALLOON returns the driver's current "
+			"size without asking the host (no request 111 seen)");
+	vbgt_ctl_at_end("balloon 0");
+	/* No session filters the balloon event: only the ioctl can see it. */
+	vbgt_ctl_ok("balloon 1");
+	ASSERT_EQ(check_balloon(fd, &chunks, &r3), 0);
+	EXPECT(vbgt_counter("req.111") > q, "the host was not asked");
+	EXPECT_EQ(chunks, 1);
+	EXPECT_EQ(r3, 0);
+	EXPECT(wait_pages(1 * PAGES_PER_CHUNK), "not inflated");
+	vbgt_ctl_ok("balloon 0");
+	ASSERT_EQ(check_balloon(fd, &chunks, &r3), 0);
+	EXPECT_EQ(chunks, 0);
+	EXPECT(wait_pages(0), "not deflated");
 	close(fd);
 }
 
@@ -94,26 +130,11 @@ static void check_balloon_bad_header_einval(void)
 	close(fd);
 }
 
-static void balloon_memory_taken_from_guest(void)
-{
-	long long before, during;
-
-	vbgt_ctl_at_end("balloon 0");
-	before = vbgt_state("balloon_pages");
-	ASSERT_EQ(before, 0);
-	vbgt_ctl_ok("balloon 3");
-	ASSERT(wait_pages(3 * PAGES_PER_CHUNK), "not inflated");
-	during = vbgt_counter("balloon.pages");
-	EXPECT(during >= 3 * PAGES_PER_CHUNK, "balloon.pages %lld", during);
-	vbgt_ctl_ok("balloon 0");
-	EXPECT(wait_pages(0), "not deflated");
-}
-
 static const struct vbgt_case cases[] = {
-	VBGT_CASE(inflate_deflate_on_host_request),
-	VBGT_CASE(check_balloon_ioctl),
+	VBGT_CASE_T(inflate_deflate_on_host_request, 40),
+	VBGT_CASE_T(check_balloon_after_event, 40),
 	VBGT_CASE(check_balloon_bad_header_einval),
-	VBGT_CASE(balloon_memory_taken_from_guest),
+	VBGT_CASE_T(check_balloon_asks_host, 40),
 };
 
 VBGT_SUITE("t_balloon", cases)

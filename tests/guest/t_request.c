@@ -205,10 +205,24 @@ static void kernel_only_types_root_eperm(void)
 	expect_refused(fd, VMMDEVREQ_HEARTBEAT_CONFIGURE, 36);
 	expect_refused(fd, VMMDEVREQ_CHANGE_MEMBALLOON, 2080);
 	expect_refused(fd, VMMDEVREQ_HGCM_CONNECT, 168);
-	expect_refused(fd, VMMDEVREQ_INVALID_REQUEST, 24);
 	expect_refused(fd, 999, 32);
 	close(fd);
 	EXPECT_EQ(vbgt_state("accepted"), 1);
+}
+
+static void invalid_type_einval(void)
+{
+	uint8_t req[32];
+	long long before = vbgt_counter("req.0");
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+
+	/* Type 0 has no request size: a malformed request, not a denied one. */
+	vbgt_vmmreq_init(req, 24, VMMDEVREQ_INVALID_REQUEST);
+	EXPECT_EQ(vbgt_vmmreq(fd, req, 24), -EINVAL);
+	vbgt_vmmreq_init(req, 32, VMMDEVREQ_INVALID_REQUEST);
+	EXPECT_EQ(vbgt_vmmreq(fd, req, 32), -EINVAL);
+	EXPECT_EQ(vbgt_counter("req.0"), before);
+	close(fd);
 }
 
 static void trusted_type_root_vboxguest(void)
@@ -367,6 +381,7 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(session_id_stable),
 	VBGT_CASE(disallowed_types_user_eperm),
 	VBGT_CASE(kernel_only_types_root_eperm),
+	VBGT_CASE(invalid_type_einval),
 	VBGT_CASE(trusted_type_root_vboxguest),
 	VBGT_CASE(trusted_type_root_vboxuser_eperm),
 	VBGT_CASE(guest_status_reaches_host),

@@ -391,6 +391,9 @@ int vbgt_hgcm_call(int fd, uint32_t client, uint32_t function,
 	int ret;
 
 	ASSERT(c, "out of memory");
+	if (vbgt_is_32bit() && res && !res->todo[0])
+		vbgt_ref_defect("32-bit HGCM calls (compat_ioctl) fail with "
+				"EINVAL or corrupt the caller's memory (SIGSEGV)");
 	vbgt_hdr(&c->hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, size, size);
 	c->client_id = client;
 	c->function = function;
