@@ -116,6 +116,16 @@ static void f_irq(void *o, int level)
 	}
 }
 
+static int irq_level(void)
+{
+	return __atomic_load_n(&F.irq, __ATOMIC_SEQ_CST);
+}
+
+static int irq_ups(void)
+{
+	return __atomic_load_n(&F.irq_up, __ATOMIC_SEQ_CST);
+}
+
 static const struct vmmdev_host_ops fops = {
 	.mem_read = f_read,
 	.mem_write = f_write,
@@ -419,7 +429,7 @@ static void connect_ok(struct ktap_case_ctx *t)
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
 	KTAP_EXPECT_EQ(t, rd32(REQ + 164), 2);
 	/* Auto-enable put HGCM in the filter, so completions interrupt. */
-	KTAP_EXPECT(t, F.irq_up >= 1);
+	KTAP_EXPECT(t, irq_ups() >= 1);
 	KTAP_EXPECT_EQ(t, counter("hgcm.connects"), 2);
 	KTAP_EXPECT_EQ(t, counter("hgcm.completions"), 2);
 	KTAP_EXPECT_EQ(t, hgcm_state("clients"), 2);
@@ -1022,12 +1032,12 @@ static void never_mode_cancel2(struct ktap_case_ctx *t)
 	KTAP_EXPECT(t, !done(REQ));
 	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 1);
 	memcpy(snap, F.ram + REQ, sizeof(snap));
-	up = F.irq_up;
+	up = irq_ups();
 	KTAP_EXPECT_EQ(t, cancel2(REQ), 0);
 	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 0);
 	sleep_ms(50);
 	KTAP_EXPECT(t, !memcmp(snap, F.ram + REQ, sizeof(snap)));
-	KTAP_EXPECT_EQ(t, F.irq_up, up);	/* no event for a cancelled call */
+	KTAP_EXPECT_EQ(t, irq_ups(), up);	/* no event for a cancelled call */
 	KTAP_EXPECT_EQ(t, cancel2(REQ), VERR_NOT_FOUND);
 	KTAP_EXPECT_EQ(t, cancel2(0), VERR_INVALID_PARAMETER);
 	KTAP_EXPECT_EQ(t, cancel2(0xffffffff), VERR_INVALID_PARAMETER);
@@ -1294,16 +1304,16 @@ static void event_posted_and_auto_enable(struct ktap_case_ctx *t)
 	submit(CTL_REQ);
 	id = connect_svc("vbgtest");
 	KTAP_ASSERT(t, id != 0);
-	KTAP_EXPECT(t, F.irq_up >= 1);
+	KTAP_EXPECT(t, irq_ups() >= 1);
 	KTAP_EXPECT_EQ(t, vmmdev_port_read(F.dev, VMMDEV_PORT_FAST, 4), 0x2);
-	KTAP_EXPECT_EQ(t, F.irq, 0);
+	KTAP_EXPECT_EQ(t, irq_level(), 0);
 	b_begin(REQ, 63, id, FN_WHOAMI, 2);
 	b_u32(0, 0);
 	b_u32(1, 0);
 	b_submit();
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
 	sleep_ms(5);
-	KTAP_EXPECT_EQ(t, F.irq, 1);
+	KTAP_EXPECT_EQ(t, irq_level(), 1);
 	KTAP_EXPECT_EQ(t, vmmdev_port_read(F.dev, VMMDEV_PORT_FAST, 4), 0x2);
 	teardown();
 }
