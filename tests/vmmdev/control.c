@@ -9,7 +9,8 @@
  * Clients are of two kinds: host tools (vmmdevctl, the runner) and QEMU's
  * second serial port, which carries whatever the guest writes to
  * /dev/ttyS1.  So a line may arrive in pieces, may end in \r\n or \r, and
- * blank lines are ignored.  Replies are queued per client and written when
+ * blank lines are ignored, and so are lines that look like our own replies
+ * (a guest tty that echoes).  Replies are queued per client and written when
  * the socket takes them; the run loop never blocks on a slow reader.
  */
 #define _GNU_SOURCE
@@ -33,6 +34,7 @@
  * @in_len:  how many.
  * @overlong: the current line exceeded CTL_MAX_LINE; drop it up to the
  *           next terminator.
+ * @warned_echo: a reply-like line was ignored and logged once.
  * @out:     reply bytes not yet written.
  * @out_len: how many.
  * @out_cap: allocated.
@@ -42,6 +44,7 @@ struct ctl_client {
 	char in[CTL_MAX_LINE];
 	size_t in_len;
 	bool overlong;
+	bool warned_echo;
 	char *out;
 	size_t out_len;
 	size_t out_cap;
@@ -120,6 +123,7 @@ static void ctl_drop(struct ctl_client *c)
 	c->fd = -1;
 	c->in_len = 0;
 	c->overlong = false;
+	c->warned_echo = false;
 	free(c->out);
 	c->out = NULL;
 	c->out_len = 0;
@@ -216,6 +220,18 @@ static int ctl_flush(struct ctl_client *c)
 	return 0;
 }
 
+static bool starts_word(const char *line, const char *word)
+{
+	size_t n = strlen(word);
+
+	return !strncmp(line, word, n) && (line[n] == '\0' || line[n] == ' ');
+}
+
+static bool is_reply(const char *line)
+{
+	return starts_word(line, "ok") || starts_word(line, "err");
+}
+
 /* Execute one line (terminator removed); -1 if the client must go. */
 static int ctl_exec_line(struct ctl_server *s, struct ctl_client *c,
 			 char *line, size_t len)
@@ -232,6 +248,18 @@ static int ctl_exec_line(struct ctl_server *s, struct ctl_client *c,
 		line++;
 	if (!*line)
 		return 0;
+	/*
+	 * A guest tty left in cooked mode echoes our replies back; executing
+	 * them would answer "err", which is echoed again, forever.  No
+	 * command starts with a reply's first word, so drop such lines.
+	 */
+	if (is_reply(line)) {
+		if (!c->warned_echo)
+			vmmdev_log("control: ignoring reply-like line \"%s\" "
+				   "(a guest tty echoing?)", line);
+		c->warned_echo = true;
+		return 0;
+	}
 
 	out = open_memstream(&reply, &reply_len);
 	if (!out)
