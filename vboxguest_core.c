@@ -951,6 +951,40 @@ static int vbg_ioctl_driver_version_info(struct vbg_dev *gdev,
 	return 0;
 }
 
+/*
+ * The smallest valid size of each request type the host knows (spec 5.1),
+ * 0 for numbers that are no request.  A raw request shorter than this, or
+ * of an unknown type, is malformed (-EINVAL) before it is even checked
+ * against the allow-list.
+ */
+static u32 vbg_req_min_size(u32 type)
+{
+	static const struct {
+		u16 type;
+		u16 size;
+	} sizes[] = {
+		{ 1, 36 }, { 2, 36 }, { 3, 48 }, { 4, 40 }, { 5, 24 },
+		{ 10, 32 }, { 20, 32 }, { 21, 32 }, { 22, 36 }, { 23, 36 },
+		{ 30, 32 }, { 41, 28 }, { 42, 32 }, { 50, 32 }, { 51, 40 },
+		{ 52, 40 }, { 53, 28 }, { 54, 44 }, { 55, 28 }, { 56, 32 },
+		{ 57, 44 }, { 58, 168 }, { 59, 36 }, { 60, 168 }, { 61, 36 },
+		{ 62, 44 }, { 63, 44 }, { 64, 32 }, { 65, 28 }, { 70, 36 },
+		{ 71, 24 }, { 72, 28 }, { 73, 32 }, { 74, 44 }, { 80, 56 },
+		{ 81, 32 }, { 100, 412 }, { 101, 412 }, { 110, 100 },
+		{ 111, 36 }, { 112, 32 }, { 113, 2080 }, { 150, 32 },
+		{ 200, 28 }, { 210, 36 }, { 211, 28 }, { 212, 208 },
+		{ 213, 184 }, { 214, 24 }, { 215, 28 }, { 216, 44 },
+		{ 217, 32 }, { 218, 28 }, { 219, 24 }, { 220, 36 },
+		{ 221, 24 }, { 222, 28 }, { 223, 48 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		if (sizes[i].type == type)
+			return sizes[i].size;
+	return 0;
+}
+
 /* Is a raw request of @type allowed from this session (per node)? */
 static bool vbg_req_allowed(const struct vbg_session *session, u32 type)
 {
@@ -1021,6 +1055,8 @@ static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
 		return -EINVAL;
 	if (len > VMMDEV_MAX_REQUEST_SIZE)
 		return -E2BIG;
+	if (!vbg_req_min_size(hdr->type) || len < vbg_req_min_size(hdr->type))
+		return -EINVAL;
 	if (hdr->type == VMMDEVREQ_SET_MOUSE_STATUS &&
 	    len == sizeof(struct vmmdev_mouse_status))
 		return -EPERM;	/* must go through VBG_IOCTL_SET_MOUSE_STATUS */
@@ -1045,21 +1081,25 @@ static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
 	return 0;
 }
 
-/* VBG_IOCTL_LOG: print a line for userspace, rate-limited. */
+/*
+ * VBG_IOCTL_LOG: print a line for userspace, rate-limited.  The text is
+ * the rest of the buffer after the header (msg[1] is only a placeholder),
+ * cut at the first NUL and at VBG_LOG_MAX bytes.
+ */
 static int vbg_ioctl_log(struct vbg_dev *gdev, struct vbg_session *session,
-			 struct vbg_ioctl_log *log)
+			 struct vbg_ioctl_hdr *hdr)
 {
-	size_t len = log->hdr.size_in - sizeof(log->hdr);
+	const char *msg = (const char *)hdr + sizeof(*hdr);
+	size_t len = hdr->size_in - sizeof(*hdr);
 
-	if (log->hdr.size_out && log->hdr.size_out != sizeof(log->hdr) &&
-	    log->hdr.size_out != log->hdr.size_in)
+	if (hdr->size_out && hdr->size_out != sizeof(*hdr) &&
+	    hdr->size_out != hdr->size_in)
 		return -EINVAL;
-	len = strnlen(log->u.in.msg, min_t(size_t, len, VBG_LOG_MAX));
-	while (len && (log->u.in.msg[len - 1] == '\n' || log->u.in.msg[len - 1] == '\r'))
+	len = strnlen(msg, min_t(size_t, len, VBG_LOG_MAX));
+	while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		len--;
-	dev_info_ratelimited(gdev->dev, "log: %.*s\n", (int)len, log->u.in.msg);
-	log->hdr.size_out = sizeof(log->hdr);
-	log->hdr.rc = VINF_SUCCESS;
+	dev_info_ratelimited(gdev->dev, "log: %.*s\n", (int)len, msg);
+	hdr->rc = VINF_SUCCESS;
 	return 0;
 }
 
@@ -1428,7 +1468,7 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 	    vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_VMMDEV_REQUEST_BIG), true))
 		return vbg_ioctl_vmmrequest(gdev, session, data);
 	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_LOG(0)), true))
-		return vbg_ioctl_log(gdev, session, data);
+		return vbg_ioctl_log(gdev, session, hdr);
 
 	dev_dbg_ratelimited(gdev->dev, "unknown ioctl %#x\n", cmd);
 	return -ENOTTY;
