@@ -126,7 +126,7 @@ static int find_vbox_input(char *dev, size_t len)
 
 static void input_device_registered(void)
 {
-	char dev[64], p[300], caps[64] = "";
+	char dev[300], p[600], caps[64] = "";
 	unsigned long abs;
 	FILE *f;
 
@@ -145,7 +145,7 @@ static void input_device_registered(void)
 /* The event node of the driver's input device, or -1. */
 static int open_vbox_input(char *path, size_t len)
 {
-	char dev[64], p[300];
+	char dev[300], p[600];
 	struct dirent *e;
 	int fd = -1;
 	DIR *d;
