@@ -247,7 +247,8 @@ run_boot() {
 	cat "$RUNDIR/base.cpio.gz" "$bd/conf.cpio.gz" > "$bd/initramfs.cpio.gz"
 	cp "$VMLINUZ" "$bd/vmlinuz"
 
-	vbg_say "boot $n: ${list# } (driver $DRIVER, -smp $VBG_SMP, timeout ${BOOT_TIMEOUT}s)"
+	vbg_say "boot $n: ${list# } (driver $DRIVER, -smp $VBG_SMP," \
+		"timeout ${BOOT_TIMEOUT}s${VBG_APPEND_EXTRA:+, $VBG_APPEND_EXTRA})"
 	vbg_emu_start "$bd" --heartbeat-interval-ms 1000
 	vbg_qemu_args "$bdin"
 	mkfifo "$bd/console"
@@ -277,7 +278,7 @@ run_boot() {
 	for f in emu.log counters emu.out; do
 		[ -s "$bd/$f" ] && cp "$bd/$f" "$LOGDIR/boot$n.$f"
 	done
-	vbg_ktap_records "boot$n" "$endnote" < "$log" > "$LOGDIR/boot$n.records"
+	vbg_ktap_records "boot$n" "$endnote" "$DRIVER" < "$log" > "$LOGDIR/boot$n.records"
 	[ "$KEEP" = 1 ] || rm -f "$bd/vmlinuz" "$bd/initramfs.cpio.gz"
 }
 
@@ -287,6 +288,10 @@ if [ ${#MAIN[@]} -gt 0 ]; then
 	NBOOT=$((NBOOT + 1))
 	run_boot "$NBOOT" "${MAIN[@]}"
 fi
+# Own boots hold the programs that may crash a kernel (the reference's
+# 32-bit HGCM path): an oops there ends the boot at once instead of leaving
+# a corrupted kernel to hang until the timeout.
+VBG_APPEND_EXTRA=oops=panic
 for p in "${OWN[@]}"; do
 	NBOOT=$((NBOOT + 1))
 	run_boot "$NBOOT" "$p"
@@ -322,7 +327,7 @@ fi
 if [ $((NF + NX)) -gt 0 ]; then
 	echo "FAILED ($((NF + NX))):"
 	awk -F'\t' '$1 == "F" { printf "  %s: %s%s\n", $2, $3, ($4 != "" ? " # " $4 : "") }
-		    $1 == "X" { printf "  %s: %s\n", $2, $3 }' "$LOGDIR/records"
+		    $1 == "X" { printf "  %s: %s%s\n", $2, $3, ($4 != "" ? " (" $4 ")" : "") }' "$LOGDIR/records"
 fi
 echo "logs: ${LOGDIR#$VBG_ROOT/}/"
 echo "total wall time $(vbg_elapsed "$T_START") s"
