@@ -38,6 +38,8 @@
 #include "model.h"
 #include "svc.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define HGCM_MAX_PARMS		32
 #define HGCM_MAX_BYTES		(128u << 20)	/* per parameter and per call */
 #define HGCM_PAGE		4096u
@@ -441,7 +443,7 @@ static const struct hgcm_service *service_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(services); i++)
 		if (!strcmp(services[i]->name, name))
 			return services[i];
 	return NULL;
@@ -511,15 +513,14 @@ static void run_cmd(struct hgcm *h, struct cmd *c)
 	c->svc_done = false;
 	c->call.delay_ms = 0;
 	ret = svc_call(h, c);
-	if (c->svc_done) {
-		c->state = CMD_READY;
-	} else if (ret == HGCM_SVC_PENDING) {
+	if (!c->svc_done && ret == HGCM_SVC_PENDING) {
 		c->state = CMD_SVC_PENDING;
 		return;
-	} else {
-		c->status = ret;
-		c->state = CMD_READY;
 	}
+	/* Completed from within ->call() (hgcm_svc_complete) or answered. */
+	if (!c->svc_done)
+		c->status = ret;
+	c->state = CMD_READY;
 	c->due_ns = vmmdev_now_ns() + (uint64_t)c->call.delay_ms * 1000000ull;
 	if (!c->call.delay_ms)
 		complete_cmd(h, c);
@@ -957,7 +958,7 @@ void hgcm_reset(struct hgcm *h)
 	while (h->clients)
 		drop_client(h, h->clients);
 	pthread_mutex_lock(&h->svc_lock);
-	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(services); i++)
 		if (services[i]->reset)
 			services[i]->reset();
 	pthread_mutex_unlock(&h->svc_lock);

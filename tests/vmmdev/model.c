@@ -27,6 +27,8 @@
 #include "hgcm.h"
 #include "model.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define REQ_HDR_SIZE		24
 #define REQ_HDR_VERSION		0x00010001
 #define REQ_MAX_SIZE		(1024 * 1024)
@@ -523,7 +525,7 @@ static void facilities_init(struct vmmdev *dev)
 	size_t i;
 
 	memset(dev->fac, 0, sizeof(dev->fac));
-	for (i = 0; i < sizeof(fixed_facilities) / sizeof(fixed_facilities[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(fixed_facilities); i++) {
 		dev->fac[i].id = fixed_facilities[i];
 		dev->fac[i].used = true;
 		dev->fac[i].fixed = true;
@@ -1835,218 +1837,319 @@ static void print_state(struct vmmdev *dev, FILE *out)
 	fprintf(out, "ok\n");
 }
 
-/* A control command; @w[0] is the name, @n the word count.  dev->lock held. */
+/*
+ * Control commands.  Each handler gets the words (a->w[0] is the name), their
+ * count a->n and, for numeric commands, the arguments parsed into a->v.
+ * dev->lock is held.
+ */
+struct ctl_args {
+	char **w;
+	int n;
+	uint32_t v[8];
+};
+
+typedef void (*ctl_fn)(struct vmmdev *dev, const struct ctl_args *a, FILE *out);
+
+static void ctl_ping(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
+{
+	(void)dev;
+	(void)a;
+	fprintf(out, "ok pong\n");
+}
+
+static void ctl_events(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
+{
+	if (a->v[0] & ~(uint32_t)EV_VALID_MASK) {
+		fprintf(out, "err events outside 0x7ff\n");
+		return;
+	}
+	vmmdev_post_events_locked(dev, a->v[0]);
+	fprintf(out, "ok\n");
+}
+
+static void ctl_mouse(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
+{
+	if (a->v[0] > 0xffff || a->v[1] > 0xffff) {
+		fprintf(out, "err position outside 0..0xffff\n");
+		return;
+	}
+	dev->mouse_x = (int32_t)a->v[0];
+	dev->mouse_y = (int32_t)a->v[1];
+	vmmdev_post_events_locked(dev, EV_MOUSE_POS);
+	fprintf(out, "ok\n");
+}
+
+static void ctl_mouse_host_caps(struct vmmdev *dev, const struct ctl_args *a,
+				FILE *out)
+{
+	if (a->v[0] & ~(uint32_t)MOUSE_HOST_MASK) {
+		fprintf(out, "err bits outside the host-owned 0x16a\n");
+		return;
+	}
+	if (a->v[0] != dev->mouse_host) {
+		dev->mouse_host = a->v[0];
+		vmmdev_post_events_locked(dev, EV_MOUSE_CAPS);
+	}
+	fprintf(out, "ok\n");
+}
+
+static void ctl_balloon(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
+{
+	dev->balloon_target = a->v[0];
+	if (a->v[0] != dev->balloon_acked)
+		vmmdev_post_events_locked(dev, EV_BALLOON);
+	fprintf(out, "ok\n");
+}
+
+static void ctl_display(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
+{
+	struct display_hint hint = { .w = a->v[0], .h = a->v[1], .bpp = a->v[2], .enabled = 1 };
+	uint32_t d = a->n == 5 ? a->v[3] : 0;
+
+	if (d >= NUM_DISPLAYS) {
+		fprintf(out, "err display out of range\n");
+		return;
+	}
+	hint.x = dev->hint[d].x;
+	hint.y = dev->hint[d].y;
+	dev->hint[d] = hint;
+	if (memcmp(&dev->hint[d], &dev->hint_read[d], sizeof(hint)))
+		vmmdev_post_events_locked(dev, EV_DISPLAY);
+	fprintf(out, "ok\n");
+}
+
+static void ctl_seamless(struct vmmdev *dev, const struct ctl_args *a,
+			 FILE *out)
+{
+	if (a->v[0] > 2) {
+		fprintf(out, "err mode must be 0, 1 or 2\n");
+		return;
+	}
+	if (a->v[0] != dev->seamless) {
+		dev->seamless = a->v[0];
+		if (a->v[0] != dev->seamless_read)
+			vmmdev_post_events_locked(dev, EV_SEAMLESS);
+	}
+	fprintf(out, "ok\n");
+}
+
+static void ctl_features(struct vmmdev *dev, const struct ctl_args *a,
+			 FILE *out)
+{
+	dev->features = a->v[0];
+	fprintf(out, "ok\n");
+}
+
+static void ctl_host_version(struct vmmdev *dev, const struct ctl_args *a,
+			     FILE *out)
+{
+	if (a->v[0] > 0xffff || a->v[1] > 0xffff) {
+		fprintf(out, "err major/minor are 16-bit\n");
+		return;
+	}
+	dev->host_major = (uint16_t)a->v[0];
+	dev->host_minor = (uint16_t)a->v[1];
+	dev->host_build = a->v[2];
+	dev->host_rev = a->v[3];
+	fprintf(out, "ok\n");
+}
+
+static void ctl_fault(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
+{
+	int i;
+
+	for (i = 0; i < NUM_FAULTS; i++) {
+		if (!dev->faults[i].count) {
+			dev->faults[i].type = a->v[0];
+			dev->faults[i].count = a->v[1];
+			dev->faults[i].rc = (int32_t)a->v[2];
+			fprintf(out, "ok\n");
+			return;
+		}
+	}
+	fprintf(out, "err too many fault rules\n");
+}
+
+static void ctl_fault_clear(struct vmmdev *dev, const struct ctl_args *a,
+			    FILE *out)
+{
+	(void)a;
+
+	memset(dev->faults, 0, sizeof(dev->faults));
+	fprintf(out, "ok\n");
+}
+
+static void ctl_mem_version(struct vmmdev *dev, const struct ctl_args *a,
+			    FILE *out)
+{
+	dev->mem_version = a->v[0];
+	bar1_put32(dev, BAR1_OFF_VERSION, a->v[0]);
+	fprintf(out, "ok\n");
+}
+
+static void ctl_mem_size(struct vmmdev *dev, const struct ctl_args *a,
+			 FILE *out)
+{
+	dev->mem_size = a->v[0];
+	bar1_put32(dev, BAR1_OFF_SIZE, a->v[0]);
+	fprintf(out, "ok\n");
+}
+
+static void ctl_mem_default(struct vmmdev *dev, const struct ctl_args *a,
+			    FILE *out)
+{
+	(void)a;
+
+	dev->mem_version = BAR1_VERSION;
+	dev->mem_size = BAR1_STRUCT_SIZE;
+	bar1_put32(dev, BAR1_OFF_SIZE, dev->mem_size);
+	bar1_put32(dev, BAR1_OFF_VERSION, dev->mem_version);
+	fprintf(out, "ok\n");
+}
+
+static void ctl_counters(struct vmmdev *dev, const struct ctl_args *a,
+			 FILE *out)
+{
+	(void)a;
+
+	print_counters(dev, out);
+	fprintf(out, "ok\n");
+}
+
+static void ctl_counter(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
+{
+	print_one_counter(dev, a->w[1], out);
+}
+
+static void ctl_reset_counters(struct vmmdev *dev, const struct ctl_args *a,
+			       FILE *out)
+{
+	(void)a;
+
+	reset_counters(dev);
+	fprintf(out, "ok\n");
+}
+
+static void ctl_last_requestor(struct vmmdev *dev, const struct ctl_args *a,
+			       FILE *out)
+{
+	if (a->v[0] >= NUM_TYPES) {
+		fprintf(out, "err type out of range\n");
+		return;
+	}
+	fprintf(out, "ok 0x%x\n", dev->last_requestor[a->v[0]]);
+}
+
+static void ctl_heartbeat_stats(struct vmmdev *dev, const struct ctl_args *a,
+				FILE *out)
+{
+	(void)a;
+
+	fprintf(out, "ok %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %d\n",
+		dev->hb_count, dev->hb_first_ns, dev->hb_last_ns,
+		dev->hb_interval_ns, dev->hb_enabled);
+}
+
+static void ctl_heartbeat_interval(struct vmmdev *dev, const struct ctl_args *a,
+				   FILE *out)
+{
+	if (a->v[0] < MIN_HB_INTERVAL_MS || a->v[0] > 3600 * 1000) {
+		fprintf(out, "err interval must be %d..3600000 ms\n", MIN_HB_INTERVAL_MS);
+		return;
+	}
+	dev->hb_interval_ns = (uint64_t)a->v[0] * 1000000ull;
+	fprintf(out, "ok\n");
+}
+
+static void ctl_state(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
+{
+	(void)a;
+	print_state(dev, out);
+}
+
+static void ctl_facility(struct vmmdev *dev, const struct ctl_args *a,
+			 FILE *out)
+{
+	struct facility *f = facility_find(dev, a->v[0]);
+
+	fprintf(out, "ok %u\n", f ? f->status : 0);
+}
+
+/**
+ * struct ctl_cmd - one control command.
+ * @name:    the command word.
+ * @min:     fewest arguments.
+ * @max:     most arguments.
+ * @numeric: the arguments are numbers (C literals, parsed into v[]).
+ * @fn:      the handler.
+ */
+struct ctl_cmd {
+	const char *name;
+	int min, max;
+	bool numeric;
+	ctl_fn fn;
+};
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "ping", 0, 0, true, ctl_ping },
+	{ "events", 1, 1, true, ctl_events },
+	{ "mouse", 2, 2, true, ctl_mouse },
+	{ "mouse-host-caps", 1, 1, true, ctl_mouse_host_caps },
+	{ "balloon", 1, 1, true, ctl_balloon },
+	{ "display", 3, 4, true, ctl_display },
+	{ "seamless", 1, 1, true, ctl_seamless },
+	{ "features", 1, 1, true, ctl_features },
+	{ "host-version", 4, 4, true, ctl_host_version },
+	{ "fault", 3, 3, true, ctl_fault },
+	{ "fault-clear", 0, 0, true, ctl_fault_clear },
+	{ "mem-version", 1, 1, true, ctl_mem_version },
+	{ "mem-size", 1, 1, true, ctl_mem_size },
+	{ "mem-default", 0, 0, true, ctl_mem_default },
+	{ "counters", 0, 0, true, ctl_counters },
+	{ "counter", 1, 1, false, ctl_counter },
+	{ "reset-counters", 0, 0, true, ctl_reset_counters },
+	{ "last-requestor", 1, 1, true, ctl_last_requestor },
+	{ "heartbeat-stats", 0, 0, true, ctl_heartbeat_stats },
+	{ "heartbeat-interval-ms", 1, 1, true, ctl_heartbeat_interval },
+	{ "state", 0, 0, true, ctl_state },
+	{ "facility", 1, 1, true, ctl_facility },
+};
+
+/* One command line split into @n words; dev->lock held. */
 static void control_locked(struct vmmdev *dev, char **w, int n, const char *line,
 			   FILE *out)
 {
-	const char *cmd = w[0];
-	uint32_t a, b, c, d;
-	long long v;
+	const struct ctl_cmd *c = NULL;
+	struct ctl_args a = { .w = w, .n = n };
+	size_t k;
 	int i;
 
-#define NEED(k) do {							\
-	if (n != (k) + 1) {						\
-		fprintf(out, "err usage: %s takes %d argument%s\n", cmd, (k),	\
-			(k) == 1 ? "" : "s");				\
-		return;							\
-	}								\
-} while (0)
-#define NUM(idx, var) do {						\
-	if (!parse_u32(w[idx], &(var))) {				\
-		fprintf(out, "err bad number '%s'\n", w[idx]);		\
-		return;							\
-	}								\
-} while (0)
-
-	if (!strcmp(cmd, "ping")) {
-		fprintf(out, "ok pong\n");
-	} else if (!strcmp(cmd, "events")) {
-		NEED(1);
-		NUM(1, a);
-		if (a & ~(uint32_t)EV_VALID_MASK) {
-			fprintf(out, "err events outside 0x7ff\n");
-			return;
-		}
-		vmmdev_post_events_locked(dev, a);
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "mouse")) {
-		NEED(2);
-		NUM(1, a);
-		NUM(2, b);
-		if (a > 0xffff || b > 0xffff) {
-			fprintf(out, "err position outside 0..0xffff\n");
-			return;
-		}
-		dev->mouse_x = (int32_t)a;
-		dev->mouse_y = (int32_t)b;
-		vmmdev_post_events_locked(dev, EV_MOUSE_POS);
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "mouse-host-caps")) {
-		NEED(1);
-		NUM(1, a);
-		if (a & ~(uint32_t)MOUSE_HOST_MASK) {
-			fprintf(out, "err bits outside the host-owned 0x16a\n");
-			return;
-		}
-		if (a != dev->mouse_host) {
-			dev->mouse_host = a;
-			vmmdev_post_events_locked(dev, EV_MOUSE_CAPS);
-		}
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "balloon")) {
-		NEED(1);
-		NUM(1, a);
-		dev->balloon_target = a;
-		if (a != dev->balloon_acked)
-			vmmdev_post_events_locked(dev, EV_BALLOON);
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "display")) {
-		struct display_hint hint = { .enabled = 1 };
-
-		if (n != 4 && n != 5) {
-			fprintf(out, "err usage: display W H BPP [DISPLAY]\n");
-			return;
-		}
-		NUM(1, a);
-		NUM(2, b);
-		NUM(3, c);
-		d = 0;
-		if (n == 5)
-			NUM(4, d);
-		if (d >= NUM_DISPLAYS) {
-			fprintf(out, "err display out of range\n");
-			return;
-		}
-		hint.w = a;
-		hint.h = b;
-		hint.bpp = c;
-		hint.x = dev->hint[d].x;
-		hint.y = dev->hint[d].y;
-		dev->hint[d] = hint;
-		if (memcmp(&dev->hint[d], &dev->hint_read[d], sizeof(hint)))
-			vmmdev_post_events_locked(dev, EV_DISPLAY);
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "seamless")) {
-		NEED(1);
-		NUM(1, a);
-		if (a > 2) {
-			fprintf(out, "err mode must be 0, 1 or 2\n");
-			return;
-		}
-		if (a != dev->seamless) {
-			dev->seamless = a;
-			if (a != dev->seamless_read)
-				vmmdev_post_events_locked(dev, EV_SEAMLESS);
-		}
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "features")) {
-		NEED(1);
-		NUM(1, a);
-		dev->features = a;
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "host-version")) {
-		NEED(4);
-		NUM(1, a);
-		NUM(2, b);
-		NUM(3, c);
-		NUM(4, d);
-		if (a > 0xffff || b > 0xffff) {
-			fprintf(out, "err major/minor are 16-bit\n");
-			return;
-		}
-		dev->host_major = (uint16_t)a;
-		dev->host_minor = (uint16_t)b;
-		dev->host_build = c;
-		dev->host_rev = d;
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "fault")) {
-		NEED(3);
-		NUM(1, a);
-		NUM(2, b);
-		NUM(3, c);
-		for (i = 0; i < NUM_FAULTS; i++) {
-			if (!dev->faults[i].count) {
-				dev->faults[i].type = a;
-				dev->faults[i].count = b;
-				dev->faults[i].rc = (int32_t)c;
-				fprintf(out, "ok\n");
-				return;
-			}
-		}
-		fprintf(out, "err too many fault rules\n");
-	} else if (!strcmp(cmd, "fault-clear")) {
-		NEED(0);
-		memset(dev->faults, 0, sizeof(dev->faults));
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "mem-version")) {
-		NEED(1);
-		NUM(1, a);
-		dev->mem_version = a;
-		bar1_put32(dev, BAR1_OFF_VERSION, a);
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "mem-size")) {
-		NEED(1);
-		NUM(1, a);
-		dev->mem_size = a;
-		bar1_put32(dev, BAR1_OFF_SIZE, a);
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "mem-default")) {
-		NEED(0);
-		dev->mem_version = BAR1_VERSION;
-		dev->mem_size = BAR1_STRUCT_SIZE;
-		bar1_put32(dev, BAR1_OFF_SIZE, dev->mem_size);
-		bar1_put32(dev, BAR1_OFF_VERSION, dev->mem_version);
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "counters")) {
-		NEED(0);
-		print_counters(dev, out);
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "counter")) {
-		NEED(1);
-		print_one_counter(dev, w[1], out);
-	} else if (!strcmp(cmd, "reset-counters")) {
-		NEED(0);
-		reset_counters(dev);
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "last-requestor")) {
-		NEED(1);
-		NUM(1, a);
-		if (a >= NUM_TYPES) {
-			fprintf(out, "err type out of range\n");
-			return;
-		}
-		fprintf(out, "ok 0x%x\n", dev->last_requestor[a]);
-	} else if (!strcmp(cmd, "heartbeat-stats")) {
-		NEED(0);
-		fprintf(out, "ok %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %d\n",
-			dev->hb_count, dev->hb_first_ns, dev->hb_last_ns,
-			dev->hb_interval_ns, dev->hb_enabled);
-	} else if (!strcmp(cmd, "heartbeat-interval-ms")) {
-		NEED(1);
-		if (!parse_num(w[1], &v) || v < MIN_HB_INTERVAL_MS || v > 3600 * 1000) {
-			fprintf(out, "err interval must be %d..3600000 ms\n", MIN_HB_INTERVAL_MS);
-			return;
-		}
-		dev->hb_interval_ns = (uint64_t)v * 1000000ull;
-		fprintf(out, "ok\n");
-	} else if (!strcmp(cmd, "state")) {
-		NEED(0);
-		print_state(dev, out);
-	} else if (!strcmp(cmd, "facility")) {
-		struct facility *f;
-
-		NEED(1);
-		NUM(1, a);
-		f = facility_find(dev, a);
-		fprintf(out, "ok %u\n", f ? f->status : 0);
-	} else if (!strncmp(cmd, "hgcm-", 5)) {
+	if (!strncmp(w[0], "hgcm-", 5)) {
 		if (!hgcm_control(dev->hgcm, line, out))
 			fprintf(out, "err unknown command\n");
-	} else {
-		fprintf(out, "err unknown command\n");
+		return;
 	}
-#undef NEED
-#undef NUM
+	for (k = 0; k < ARRAY_SIZE(ctl_cmds) && !c; k++)
+		if (!strcmp(w[0], ctl_cmds[k].name))
+			c = &ctl_cmds[k];
+	if (!c) {
+		fprintf(out, "err unknown command\n");
+		return;
+	}
+	if (n - 1 < c->min || n - 1 > c->max) {
+		fprintf(out, "err usage: %s takes %d", c->name, c->min);
+		if (c->max != c->min)
+			fprintf(out, "..%d", c->max);
+		fprintf(out, " argument%s\n", c->max == 1 ? "" : "s");
+		return;
+	}
+	for (i = 1; c->numeric && i < n; i++) {
+		if (!parse_u32(w[i], &a.v[i - 1])) {
+			fprintf(out, "err bad number '%s'\n", w[i]);
+			return;
+		}
+	}
+	c->fn(dev, &a, out);
 }
 
 /**

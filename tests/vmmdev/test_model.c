@@ -13,6 +13,8 @@
 #include "hgcm.h"
 #include "ktap.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define RAM_SIZE	(16u << 20)
 #define HOLE_START	0xa10000u	/* not guest RAM (no chunk start inside) */
 #define HOLE_END	0xa20000u
@@ -267,7 +269,7 @@ static void header_bad_version_ignored(struct ktap_case_ctx *t)
 	size_t i;
 
 	setup();
-	for (i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(versions); i++) {
 		hdr(REQ, 40, 4);
 		wr32(REQ + 4, versions[i]);
 		KTAP_EXPECT_EQ(t, submit(REQ), -1);
@@ -305,7 +307,7 @@ static void pre_report_refused(struct ktap_case_ctx *t)
 	size_t i;
 
 	setup();
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		int32_t rc = simple(rows[i].type, rows[i].size);
 
 		if (rc != rows[i].rc)
@@ -372,7 +374,7 @@ static void size_rules(struct ktap_case_ctx *t)
 
 	setup();
 	KTAP_ASSERT(t, report());
-	for (i = 0; i < sizeof(size_rows) / sizeof(size_rows[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(size_rows); i++) {
 		const struct size_row *r = &size_rows[i];
 		int32_t a, b = VERR_INVALID_PARAMETER, c;
 
@@ -430,7 +432,7 @@ static void unknown_types(struct ktap_case_ctx *t)
 
 	setup();
 	KTAP_ASSERT(t, report());
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(types); i++)
 		KTAP_EXPECT_EQ(t, simple(types[i], 64), VERR_NOT_IMPLEMENTED);
 	KTAP_EXPECT_EQ(t, counter("req.200"), 1);
 	KTAP_EXPECT_EQ(t, counter("req.unknown_type"), 2);
@@ -476,7 +478,7 @@ static void guest_info_versions(struct ktap_case_ctx *t)
 	size_t i;
 
 	setup();
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		KTAP_EXPECT_EQ(t, guest_info(rows[i].ver), rows[i].rc);
 		/* A refused report locks the device again. */
 		KTAP_EXPECT_EQ(t, simple(1, 36), rows[i].rc ? VERR_NOT_SUPPORTED : 0);
@@ -522,7 +524,7 @@ static void guest_info2_validation(struct ktap_case_ctx *t)
 	size_t i;
 
 	setup();
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		int32_t rc = guest_info2(rows[i].maj, rows[i].min, rows[i].build,
 					 rows[i].name, 0);
 
@@ -847,7 +849,7 @@ static void balloon_inflate_deflate(struct ktap_case_ctx *t)
 
 	setup();
 	KTAP_ASSERT(t, report());
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		int32_t rc = balloon_change(rows[i].inflate, rows[i].first, rows[i].stride,
 					    rows[i].count);
 
@@ -949,7 +951,7 @@ static void facility_status(struct ktap_case_ctx *t)
 
 	setup();
 	KTAP_ASSERT(t, report());
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		hdr(REQ, 36, 59);
 		wr32(REQ + 24, rows[i].fac);
 		wr32(REQ + 28, rows[i].status);
@@ -1040,7 +1042,7 @@ static void control_commands(struct ktap_case_ctx *t)
 	size_t i;
 
 	setup();
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		ctl(rows[i].cmd);
 		if (strncmp(reply, rows[i].prefix, strlen(rows[i].prefix)))
 			printf("    # '%s' -> '%s'\n", rows[i].cmd, reply);
@@ -1164,7 +1166,7 @@ static void pointer_shape(struct ktap_case_ctx *t)
 
 	setup();
 	KTAP_ASSERT(t, report());
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		hdr(REQ, rows[i].size, 3);
 		wr32(REQ + 24, rows[i].flags);
 		wr32(REQ + 36, rows[i].w);
