@@ -1933,10 +1933,21 @@ static void ctl_seamless(struct vmmdev *dev, const struct ctl_args *a,
 	fprintf(out, "ok\n");
 }
 
+/* "features HEX": hexadecimal, with or without the 0x prefix. */
 static void ctl_features(struct vmmdev *dev, const struct ctl_args *a,
 			 FILE *out)
 {
-	dev->features = a->v[0];
+	const char *s = a->w[1];
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 16);
+	if (*s == '-' || !*s || *end || errno || v > UINT32_MAX) {
+		fprintf(out, "err bad hex number '%s'\n", s);
+		return;
+	}
+	dev->features = (uint32_t)v;
 	fprintf(out, "ok\n");
 }
 
@@ -2098,7 +2109,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "balloon", 1, 1, true, ctl_balloon },
 	{ "display", 3, 4, true, ctl_display },
 	{ "seamless", 1, 1, true, ctl_seamless },
-	{ "features", 1, 1, true, ctl_features },
+	{ "features", 1, 1, false, ctl_features },
 	{ "host-version", 4, 4, true, ctl_host_version },
 	{ "fault", 3, 3, true, ctl_fault },
 	{ "fault-clear", 0, 0, true, ctl_fault_clear },

@@ -1038,6 +1038,10 @@ static void control_commands(struct ktap_case_ctx *t)
 		{ "last-requestor 256", "err" },
 		{ "counter never.touched", "ok 0\n" },
 		{ "balloon -1", "ok\n" },
+		{ "features 8000000f", "ok\n" },
+		{ "features 0x8000000f", "ok\n" },
+		{ "features 1g", "err" },
+		{ "features 100000000", "err" },
 	};
 	size_t i;
 
@@ -1048,9 +1052,10 @@ static void control_commands(struct ktap_case_ctx *t)
 			printf("    # '%s' -> '%s'\n", rows[i].cmd, reply);
 		KTAP_EXPECT(t, !strncmp(reply, rows[i].prefix, strlen(rows[i].prefix)));
 	}
+	ctl("features 1f");
 	ctl("state");
 	KTAP_EXPECT(t, strstr(reply, "\nok\n") != NULL);
-	KTAP_EXPECT_EQ(t, reply_val("features"), 0x8000000f);
+	KTAP_EXPECT_EQ(t, reply_val("features"), 0x1f);
 	KTAP_EXPECT_EQ(t, reply_val("balloon_target"), 0xffffffff);
 	teardown();
 }
