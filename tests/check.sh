@@ -12,7 +12,8 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 export TERM=${TERM:-dumb}
-SUMMARY_RE='^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$'
+# The summary line, also as the tail of a diagnostic ("# abi-check: ...").
+SUMMARY_RE='(^|[#:] )[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$'
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vbg-check.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 trap 'echo "[check] interrupted" >&2; exit 130' INT TERM HUP
@@ -40,7 +41,8 @@ for n in "${NAMES[@]}"; do
 	"${MK[@]}" ${CMD[$n]} < /dev/null 2>&1 | tee "$TMP/$n.log"
 	rc=${PIPESTATUS[0]}
 	SECS[$n]=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
-	line=$(tr -d '\r' < "$TMP/$n.log" | grep -E "$SUMMARY_RE" | tail -1)
+	line=$(tr -d '\r' < "$TMP/$n.log" | grep -E "$SUMMARY_RE" | tail -1 |
+	       grep -oE '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$')
 	if [ -z "$line" ]; then
 		RESULT[$n]="no summary line (exit $rc)"
 		BAD=1
