@@ -174,6 +174,7 @@ vbg_emu_start() {
 		--counters-out "$d/counters" --log "$d/emu.log" "$@" \
 		< /dev/null > "$d/emu.out" 2>&1 &
 	VBG_EMU_PID=$!
+	VBG_EMU_STATUS=
 	for i in $(seq 100); do
 		[ -S "$d/vmmdev.sock" ] && [ -S "$d/control.sock" ] && return 0
 		kill -0 "$VBG_EMU_PID" 2>/dev/null || break
@@ -183,17 +184,20 @@ vbg_emu_start() {
 	vbg_die "the emulator did not come up (sockets in $d)"
 }
 
-# vbg_emu_stop: end the emulator (it normally exits when QEMU disconnects).
+# vbg_emu_stop: end the emulator.  It normally exits by itself when QEMU
+# disconnects; it gets 2 s for that, then SIGTERM, then SIGKILL.  Its exit
+# status lands in VBG_EMU_STATUS (unless it was reaped before).
 vbg_emu_stop() {
 	local i
 	[ -n "${VBG_EMU_PID:-}" ] || return 0
-	for i in $(seq 20); do
+	for i in $(seq 30); do
 		kill -0 "$VBG_EMU_PID" 2>/dev/null || break
-		[ "$i" = 1 ] && kill -TERM "$VBG_EMU_PID" 2>/dev/null
+		[ "$i" = 20 ] && kill -TERM "$VBG_EMU_PID" 2>/dev/null
 		sleep 0.1
 	done
 	kill -KILL "$VBG_EMU_PID" 2>/dev/null
 	wait "$VBG_EMU_PID" 2>/dev/null
+	VBG_EMU_STATUS=$?
 	VBG_EMU_PID=
 }
 

@@ -229,7 +229,7 @@ console_reader() {
 # run_boot N PROG:BITS...: boot once with those programs; the records of
 # the KTAP parse go to $LOGDIR/bootN.records.
 run_boot() {
-	local n=$1 bd bdin t0 rc p list="" log marks first endnote f
+	local n=$1 bd bdin t0 rc p list="" log marks first endnote f who st emu_gone
 	shift
 	bd=$RUNDIR/boot$n
 	bdin=$RUNDIR_IN/boot$n
@@ -259,6 +259,23 @@ run_boot() {
 		/usr/bin/qemu-system-x86_64 "${VBG_QEMU_ARGS[@]}" \
 		< /dev/null > "$bd/console" 2>&1 &
 	QEMU_PID=$!
+	# The emulator ends after QEMU; if it ends first, QEMU gets 3 s to
+	# follow (its shutdown may disconnect first), else it is stopped.
+	emu_gone=
+	wait -n -p who "$QEMU_PID" "$VBG_EMU_PID"
+	st=$?
+	if [ "${who:-}" = "$VBG_EMU_PID" ]; then
+		VBG_EMU_PID=
+		VBG_EMU_STATUS=$st
+		for _ in $(seq 30); do
+			kill -0 "$QEMU_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$QEMU_PID" 2>/dev/null; then
+			emu_gone=1
+			kill -TERM "$QEMU_PID" 2>/dev/null
+		fi
+	fi
 	wait "$QEMU_PID"
 	rc=$?
 	QEMU_PID=
@@ -267,11 +284,21 @@ run_boot() {
 	vbg_emu_stop
 	BOOT_WALL[$n]=$(vbg_elapsed "$t0")
 	endnote=
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	if [ -n "$emu_gone" ]; then
+		endnote="the emulator exited (status $VBG_EMU_STATUS) while the VM ran"
+	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		endnote="timed out after ${BOOT_TIMEOUT} s, QEMU killed"
 	elif [ "$rc" != 0 ]; then
 		endnote="QEMU exited with status $rc"
 	fi
+	# A crash of the emulator is a failure even if the guest finished.
+	case ${VBG_EMU_STATUS:-0} in
+	0|143) ;;
+	*) echo "[vm] boot $n: the emulator exited with status $VBG_EMU_STATUS" \
+		"(see boot$n.emu.log)" | tee -a "$log"
+	   printf 'X\tboot%s\temulator exited with status %s\n' "$n" \
+		"$VBG_EMU_STATUS" > "$LOGDIR/boot$n.emu-status" ;;
+	esac
 	[ -z "$endnote" ] || echo "[vm] boot $n: $endnote" | tee -a "$log"
 	first=$(awk '$1 == "first_test" { print $2; exit }' "$marks" 2>/dev/null)
 	BOOT_FIRST[$n]=${first:+$(vbg_elapsed "$t0" "$first")}
@@ -279,6 +306,7 @@ run_boot() {
 		[ -s "$bd/$f" ] && cp "$bd/$f" "$LOGDIR/boot$n.$f"
 	done
 	vbg_ktap_records "boot$n" "$endnote" "$DRIVER" < "$log" > "$LOGDIR/boot$n.records"
+	cat "$LOGDIR/boot$n.emu-status" >> "$LOGDIR/boot$n.records" 2>/dev/null
 	[ "$KEEP" = 1 ] || rm -f "$bd/vmlinuz" "$bd/initramfs.cpio.gz"
 }
 
