@@ -1378,6 +1378,120 @@ static void control_hgcm(struct ktap_case_ctx *t)
 	teardown();
 }
 
+static uint64_t rnd_state = 0x2545f4914f6cdd1dull;
+
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return (uint32_t)((rnd_state * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static uint64_t rnd_page(void)
+{
+	switch (rnd() % 6) {
+	case 0:
+		return HOLE_START + (rnd() % 16) * PG;
+	case 1:
+		return ~0ull;
+	case 2:
+		return ((uint64_t)rnd() << 12) | (rnd() % 2 ? 0 : rnd() % PG);
+	default:
+		return DATA + (rnd() % 256) * PG;
+	}
+}
+
+/*
+ * Random calls: random parameter types, sizes, descriptors and pages, from
+ * random clients, in random modes, with random cancels, disconnects and
+ * resets.  Nothing may crash and the core must still work afterwards.
+ */
+static void fuzz_calls(struct ktap_case_ctx *t)
+{
+	static const char *const modes[] = {
+		"hgcm-mode async", "hgcm-mode inline", "hgcm-mode never",
+		"hgcm-delay 0", "hgcm-delay 1",
+	};
+	uint32_t ids[4] = { 0 }, i, k;
+	int accepted = 0;
+
+	KTAP_ASSERT(t, setup());
+	for (i = 0; i < 4; i++)
+		ids[i] = connect_svc(i % 2 ? "VBoxGuestPropSvc" : "vbgtest");
+	for (i = 0; i < 4000; i++) {
+		uint64_t gpa = REQ + (rnd() % 4) * 0x4000;
+		uint32_t n = rnd() % 7, type = rnd() % 2 ? 63 : 62;
+		uint32_t id = rnd() % 16 ? ids[rnd() % 4] : rnd() % 8;
+
+		b_begin(gpa, type, id, 1 + rnd() % 10, n);
+		for (k = 0; k < n; k++) {
+			uint32_t pt = rnd() % 8 ? (uint32_t[]){ 1, 2, 10, 11, 12, 13, 5, 6 }[rnd() % 8] :
+				      rnd() % 16;
+			uint64_t pages[4];
+			uint32_t np = 1 + rnd() % 3, j;
+
+			for (j = 0; j < 4; j++)
+				pages[j] = rnd_page();
+			switch (pt) {
+			case 1:
+				b_u32(k, rnd());
+				break;
+			case 2:
+				b_u64(k, ((uint64_t)rnd() << 32) | rnd());
+				break;
+			case 10:
+			case 12:
+			case 13:
+				b_pages(k, pt, rnd() % (np * PG + 100), rnd() % 5,
+					(uint16_t)(rnd() % 2 ? 0 : rnd() % 4200), (uint16_t)np, pages);
+				if (rnd() % 8 == 0)
+					wr32(pe(k) + 8, rnd() % 400);
+				break;
+			case 11:
+				b_embedded(k, rnd() % 5, rnd() % 64, NULL);
+				if (rnd() % 8 == 0)
+					wr32(pe(k) + 4, rnd());
+				break;
+			default:
+				b_raw(k, pt, rnd() % 4 ? 0 : rnd(), rnd());
+				break;
+			}
+		}
+		if (rnd() % 32 == 0)
+			B.end = 44 + rnd() % 200;
+		accepted += b_submit() == VINF_HGCM_ASYNC_EXECUTE;
+		if (rnd() % 8 == 0)
+			cancel2(REQ + (rnd() % 4) * 0x4000);
+		if (rnd() % 100 == 0)
+			ctl(modes[rnd() % ARRAY_SIZE(modes)]);
+		if (rnd() % 500 == 0) {
+			k = rnd() % 4;
+			disconnect_at(REQ2 + 0x8000, ids[k]);
+			wait_done(REQ2 + 0x8000, 100);
+			ctl("hgcm-mode async");
+			ids[k] = connect_svc("vbgtest");
+		}
+		if (rnd() % 64 == 0)
+			vmmdev_port_read(F.dev, VMMDEV_PORT_FAST, 4);
+	}
+	KTAP_EXPECT(t, accepted > 100);
+	vmmdev_reset(F.dev);
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 0);
+	KTAP_ASSERT(t, report(1));
+	ctl("hgcm-mode async");
+	ctl("hgcm-delay 0");
+	ids[0] = connect_svc("vbgtest");
+	KTAP_ASSERT(t, ids[0] != 0);
+	b_begin(REQ, 63, ids[0], FN_WHOAMI, 2);
+	b_u32(0, 0);
+	b_u32(1, 0);
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_ASSERT(t, wait_done(REQ, 2000));
+	KTAP_EXPECT_EQ(t, rd32(pe(1) + 4), ids[0]);
+	teardown();
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(connect_ok),
 	KTAP_CASE(connect_errors),
@@ -1409,6 +1523,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(event_posted_and_auto_enable),
 	KTAP_CASE(guestprop_notification_wakes),
 	KTAP_CASE(control_hgcm),
+	KTAP_CASE(fuzz_calls),
 };
 
 KTAP_SUITE("vmmdev_hgcm", cases);

@@ -1273,6 +1273,118 @@ static void concurrent_control_and_requests(struct ktap_case_ctx *t)
 	teardown();
 }
 
+/* xorshift64*: deterministic pseudo-random numbers for the fuzz cases. */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return (uint32_t)((rnd_state * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+/*
+ * Random requests of every known type (and some unknown ones) with random
+ * sizes and contents, at random places (some straddling the end of RAM or
+ * the hole): the model must survive them all and still answer properly.
+ */
+static void fuzz_requests(struct ktap_case_ctx *t)
+{
+	static const uint32_t types[] = {
+		0, 1, 2, 3, 4, 5, 10, 20, 21, 22, 30, 41, 42, 50, 51, 52, 53, 54,
+		55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 70, 71, 72, 73, 74,
+		80, 81, 100, 101, 110, 111, 112, 113, 150, 200, 210, 211, 217,
+		218, 219, 220, 221, 222, 223, 999,
+	};
+	static const uint64_t places[] = {
+		REQ, REQ2, HOLE_START - 64, RAM_SIZE - 100, 0x300000,
+	};
+	int i, answered = 0;
+
+	setup();
+	KTAP_ASSERT(t, report());
+	for (i = 0; i < 20000; i++) {
+		uint64_t gpa = places[rnd() % ARRAY_SIZE(places)];
+		uint32_t type = types[rnd() % ARRAY_SIZE(types)];
+		uint32_t size = 24 + rnd() % (rnd() % 4 ? 200 : 3000);
+		uint32_t k;
+
+		if (gpa + size > RAM_SIZE)
+			size = (uint32_t)(RAM_SIZE - gpa);
+		for (k = 0; k < size; k++)
+			F.ram[gpa + k] = (uint8_t)rnd();
+		if (size >= 24) {
+			wr32(gpa, rnd() % 8 ? size : rnd());
+			wr32(gpa + 4, rnd() % 16 ? 0x00010001 : rnd());
+			wr32(gpa + 8, type);
+		}
+		if (type == 58 && size >= 168 && rnd() % 2)
+			continue;	/* keep the requestor switch stable-ish */
+		vmmdev_port_write(F.dev, rnd() % 2 ? 0 : 8, (uint32_t)gpa, 4);
+		if (rnd() % 64 == 0)
+			vmmdev_port_read(F.dev, VMMDEV_PORT_FAST, 4);
+		if (rnd() % 500 == 0)
+			vmmdev_reset(F.dev);
+		if (rnd() % 200 == 0)
+			report();
+		answered += rd32(gpa + 12) != 0xffffffffu;
+	}
+	KTAP_EXPECT(t, answered > 1000);
+	vmmdev_reset(F.dev);
+	KTAP_ASSERT(t, report());
+	KTAP_EXPECT_EQ(t, simple(4, 40), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 36), 0x8000000f);
+	KTAP_EXPECT(t, !strcmp(ctl("ping"), "ok pong\n"));
+	teardown();
+}
+
+/* Random control lines: every one gets exactly one final ok/err line. */
+static void fuzz_control(struct ktap_case_ctx *t)
+{
+	static const char *const words[] = {
+		"ping", "events", "mouse", "balloon", "display", "seamless",
+		"features", "host-version", "fault", "fault-clear", "mem-version",
+		"mem-size", "mem-default", "counters", "counter", "reset-counters",
+		"last-requestor", "heartbeat-stats", "heartbeat-interval-ms", "state",
+		"facility", "hgcm-mode", "hgcm-delay", "hgcm-state", "mouse-host-caps",
+		"0", "-1", "0x7ff", "4294967296", "never", "async", "x", "", "0x",
+		"99999999999999999999",
+	};
+	char line[256];
+	int i, bad = 0;
+
+	setup();
+	for (i = 0; i < 3000; i++) {
+		int n = 1 + (int)(rnd() % 6), k;
+		size_t len = 0;
+		char *last;
+
+		line[0] = 0;
+		for (k = 0; k < n; k++)
+			len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s",
+						k ? " " : "", words[rnd() % ARRAY_SIZE(words)]);
+		if (!strncmp(line, "features", 8) || !strncmp(line, "mem-", 4) ||
+		    !strncmp(line, "hgcm-mode never", 15))
+			continue;	/* would only make the check below noisy */
+		ctl(line);
+		len = strlen(reply);
+		if (!len || reply[len - 1] != '\n') {
+			bad++;
+			continue;
+		}
+		reply[len - 1] = 0;
+		last = strrchr(reply, '\n');
+		last = last ? last + 1 : reply;
+		if (strncmp(last, "ok", 2) && strncmp(last, "err ", 4)) {
+			printf("    # '%s' -> '%s'\n", line, last);
+			bad++;
+		}
+	}
+	KTAP_EXPECT_EQ(t, bad, 0);
+	teardown();
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(header_short_size_ignored),
 	KTAP_CASE(header_bad_version_ignored),
@@ -1309,6 +1421,8 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(user_state),
 	KTAP_CASE(display_hints),
 	KTAP_CASE(concurrent_control_and_requests),
+	KTAP_CASE(fuzz_requests),
+	KTAP_CASE(fuzz_control),
 };
 
 KTAP_SUITE("vmmdev_model", cases);
