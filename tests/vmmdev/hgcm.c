@@ -131,6 +131,12 @@ struct hgcm {
 	struct hgcm_counters cnt;
 };
 
+/*
+ * The guest property service's host commands (svc_guestprop.c).  Weak, so
+ * the core links whether or not that service offers them.
+ */
+bool guestprop_control(const char *cmd, FILE *out) __attribute__((weak));
+
 static const struct hgcm_service *const services[] = {
 	&hgcm_svc_test,
 	&hgcm_svc_guestprop,
@@ -1021,7 +1027,7 @@ void hgcm_free(struct hgcm *h)
 }
 
 /**
- * hgcm_control() - hgcm-* control commands.
+ * hgcm_control() - hgcm-* (and the services' guestprop-*) control commands.
  * @h:   the HGCM state.
  * @cmd: the command line.
  * @out: where the reply goes.
@@ -1069,6 +1075,20 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 		h->delay_ms = (uint32_t)v;
 		fprintf(out, "ok\n");
 		return true;
+	}
+	if (!strncmp(name, "guestprop-", 10) && guestprop_control) {
+		bool handled;
+		uint64_t next;
+
+		/* A service entry point: serialised, and it may wake calls. */
+		pthread_mutex_lock(&h->svc_lock);
+		handled = guestprop_control(cmd, out);
+		pthread_mutex_unlock(&h->svc_lock);
+		if (h->mode == MODE_INLINE)
+			while (process_one(h, vmmdev_now_ns(), &next))
+				;
+		pthread_cond_signal(&h->cond);
+		return handled;
 	}
 	if (!strcmp(name, "hgcm-state")) {
 		static const char *const modes[] = { "async", "inline", "never" };

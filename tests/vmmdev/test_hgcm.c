@@ -1353,6 +1353,35 @@ static void guestprop_notification_wakes(struct ktap_case_ctx *t)
 	teardown();
 }
 
+/* A host-side property set (control channel) wakes a guest's wait. */
+static void guestprop_host_set_wakes(struct ktap_case_ctx *t)
+{
+	static const char name[] = "/test/hgcm/host";
+	uint32_t a, off;
+
+	KTAP_ASSERT(t, setup());
+	if (!strncmp(ctl("guestprop-readonly 0"), "err unknown command", 19)) {
+		teardown();
+		KTAP_SKIP(t, "the guest property service has no host commands");
+	}
+	a = connect_svc("VBoxGuestPropSvc");
+	KTAP_ASSERT(t, a != 0);
+	b_begin(REQ, 63, a, 6, 4);		/* GET_NOTIFICATION */
+	b_embedded(0, 1, 2, "*");
+	b_u64(1, 0);
+	off = b_embedded(2, 2, 256, NULL);
+	b_u32(3, 0);
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	sleep_ms(50);
+	KTAP_EXPECT(t, !done(REQ));
+	KTAP_EXPECT(t, !strcmp(ctl("guestprop-set /test/hgcm/host hv"), "ok\n"));
+	KTAP_ASSERT(t, wait_done(REQ, 2000));
+	KTAP_EXPECT_EQ(t, result(REQ), 0);
+	KTAP_EXPECT(t, !strcmp((char *)F.ram + REQ + off, name));
+	KTAP_EXPECT(t, !strcmp((char *)F.ram + REQ + off + sizeof(name), "hv"));
+	teardown();
+}
+
 static void control_hgcm(struct ktap_case_ctx *t)
 {
 	static const struct { const char *cmd, *prefix; } rows[] = {
@@ -1522,6 +1551,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(reset_drops_everything),
 	KTAP_CASE(event_posted_and_auto_enable),
 	KTAP_CASE(guestprop_notification_wakes),
+	KTAP_CASE(guestprop_host_set_wakes),
 	KTAP_CASE(control_hgcm),
 	KTAP_CASE(fuzz_calls),
 };
