@@ -230,7 +230,9 @@ static inline void put64(uint8_t *p, uint64_t v)
 }
 
 /**
- * vmmdev_now_ns() - CLOCK_MONOTONIC in nanoseconds.
+ * vmmdev_now_ns() - the monotonic clock.
+ *
+ * Return: CLOCK_MONOTONIC in nanoseconds.
  */
 uint64_t vmmdev_now_ns(void)
 {
@@ -248,19 +250,30 @@ static void bar1_put32(struct vmmdev *dev, uint32_t off, uint32_t v)
 /* ------------------------------------------------------------------ */
 /* Functions the HGCM part uses (hgcm.h, model.h) */
 
-/** vmmdev_lock() - take the device lock. @dev: the device. */
+/**
+ * vmmdev_lock() - take the device lock.
+ * @dev: the device.
+ */
 void vmmdev_lock(struct vmmdev *dev)
 {
 	pthread_mutex_lock(&dev->lock);
 }
 
-/** vmmdev_unlock() - drop the device lock. @dev: the device. */
+/**
+ * vmmdev_unlock() - drop the device lock.
+ * @dev: the device.
+ */
 void vmmdev_unlock(struct vmmdev *dev)
 {
 	pthread_mutex_unlock(&dev->lock);
 }
 
-/** vmmdev_mutex() - the device lock, for condition variables. @dev: the device. */
+/**
+ * vmmdev_mutex() - the device lock itself, for condition variables.
+ * @dev: the device.
+ *
+ * Return: &dev->lock.
+ */
 pthread_mutex_t *vmmdev_mutex(struct vmmdev *dev)
 {
 	return &dev->lock;
@@ -303,7 +316,12 @@ int vmmdev_mem_write(struct vmmdev *dev, uint64_t gpa, const void *buf,
 	return dev->ops->mem_write(dev->opaque, gpa, buf, len);
 }
 
-/** vmmdev_host_features_locked() - host feature bits. @dev: the device. */
+/**
+ * vmmdev_host_features_locked() - host feature bits (GetHostVersion).
+ * @dev: the device, lock held.
+ *
+ * Return: the feature bits.
+ */
 uint32_t vmmdev_host_features_locked(struct vmmdev *dev)
 {
 	return dev->features;
