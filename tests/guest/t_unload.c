@@ -203,6 +203,9 @@ static void load_unload_cycles(void)
 	vbgt_ref_defect("the balloon is not deflated when the driver is "
 			"removed (the host keeps the pages)");
 	vbgt_ctl_at_end("balloon 0");
+	ASSERT(vbgt_state("balloon_pages") == 0,
+	       "the host still holds %lld balloon pages of an earlier instance",
+	       vbgt_state("balloon_pages"));
 	for (i = 0; i < 20; i++) {
 		struct vbg_ioctl_hdr h;
 		struct pending_wait w;
