@@ -6,7 +6,7 @@
 #   VBG_PROGS    "prog:bits prog:bits ..." in run order
 #   VBG_MODULES  the module files to insmod, in order (paths in the guest)
 #   VBG_PROG_TIMEOUT  seconds before a program is killed (default 120)
-#   VBG_MODE     tests (default) | shell
+#   VBG_MODE     tests (default) | shell | script (runs /vbg-script)
 # Output is KTAP on the console: the programs print the indented subtests,
 # this script the top level (module_load, one line per program,
 # dmesg_clean).  Lines "# vbg-init: ..." are for the runner.
@@ -102,6 +102,13 @@ fi
 if [ "$VBG_MODE" = shell ]; then
 	echo "# vbg-init: shell; poweroff -f to end"
 	setsid cttyhack sh -l
+	finish
+fi
+# Script mode (the demo): /vbg-script instead of the programs.
+if [ "$VBG_MODE" = script ]; then
+	(cd /tmp && VBG_DRIVER="$VBG_DRIVER" VBG_CTL=/dev/ttyS1 \
+		timeout -s KILL "$VBG_PROG_TIMEOUT" sh /vbg-script)
+	echo "# vbg-init: script ended with status $?"
 	finish
 fi
 
