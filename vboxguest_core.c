@@ -840,6 +840,29 @@ static void vbg_dispatch_events_locked(struct vbg_dev *gdev, u32 events)
 			     &gdev->stats[VBG_STAT_EVENTS_DROPPED]);
 }
 
+/* Acknowledge the host's events and hand them out.  Context: see callers. */
+static void vbg_core_handle_events(struct vbg_dev *gdev)
+{
+	u32 events;
+
+	events = vbg_req_ack_events(gdev) & VMMDEV_EVENT_VALID_EVENT_MASK;
+	if (!events)
+		return;
+	atomic64_add(hweight32(events), &gdev->stats[VBG_STAT_EVENTS]);
+
+	if (events & VMMDEV_EVENT_MOUSE_POSITION_CHANGED)
+		schedule_work(&gdev->mouse_work);
+	if (events & VMMDEV_EVENT_BALLOON_CHANGE_REQUEST)
+		schedule_work(&gdev->balloon.work);
+	if (events & VMMDEV_EVENT_HGCM)
+		wake_up_all(&gdev->hgcm_wq);
+
+	spin_lock(&gdev->event_spinlock);
+	vbg_dispatch_events_locked(gdev, events);
+	spin_unlock(&gdev->event_spinlock);
+	wake_up_all(&gdev->event_wq);
+}
+
 /**
  * vbg_core_isr() - the interrupt handler.
  * @irq: the interrupt line (shared).
@@ -855,30 +878,35 @@ static void vbg_dispatch_events_locked(struct vbg_dev *gdev, u32 events)
 irqreturn_t vbg_core_isr(int irq, void *dev_id)
 {
 	struct vbg_dev *gdev = dev_id;
-	u32 events;
 
 	if (!vbg_req_host_has_events(gdev)) {
 		atomic64_inc(&gdev->stats[VBG_STAT_IRQS_NOT_OURS]);
 		return IRQ_NONE;
 	}
 	atomic64_inc(&gdev->stats[VBG_STAT_IRQS]);
-	events = vbg_req_ack_events(gdev) & VMMDEV_EVENT_VALID_EVENT_MASK;
-	if (!events)
-		return IRQ_HANDLED;
-	atomic64_add(hweight32(events), &gdev->stats[VBG_STAT_EVENTS]);
-
-	if (events & VMMDEV_EVENT_MOUSE_POSITION_CHANGED)
-		schedule_work(&gdev->mouse_work);
-	if (events & VMMDEV_EVENT_BALLOON_CHANGE_REQUEST)
-		schedule_work(&gdev->balloon.work);
-	if (events & VMMDEV_EVENT_HGCM)
-		wake_up_all(&gdev->hgcm_wq);
-
-	spin_lock(&gdev->event_spinlock);
-	vbg_dispatch_events_locked(gdev, events);
-	spin_unlock(&gdev->event_spinlock);
-	wake_up_all(&gdev->event_wq);
+	vbg_core_handle_events(gdev);
 	return IRQ_HANDLED;
+}
+
+/**
+ * vbg_core_drain_events() - take events the host latched before the ISR.
+ * @gdev: the device.
+ *
+ * ReportGuestInfo lowers the interrupt even when filtered events are
+ * still pending (for instance left over from a previous driver instance),
+ * and the host raises it again only after an acknowledge.  Acknowledging
+ * once after the handler is installed breaks that deadlock.
+ *
+ * Context: the caller has disabled the device's interrupt (disable_irq()),
+ * so this does not race with vbg_core_isr() for the acknowledge request.
+ */
+void vbg_core_drain_events(struct vbg_dev *gdev)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	vbg_core_handle_events(gdev);
+	local_irq_restore(flags);
 }
 
 /**
@@ -954,8 +982,8 @@ static int vbg_ioctl_driver_version_info(struct vbg_dev *gdev,
 /*
  * The smallest valid size of each request type the host knows (spec 5.1),
  * 0 for numbers that are no request.  A raw request shorter than this, or
- * of an unknown type, is malformed (-EINVAL) before it is even checked
- * against the allow-list.
+ * of type 0, is malformed (-EINVAL) before it is even checked against the
+ * allow-list, which refuses unknown types (-EPERM).
  */
 static u32 vbg_req_min_size(u32 type)
 {
@@ -1055,8 +1083,9 @@ static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
 		return -EINVAL;
 	if (len > VMMDEV_MAX_REQUEST_SIZE)
 		return -E2BIG;
-	if (!vbg_req_min_size(hdr->type) || len < vbg_req_min_size(hdr->type))
-		return -EINVAL;
+	if (hdr->type == VMMDEVREQ_INVALID_REQUEST ||
+	    len < vbg_req_min_size(hdr->type))
+		return -EINVAL;		/* unknown types: the allow-list says no */
 	if (hdr->type == VMMDEVREQ_SET_MOUSE_STATUS &&
 	    len == sizeof(struct vmmdev_mouse_status))
 		return -EPERM;	/* must go through VBG_IOCTL_SET_MOUSE_STATUS */

@@ -317,6 +317,7 @@ int vbg_core_set_input_mouse_status(struct vbg_dev *gdev, bool open);
 
 /* vboxguest_core.c: interrupt handling. */
 irqreturn_t vbg_core_isr(int irq, void *dev_id);
+void vbg_core_drain_events(struct vbg_dev *gdev);
 
 /* vboxguest_linux.c: the input device. */
 void vbg_linux_mouse_event(struct vbg_dev *gdev, s32 x, s32 y);

@@ -499,6 +499,9 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 		dev_err(dev, "cannot get IRQ %d: %d\n", pci->irq, ret);
 		return ret;
 	}
+	disable_irq(pci->irq);
+	vbg_core_drain_events(gdev);
+	enable_irq(pci->irq);
 
 	dir = debugfs_create_dir(DEVICE_NAME, NULL);
 	debugfs_create_file("stats", 0400, dir, gdev, &vbg_stats_fops);
