@@ -7,7 +7,7 @@
  * checked; afterwards the emulator's call, completion and cancel counts
  * must agree with what the guest saw.
  *
- * Calls per thread: $VBG_STRESS_CALLS (default 200; issue 4's full run is
+ * Calls per thread: $VBG_STRESS_CALLS (default 1000; issue 4's full run is
  * 10000, which needs a longer per-program timeout than the runner's).
  */
 #include "vbgt.h"
@@ -36,6 +36,7 @@ struct worker {
 	/* Results. */
 	unsigned long ok, intr, other, bad_bytes;
 	unsigned long long bytes;
+	int done;
 };
 
 static volatile int stop_signals;
@@ -162,6 +163,7 @@ static void *worker_fn(void *arg)
 	close(fd);
 	free(a);
 	free(b);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -191,7 +193,7 @@ static void hgcm_stress(void)
 	struct worker *w = calloc(THREADS, sizeof(*w));
 	struct signaller sig = { .w = w, .rng = 0x9e3779b97f4a7c15ull };
 	const char *env = getenv("VBG_STRESS_CALLS");
-	unsigned int calls = env ? (unsigned int)atoi(env) : 200;
+	unsigned int calls = env ? (unsigned int)atoi(env) : 1000;
 	unsigned long ok = 0, intr = 0, other = 0, bad = 0;
 	unsigned long long bytes = 0;
 	long long c0, d0, k0, n0, x0, c1, d1, k1, n1;
@@ -217,6 +219,15 @@ static void hgcm_stress(void)
 		ASSERT(pthread_create(&w[i].thread, NULL, worker_fn, &w[i]) == 0);
 	}
 	ASSERT(pthread_create(&st, NULL, signal_fn, &sig) == 0);
+	/*
+	 * Stop the signaller before joining: a joined thread's id must not
+	 * be signalled any more (an exited, unjoined one may).
+	 */
+	for (i = 0; i < THREADS; i++)
+		while (!__atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE))
+			vbgt_sleep_ms(10);
+	__atomic_store_n(&stop_signals, 1, __ATOMIC_RELAXED);
+	pthread_join(st, NULL);
 	for (i = 0; i < THREADS; i++) {
 		pthread_join(w[i].thread, NULL);
 		ok += w[i].ok;
@@ -225,8 +236,6 @@ static void hgcm_stress(void)
 		bad += w[i].bad_bytes;
 		bytes += w[i].bytes;
 	}
-	__atomic_store_n(&stop_signals, 1, __ATOMIC_RELAXED);
-	pthread_join(st, NULL);
 	/* Cancelled calls are settled by the time the ioctl returned. */
 	c1 = vbgt_counter("hgcm.calls") - c0;
 	d1 = vbgt_counter("hgcm.completions") - d0;
