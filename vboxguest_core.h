@@ -128,7 +128,7 @@ struct vbg_balloon_chunk {
  *	Protected by @mutex.
  */
 struct vbg_balloon {
-	struct mutex mutex;
+	struct mutex mutex;	/* see @mutex above */
 	struct work_struct work;
 	struct vmmdev_memballoon_change *req;
 	struct list_head chunks;
@@ -226,7 +226,7 @@ struct vbg_dev {
 	struct rw_semaphore remove_rwsem;
 	bool removed;
 
-	struct mutex session_mutex;
+	struct mutex session_mutex;	/* trackers and host state */
 	struct list_head session_list;
 	struct vbg_bit_usage_tracker event_filter_tracker;
 	u32 event_filter_host;
@@ -238,7 +238,7 @@ struct vbg_dev {
 	u32 input_mouse_status;
 	u32 mouse_status_host;
 
-	spinlock_t event_spinlock;
+	spinlock_t event_spinlock;	/* event delivery, taken in the ISR */
 	u32 unowned_events;
 	wait_queue_head_t event_wq;
 	wait_queue_head_t hgcm_wq;

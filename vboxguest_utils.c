@@ -298,7 +298,7 @@ int vbg_status_code_to_errno(int rc)
 	case VERR_FILENAME_TOO_LONG:                return -ENAMETOOLONG;
 	case VERR_FILE_LOCK_FAILED:                 return -ENOLCK;
 	case VERR_NOT_IMPLEMENTED:
-	case VERR_NOT_SUPPORTED:                    return -ENOSYS;
+	case VERR_NOT_SUPPORTED:                    return -EOPNOTSUPP;
 	case VERR_DIR_NOT_EMPTY:                    return -ENOTEMPTY;
 	case VERR_TOO_MANY_SYMLINKS:                return -ELOOP;
 	case VERR_NO_DATA:                          return -ENODATA;

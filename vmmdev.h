@@ -66,6 +66,7 @@ struct vmmdev_memory {
 		} v1_03;
 	} v;
 };
+
 static_assert(offsetof(struct vmmdev_memory, v.v1_04.have_events) == 8);
 static_assert(sizeof(struct vmmdev_memory) == 16);
 
@@ -141,6 +142,7 @@ struct vmmdev_request_header {
 	u32 reserved1;
 	u32 requestor;
 };
+
 static_assert(sizeof(struct vmmdev_request_header) == 24);
 static_assert(offsetof(struct vmmdev_request_header, rc) == 12);
 static_assert(offsetof(struct vmmdev_request_header, requestor) == 20);
@@ -158,6 +160,7 @@ struct vmmdev_mouse_status {
 	s32 pointer_pos_x;
 	s32 pointer_pos_y;
 };
+
 static_assert(sizeof(struct vmmdev_mouse_status) == 36);
 
 /**
@@ -177,6 +180,7 @@ struct vmmdev_host_version {
 	u32 revision;
 	u32 features;
 };
+
 static_assert(sizeof(struct vmmdev_host_version) == 40);
 static_assert(offsetof(struct vmmdev_host_version, features) == 36);
 
@@ -191,6 +195,7 @@ struct vmmdev_hypervisorinfo {
 	u32 hypervisor_start;
 	u32 hypervisor_size;
 };
+
 static_assert(sizeof(struct vmmdev_hypervisorinfo) == 32);
 
 /**
@@ -202,6 +207,7 @@ struct vmmdev_events {
 	struct vmmdev_request_header header;
 	u32 events;
 };
+
 static_assert(sizeof(struct vmmdev_events) == 28);
 
 /**
@@ -215,6 +221,7 @@ struct vmmdev_mask {
 	u32 or_mask;
 	u32 not_mask;
 };
+
 static_assert(sizeof(struct vmmdev_mask) == 32);
 
 /**
@@ -228,6 +235,7 @@ struct vmmdev_guest_info {
 	u32 interface_version;
 	u32 os_type;
 };
+
 static_assert(sizeof(struct vmmdev_guest_info) == 32);
 
 /**
@@ -249,6 +257,7 @@ struct vmmdev_guest_info2 {
 	u32 additions_features;
 	char name[128];
 };
+
 static_assert(sizeof(struct vmmdev_guest_info2) == 168);
 static_assert(offsetof(struct vmmdev_guest_info2, name) == 40);
 
@@ -265,6 +274,7 @@ struct vmmdev_guest_status {
 	u32 status;
 	u32 flags;
 };
+
 static_assert(sizeof(struct vmmdev_guest_status) == 36);
 
 /**
@@ -280,6 +290,7 @@ struct vmmdev_memballoon_info {
 	u32 phys_mem_chunks;
 	u32 event_ack;
 };
+
 static_assert(sizeof(struct vmmdev_memballoon_info) == 36);
 
 /**
@@ -295,6 +306,7 @@ struct vmmdev_memballoon_change {
 	u32 inflate;
 	u64 phys_page[VMMDEV_MEMORY_BALLOON_CHUNK_PAGES];
 };
+
 static_assert(sizeof(struct vmmdev_memballoon_change) == 2080);
 static_assert(offsetof(struct vmmdev_memballoon_change, phys_page) == 32);
 
@@ -307,6 +319,7 @@ struct vmmdev_write_core_dump {
 	struct vmmdev_request_header header;
 	u32 flags;
 };
+
 static_assert(sizeof(struct vmmdev_write_core_dump) == 28);
 
 /**
@@ -324,6 +337,7 @@ struct vmmdev_heartbeat {
 	u8 enabled;
 	u8 padding[3];
 } __packed __aligned(4);
+
 static_assert(sizeof(struct vmmdev_heartbeat) == 36);
 static_assert(offsetof(struct vmmdev_heartbeat, enabled) == 32);
 
@@ -353,6 +367,7 @@ struct vmmdev_hgcmreq_header {
 	u32 flags;
 	s32 result;
 };
+
 static_assert(sizeof(struct vmmdev_hgcmreq_header) == 32);
 
 /**
@@ -366,6 +381,7 @@ struct vmmdev_hgcm_connect {
 	struct vmmdev_hgcm_service_location loc;
 	u32 client_id;
 };
+
 static_assert(sizeof(struct vmmdev_hgcm_connect) == 168);
 static_assert(offsetof(struct vmmdev_hgcm_connect, client_id) == 164);
 
@@ -378,6 +394,7 @@ struct vmmdev_hgcm_disconnect {
 	struct vmmdev_hgcmreq_header header;
 	u32 client_id;
 };
+
 static_assert(sizeof(struct vmmdev_hgcm_disconnect) == 36);
 
 /**
@@ -396,6 +413,7 @@ struct vmmdev_hgcm_call {
 	u32 function;
 	u32 parm_count;
 };
+
 static_assert(sizeof(struct vmmdev_hgcm_call) == 44);
 
 /**
@@ -407,6 +425,7 @@ struct vmmdev_hgcm_cancel2 {
 	struct vmmdev_request_header header;
 	u32 phys_req_to_cancel;
 };
+
 static_assert(sizeof(struct vmmdev_hgcm_cancel2) == 28);
 
 #endif /* __VBOX_VMMDEV_H__ */

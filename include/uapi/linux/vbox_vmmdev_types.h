@@ -22,8 +22,8 @@
 #define VMMDEV_ASSERT_SIZE(type, size) \
 	typedef char type ## _asrt_size[1 - 2 * !!(sizeof(struct type) != (size))]
 
-/**
- * enum vmmdev_request_type - request numbers understood by the VMMDev host.
+/*
+ * vmmdev_request_type - request numbers understood by the VMMDev host.
  *
  * The value goes in the requestType field of the request header.  See
  * vmmdev-spec.md section 5 for what the host does with each one.
@@ -141,8 +141,8 @@ enum vmmdev_request_type {
 /* Bit 15: the request came through the less trusted /dev/vboxuser. */
 #define VMMDEV_REQUESTOR_USER_DEVICE                        0x00008000
 
-/**
- * enum vmmdev_hgcm_service_location_type - how an HGCM service is named.
+/*
+ * vmmdev_hgcm_service_location_type - how an HGCM service is named.
  *
  * The host treats every connect as LOCALHOST_EXISTING.
  */
@@ -161,6 +161,7 @@ enum vmmdev_hgcm_service_location_type {
 struct vmmdev_hgcm_service_location_localhost {
 	char service_name[128];
 };
+
 VMMDEV_ASSERT_SIZE(vmmdev_hgcm_service_location_localhost, 128);
 
 /**
@@ -174,10 +175,11 @@ struct vmmdev_hgcm_service_location {
 		struct vmmdev_hgcm_service_location_localhost localhost;
 	} u;
 };
+
 VMMDEV_ASSERT_SIZE(vmmdev_hgcm_service_location, 128 + 4);
 
-/**
- * enum vmmdev_hgcm_function_parameter_type - kinds of HGCM call parameters.
+/*
+ * vmmdev_hgcm_function_parameter_type - kinds of HGCM call parameters.
  *
  * The LINADDR_KERNEL variants only exist between a kernel caller and the
  * driver: the driver turns them (and user LINADDR buffers) into page lists
@@ -231,6 +233,7 @@ struct vmmdev_hgcm_function_parameter32 {
 		} page_list;
 	} __attribute__((packed)) u;
 } __attribute__((packed));
+
 VMMDEV_ASSERT_SIZE(vmmdev_hgcm_function_parameter32, 4 + 8);
 
 /**
@@ -260,6 +263,7 @@ struct vmmdev_hgcm_function_parameter64 {
 		} page_list;
 	} __attribute__((packed)) u;
 } __attribute__((packed));
+
 VMMDEV_ASSERT_SIZE(vmmdev_hgcm_function_parameter64, 4 + 12);
 
 /* The parameter layout matching the caller's word size. */
@@ -289,6 +293,7 @@ struct vmmdev_hgcm_pagelist {
 	__u16 page_count;
 	__u64 pages[1];
 };
+
 VMMDEV_ASSERT_SIZE(vmmdev_hgcm_pagelist, 4 + 2 + 2 + 8);
 
 #endif /* __UAPI_VBOX_VMMDEV_TYPES_H__ */

@@ -47,6 +47,7 @@ struct vbg_ioctl_hdr {
 	__u32 size_out;
 	__u32 reserved;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_hdr, 24);
 
 /*
@@ -87,6 +88,7 @@ struct vbg_ioctl_driver_version_info {
 		} out;
 	} u;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_driver_version_info, 24 + 20);
 
 #define VBG_IOCTL_DRIVER_VERSION_INFO \
@@ -116,6 +118,7 @@ struct vbg_ioctl_hgcm_connect {
 		} out;
 	} u;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_hgcm_connect, 24 + 132);
 
 #define VBG_IOCTL_HGCM_CONNECT \
@@ -135,6 +138,7 @@ struct vbg_ioctl_hgcm_disconnect {
 		} in;
 	} u;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_hgcm_disconnect, 24 + 4);
 
 #define VBG_IOCTL_HGCM_DISCONNECT \
@@ -163,6 +167,7 @@ struct vbg_ioctl_hgcm_call {
 	__u8 reserved;
 	__u16 parm_count;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_hgcm_call, 24 + 16);
 
 #define VBG_IOCTL_HGCM_CALL_32(s)	_IOC(_IOC_READ | _IOC_WRITE, 'V', 6, s)
@@ -212,6 +217,7 @@ struct vbg_ioctl_wait_for_events {
 		} out;
 	} u;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_wait_for_events, 24 + 8);
 
 #define VBG_IOCTL_WAIT_FOR_EVENTS \
@@ -241,6 +247,7 @@ struct vbg_ioctl_change_filter {
 		} in;
 	} u;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_change_filter, 24 + 8);
 
 #define VBG_IOCTL_CHANGE_FILTER_MASK \
@@ -264,6 +271,7 @@ struct vbg_ioctl_acquire_guest_caps {
 		} in;
 	} u;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_acquire_guest_caps, 24 + 12);
 
 /* Only switch the capabilities in or_mask to acquire mode, acquire nothing. */
@@ -295,6 +303,7 @@ struct vbg_ioctl_set_guest_caps {
 		} out;
 	} u;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_set_guest_caps, 24 + 8);
 
 #define VBG_IOCTL_CHANGE_GUEST_CAPABILITIES \
@@ -315,6 +324,7 @@ struct vbg_ioctl_set_mouse_status {
 		} in;
 	} u;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_set_mouse_status, 24 + 4);
 
 #define VBG_IOCTL_SET_MOUSE_STATUS \
@@ -338,6 +348,7 @@ struct vbg_ioctl_check_balloon {
 		} out;
 	} u;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_check_balloon, 24 + 8);
 
 /* Ask the host for the balloon target and move the balloon there now. */
@@ -358,6 +369,7 @@ struct vbg_ioctl_write_coredump {
 		} in;
 	} u;
 };
+
 VMMDEV_ASSERT_SIZE(vbg_ioctl_write_coredump, 24 + 4);
 
 #define VBG_IOCTL_WRITE_CORE_DUMP \
