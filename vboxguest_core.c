@@ -673,6 +673,24 @@ err_free_requests:
 }
 
 /**
+ * vbg_core_quiesce() - ask the host for no more interrupts.
+ * @gdev: the device, no longer reachable from sessions or kernel users.
+ *
+ * Clears the host's event filter before the interrupt handler goes away,
+ * so the host does not hold a shared line high with nobody to acknowledge.
+ * Whatever it latches meanwhile is drained by the next probe.
+ *
+ * Context: process context (remove).
+ */
+void vbg_core_quiesce(struct vbg_dev *gdev)
+{
+	mutex_lock(&gdev->session_mutex);
+	if (!vbg_host_set_mask(gdev, VMMDEVREQ_CTL_GUEST_FILTER_MASK, 0))
+		gdev->event_filter_host = 0;
+	mutex_unlock(&gdev->session_mutex);
+}
+
+/**
  * vbg_core_exit() - undo vbg_core_init().
  * @gdev: the device; its interrupt must already be freed.
  *

@@ -301,6 +301,7 @@ struct vbg_session {
 /* vboxguest_core.c: life cycle. */
 int vbg_core_init(struct vbg_dev *gdev);
 void vbg_core_exit(struct vbg_dev *gdev);
+void vbg_core_quiesce(struct vbg_dev *gdev);
 void vbg_dev_put(struct vbg_dev *gdev);
 
 /* vboxguest_core.c: sessions and ioctls. */

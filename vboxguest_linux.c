@@ -350,7 +350,8 @@ static void vbg_misc_deregister_action(void *misc)
 /*
  * Undo vbg_go_live(): shut out new kernel users, wake every sleeper, and
  * wait for all sessions and kernel users inside the driver to leave.
- * After this nothing from outside touches the host.
+ * After this nothing from outside touches the host, and the host is asked
+ * for no more interrupts (the IRQ is freed next).
  */
 static void vbg_go_dead_action(void *data)
 {
@@ -368,6 +369,8 @@ static void vbg_go_dead_action(void *data)
 
 	down_write(&gdev->remove_rwsem);
 	up_write(&gdev->remove_rwsem);
+
+	vbg_core_quiesce(gdev);
 }
 
 /* Publish the device for vbg_get_gdev(); there is only one VMMDev. */
