@@ -38,6 +38,7 @@ int32_t guestprop_host_set(const char *name, const char *value,
 			   const char *flags);
 int32_t guestprop_host_delete(const char *name);
 void guestprop_host_set_guest_readonly(bool on);
+bool guestprop_control(const char *cmd, FILE *out);
 
 #define GP_NAME_MAX		64	/* name buffer bytes, NUL included */
 #define GP_VALUE_MAX		1024	/* value buffer bytes, NUL included */
@@ -1081,4 +1082,91 @@ void guestprop_host_set_guest_readonly(bool on)
 {
 	gp_init();
 	gp.guest_readonly = on;
+}
+
+/* Prints a VirtualBox status as a control-channel error. */
+static void gp_control_status(FILE *out, int32_t rc)
+{
+	if (rc == VINF_SUCCESS)
+		fprintf(out, "ok\n");
+	else
+		fprintf(out, "err status %d\n", rc);
+}
+
+/**
+ * guestprop_control() - the host's guest property commands.
+ * @cmd: one control-channel line.
+ * @out: where the reply goes.
+ *
+ *	guestprop-set NAME VALUE [FLAGS]  set as the host (VALUE without
+ *	                                  blanks; "" for empty; FLAGS = rest)
+ *	guestprop-del NAME                delete as the host
+ *	guestprop-get NAME                "value V", "flags F", "timestamp T"
+ *	                                  lines, then ok (err status -78 if
+ *	                                  absent)
+ *	guestprop-readonly 0|1            the "read-only for guest" switch
+ *
+ * Call it under the serialisation of the service entry points; a set or
+ * delete may complete waiting calls (hgcm_svc_complete()), which the core
+ * then has to write back.
+ *
+ * Return: true if @cmd was one of these (a reply was written).
+ */
+bool guestprop_control(const char *cmd, FILE *out)
+{
+	char verb[32], name[GP_NAME_MAX + 1], value[GP_VALUE_MAX + 1];
+	const char *rest;
+	int n, used = 0;
+
+	if (sscanf(cmd, " %31s%n", verb, &used) != 1 ||
+	    strncmp(verb, "guestprop-", 10))
+		return false;
+	rest = cmd + used;
+	gp_init();
+	if (!strcmp(verb, "guestprop-readonly")) {
+		unsigned int on;
+		char extra;
+
+		if (sscanf(rest, " %u %c", &on, &extra) != 1 || on > 1) {
+			fprintf(out, "err usage: guestprop-readonly 0|1\n");
+			return true;
+		}
+		guestprop_host_set_guest_readonly(on);
+		fprintf(out, "ok\n");
+		return true;
+	}
+	n = sscanf(rest, " %64s%n", name, &used);
+	if (n != 1 || strlen(name) >= GP_NAME_MAX) {
+		fprintf(out, "err usage: %s NAME ...\n", verb);
+		return true;
+	}
+	rest += used;
+	if (!strcmp(verb, "guestprop-set")) {
+		if (sscanf(rest, " %1024s%n", value, &used) != 1 ||
+		    strlen(value) >= GP_VALUE_MAX) {
+			fprintf(out, "err usage: guestprop-set NAME VALUE [FLAGS]\n");
+			return true;
+		}
+		rest += used;
+		if (!strcmp(value, "\"\""))
+			value[0] = '\0';
+		gp_control_status(out, guestprop_host_set(name, value, rest));
+	} else if (!strcmp(verb, "guestprop-del")) {
+		gp_control_status(out, guestprop_host_delete(name));
+	} else if (!strcmp(verb, "guestprop-get")) {
+		char fl[GP_FLAGS_STR_MAX];
+		int i = gp_find(name);
+
+		if (i < 0) {
+			gp_control_status(out, VERR_NOT_FOUND);
+			return true;
+		}
+		gp_flags_str(gp.props[i]->flags, fl);
+		fprintf(out, "value %s\nflags %s\ntimestamp %llu\nok\n",
+			gp.props[i]->value, fl,
+			(unsigned long long)gp.props[i]->ts);
+	} else {
+		fprintf(out, "err unknown command '%s'\n", verb);
+	}
+	return true;
 }

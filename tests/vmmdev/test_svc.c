@@ -33,6 +33,7 @@ int32_t guestprop_host_set(const char *name, const char *value,
 			   const char *flags);
 int32_t guestprop_host_delete(const char *name);
 void guestprop_host_set_guest_readonly(bool on);
+bool guestprop_control(const char *cmd, FILE *out);
 
 #define GP_GET_PROP		1
 #define GP_SET_PROP		2
@@ -2655,6 +2656,84 @@ static void guest_errors_logged(struct ktap_case_ctx *t)
 	cl_disconnect(&v);
 }
 
+/* Runs one control command; returns its reply (static buffer). */
+static const char *gp_ctl(const char *cmd, bool *handled)
+{
+	static char reply[2048];
+	FILE *f;
+
+	memset(reply, 0, sizeof(reply));
+	f = fmemopen(reply, sizeof(reply) - 1, "w");
+	if (!f)
+		return "";
+	*handled = guestprop_control(cmd, f);
+	fclose(f);
+	return reply;
+}
+
+static void gp_control_commands(struct ktap_case_ctx *t)
+{
+	static const struct {
+		const char *cmd;
+		bool handled;
+		const char *reply;	/* prefix; NULL: don't care */
+	} rows[] = {
+		{ "ping", false, "" },
+		{ "hgcm-mode inline", false, "" },
+		{ "guestprop-set /test/ctl/a hostval TRANSIENT, RDONLYGUEST", true, "ok\n" },
+		{ "guestprop-get /test/ctl/a", true,
+		  "value hostval\nflags TRANSIENT, RDONLYGUEST\ntimestamp " },
+		{ "guestprop-set /test/ctl/a other", true, "ok\n" },
+		{ "guestprop-get /test/ctl/a", true, "value other\nflags \ntimestamp " },
+		{ "guestprop-set /test/ctl/b \"\"", true, "ok\n" },
+		{ "guestprop-get /test/ctl/b", true, "value \nflags \n" },
+		{ "guestprop-set /test/ctl/c v BOGUS", true, "err status -53\n" },
+		{ "guestprop-set /test/ctl/c* v", true, "err status -2\n" },
+		{ "guestprop-set /test/ctl/c", true, "err usage" },
+		{ "guestprop-set", true, "err usage" },
+		{ "guestprop-del /test/ctl/a", true, "ok\n" },
+		{ "guestprop-del /test/ctl/b", true, "ok\n" },
+		{ "guestprop-del /test/ctl/never", true, "ok\n" },
+		{ "guestprop-get /test/ctl/a", true, "err status -78\n" },
+		{ "guestprop-readonly 2", true, "err usage" },
+		{ "guestprop-readonly", true, "err usage" },
+		{ "guestprop-frobnicate x", true, "err unknown command" },
+		{ "guestprop-set /test/ctl/r v RDONLYHOST", true, "ok\n" },
+		{ "guestprop-set /test/ctl/r w", true, "err status -10\n" },
+		{ "guestprop-del /test/ctl/r", true, "err status -10\n" },
+	};
+	struct tclient c;
+	size_t r;
+
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		bool handled = !rows[r].handled;
+		const char *reply = gp_ctl(rows[r].cmd, &handled);
+
+		if (handled != rows[r].handled ||
+		    strncmp(reply, rows[r].reply, strlen(rows[r].reply)))
+			printf("    # \"%s\": handled %d reply \"%s\"\n",
+			       rows[r].cmd, handled, reply);
+		KTAP_EXPECT_EQ(t, handled, rows[r].handled);
+		KTAP_EXPECT_EQ(t, strncmp(reply, rows[r].reply,
+					  strlen(rows[r].reply)), 0);
+	}
+	/* The guest sees the switch. */
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	{
+		bool handled;
+
+		KTAP_EXPECT_EQ(t, strcmp(gp_ctl("guestprop-readonly 1", &handled), "ok\n"), 0);
+		KTAP_EXPECT_EQ(t, gp_set(&c, "/test/ctl/g", "v", NULL),
+			       VINF_PERMISSION_DENIED);
+		KTAP_EXPECT_EQ(t, strcmp(gp_ctl("guestprop-readonly 0", &handled), "ok\n"), 0);
+		KTAP_EXPECT_EQ(t, gp_set(&c, "/test/ctl/g", "v", NULL), VINF_SUCCESS);
+		KTAP_EXPECT_EQ(t, strncmp(gp_ctl("guestprop-get /test/ctl/g", &handled),
+					  "value v\nflags \ntimestamp ", 25), 0);
+		KTAP_EXPECT_EQ(t, gp_del(&c, "/test/ctl/g"), VINF_SUCCESS);
+	}
+	cl_disconnect(&c);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(vbg_connect_disconnect),
 	KTAP_CASE(vbg_echo),
@@ -2716,6 +2795,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(rig_vbg_delay),
 	KTAP_CASE(rig_vbg_never),
 	KTAP_CASE(guest_errors_logged),
+	KTAP_CASE(gp_control_commands),
 };
 
 KTAP_SUITE("vmmdev_svc", cases)
