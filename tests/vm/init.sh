@@ -5,6 +5,8 @@
 #   VBG_DRIVER   reference | ours
 #   VBG_PROGS    "prog:bits prog:bits ..." in run order
 #   VBG_MODULES  the module files to insmod, in order (paths in the guest)
+#   VBG_ENV_MODULES  modules udev would load on a real system (evdev),
+#                loaded first
 #   VBG_PROG_TIMEOUT  seconds before a program is killed (default 120)
 #   VBG_MODE     tests (default) | shell | script (runs /vbg-script)
 # Output is KTAP on the console: the programs print the indented subtests,
@@ -22,6 +24,7 @@ mount -t devpts devpts /dev/pts 2>/dev/null
 VBG_DRIVER=unknown
 VBG_PROGS=
 VBG_MODULES=
+VBG_ENV_MODULES=
 VBG_PROG_TIMEOUT=120
 VBG_MODE=tests
 [ -f /etc/vbg-run.conf ] && . /etc/vbg-run.conf
@@ -53,6 +56,11 @@ for p in $VBG_PROGS; do ncases=$((ncases + 1)); done
 echo "KTAP version 1"
 echo "1..$ncases"
 k=0
+
+for m in $VBG_ENV_MODULES; do
+	out=$(insmod "$m" 2>&1) && echo "# vbg-init: loaded ${m##*/}" ||
+		echo "# vbg-init: insmod $m failed: $out"
+done
 
 # 1: load the module(s) under test.
 k=$((k + 1))

@@ -126,8 +126,8 @@ done < "$GUEST_DIR/suites.txt"
 # ---------------------------------------------------------------------------
 KVER=$(vbg_kver)
 KROOT=$(vbg_kernel_root)
-VMLINUZ=$KROOT/boot/vmlinuz-$KVER
-[ -f "$VMLINUZ" ] || fatal "$VMLINUZ missing: run make deps"
+[ -f "$KROOT/boot/vmlinuz-$KVER" ] || fatal "$KROOT/boot/vmlinuz-$KVER missing: run make deps"
+VMLINUZ=$(vbg_kernel_image)
 
 mkdir -p "$VBG_ROOT/build/vm" || fatal "cannot create build/vm"
 BUILD_LOG=$VBG_ROOT/build/vm/build.$$.log
@@ -166,6 +166,13 @@ ours)
 	;;
 esac
 MODFILES=$(vbg_module_files "$KO") || fatal "module dependencies of $KO"
+# What udev would have loaded on a real system: evdev, so that input
+# devices (mouse integration) get an event handler.
+ENV_KOS=
+for m in drivers/input/evdev.ko; do
+	f=$KROOT/lib/modules/$KVER/kernel/$m
+	[ -f "$f" ] && ENV_KOS="$ENV_KOS $f"
+done
 
 # Logs of this run.
 LOGDIR=$VBG_ROOT/build/vm/$DRIVER-$(date -u +%Y%m%d-%H%M%S)-$$
@@ -188,18 +195,26 @@ for f in $MODFILES; do
 	cp "$f" "$STAGE/lib/modules/test/"
 	GUEST_MODULES="$GUEST_MODULES /lib/modules/test/${f##*/}"
 done
+GUEST_ENV_MODULES=
+mkdir -p "$STAGE/lib/modules/env"
+for f in $ENV_KOS; do
+	cp "$f" "$STAGE/lib/modules/env/"
+	GUEST_ENV_MODULES="$GUEST_ENV_MODULES /lib/modules/env/${f##*/}"
+done
 for p in "${MAIN[@]}" "${OWN[@]}"; do
 	prog=${p%:*}
 	bits=${p##*:}
 	bin=$GUEST_DIR/build/$bits/$prog
 	[ -x "$bin" ] || fatal "$bin missing after make -C $GUEST_DIR"
 	mkdir -p "$STAGE/tests/$bits"
-	cp "$bin" "$STAGE/tests/$bits/"
+	# Without debug information: less for the guest to unpack.
+	strip -g -o "$STAGE/tests/$bits/$prog" "$bin" 2>/dev/null ||
+		cp "$bin" "$STAGE/tests/$bits/"
 done
 vbg_cpio "$STAGE" "$RUNDIR/base.cpio.gz" || fatal "cpio of the initramfs failed"
 rm -rf "$STAGE"
 vbg_say "initramfs: $(du -k "$RUNDIR/base.cpio.gz" | cut -f1) KiB," \
-	"module ${KO#$VBG_ROOT/}, $((${#MAIN[@]} + ${#OWN[@]})) program(s)"
+	"module ${KO#"$KROOT"/}, $((${#MAIN[@]} + ${#OWN[@]})) program(s)"
 
 # ---------------------------------------------------------------------------
 # One boot
@@ -241,11 +256,12 @@ run_boot() {
 	VBG_DRIVER=$DRIVER
 	VBG_PROGS="${list# }"
 	VBG_MODULES="${GUEST_MODULES# }"
+	VBG_ENV_MODULES="${GUEST_ENV_MODULES# }"
 	VBG_PROG_TIMEOUT=120
 	EOF
 	vbg_cpio "$bd/conf" "$bd/conf.cpio.gz"
 	cat "$RUNDIR/base.cpio.gz" "$bd/conf.cpio.gz" > "$bd/initramfs.cpio.gz"
-	cp "$VMLINUZ" "$bd/vmlinuz"
+	ln -f "$VMLINUZ" "$bd/vmlinuz" 2>/dev/null || cp "$VMLINUZ" "$bd/vmlinuz"
 
 	vbg_say "boot $n: ${list# } (driver $DRIVER, -smp $VBG_SMP," \
 		"timeout ${BOOT_TIMEOUT}s${VBG_APPEND_EXTRA:+, $VBG_APPEND_EXTRA})"
