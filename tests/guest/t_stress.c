@@ -197,12 +197,15 @@ static void hgcm_stress(void)
 	unsigned long ok = 0, intr = 0, other = 0, bad = 0;
 	unsigned long long bytes = 0;
 	long long c0, d0, k0, n0, x0, c1, d1, k1, n1;
+	long long slab0, avail0, slab1, avail1;
 	struct sigaction sa;
 	pthread_t st;
 	uint64_t t0;
 	int i;
 
 	ASSERT(w, "out of memory");
+	slab0 = vbgt_meminfo_kb("SUnreclaim");
+	avail0 = vbgt_meminfo_kb("MemAvailable");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1;	/* no SA_RESTART */
 	sigaction(SIGUSR1, &sa, NULL);
@@ -264,6 +267,15 @@ static void hgcm_stress(void)
 	EXPECT(c1 <= (long long)THREADS * calls, "%lld calls reached the host",
 	       c1);
 	free(w);
+	/* Nothing the driver allocated for the calls stays behind. */
+	slab1 = vbgt_meminfo_kb("SUnreclaim");
+	avail1 = vbgt_meminfo_kb("MemAvailable");
+	vbgt_diag("unreclaimable slab %lld -> %lld KiB, available %lld -> "
+		  "%lld KiB", slab0, slab1, avail0, avail1);
+	EXPECT(slab1 - slab0 < 1024, "unreclaimable slab grew by %lld KiB",
+	       slab1 - slab0);
+	EXPECT(avail0 - avail1 < 8192, "available memory fell by %lld KiB",
+	       avail0 - avail1);
 }
 
 static const struct vbgt_case cases[] = {

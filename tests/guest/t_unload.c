@@ -197,6 +197,7 @@ static void *wait_fn(void *arg)
 
 static void load_unload_cycles(void)
 {
+	long long slab0, avail0, slab1, avail1;
 	int i;
 
 	require_module();
@@ -206,6 +207,8 @@ static void load_unload_cycles(void)
 	ASSERT(vbgt_state("balloon_pages") == 0,
 	       "the host still holds %lld balloon pages of an earlier instance",
 	       vbgt_state("balloon_pages"));
+	slab0 = vbgt_meminfo_kb("SUnreclaim");
+	avail0 = vbgt_meminfo_kb("MemAvailable");
 	for (i = 0; i < 20; i++) {
 		struct vbg_ioctl_hdr h;
 		struct pending_wait w;
@@ -236,6 +239,15 @@ static void load_unload_cycles(void)
 		ASSERT_EQ(vbgt_ctl_num("facility %d", FACILITY_DRIVER),
 			  STATUS_ACTIVE);
 	}
+	/* 20 module instances, 20 MiB ballooned and returned: no leak. */
+	slab1 = vbgt_meminfo_kb("SUnreclaim");
+	avail1 = vbgt_meminfo_kb("MemAvailable");
+	vbgt_diag("unreclaimable slab %lld -> %lld KiB, available %lld -> "
+		  "%lld KiB", slab0, slab1, avail0, avail1);
+	EXPECT(slab1 - slab0 < 1024, "unreclaimable slab grew by %lld KiB",
+	       slab1 - slab0);
+	EXPECT(avail0 - avail1 < 4096, "available memory fell by %lld KiB",
+	       avail0 - avail1);
 }
 
 static void module_loaded_at_end(void)

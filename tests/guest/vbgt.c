@@ -159,6 +159,30 @@ void *vbgt_shared(size_t size)
 	return p;
 }
 
+/**
+ * vbgt_meminfo_kb() - one /proc/meminfo field.
+ * @field: its name without the colon (e.g. "SUnreclaim").
+ *
+ * Return: the value in KiB (the case ends if the field is missing).
+ */
+long long vbgt_meminfo_kb(const char *field)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	size_t n = strlen(field);
+	char line[256];
+	long long v = -1;
+
+	ASSERT(f, "/proc/meminfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			v = strtoll(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	ASSERT(v >= 0, "no %s in /proc/meminfo", field);
+	return v;
+}
+
 /* ------------------------------------------------------------------- time */
 
 /**

@@ -110,6 +110,9 @@ int vbgt_is_32bit(void);
 /* Zeroed memory shared with helper processes (the case ends on failure). */
 void *vbgt_shared(size_t size);
 
+/* A /proc/meminfo field in KiB (the case ends if absent). */
+long long vbgt_meminfo_kb(const char *field);
+
 /* Time. */
 uint64_t vbgt_now_ms(void);
 uint64_t vbgt_now_us(void);
