@@ -12,7 +12,7 @@
  *   hgcm.c        HGCM core: clients, validation of connect/disconnect/call
  *                 requests, parameter and page-list access, the worker
  *                 thread that completes calls asynchronously, cancel.
- *   svc_test.c    the test service "VBoxTestSvc".
+ *   svc_test.c    the test service "vbgtest".
  *   svc_guestprop.c  the guest property service "VBoxGuestPropSvc".
  *   control.c     the control channel: a unix socket speaking a line
  *                 protocol; every line goes to vmmdev_control().

@@ -131,12 +131,6 @@ struct hgcm {
 	struct hgcm_counters cnt;
 };
 
-/*
- * The guest property service's host commands (svc_guestprop.c).  Weak, so
- * the core links whether or not that service offers them.
- */
-bool guestprop_control(const char *cmd, FILE *out) __attribute__((weak));
-
 static const struct hgcm_service *const services[] = {
 	&hgcm_svc_test,
 	&hgcm_svc_guestprop,
@@ -1076,7 +1070,7 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 		fprintf(out, "ok\n");
 		return true;
 	}
-	if (!strncmp(name, "guestprop-", 10) && guestprop_control) {
+	if (!strncmp(name, "guestprop-", 10)) {
 		bool handled;
 		uint64_t next;
 

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Returned by ->call() to keep the call pending (completed later). */
 #define HGCM_SVC_PENDING	0x7fffffff
@@ -108,5 +109,16 @@ void hgcm_svc_complete(struct hgcm_svc_call *call, int32_t status);
 
 extern const struct hgcm_service hgcm_svc_test;		/* "vbgtest" */
 extern const struct hgcm_service hgcm_svc_guestprop;	/* "VBoxGuestPropSvc" */
+
+/*
+ * Host side of the guest property service (what VirtualBox's frontend
+ * would do).  Like the entry points, callers serialise them with the core.
+ */
+int32_t guestprop_host_set(const char *name, const char *value,
+			   const char *flags);
+int32_t guestprop_host_delete(const char *name);
+void guestprop_host_set_guest_readonly(bool on);
+/* guestprop-* control commands; returns true if it handled @cmd. */
+bool guestprop_control(const char *cmd, FILE *out);
 
 #endif /* VMMDEV_SVC_H */

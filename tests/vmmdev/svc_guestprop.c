@@ -30,16 +30,6 @@
 #define VERR_INVALID_UTF8_ENCODING	(-61)
 #endif
 
-/*
- * Host-side functions (end of this file).  Not yet in svc.h: declared here
- * so that the definitions have prototypes; users declare them likewise.
- */
-int32_t guestprop_host_set(const char *name, const char *value,
-			   const char *flags);
-int32_t guestprop_host_delete(const char *name);
-void guestprop_host_set_guest_readonly(bool on);
-bool guestprop_control(const char *cmd, FILE *out);
-
 #define GP_NAME_MAX		64	/* name buffer bytes, NUL included */
 #define GP_VALUE_MAX		1024	/* value buffer bytes, NUL included */
 #define GP_PATTERNS_MAX		1024	/* pattern buffer bytes */

@@ -28,13 +28,6 @@
 #define VERR_INVALID_UTF8_ENCODING	(-61)
 #endif
 
-/* Host-side functions of svc_guestprop.c (not in svc.h yet). */
-int32_t guestprop_host_set(const char *name, const char *value,
-			   const char *flags);
-int32_t guestprop_host_delete(const char *name);
-void guestprop_host_set_guest_readonly(bool on);
-bool guestprop_control(const char *cmd, FILE *out);
-
 #define GP_GET_PROP		1
 #define GP_SET_PROP		2
 #define GP_SET_PROP_VALUE	3
