@@ -133,11 +133,13 @@ mkdir -p "$VBG_ROOT/build/vm" || fatal "cannot create build/vm"
 BUILD_LOG=$VBG_ROOT/build/vm/build.$$.log
 
 # build WHAT COMMAND...: run a build step quietly; on failure show its tail.
+# Runs overlapping in the same tree take turns (flock), so two makes never
+# write the same objects at once.
 build() {
 	local what=$1
 	shift
 	vbg_say "building $what"
-	if ! "$@" > "$BUILD_LOG" 2>&1; then
+	if ! flock "$VBG_ROOT/build/vm/.build.lock" "$@" > "$BUILD_LOG" 2>&1; then
 		tail -40 "$BUILD_LOG" >&2
 		rm -f "$BUILD_LOG"
 		fatal "$what does not build ($*); output above"
