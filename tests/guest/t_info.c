@@ -165,6 +165,9 @@ static void log_message(const char *node, const char *msg)
 		 sizeof(l.hdr));
 	memcpy(l.msg, msg, n);
 	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_LOG(0), &l), 0);
+	/* The code VirtualBox's userspace uses (size in the ioctl number). */
+	EXPECT_EQ(vbgt_ioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, 'V', 9,
+				      sizeof(l.hdr) + n), &l), 0);
 	close(fd);
 }
 

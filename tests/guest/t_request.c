@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 struct req_host_version {
 	struct vbg_ioctl_hdr hdr;
@@ -331,6 +332,65 @@ static void request_big_pointer_shape(void)
 	close(fd);
 }
 
+static int core_dump(int fd)
+{
+	struct vbg_ioctl_write_coredump c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c), sizeof(c.hdr));
+	ret = vbgt_ioctl(fd, VBG_IOCTL_WRITE_CORE_DUMP, &c);
+	vbgt_diag("write core dump: ret %d rc %d", ret, c.hdr.rc);
+	return ret ? ret : c.hdr.rc;
+}
+
+static void write_core_dump_reaches_host(void)
+{
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+	long long before = vbgt_counter("req.218");
+
+	/* The emulator, like a default VirtualBox host, refuses core dumps. */
+	EXPECT_EQ(core_dump(fd), VERR_ACCESS_DENIED);
+	EXPECT_EQ(vbgt_counter("req.218"), before + 1);
+	close(fd);
+}
+
+static void user_core_dump(void *arg)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	long long before = vbgt_counter("req.218");
+
+	/* The reference passes the ioctl from either node to the host. */
+	EXPECT_EQ(core_dump(fd), VERR_ACCESS_DENIED);
+	EXPECT_EQ(vbgt_counter("req.218"), before + 1);
+	close(fd);
+}
+
+static void write_core_dump_user(void)
+{
+	vbgt_run_as_user(user_core_dump, NULL);
+}
+
+static void request_big_alt_code(void)
+{
+	struct req_host_version r;
+	int fd = vbgt_open(VBGT_NODE_USER);
+	long long before = vbgt_counter("req.4");
+
+	/* VBG_IOCTL_VMMDEV_REQUEST_BIG as VirtualBox's userspace encodes it. */
+	vbgt_vmmreq_init(&r, sizeof(r), VMMDEVREQ_GET_HOST_VERSION);
+	EXPECT_EQ(vbgt_ioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, 'V', 3, 0), &r),
+		  0);
+	EXPECT_EQ(r.hdr.rc, 0);
+	EXPECT_EQ(vbgt_counter("req.4"), before + 1);
+	/* And the uapi header's code. */
+	vbgt_vmmreq_init(&r, sizeof(r), VMMDEVREQ_GET_HOST_VERSION);
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_VMMDEV_REQUEST_BIG, &r), 0);
+	EXPECT_EQ(r.hdr.rc, 0);
+	EXPECT_EQ(vbgt_counter("req.4"), before + 2);
+	close(fd);
+}
+
 static uint32_t requestor_of_spoofed(const char *node)
 {
 	struct req_host_version r;
@@ -388,6 +448,9 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(host_error_status_returned),
 	VBGT_CASE(bad_request_header_einval),
 	VBGT_CASE(request_big_pointer_shape),
+	VBGT_CASE(write_core_dump_reaches_host),
+	VBGT_CASE(write_core_dump_user),
+	VBGT_CASE(request_big_alt_code),
 	VBGT_CASE(requestor_not_spoofable),
 };
 
