@@ -39,7 +39,7 @@ struct worker {
 	int done;
 };
 
-static volatile int stop_signals;
+static int stop_signals;	/* atomic */
 
 static void on_usr1(int sig)
 {
