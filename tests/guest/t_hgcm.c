@@ -473,6 +473,66 @@ static void kernel_parm_types_einval(void)
 	close(fd);
 }
 
+static void call_bad_sizes_einval(void)
+{
+	size_t size = sizeof(struct vbg_ioctl_hgcm_call) + 2 * sizeof(vbgt_parm);
+	struct vbg_ioctl_hgcm_call *c = calloc(1, size + 64);
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd);
+	long long calls = vbgt_counter("hgcm.calls");
+	vbgt_parm *p = (vbgt_parm *)(c + 1);
+
+	ASSERT(c);
+	vbgt_hdr(&c->hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, size, size);
+	c->client_id = client;
+	c->function = FN_WHOAMI;
+	c->timeout_ms = NO_TIMEOUT;
+	c->parm_count = 2;
+	vbgt_parm_u32(&p[0], 0);
+	vbgt_parm_u32(&p[1], 0);
+	/* More parameters than the size holds. */
+	c->parm_count = 3;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_HGCM_CALL(size), c), -EINVAL);
+	c->parm_count = 2;
+	/* size_in not matching the ioctl's size. */
+	c->hdr.size_in = c->hdr.size_out = size + 16;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_HGCM_CALL(size), c), -EINVAL);
+	c->hdr.size_in = c->hdr.size_out = size;
+	/* A header version of another interface. */
+	c->hdr.version = 0x10000;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_HGCM_CALL(size), c), -EINVAL);
+	c->hdr.version = VBG_IOCTL_HDR_VERSION;
+	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls);
+	/* The well-formed call still works. */
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_HGCM_CALL(size), c), 0);
+	EXPECT_EQ(c->hdr.rc, VINF_SUCCESS);
+	EXPECT_EQ(p[1].u.value32, client);
+	free(c);
+	close(fd);
+}
+
+static void call_bad_buffer_efault(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd);
+	long long calls = vbgt_counter("hgcm.calls");
+	vbgt_parm p[2];
+	int32_t rc;
+
+	/* An unmapped user address. */
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN,
+		      (void *)(uintptr_t)0x1000, 4096);
+	vbgt_parm_u32(&p[1], 0);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_FILL, NO_TIMEOUT, p, 2, &rc),
+		  -EFAULT);
+	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls);
+	/* A bad argument pointer. */
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_HGCM_CALL(sizeof(struct
+							   vbg_ioctl_hgcm_call)),
+			     (void *)(uintptr_t)0x1000), -EFAULT);
+	close(fd);
+}
+
 #define CASES(name, n)							\
 	VBGT_CASE(in_##name), VBGT_CASE(out_##name),			\
 	VBGT_CASE(inout_##name), VBGT_CASE(echo_##name),
@@ -492,6 +552,8 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(disconnect_unknown_client_einval),
 	VBGT_CASE(client_of_other_session_einval),
 	VBGT_CASE(kernel_parm_types_einval),
+	VBGT_CASE(call_bad_sizes_einval),
+	VBGT_CASE(call_bad_buffer_efault),
 };
 
 VBGT_SUITE("t_hgcm", cases)
