@@ -121,6 +121,54 @@ static void wait_other_event_not_delivered(void)
 	close(fd);
 }
 
+static void event_latched_until_waited_for(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t ev;
+
+	ASSERT_EQ(vbgt_change_filter(fd, VBGT_EV_SEAMLESS, 0), 0);
+	vbgt_wait_events(fd, VBGT_EV_SEAMLESS, 0, NULL);
+	/* Posted while nobody waits: not lost. */
+	vbgt_ctl_ok("events %#x", VBGT_EV_SEAMLESS);
+	vbgt_sleep_ms(300);
+	EXPECT_EQ(vbgt_wait_events(fd, VBGT_EV_SEAMLESS, 3000, &ev), 0);
+	EXPECT(ev & VBGT_EV_SEAMLESS, "events %#x", ev);
+	/* Not duplicated. */
+	EXPECT_EQ(vbgt_wait_events(fd, VBGT_EV_SEAMLESS, 0, NULL), -ETIMEDOUT);
+	close(fd);
+}
+
+static void event_two_waiters_not_lost(void)
+{
+	int a = vbgt_open(VBGT_NODE_USER), b = vbgt_open(VBGT_NODE_ROOT);
+	struct waiter wa, wb;
+
+	ASSERT_EQ(vbgt_change_filter(a, VBGT_EV_DISPLAY, 0), 0);
+	ASSERT_EQ(vbgt_change_filter(b, VBGT_EV_DISPLAY, 0), 0);
+	vbgt_wait_events(a, VBGT_EV_DISPLAY, 0, NULL);
+	vbgt_wait_events(b, VBGT_EV_DISPLAY, 0, NULL);
+	waiter_start(&wa, a, VBGT_EV_DISPLAY, 2000);
+	waiter_start(&wb, b, VBGT_EV_DISPLAY, 2000);
+	vbgt_ctl_ok("events %#x", VBGT_EV_DISPLAY);
+	pthread_join(wa.thread, NULL);
+	pthread_join(wb.thread, NULL);
+	vbgt_diag("waiter a: %d %#x after %llu ms; b: %d %#x after %llu ms",
+		  wa.ret, wa.events, (unsigned long long)wa.elapsed_ms, wb.ret,
+		  wb.events, (unsigned long long)wb.elapsed_ms);
+	/*
+	 * Not lost: at least one waiter has it, and nobody gets anything
+	 * else.  (The reference hands an event to one waiter only; whether
+	 * every waiting session should get it is left open here.)
+	 */
+	EXPECT(!wa.ret || !wb.ret, "no waiter woken");
+	EXPECT(wa.ret == 0 || wa.ret == -ETIMEDOUT, "waiter a: %d", wa.ret);
+	EXPECT(wb.ret == 0 || wb.ret == -ETIMEDOUT, "waiter b: %d", wb.ret);
+	EXPECT(wa.ret || wa.events == VBGT_EV_DISPLAY, "a: %#x", wa.events);
+	EXPECT(wb.ret || wb.events == VBGT_EV_DISPLAY, "b: %#x", wb.events);
+	close(a);
+	close(b);
+}
+
 static void interrupt_all_waits(void)
 {
 	int a = vbgt_open(VBGT_NODE_USER), b = vbgt_open(VBGT_NODE_USER);
@@ -270,6 +318,8 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(wait_woken_by_event_root),
 	VBGT_CASE(wait_woken_by_event_user),
 	VBGT_CASE(wait_other_event_not_delivered),
+	VBGT_CASE(event_latched_until_waited_for),
+	VBGT_CASE(event_two_waiters_not_lost),
 	VBGT_CASE(interrupt_all_waits),
 	VBGT_CASE(wait_interrupted_by_signal),
 	VBGT_CASE(filter_mask_reaches_host),
