@@ -57,13 +57,20 @@ static void inflate_deflate_on_host_request(void)
 {
 	long long inf = vbgt_counter("balloon.inflates");
 	long long def = vbgt_counter("balloon.deflates");
+	long long avail0, avail1;
 	int fd;
 
 	ASSERT_EQ(vbgt_state("balloon_pages"), 0);
 	vbgt_ctl_at_end("balloon 0");
 	fd = balloon_listener();
+	avail0 = vbgt_meminfo_kb("MemAvailable");
 	vbgt_ctl_ok("balloon 4");
 	EXPECT(wait_pages(4 * PAGES_PER_CHUNK), "not inflated");
+	/* The 4 MiB are taken from the guest. */
+	avail1 = vbgt_meminfo_kb("MemAvailable");
+	vbgt_diag("available %lld -> %lld KiB", avail0, avail1);
+	EXPECT(avail0 - avail1 >= 3 * 1024, "available memory fell by %lld KiB",
+	       avail0 - avail1);
 	EXPECT_EQ(vbgt_counter("balloon.inflates"), inf + 4);
 	vbgt_ctl_ok("balloon 1");
 	EXPECT(wait_pages(1 * PAGES_PER_CHUNK), "not deflated to 1 MiB");

@@ -332,6 +332,53 @@ static void request_big_pointer_shape(void)
 	close(fd);
 }
 
+struct req_display2 {		/* 54 */
+	struct vbg_ioctl_hdr hdr;
+	uint32_t xres, yres, bpp, event_ack, display;
+} __attribute__((packed));
+
+struct req_seamless {		/* 73 */
+	struct vbg_ioctl_hdr hdr;
+	uint32_t mode, event_ack;
+} __attribute__((packed));
+
+static void user_display(void *arg)
+{
+	struct req_display2 r;
+	int fd = vbgt_open(VBGT_NODE_USER);
+
+	vbgt_vmmreq_init(&r, sizeof(r), VMMDEVREQ_GET_DISPLAY_CHANGE_REQ2);
+	r.event_ack = VBGT_EV_DISPLAY;
+	ASSERT_EQ(vbgt_vmmreq(fd, &r, sizeof(r)), 0);
+	EXPECT_EQ(r.hdr.rc, 0);
+	EXPECT_EQ(r.xres, 1280);
+	EXPECT_EQ(r.yres, 720);
+	EXPECT_EQ(r.bpp, 24);
+	EXPECT_EQ(r.display, 0);
+	close(fd);
+}
+
+static void display_hint_passthrough(void)
+{
+	vbgt_ctl_ok("display 1280 720 24 0");
+	vbgt_run_as_user(user_display, NULL);
+}
+
+static void seamless_passthrough(void)
+{
+	struct req_seamless r;
+	int fd = vbgt_open(VBGT_NODE_USER);
+
+	vbgt_ctl_at_end("seamless 0");
+	vbgt_ctl_ok("seamless 1");
+	vbgt_vmmreq_init(&r, sizeof(r), VMMDEVREQ_GET_SEAMLESS_CHANGE_REQ);
+	r.event_ack = VBGT_EV_SEAMLESS;
+	ASSERT_EQ(vbgt_vmmreq(fd, &r, sizeof(r)), 0);
+	EXPECT_EQ(r.hdr.rc, 0);
+	EXPECT_EQ(r.mode, 1);
+	close(fd);
+}
+
 static int core_dump(int fd)
 {
 	struct vbg_ioctl_write_coredump c;
@@ -448,6 +495,8 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(host_error_status_returned),
 	VBGT_CASE(bad_request_header_einval),
 	VBGT_CASE(request_big_pointer_shape),
+	VBGT_CASE(display_hint_passthrough),
+	VBGT_CASE(seamless_passthrough),
 	VBGT_CASE(write_core_dump_reaches_host),
 	VBGT_CASE(write_core_dump_user),
 	VBGT_CASE(request_big_alt_code),
