@@ -363,6 +363,51 @@ static void call_interrupted_by_signal(void)
 	close(fd);
 }
 
+static void never_call(void *arg)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd);
+	int32_t rc;
+
+	vbgt_hgcm_call(fd, client, FN_NEVER, NO_TIMEOUT, NULL, 0, &rc);
+	EXPECT(0, "the NEVER call returned");
+}
+
+static long long settled(void)
+{
+	return vbgt_counter("hgcm.completions") + vbgt_counter("hgcm.cancelled");
+}
+
+static long long submitted(void)
+{
+	return vbgt_counter("hgcm.calls") + vbgt_counter("hgcm.connects") +
+	       vbgt_counter("hgcm.disconnects");
+}
+
+static void killed_caller_call_ended(void)
+{
+	long long sub0 = submitted(), set0 = settled();
+	long long disc = vbgt_counter("hgcm.disconnects");
+	long long calls = vbgt_counter("hgcm.calls");
+	uint64_t end;
+	pid_t kid;
+
+	kid = vbgt_fork_user(never_call, NULL);
+	/* Wait until the call is with the host. */
+	end = vbgt_now_ms() + 5000;
+	while (vbgt_counter("hgcm.calls") == calls && vbgt_now_ms() < end)
+		vbgt_sleep_ms(20);
+	ASSERT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
+	kill(kid, SIGKILL);
+	EXPECT_EQ(vbgt_wait_child(kid, 5000), 128 + SIGKILL);
+	/* The session's close ends the call and disconnects the client. */
+	end = vbgt_now_ms() + 3000;
+	while (submitted() - sub0 != settled() - set0 && vbgt_now_ms() < end)
+		vbgt_sleep_ms(20);
+	EXPECT_EQ(vbgt_counter("hgcm.disconnects"), disc + 1);
+	EXPECT_EQ(submitted() - sub0, settled() - set0);
+}
+
 static void whoami(const char *node, uint32_t want_class, int user_dev)
 {
 	int fd = vbgt_open(node);
@@ -549,6 +594,7 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(concurrent_calls),
 	VBGT_CASE(completion_modes),
 	VBGT_CASE(close_disconnects_clients),
+	VBGT_CASE(killed_caller_call_ended),
 	VBGT_CASE(disconnect_unknown_client_einval),
 	VBGT_CASE(client_of_other_session_einval),
 	VBGT_CASE(kernel_parm_types_einval),
