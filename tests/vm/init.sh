@@ -21,6 +21,13 @@ mount -t tmpfs -o mode=1777 tmpfs /tmp
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts 2>/dev/null
 
+# The whole kernel log, every level, as it happens, to the third serial
+# port (a file on the host): survives a crash that ends the boot.
+if [ -c /dev/ttyS2 ]; then
+	stty -F /dev/ttyS2 raw -echo 2>/dev/null
+	cat /dev/kmsg > /dev/ttyS2 2>/dev/null &
+fi
+
 VBG_DRIVER=unknown
 VBG_PROGS=
 VBG_MODULES=

@@ -264,8 +264,9 @@ vbg_qemu_args() {
 		-nodefaults -nographic -no-reboot -net none
 		-serial mon:stdio
 		-serial "unix:$d/control.sock"
+		-serial "file:$d/kmsg.log"
 		-kernel "$d/vmlinuz" -initrd "$d/initramfs.cpio.gz"
-		-append "console=ttyS0 panic=-1 loglevel=4 edd=off ${VBG_APPEND_EXTRA:-}"
+		-append "console=ttyS0 panic=-1 loglevel=4 ${VBG_APPEND_EXTRA:-}"
 		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$d/vmmdev.sock\",\"type\":\"unix\"}}"
 	)
 }
@@ -288,10 +289,16 @@ vbg_qemu_args() {
 # END_NOTE, if given, says how the boot ended when not by poweroff (for
 # example "timed out after 170 s").
 # DRIVER (reference|ours) lets a crash with the reference's known 32-bit
-# HGCM signature count as that known defect.
+# HGCM signature count as that known defect; KMSG_LOG, the guest's whole
+# kernel log (third serial port), is searched for that signature too.
 vbg_ktap_records() {
-	awk -v boot="$1" -v endnote="${2:-}" -v driver="${3:-}" "$VBG_KTAP_AWK"
+	local sig=0
+	[ -n "${4:-}" ] && grep -qE "$VBG_REF32_SIG" "$4" 2>/dev/null && sig=1
+	awk -v boot="$1" -v endnote="${2:-}" -v driver="${3:-}" -v ref32_sig="$sig" \
+		"$VBG_KTAP_AWK"
 }
+VBG_REF32_SIG='usercopy: Kernel memory (overwrite|exposure)|vbg_hgcm_call32'
+
 
 read -r -d '' VBG_KTAP_AWK <<'AWK' || true
 function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }

@@ -320,10 +320,11 @@ run_boot() {
 	[ -z "$endnote" ] || echo "[vm] boot $n: $endnote" | tee -a "$log"
 	first=$(awk '$1 == "first_test" { print $2; exit }' "$marks" 2>/dev/null)
 	BOOT_FIRST[$n]=${first:+$(vbg_elapsed "$t0" "$first")}
-	for f in emu.log counters emu.out; do
+	for f in emu.log counters emu.out kmsg.log; do
 		[ -s "$bd/$f" ] && cp "$bd/$f" "$LOGDIR/boot$n.$f"
 	done
-	vbg_ktap_records "boot$n" "$endnote" "$DRIVER" < "$log" > "$LOGDIR/boot$n.records"
+	vbg_ktap_records "boot$n" "$endnote" "$DRIVER" "$bd/kmsg.log" \
+		< "$log" > "$LOGDIR/boot$n.records"
 	cat "$LOGDIR/boot$n.emu-status" >> "$LOGDIR/boot$n.records" 2>/dev/null
 	[ "$KEEP" = 1 ] || rm -f "$bd/vmlinuz" "$bd/initramfs.cpio.gz"
 }
@@ -335,9 +336,11 @@ if [ ${#MAIN[@]} -gt 0 ]; then
 	run_boot "$NBOOT" "${MAIN[@]}"
 fi
 # Own boots hold the programs that may crash a kernel (the reference's
-# 32-bit HGCM path): an oops there ends the boot at once instead of leaving
+# 32-bit HGCM path): an oops, a soft lockup (10 s with watchdog_thresh=5)
+# or a task blocked for 20 s there ends the boot at once instead of leaving
 # a corrupted kernel to hang until the timeout.
-VBG_APPEND_EXTRA=oops=panic
+VBG_APPEND_EXTRA="oops=panic softlockup_panic=1 watchdog_thresh=5"
+VBG_APPEND_EXTRA+=" hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=20"
 for p in "${OWN[@]}"; do
 	NBOOT=$((NBOOT + 1))
 	run_boot "$NBOOT" "$p"
