@@ -214,17 +214,19 @@ static void input_device_absolute(void)
 static void set_mouse_status_ioctl(void)
 {
 	struct set_mouse_status s;
-	int fd = vbgt_open(VBGT_NODE_ROOT);
+	int fd = vbgt_open(VBGT_NODE_ROOT), ret;
 
 	vbgt_ref_defect("no VBG_IOCTL_SET_MOUSE_STATUS (nr 15)");
 	memset(&s, 0, sizeof(s));
 	vbgt_hdr(&s.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(s), sizeof(s.hdr));
 	s.mouse_status = MOUSE_GUEST_NEEDS_HOST_CURSOR;
-	ASSERT_EQ(vbgt_ioctl(fd, SET_MOUSE_STATUS, &s), 0);
+	ret = vbgt_ioctl(fd, SET_MOUSE_STATUS, &s);
+	ASSERT_EQ(ret, 0);
 	EXPECT_EQ(vbgt_state("mouse_guest") & MOUSE_GUEST_NEEDS_HOST_CURSOR,
 		  MOUSE_GUEST_NEEDS_HOST_CURSOR);
 	s.mouse_status = 0;
-	ASSERT_EQ(vbgt_ioctl(fd, SET_MOUSE_STATUS, &s), 0);
+	ret = vbgt_ioctl(fd, SET_MOUSE_STATUS, &s);
+	ASSERT_EQ(ret, 0);
 	EXPECT_EQ(vbgt_state("mouse_guest") & MOUSE_GUEST_NEEDS_HOST_CURSOR, 0);
 	close(fd);
 }
