@@ -11,13 +11,20 @@
 # vfio-user; the guest's /init (init.sh) runs the programs listed in
 # tests/guest/suites.txt and prints KTAP.  Programs marked own-boot get a
 # boot each, after the others.  The last line is "N passed, N failed[, N
-# skipped]"; the exit status is non-zero on any failure.
+# skipped]"; the exit status is non-zero on any failure.  Logs of every
+# boot (console, whole kernel log, emulator log and counters, parsed
+# records) stay in build/vm/<driver>-<time>-<pid>/.
+#
+# Environment: VBG_CACHE (make deps' cache), VBG_GUEST_DIR (another
+# program directory with the same layout, e.g. the demo's), VBG_SMP (vCPUs,
+# default 2), VBG_PROG_TIMEOUT (seconds per program, default 120),
+# VBG_NO_PVH=1 (boot the bzImage instead of the extracted vmlinux).
 set -uo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-	sed -n '4,6p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+	sed -n '5,6p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
 	exit 2
 }
 
@@ -265,7 +272,7 @@ run_boot() {
 	VBG_PROGS="${list# }"
 	VBG_MODULES="${GUEST_MODULES# }"
 	VBG_ENV_MODULES="${GUEST_ENV_MODULES# }"
-	VBG_PROG_TIMEOUT=120
+	VBG_PROG_TIMEOUT=${VBG_PROG_TIMEOUT:-120}
 	EOF
 	vbg_cpio "$bd/conf" "$bd/conf.cpio.gz"
 	cat "$RUNDIR/base.cpio.gz" "$bd/conf.cpio.gz" > "$bd/initramfs.cpio.gz"
