@@ -21,6 +21,9 @@
 # VBG_NO_PVH=1 (boot the bzImage instead of the extracted vmlinux).
 set -uo pipefail
 
+# The whole script is one brace group, so bash has read all of it before
+# running any: editing this file cannot break a run in progress.
+{
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
@@ -402,3 +405,5 @@ else
 	echo "$NP passed, $FAILED failed"
 fi
 [ "$FAILED" = 0 ] && [ "$NP" -gt 0 ]
+exit
+}
