@@ -9,6 +9,10 @@
 # a component that fails, exits non-zero or prints no such line fails the
 # whole.  Prints a table and ends with the summed line.  No terminal needed.
 set -uo pipefail
+
+# One brace group: bash reads all of it before running any, so editing this
+# file cannot break a check in progress.
+{
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 export TERM=${TERM:-dumb}
@@ -76,3 +80,5 @@ else
 	echo "$TP passed, $TF failed"
 fi
 [ "$BAD" = 0 ]
+exit
+}
