@@ -7,6 +7,8 @@ ifneq ($(KERNELRELEASE),)
 
 obj-$(CONFIG_VBOXGUEST) += vboxguest.o
 vboxguest-y := vboxguest_linux.o vboxguest_core.o vboxguest_utils.o
+vboxguest-$(CONFIG_VBOXGUEST_KUNIT_TEST) += vboxguest_test.o \
+	vboxguest_ioctl_test.o vboxguest_req_test.o vboxguest_events_test.o
 # Out of tree our include/ must win over the kernel's own copies of the
 # same headers, so it goes in front of LINUXINCLUDE, not into ccflags-y
 # (which kbuild puts after it).  In tree our files are the tree's.
@@ -24,7 +26,8 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 DRIVER ?= reference
 KERNEL ?= distro
 
-.PHONY: all modules clean deps check check-vm emu-check abi-check demo
+.PHONY: all modules clean deps check check-vm emu-check abi-check demo \
+	lint kunit debug-kernel
 
 all: modules
 
@@ -47,6 +50,20 @@ abi-check:
 # The emulator's own unit tests (no QEMU).
 emu-check:
 	@$(MAKE) -s -C tests/vmmdev check
+
+# Static checks of the driver: checkpatch --strict, kernel-doc, W=1,
+# sparse C=2 and clang builds (KTAP; fails on any finding).
+lint:
+	@bash tests/lint.sh
+
+# The newest Debian kernel with this driver in-tree, KASAN/UBSAN/lockdep/
+# kmemleak/gcov, in $(VBG_CACHE)/debug (rebuilds only what changed).
+debug-kernel: deps
+	@bash tests/vm/debug-kernel.sh
+
+# The driver's KUnit suites on the debug kernel (kunit.py, x86_64 QEMU).
+kunit: deps
+	@bash tests/kunit/run.sh
 
 # Boot the VM with DRIVER=reference|ours and run the guest suite.
 check-vm: deps

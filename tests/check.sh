@@ -3,6 +3,7 @@
 # Everything this project checks, in order, for `make check` and CI:
 #   emu      make emu-check              the emulator's unit tests
 #   abi      make abi-check              if the Makefile has that target
+#   lint     make lint                   checkpatch, kernel-doc, W=1, sparse, clang
 #   vm-ref   make check-vm DRIVER=reference
 #   vm-ours  make check-vm DRIVER=ours   if vboxguest_core.c is in the tree
 # Each component's last "N passed, N failed[, N skipped]" line is collected;
@@ -34,6 +35,7 @@ if out=$("${MK[@]}" -n abi-check 2>&1) && [ -n "$out" ] &&
    ! grep -q "Nothing to be done\|No rule to make" <<< "$out"; then
 	add abi "abi-check"
 fi
+add lint "lint"
 add vm-ref "check-vm DRIVER=reference"
 [ -f vboxguest_core.c ] && add vm-ours "check-vm DRIVER=ours"
 

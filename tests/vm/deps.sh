@@ -28,7 +28,7 @@ mirror() {
 
 PKGS="build-essential gcc-multilib busybox-static cpio debootstrap kmod xz-utils
       linux-headers-amd64 sparse clang llvm lld bc flex bison libelf-dev libssl-dev
-      dwarves python3 rsync linux-source-6.1"
+      dwarves python3 rsync linux-source-6.1 qemu-system-x86"
 missing=$(dpkg-query -W -f '${Package} ${db:Status-Abbrev}\n' $PKGS 2>/dev/null |
 	  awk '$2 != "ii" { print $1 }' || true)
 for p in $PKGS; do dpkg-query -W "$p" >/dev/null 2>&1 || missing="$missing $p"; done

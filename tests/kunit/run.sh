@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make kunit: the driver's KUnit suites (vboxguest_*) on the debug kernel.
+#
+# Brings the debug kernel up to date (tests/vm/debug-kernel.sh: only what
+# changed is rebuilt), then boots it under the host's qemu-system-x86_64
+# with the tree's tools/testing/kunit/kunit.py and parses the KTAP.  The
+# last line is "N passed, N failed[, N skipped]" (parameterised cases
+# counted one by one); the exit status is non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
+ROOT=$PWD
+VBG_CACHE=${VBG_CACHE:-/var/cache/vboxguest-rig}
+DEBUG=$VBG_CACHE/debug
+B=$DEBUG/build
+LOG=$ROOT/build/kunit
+GLOB=${VBG_KUNIT_GLOB:-vboxguest*}
+
+fail() {
+	echo "[kunit] error: $*" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+command -v qemu-system-x86_64 > /dev/null ||
+	fail "qemu-system-x86_64 missing (make deps installs qemu-system-x86)"
+bash tests/vm/debug-kernel.sh || fail "the debug kernel does not build"
+SRC=$(ls -1d "$DEBUG"/linux-source-*/ 2>/dev/null | sort -V | tail -1)
+SRC=${SRC%/}
+[ -f "$SRC/tools/testing/kunit/kunit.py" ] || fail "no kunit.py in $SRC"
+
+mkdir -p "$LOG"
+# kunit.py needs its qemu config and a .kunitconfig in the build dir; the
+# configuration itself was made by debug-kernel.sh.
+cd "$SRC" || exit 1
+timeout 900 python3 tools/testing/kunit/kunit.py exec --arch x86_64 \
+	--build_dir "$B" --timeout 600 --raw_output=all "$GLOB" \
+	> "$LOG/raw.log" 2>&1
+rc=$?
+# The KTAP part, parsed and shown the way kunit.py shows it.
+python3 tools/testing/kunit/kunit.py parse "$LOG/raw.log" > "$LOG/parsed.log" 2>&1
+cat "$LOG/parsed.log"
+# Anything the sanitizers said while the tests ran fails the run.
+alarm='BUG: KASAN|UBSAN:|WARNING:|possible circular locking|possible recursive locking|inconsistent lock state|BUG: sleeping function|suspected memory leak|Kernel panic|Oops'
+san=$(grep -E "$alarm" "$LOG/raw.log" | grep -v 'vbg_test_submit\|vbg_test_fast_ack' || true)
+line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$LOG/parsed.log" | tail -1)
+[ -n "$line" ] || fail "no test results (kunit.py exit $rc); see build/kunit/raw.log"
+passed=$(sed -n 's/.*passed: \([0-9]*\).*/\1/p' <<< "$line")
+failed=$(sed -n 's/.*failed: \([0-9]*\).*/\1/p' <<< "$line")
+skipped=$(sed -n 's/.*skipped: \([0-9]*\).*/\1/p' <<< "$line")
+crashed=$(sed -n 's/.*crashed: \([0-9]*\).*/\1/p' <<< "$line")
+failed=$(( ${failed:-0} + ${crashed:-0} ))
+if [ -n "$san" ]; then
+	echo "# kunit: sanitizer or warning reports in the kernel log:"
+	printf '%s\n' "$san" | head -20 | sed 's/^/# /'
+	failed=$((failed + 1))
+fi
+if [ "${skipped:-0}" -gt 0 ]; then
+	echo "${passed:-0} passed, $failed failed, $skipped skipped"
+else
+	echo "${passed:-0} passed, $failed failed"
+fi
+[ "$failed" = 0 ] && [ "${passed:-0}" -gt 0 ]
