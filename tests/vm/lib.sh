@@ -161,6 +161,19 @@ vbg_chroot_leave() {
 	exec {fd}>&-
 }
 
+# Run directories (chroot/run/vbg-<pid>[-...]) of runs that died without
+# cleaning up (SIGKILL); directories kept on purpose hold a file ".keep".
+vbg_prune_rundirs() {
+	local d pid
+	for d in "$VBG_CHROOT"/run/vbg-*; do
+		[ -d "$d" ] && [ ! -e "$d/.keep" ] || continue
+		pid=${d##*/vbg-}
+		pid=${pid##*-}
+		case $pid in ''|*[!0-9]*) continue ;; esac
+		kill -0 "$pid" 2>/dev/null || rm -rf "$d"
+	done
+}
+
 # ---------------------------------------------------------------------------
 # Initramfs
 # ---------------------------------------------------------------------------

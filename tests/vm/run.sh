@@ -59,8 +59,9 @@ case $DRIVER in reference|ours) ;; *) usage ;; esac
 case $BOOT_TIMEOUT in ''|*[!0-9]*) usage ;; esac
 case $KERNEL in
 distro) ;;
-debug) echo "run.sh: --kernel debug: not yet available" >&2
-       echo "0 passed, 1 failed"; exit 1 ;;
+debug)	# make debug-kernel: our driver is built into it.
+	[ "$DRIVER" = ours ] || { echo "run.sh: --kernel debug needs --driver ours" >&2
+				  echo "0 passed, 1 failed"; exit 1; } ;;
 *) usage ;;
 esac
 [ "$(id -u)" = 0 ] || vbg_die "must run as root (chroot, mounts)"
@@ -138,6 +139,7 @@ KVER=$(vbg_kver)
 KROOT=$(vbg_kernel_root)
 [ -f "$KROOT/boot/vmlinuz-$KVER" ] || fatal "$KROOT/boot/vmlinuz-$KVER missing: run make deps"
 VMLINUZ=$(vbg_kernel_image)
+[ "$KERNEL" = debug ] && VMLINUZ=$VBG_CACHE/debug/build/arch/x86/boot/bzImage
 
 mkdir -p "$VBG_ROOT/build/vm" || fatal "cannot create build/vm"
 BUILD_LOG=$VBG_ROOT/build/vm/build.$$.log
@@ -167,12 +169,18 @@ for p in "${MAIN[@]}" "${OWN[@]}"; do
 done
 build "the guest tests" make -C "$GUEST_DIR" "${TARGETS[@]}"
 
-case $DRIVER in
-reference)
+case $DRIVER-$KERNEL in
+ours-debug)
+	build "the debug kernel (make debug-kernel)" bash "$VBG_ROOT/tests/vm/debug-kernel.sh"
+	[ -f "$VMLINUZ" ] || fatal "$VMLINUZ missing after make debug-kernel"
+	KVER=$(cat "$VBG_CACHE/debug/build/include/config/kernel.release")
+	KO=
+	;;
+reference-*)
 	KO=$KROOT/lib/modules/$KVER/kernel/drivers/virt/vboxguest/vboxguest.ko
 	[ -f "$KO" ] || fatal "$KO missing: run make deps"
 	;;
-ours)
+ours-*)
 	[ -f "$VBG_ROOT/vboxguest_core.c" ] ||
 		fatal "DRIVER=ours: our driver is not in the tree yet (no vboxguest_core.c)"
 	build "our module (make modules, KVER=$KVER)" \
@@ -183,10 +191,12 @@ ours)
 	[ "$v" = "$KVER" ] || fatal "vboxguest.ko is built for '$v', not $KVER"
 	;;
 esac
-MODFILES=$(vbg_module_files "$KO") || fatal "module dependencies of $KO"
+MODFILES=
+[ -z "$KO" ] || MODFILES=$(vbg_module_files "$KO") || fatal "module dependencies of $KO"
 # What udev would have loaded on a real system: evdev, so that input
 # devices (mouse integration) get an event handler.
 ENV_KOS=
+[ "$KERNEL" = debug ] ||	# built in there
 for m in drivers/input/evdev.ko; do
 	f=$KROOT/lib/modules/$KVER/kernel/$m
 	[ -f "$f" ] && ENV_KOS="$ENV_KOS $f"
@@ -201,7 +211,9 @@ ls -1dt "$VBG_ROOT"/build/vm/*-[0-9]*-[0-9]*/ 2>/dev/null | tail -n +21 |
 	while read -r old; do rm -rf "$old"; done
 
 vbg_chroot_enter
+vbg_prune_rundirs
 mkdir -p "$RUNDIR" || fatal "cannot create $RUNDIR"
+[ "$KEEP" = 0 ] || : > "$RUNDIR/.keep"
 
 # The part of the initramfs every boot shares: busybox, /init, module(s),
 # the selected programs.
@@ -274,6 +286,7 @@ run_boot() {
 	VBG_DRIVER=$DRIVER
 	VBG_PROGS="${list# }"
 	VBG_MODULES="${GUEST_MODULES# }"
+	VBG_BUILTIN=$([ "$KERNEL" = debug ] && echo 1 || echo 0)
 	VBG_ENV_MODULES="${GUEST_ENV_MODULES# }"
 	VBG_PROG_TIMEOUT=${VBG_PROG_TIMEOUT:-120}
 	EOF
