@@ -396,7 +396,20 @@ for ((i = 1; i <= NBOOT; i++)); do
 done
 if [ "$NT" -gt 0 ]; then
 	echo "known reference defects ($NT, counted as skipped):"
-	awk -F'\t' '$1 == "T" { printf "  %s: %s -- %s\n", $2, $3, $4 }' "$LOGDIR/records"
+	# One line per program and reason: the cases it covers, then why.
+	awk -F'\t' '$1 == "T" {
+		k = $2 SUBSEP $4
+		if (!(k in prog)) {
+			order[++n] = k; prog[k] = $2; why[k] = $4; cases[k] = $3
+		} else {
+			cases[k] = cases[k] ", " $3
+		}
+	}
+	END {
+		for (i = 1; i <= n; i++)
+			printf "  %s: %s\n      -- %s\n", prog[order[i]],
+				cases[order[i]], why[order[i]]
+	}' "$LOGDIR/records"
 fi
 if [ "$NS" -gt 0 ]; then
 	echo "skipped ($NS):"
