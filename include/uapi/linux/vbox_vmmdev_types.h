@@ -17,10 +17,11 @@
 /*
  * VMMDEV_ASSERT_SIZE() - fail the compilation if a structure has the wrong
  * size.  Usable at file scope in both kernel and userspace C (no C11
- * needed): the array gets a negative length when the size differs.
+ * needed): the declared array gets a negative length when the size
+ * differs.  Only a declaration: nothing is defined or emitted.
  */
 #define VMMDEV_ASSERT_SIZE(type, size) \
-	typedef char type ## _asrt_size[1 - 2 * !!(sizeof(struct type) != (size))]
+	extern char type ## _asrt_size[1 - 2 * !!(sizeof(struct type) != (size))]
 
 /*
  * vmmdev_request_type - request numbers understood by the VMMDev host.
