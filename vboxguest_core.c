@@ -809,6 +809,66 @@ static void vbg_session_release_state(struct vbg_session *session)
 	vbg_host_update_mouse(gdev);
 }
 
+/*
+ * HGCM client ids of a session.  A slot is 0 (free), a client id, or
+ * VBG_HGCM_SLOT_BUSY while a connect or disconnect for it runs, so that
+ * nobody else uses or frees the slot meanwhile.  Protected by
+ * session_mutex.
+ */
+#define VBG_HGCM_SLOT_BUSY	U32_MAX
+
+/* The slot holding @client_id, or -1.  Context: session_mutex held. */
+static int vbg_session_client_slot(struct vbg_session *session, u32 value)
+{
+	int i;
+
+	lockdep_assert_held(&session->gdev->session_mutex);
+	for (i = 0; i < ARRAY_SIZE(session->hgcm_client_ids); i++)
+		if (session->hgcm_client_ids[i] == value)
+			return i;
+	return -1;
+}
+
+/* Does @session own @client_id (and is it not being disconnected)? */
+static bool vbg_session_has_client(struct vbg_session *session,
+				   u32 client_id)
+{
+	struct vbg_dev *gdev = session->gdev;
+	bool found;
+
+	if (!client_id || client_id == VBG_HGCM_SLOT_BUSY)
+		return false;
+	mutex_lock(&gdev->session_mutex);
+	found = vbg_session_client_slot(session, client_id) >= 0;
+	mutex_unlock(&gdev->session_mutex);
+	return found;
+}
+
+/*
+ * Disconnect every client of a closing session.  Nobody else uses the
+ * session any more; a session's calls have ended with their ioctls.
+ * Uninterruptible: a killed process closes its files with a signal
+ * pending.
+ */
+static void vbg_session_disconnect_all(struct vbg_session *session)
+{
+	struct vbg_dev *gdev = session->gdev;
+	u32 ids[VBG_MAX_HGCM_CLIENTS];
+	int i, vbox_status;
+
+	mutex_lock(&gdev->session_mutex);
+	memcpy(ids, session->hgcm_client_ids, sizeof(ids));
+	memset(session->hgcm_client_ids, 0, sizeof(session->hgcm_client_ids));
+	mutex_unlock(&gdev->session_mutex);
+
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		if (!ids[i] || ids[i] == VBG_HGCM_SLOT_BUSY || gdev->removed)
+			continue;
+		vbg_hgcm_do_disconnect(gdev, session->requestor, ids[i],
+				       &vbox_status, false);
+	}
+}
+
 /**
  * vbg_core_close_session() - tear down a session and free it.
  * @session: the session.
@@ -822,7 +882,7 @@ void vbg_core_close_session(struct vbg_session *session)
 {
 	struct vbg_dev *gdev = session->gdev;
 
-	/* HGCM (part 2): disconnect session->hgcm_client_ids here. */
+	vbg_session_disconnect_all(session);
 	mutex_lock(&gdev->session_mutex);
 	vbg_session_release_state(session);
 	mutex_unlock(&gdev->session_mutex);
@@ -1459,6 +1519,122 @@ static int vbg_ioctl_write_core_dump(struct vbg_dev *gdev,
 	return 0;
 }
 
+static int vbg_ioctl_hgcm_connect(struct vbg_dev *gdev,
+				  struct vbg_session *session,
+				  struct vbg_ioctl_hgcm_connect *conn)
+{
+	struct vmmdev_hgcm_service_location loc;
+	int ret, slot, vbox_status = VERR_GENERAL_FAILURE;
+	u32 client_id = 0;
+
+	ret = vbg_ioctl_chk(&conn->hdr, sizeof(conn->u.in),
+			    sizeof(conn->u.out));
+	if (ret)
+		return ret;
+
+	/* Reserve a slot first: never connect a client we cannot track. */
+	mutex_lock(&gdev->session_mutex);
+	slot = vbg_session_client_slot(session, 0);
+	if (slot >= 0)
+		session->hgcm_client_ids[slot] = VBG_HGCM_SLOT_BUSY;
+	mutex_unlock(&gdev->session_mutex);
+	if (slot < 0)
+		return -EMFILE;
+
+	loc = conn->u.in.loc;
+	ret = vbg_hgcm_do_connect(gdev, session->requestor, &loc, &client_id,
+				  &vbox_status, true);
+	if (!ret && vbox_status >= 0 &&
+	    (!client_id || client_id == VBG_HGCM_SLOT_BUSY)) {
+		dev_err_ratelimited(gdev->dev, "host gave HGCM client id %#x\n",
+				    client_id);
+		vbox_status = VERR_GENERAL_FAILURE;
+	}
+
+	mutex_lock(&gdev->session_mutex);
+	session->hgcm_client_ids[slot] =
+		!ret && vbox_status >= 0 ? client_id : 0;
+	mutex_unlock(&gdev->session_mutex);
+	if (ret)
+		return ret;
+	conn->u.out.client_id = vbox_status >= 0 ? client_id : 0;
+	conn->hdr.rc = vbox_status;
+	return 0;
+}
+
+static int vbg_ioctl_hgcm_disconnect(struct vbg_dev *gdev,
+				     struct vbg_session *session,
+				     struct vbg_ioctl_hgcm_disconnect *disc)
+{
+	u32 client_id = disc->u.in.client_id;
+	int ret, slot = -1, vbox_status = VERR_GENERAL_FAILURE;
+
+	ret = vbg_ioctl_chk(&disc->hdr, sizeof(disc->u.in), 0);
+	if (ret)
+		return ret;
+
+	mutex_lock(&gdev->session_mutex);
+	if (client_id && client_id != VBG_HGCM_SLOT_BUSY)
+		slot = vbg_session_client_slot(session, client_id);
+	if (slot >= 0)
+		session->hgcm_client_ids[slot] = VBG_HGCM_SLOT_BUSY;
+	mutex_unlock(&gdev->session_mutex);
+	if (slot < 0)
+		return -EINVAL;
+
+	ret = vbg_hgcm_do_disconnect(gdev, session->requestor, client_id,
+				     &vbox_status, true);
+
+	/* Gone unless the host kept it (or never heard of the disconnect). */
+	mutex_lock(&gdev->session_mutex);
+	session->hgcm_client_ids[slot] =
+		!ret && vbox_status >= 0 ? 0 : client_id;
+	mutex_unlock(&gdev->session_mutex);
+	if (ret)
+		return ret;
+	disc->hdr.rc = vbox_status;
+	return 0;
+}
+
+/*
+ * HGCM_CALL_32/_64: the fixed part, then parm_count parameters of 12 or
+ * 16 bytes; the size in the header must be exactly that.  The call's
+ * result goes to hdr.rc, the outputs into the parameters.
+ */
+static int vbg_ioctl_hgcm_call(struct vbg_dev *gdev,
+			       struct vbg_session *session, bool f32bit,
+			       struct vbg_ioctl_hgcm_call *call)
+{
+	size_t parm_size = f32bit ?
+		sizeof(struct vmmdev_hgcm_function_parameter32) :
+		sizeof(struct vmmdev_hgcm_function_parameter64);
+	int ret, vbox_status = VERR_GENERAL_FAILURE;
+	size_t size;
+
+	/* Nothing past the header was checked yet. */
+	if (call->hdr.size_in < sizeof(*call))
+		return -EINVAL;
+	if (call->parm_count > VMMDEV_HGCM_MAX_PARMS)
+		return -E2BIG;
+	size = sizeof(*call) + call->parm_count * parm_size;
+	if (call->hdr.size_in != size ||
+	    (call->hdr.size_out && call->hdr.size_out != size))
+		return -EINVAL;
+	if (call->reserved)
+		return -EINVAL;
+	if (!vbg_session_has_client(session, call->client_id))
+		return -EINVAL;
+
+	ret = vbg_hgcm_do_call(gdev, session->requestor, call->client_id,
+			       call->function, call->timeout_ms, true,
+			       call + 1, f32bit, call->parm_count,
+			       &vbox_status);
+	if (ret)
+		return ret;
+	call->hdr.rc = vbox_status;
+	return 0;
+}
+
 /* ioctls whose size is part of the code: match type, nr and direction. */
 static bool vbg_ioctl_is(unsigned int cmd, unsigned int nr, bool any_dir)
 {
@@ -1504,12 +1680,16 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 		return vbg_ioctl_check_balloon(gdev, session, data);
 	case VBG_IOCTL_WRITE_CORE_DUMP:
 		return vbg_ioctl_write_core_dump(gdev, session, data);
-	/*
-	 * HGCM (part 2) dispatches here: VBG_IOCTL_HGCM_CONNECT and
-	 * VBG_IOCTL_HGCM_DISCONNECT by code, HGCM_CALL_32/_64 (nr 6/7, any
-	 * size) with vbg_ioctl_is() below.
-	 */
+	case VBG_IOCTL_HGCM_CONNECT:
+		return vbg_ioctl_hgcm_connect(gdev, session, data);
+	case VBG_IOCTL_HGCM_DISCONNECT:
+		return vbg_ioctl_hgcm_disconnect(gdev, session, data);
 	}
+
+	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_HGCM_CALL_32(0)), false))
+		return vbg_ioctl_hgcm_call(gdev, session, true, data);
+	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_HGCM_CALL_64(0)), false))
+		return vbg_ioctl_hgcm_call(gdev, session, false, data);
 
 	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_VMMDEV_REQUEST(0)), false) ||
 	    vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_VMMDEV_REQUEST_BIG), true))

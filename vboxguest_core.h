@@ -87,6 +87,8 @@ struct vbg_bit_usage_tracker {
  * @VBG_STAT_BALLOON_INFLATES: chunks given to the host.
  * @VBG_STAT_BALLOON_DEFLATES: chunks taken back.
  * @VBG_STAT_MOUSE_EVENTS: positions reported to the input device.
+ * @VBG_STAT_HGCM_BOUNCE_COPIES: HGCM user buffers copied because they
+ *	could not be pinned.
  * @VBG_STAT_NR: number of counters.
  */
 enum vbg_stat {
@@ -102,6 +104,7 @@ enum vbg_stat {
 	VBG_STAT_BALLOON_INFLATES,
 	VBG_STAT_BALLOON_DEFLATES,
 	VBG_STAT_MOUSE_EVENTS,
+	VBG_STAT_HGCM_BOUNCE_COPIES,
 	VBG_STAT_NR
 };
 
@@ -339,24 +342,18 @@ bool vbg_req_host_has_events(struct vbg_dev *gdev);
 u32 vbg_req_ack_events(struct vbg_dev *gdev);
 
 /*
- * HGCM (part 2), vboxguest_utils.c + vboxguest_core.c.  The ioctl
- * dispatcher in vbg_core_ioctl() routes VBG_IOCTL_HGCM_CONNECT,
- * _DISCONNECT and _CALL_32/_64 (any size, timeout in the struct) here:
- *
- *   int vbg_ioctl_hgcm_connect(struct vbg_dev *gdev,
- *                              struct vbg_session *session,
- *                              struct vbg_ioctl_hgcm_connect *conn);
- *   int vbg_ioctl_hgcm_disconnect(struct vbg_dev *gdev,
- *                                 struct vbg_session *session,
- *                                 struct vbg_ioctl_hgcm_disconnect *disc);
- *   int vbg_ioctl_hgcm_call(struct vbg_dev *gdev,
- *                           struct vbg_session *session, bool f32bit,
- *                           struct vbg_ioctl_hgcm_call *call);
- *
- * and vbg_core_close_session() disconnects the session's clients.  The
- * exported vbg_hgcm_connect/_disconnect/_call() (linux/vbox_utils.h) live
- * in vboxguest_utils.c and wait on @hgcm_wq; they must give up (after
- * cancelling on the host) once vbg_dev.removed is set.
+ * vboxguest_utils.c: HGCM.  The ioctl handlers (vboxguest_core.c) and the
+ * exported vbg_hgcm_*() (linux/vbox_utils.h, which take remove_rwsem
+ * themselves) use these; the caller holds remove_rwsem for reading.
  */
+int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
+			const struct vmmdev_hgcm_service_location *loc,
+			u32 *client_id, int *vbox_status, bool interruptible);
+int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
+			   u32 client_id, int *vbox_status, bool interruptible);
+int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
+		     u32 function, u32 timeout_ms, bool user, void *parms,
+		     bool parms32, u32 parm_count, int *vbox_status);
+void vbg_hgcm_exit(void);
 
 #endif /* __VBOXGUEST_CORE_H__ */

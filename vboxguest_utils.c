@@ -14,7 +14,10 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/vbox_err.h>
 #include "vboxguest_core.h"
 
@@ -62,6 +65,7 @@ void vbg_req_cache_exit(void)
 {
 	unsigned int i;
 
+	vbg_hgcm_exit();	/* its cancel request comes from a cache */
 	for (i = 0; i < ARRAY_SIZE(vbg_req_caches); i++) {
 		kmem_cache_destroy(vbg_req_caches[i]);
 		vbg_req_caches[i] = NULL;
@@ -340,3 +344,843 @@ int vbg_status_code_to_errno(int rc)
 	}
 }
 EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
+
+/*
+ * HGCM: host-guest calls.
+ *
+ * A call travels as one request (struct vmmdev_hgcm_call): the parameter
+ * array in the 64-bit layout, then the "extra" area holding the page-list
+ * descriptors and embedded data the parameters point to.  The host answers
+ * VINF_HGCM_ASYNC_EXECUTE at submission and later writes the outputs, sets
+ * VBOX_HGCM_REQ_DONE and posts the HGCM event; the ISR wakes hgcm_wq and
+ * every waiter looks at its own request only.
+ *
+ * Buffers never reach the host as linear addresses: user buffers are
+ * pinned and described page by page (no-bounce page list when the host
+ * has it), kernel buffers are embedded, described as one contiguous run
+ * or page by page.  Only a user buffer that cannot be pinned is copied
+ * (VBG_STAT_HGCM_BOUNCE_COPIES counts those).
+ *
+ * A waiter that gives up (signal, timeout, device removal) cancels the
+ * request on the host.  Until the host confirmed the cancel or set DONE
+ * it may still write into the request and the buffers, so neither is
+ * freed or unpinned before that; if the host never answers, they are
+ * leaked rather than handed back.
+ */
+
+/* Largest buffer per parameter: user (pinned) and kernel buffers. */
+#define VBG_HGCM_MAX_USER_BUF		(24 * SZ_1M)
+#define VBG_HGCM_MAX_KERNEL_BUF		(16 * SZ_1M)
+/* Kernel buffers up to this size travel inside the request. */
+#define VBG_HGCM_MAX_EMBEDDED		512
+/* How long a removed device gets to finish a completion in flight. */
+#define VBG_HGCM_REMOVE_GRACE		(5 * HZ)
+
+/*
+ * The cancel request, allocated before the first HGCM request is
+ * submitted, so cancelling never fails for lack of memory.  Protected by
+ * vbg_hgcm_cancel_mutex (the pointer and the request's contents).
+ */
+static DEFINE_MUTEX(vbg_hgcm_cancel_mutex);
+static struct vmmdev_hgcm_cancel2 *vbg_hgcm_cancel_req;
+
+/* Make sure the cancel request exists.  Return: 0 or -ENOMEM. */
+static int vbg_hgcm_cancel_req_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&vbg_hgcm_cancel_mutex);
+	if (!vbg_hgcm_cancel_req) {
+		vbg_hgcm_cancel_req =
+			vbg_req_alloc(sizeof(*vbg_hgcm_cancel_req),
+				      VMMDEVREQ_HGCM_CANCEL2,
+				      VMMDEV_REQUESTOR_KERNEL |
+				      VMMDEV_REQUESTOR_USR_DRV);
+		if (!vbg_hgcm_cancel_req)
+			ret = -ENOMEM;
+	}
+	mutex_unlock(&vbg_hgcm_cancel_mutex);
+	return ret;
+}
+
+/**
+ * vbg_hgcm_exit() - free what the HGCM code kept between calls.
+ *
+ * Context: module exit, after every device and session is gone and
+ * before the request caches are destroyed.
+ */
+void vbg_hgcm_exit(void)
+{
+	mutex_lock(&vbg_hgcm_cancel_mutex);
+	vbg_req_free(vbg_hgcm_cancel_req, sizeof(*vbg_hgcm_cancel_req));
+	vbg_hgcm_cancel_req = NULL;
+	mutex_unlock(&vbg_hgcm_cancel_mutex);
+}
+
+/* DONE is set, or the device is going away: stop sleeping. */
+static bool vbg_hgcm_wake_cond(struct vbg_dev *gdev,
+			       struct vmmdev_hgcmreq_header *req)
+{
+	return (READ_ONCE(req->flags) & VBOX_HGCM_REQ_DONE) ||
+	       READ_ONCE(gdev->removed);
+}
+
+static bool vbg_hgcm_is_done(struct vmmdev_hgcmreq_header *req)
+{
+	if (!(READ_ONCE(req->flags) & VBOX_HGCM_REQ_DONE))
+		return false;
+	/* The host wrote the outputs before DONE: read them after it. */
+	dma_rmb();
+	return true;
+}
+
+/*
+ * Ask the host to drop @req.  Cancel2 first; the legacy cancel (the call's
+ * own header turned into type 64, same address) only if the host does not
+ * know Cancel2.
+ * Return: 0 if the host dropped it (it will not write to it again),
+ * -ENOENT if it was not pending (its completion is in flight), another
+ * -errno if the cancel itself failed.
+ */
+static int vbg_hgcm_cancel(struct vbg_dev *gdev,
+			   struct vmmdev_hgcmreq_header *req)
+{
+	struct vmmdev_hgcm_cancel2 *cancel;
+	int rc;
+
+	mutex_lock(&vbg_hgcm_cancel_mutex);
+	cancel = vbg_hgcm_cancel_req;
+	cancel->header.size = sizeof(*cancel);
+	cancel->header.request_type = VMMDEVREQ_HGCM_CANCEL2;
+	cancel->header.requestor = req->header.requestor;
+	cancel->header.rc = VERR_GENERAL_FAILURE;
+	cancel->phys_req_to_cancel = virt_to_phys(req);
+	vbg_req_submit(gdev, cancel);
+	rc = READ_ONCE(cancel->header.rc);
+	mutex_unlock(&vbg_hgcm_cancel_mutex);
+
+	if (rc == VERR_NOT_IMPLEMENTED) {
+		WRITE_ONCE(req->header.request_type, VMMDEVREQ_HGCM_CANCEL);
+		vbg_req_submit(gdev, req);
+		rc = READ_ONCE(req->header.rc);
+		/* The legacy cancel reports "not pending" like this. */
+		if (rc == VERR_INVALID_PARAMETER)
+			rc = VERR_NOT_FOUND;
+	}
+	if (rc >= 0) {
+		WRITE_ONCE(req->flags, READ_ONCE(req->flags) |
+				       VBOX_HGCM_REQ_CANCELLED);
+		return 0;
+	}
+	if (rc == VERR_NOT_FOUND)
+		return -ENOENT;
+	dev_err_ratelimited(gdev->dev, "HGCM cancel failed: rc %d\n", rc);
+	return vbg_status_code_to_errno(rc);
+}
+
+/*
+ * Wait for @req; on a signal, timeout or removal cancel it.
+ * Return: 0 when the request finished (header.result holds the answer),
+ * -EINTR / -ETIMEDOUT / -ENODEV when it was cancelled (the host is done
+ * with it), -EIO when the host may still write to it: then the caller
+ * must neither free the request nor release its buffers.
+ */
+static int vbg_hgcm_wait(struct vbg_dev *gdev,
+			 struct vmmdev_hgcmreq_header *req,
+			 bool interruptible, u32 timeout_ms)
+{
+	long timeout = timeout_ms == U32_MAX ? MAX_SCHEDULE_TIMEOUT :
+			msecs_to_jiffies(timeout_ms) + 1;
+	long left;
+	int ret;
+
+	if (interruptible)
+		left = wait_event_interruptible_timeout(gdev->hgcm_wq,
+							vbg_hgcm_wake_cond(gdev, req),
+							timeout);
+	else
+		left = wait_event_timeout(gdev->hgcm_wq,
+					  vbg_hgcm_wake_cond(gdev, req),
+					  timeout);
+	if (vbg_hgcm_is_done(req))
+		return 0;
+	if (left < 0)
+		ret = -EINTR;
+	else if (left == 0)
+		ret = -ETIMEDOUT;
+	else
+		ret = -ENODEV;
+
+	if (!vbg_hgcm_cancel(gdev, req))
+		return ret;
+
+	/* The completion is in flight (or the cancel failed): wait for it. */
+	wait_event(gdev->hgcm_wq, vbg_hgcm_wake_cond(gdev, req));
+	if (!vbg_hgcm_is_done(req))
+		wait_event_timeout(gdev->hgcm_wq,
+				   READ_ONCE(req->flags) & VBOX_HGCM_REQ_DONE,
+				   VBG_HGCM_REMOVE_GRACE);
+	if (vbg_hgcm_is_done(req))
+		return 0;
+	dev_err(gdev->dev, "HGCM request %u neither completed nor cancelled; leaking it\n",
+		req->header.request_type);
+	return -EIO;
+}
+
+/*
+ * Submit an HGCM request and wait for its end.  A synchronous failure
+ * (rc < 0 at submission) is a finished request whose result is that rc.
+ * Return: as vbg_hgcm_wait(); -errno if the request could not be
+ * submitted at all (the host never saw it).
+ */
+static int vbg_hgcm_submit_wait(struct vbg_dev *gdev,
+				struct vmmdev_hgcmreq_header *req,
+				bool interruptible, u32 timeout_ms)
+{
+	int ret, rc;
+
+	ret = vbg_hgcm_cancel_req_get();
+	if (ret)
+		return ret;
+	req->flags = 0;
+	req->result = VERR_GENERAL_FAILURE;
+	ret = vbg_req_submit(gdev, req);
+	rc = READ_ONCE(req->header.rc);
+	if (rc == VINF_HGCM_ASYNC_EXECUTE)
+		return vbg_hgcm_wait(gdev, req, interruptible, timeout_ms);
+	if (ret && rc == VERR_GENERAL_FAILURE)
+		return ret;	/* refused before reaching the host */
+	if (rc < 0)
+		req->result = rc;
+	return 0;
+}
+
+/**
+ * vbg_hgcm_do_connect() - HGCMConnect, without the removal lock.
+ * @gdev: the device.
+ * @requestor: VMMDEV_REQUESTOR_* bits for the request.
+ * @loc: the service.
+ * @client_id: out: the new client id (valid when @vbox_status >= 0).
+ * @vbox_status: out: the host's answer.
+ * @interruptible: a signal cancels the connect (userspace callers).
+ *
+ * Context: process context; the caller holds gdev->remove_rwsem for
+ * reading.
+ * Return: 0 if the host answered (see @vbox_status), else -errno.
+ */
+int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
+			const struct vmmdev_hgcm_service_location *loc,
+			u32 *client_id, int *vbox_status, bool interruptible)
+{
+	struct vmmdev_hgcm_connect *req;
+	int ret;
+
+	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_HGCM_CONNECT, requestor);
+	if (!req)
+		return -ENOMEM;
+	req->loc = *loc;
+	req->loc.u.localhost.service_name[sizeof(loc->u.localhost.service_name) - 1] = 0;
+	req->client_id = 0;
+	ret = vbg_hgcm_submit_wait(gdev, &req->header, interruptible, U32_MAX);
+	if (ret == -EIO)
+		return ret;	/* the host may still write: leaked */
+	if (!ret) {
+		*vbox_status = READ_ONCE(req->header.result);
+		*client_id = READ_ONCE(req->client_id);
+	}
+	vbg_req_free(req, sizeof(*req));
+	return ret;
+}
+
+/**
+ * vbg_hgcm_do_disconnect() - HGCMDisconnect, without the removal lock.
+ * @gdev: the device.
+ * @requestor: VMMDEV_REQUESTOR_* bits for the request.
+ * @client_id: the client.
+ * @vbox_status: out: the host's answer.
+ * @interruptible: a signal cancels the disconnect (userspace callers).
+ *
+ * Context: process context; the caller holds gdev->remove_rwsem for
+ * reading.
+ * Return: 0 if the host answered (see @vbox_status), else -errno.
+ */
+int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
+			   u32 client_id, int *vbox_status, bool interruptible)
+{
+	struct vmmdev_hgcm_disconnect *req;
+	int ret;
+
+	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_HGCM_DISCONNECT,
+			    requestor);
+	if (!req)
+		return -ENOMEM;
+	req->client_id = client_id;
+	ret = vbg_hgcm_submit_wait(gdev, &req->header, interruptible, U32_MAX);
+	if (ret == -EIO)
+		return ret;
+	if (!ret)
+		*vbox_status = READ_ONCE(req->header.result);
+	vbg_req_free(req, sizeof(*req));
+	return ret;
+}
+
+/**
+ * struct vbg_hgcm_buf - how one buffer parameter reaches the host.
+ * @kaddr: kernel buffer (the caller's, or the bounce copy), or NULL.
+ * @uaddr: the user buffer (pinned or bounced), or NULL.
+ * @pages: the pinned user pages, or NULL.
+ * @nr_pages: pages the buffer touches.
+ * @size: buffer size.
+ * @dir: VMMDEV_HGCM_F_PARM_DIRECTION_* bits.
+ * @type: parameter type sent to the host.
+ * @extra: offset of its descriptor or embedded data in the request.
+ * @bounced: @kaddr is a kvmalloc()ed copy of the user buffer.
+ */
+struct vbg_hgcm_buf {
+	void *kaddr;
+	void __user *uaddr;
+	struct page **pages;
+	u32 nr_pages;
+	u32 size;
+	u32 dir;
+	u32 type;
+	u32 extra;
+	bool bounced;
+};
+
+/* Direction of a linear-address type; 0 for anything else. */
+static u32 vbg_hgcm_linaddr_dir(u32 type, bool user)
+{
+	switch (type) {
+	case VMMDEV_HGCM_PARM_TYPE_LINADDR:
+		return VMMDEV_HGCM_F_PARM_DIRECTION_BOTH;
+	case VMMDEV_HGCM_PARM_TYPE_LINADDR_IN:
+		return VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST;
+	case VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT:
+		return VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST;
+	case VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL:
+		return user ? 0 : VMMDEV_HGCM_F_PARM_DIRECTION_BOTH;
+	case VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL_IN:
+		return user ? 0 : VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST;
+	case VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL_OUT:
+		return user ? 0 : VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST;
+	default:
+		return 0;
+	}
+}
+
+/* The linear type (4-6) with the same direction, for empty buffers. */
+static u32 vbg_hgcm_dir_to_linaddr(u32 dir)
+{
+	if (dir == VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST)
+		return VMMDEV_HGCM_PARM_TYPE_LINADDR_IN;
+	if (dir == VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST)
+		return VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT;
+	return VMMDEV_HGCM_PARM_TYPE_LINADDR;
+}
+
+/* Bytes of a page-list descriptor with @nr_pages entries. */
+static size_t vbg_hgcm_pagelist_size(u32 nr_pages)
+{
+	return offsetof(struct vmmdev_hgcm_pagelist, pages) +
+	       nr_pages * sizeof(u64);
+}
+
+/*
+ * Choose how the kernel buffer @buf->kaddr travels and return the bytes it
+ * needs in the extra area.  Return: bytes, or -errno.
+ */
+static long vbg_hgcm_classify_kernel(struct vbg_dev *gdev,
+				     struct vbg_hgcm_buf *buf)
+{
+	unsigned long addr = (unsigned long)buf->kaddr;
+	u32 features = gdev->host_features;
+
+	buf->nr_pages = DIV_ROUND_UP(offset_in_page(addr) + buf->size,
+				     PAGE_SIZE);
+	if (!buf->bounced && (features & VMMDEV_HVF_HGCM_EMBEDDED_BUFFERS) &&
+	    buf->size <= VBG_HGCM_MAX_EMBEDDED) {
+		buf->type = VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST;
+		return ALIGN(buf->size, 8);
+	}
+	if (is_vmalloc_addr(buf->kaddr)) {
+		buf->type = features & VMMDEV_HVF_HGCM_NO_BOUNCE_PAGE_LIST ?
+			    VMMDEV_HGCM_PARM_TYPE_NO_BOUNCE_PAGELIST :
+			    VMMDEV_HGCM_PARM_TYPE_PAGELIST;
+		return vbg_hgcm_pagelist_size(buf->nr_pages);
+	}
+	if (!virt_addr_valid(buf->kaddr) ||
+	    !virt_addr_valid(buf->kaddr + buf->size - 1)) {
+		dev_err_ratelimited(gdev->dev, "HGCM: kernel buffer %p is neither linear-mapped nor vmalloc\n",
+				    buf->kaddr);
+		return -EINVAL;
+	}
+	/* The linear map is physically contiguous. */
+	if (features & VMMDEV_HVF_HGCM_CONTIGUOUS_PAGE_LIST) {
+		buf->type = VMMDEV_HGCM_PARM_TYPE_CONTIGUOUS_PAGELIST;
+		return vbg_hgcm_pagelist_size(1);
+	}
+	buf->type = VMMDEV_HGCM_PARM_TYPE_PAGELIST;
+	return vbg_hgcm_pagelist_size(buf->nr_pages);
+}
+
+/*
+ * Pin the user buffer @buf->uaddr, or copy it if it cannot be pinned.
+ * Return: bytes needed in the extra area, or -errno.
+ */
+static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
+				  struct vbg_hgcm_buf *buf)
+{
+	unsigned long addr = (unsigned long)buf->uaddr;
+	unsigned int flags = 0;
+	int pinned;
+
+	if (!access_ok(buf->uaddr, buf->size))
+		return -EFAULT;
+	buf->nr_pages = DIV_ROUND_UP(offset_in_page(addr) + buf->size,
+				     PAGE_SIZE);
+	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
+				    GFP_KERNEL);
+	if (!buf->pages)
+		return -ENOMEM;
+	if (buf->dir & VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST)
+		flags |= FOLL_WRITE;
+	pinned = pin_user_pages_fast(addr & PAGE_MASK, buf->nr_pages, flags,
+				     buf->pages);
+	if (pinned == buf->nr_pages) {
+		buf->type = gdev->host_features &
+			    VMMDEV_HVF_HGCM_NO_BOUNCE_PAGE_LIST ?
+			    VMMDEV_HGCM_PARM_TYPE_NO_BOUNCE_PAGELIST :
+			    VMMDEV_HGCM_PARM_TYPE_PAGELIST;
+		return vbg_hgcm_pagelist_size(buf->nr_pages);
+	}
+	if (pinned > 0)
+		unpin_user_pages(buf->pages, pinned);
+	kvfree(buf->pages);
+	buf->pages = NULL;
+
+	/*
+	 * Not pinnable (I/O or PFN mappings, for instance): copy.  The whole
+	 * buffer is copied in whatever the direction, which also checks
+	 * that it is readable and keeps the bytes the host does not write.
+	 */
+	buf->kaddr = kvmalloc(buf->size, GFP_KERNEL);
+	if (!buf->kaddr)
+		return -ENOMEM;
+	buf->bounced = true;
+	if (copy_from_user(buf->kaddr, buf->uaddr, buf->size))
+		return -EFAULT;
+	atomic64_inc(&gdev->stats[VBG_STAT_HGCM_BOUNCE_COPIES]);
+	return vbg_hgcm_classify_kernel(gdev, buf);
+}
+
+/*
+ * Check parameter @parm and prepare its buffer in @buf.
+ * Return: bytes needed in the extra area, or -errno.
+ */
+static long vbg_hgcm_prepare_parm(struct vbg_dev *gdev, bool user,
+				  const struct vmmdev_hgcm_function_parameter64 *parm,
+				  struct vbg_hgcm_buf *buf)
+{
+	u64 addr = parm->u.pointer.u.linear_addr;
+	u32 max = user ? VBG_HGCM_MAX_USER_BUF : VBG_HGCM_MAX_KERNEL_BUF;
+
+	if (parm->type == VMMDEV_HGCM_PARM_TYPE_32BIT ||
+	    parm->type == VMMDEV_HGCM_PARM_TYPE_64BIT)
+		return 0;
+	buf->dir = vbg_hgcm_linaddr_dir(parm->type, user);
+	if (!buf->dir) {
+		dev_dbg_ratelimited(gdev->dev, "HGCM: parameter type %u refused\n",
+				    parm->type);
+		return -EINVAL;
+	}
+	buf->size = parm->u.pointer.size;
+	if (!buf->size) {
+		/* Empty: no pages; a linear type the host accepts. */
+		buf->type = user ? parm->type : vbg_hgcm_dir_to_linaddr(buf->dir);
+		return 0;
+	}
+	if (buf->size > max)
+		return -E2BIG;
+	if (addr != (unsigned long)addr)
+		return -EFAULT;
+	if (!user) {
+		buf->kaddr = (void *)(unsigned long)addr;
+		return vbg_hgcm_classify_kernel(gdev, buf);
+	}
+	buf->uaddr = u64_to_user_ptr(addr);
+	return vbg_hgcm_prepare_user(gdev, buf);
+}
+
+/* Guest-physical address of page @i of @buf. */
+static u64 vbg_hgcm_buf_page(const struct vbg_hgcm_buf *buf, u32 i)
+{
+	void *va;
+
+	if (buf->pages)
+		return page_to_phys(buf->pages[i]);
+	va = (void *)(((unsigned long)buf->kaddr & PAGE_MASK) + i * PAGE_SIZE);
+	if (is_vmalloc_addr(va))
+		return page_to_phys(vmalloc_to_page(va));
+	return page_to_phys(virt_to_page(va));
+}
+
+/* Write parameter @dst and its extra-area part for buffer @buf. */
+static void vbg_hgcm_fill_buf(struct vmmdev_hgcm_call *req,
+			      struct vmmdev_hgcm_function_parameter64 *dst,
+			      const struct vbg_hgcm_buf *buf)
+{
+	unsigned long addr = buf->pages ? (unsigned long)buf->uaddr :
+					  (unsigned long)buf->kaddr;
+	struct vmmdev_hgcm_pagelist *pl;
+	u32 i, n;
+
+	dst->type = buf->type;
+	if (!buf->size) {
+		dst->u.pointer.size = 0;
+		dst->u.pointer.u.linear_addr = 0;
+		return;
+	}
+	if (buf->type == VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST) {
+		/* Flags in bits 0-7, the data offset in bits 8-31. */
+		dst->u.value32 = buf->dir | (buf->extra << 8);
+		dst->u.page_list.offset = buf->size;
+		if (buf->dir & VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST)
+			memcpy((u8 *)req + buf->extra, buf->kaddr, buf->size);
+		return;
+	}
+	dst->u.page_list.size = buf->size;
+	dst->u.page_list.offset = buf->extra;
+	pl = (void *)req + buf->extra;
+	pl->flags = buf->dir;
+	pl->offset_first_page = offset_in_page(addr);
+	n = buf->type == VMMDEV_HGCM_PARM_TYPE_CONTIGUOUS_PAGELIST ?
+	    1 : buf->nr_pages;
+	pl->page_count = n;
+	for (i = 0; i < n; i++)
+		pl->pages[i] = vbg_hgcm_buf_page(buf, i);
+}
+
+/*
+ * Hand the outputs of a finished call back: values, buffer sizes the host
+ * updated, embedded data and bounce copies.
+ * Return: 0 or -EFAULT if a bounce copy could not be written back.
+ */
+static int vbg_hgcm_copy_back(const struct vmmdev_hgcm_call *req,
+			      struct vmmdev_hgcm_function_parameter64 *parms,
+			      struct vbg_hgcm_buf *bufs, u32 parm_count)
+{
+	const struct vmmdev_hgcm_function_parameter64 *src = (void *)(req + 1);
+	u32 i, size;
+	int ret = 0;
+
+	for (i = 0; i < parm_count; i++) {
+		struct vbg_hgcm_buf *buf = &bufs[i];
+
+		if (parms[i].type == VMMDEV_HGCM_PARM_TYPE_32BIT ||
+		    parms[i].type == VMMDEV_HGCM_PARM_TYPE_64BIT) {
+			parms[i].u.value64 = src[i].u.value64;
+			continue;
+		}
+		if (!buf->size)
+			continue;
+		size = buf->size;
+		if (buf->type == VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST)
+			size = min(src[i].u.page_list.offset, buf->size);
+		else if (buf->type != VMMDEV_HGCM_PARM_TYPE_PAGELIST)
+			size = min(src[i].u.page_list.size, buf->size);
+		parms[i].u.pointer.size = size;
+		if (!(buf->dir & VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST))
+			continue;
+		if (buf->type == VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST)
+			memcpy(buf->kaddr, (u8 *)req + buf->extra, size);
+		else if (buf->bounced &&
+			 copy_to_user(buf->uaddr, buf->kaddr, buf->size))
+			ret = -EFAULT;
+	}
+	return ret;
+}
+
+/* Unpin or free what vbg_hgcm_prepare_parm() took. */
+static void vbg_hgcm_release_bufs(struct vbg_hgcm_buf *bufs, u32 parm_count)
+{
+	u32 i;
+
+	for (i = 0; i < parm_count; i++) {
+		struct vbg_hgcm_buf *buf = &bufs[i];
+		bool dirty = buf->dir & VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST;
+
+		if (buf->pages) {
+			unpin_user_pages_dirty_lock(buf->pages, buf->nr_pages,
+						    dirty);
+			kvfree(buf->pages);
+		}
+		if (buf->bounced)
+			kvfree(buf->kaddr);
+	}
+}
+
+/*
+ * Build the request for @parms (64-bit layout), run it and copy the
+ * outputs back into @parms.
+ */
+static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
+			   u32 client_id, u32 function, u32 timeout_ms,
+			   bool user,
+			   struct vmmdev_hgcm_function_parameter64 *parms,
+			   u32 parm_count, int *vbox_status)
+{
+	struct vmmdev_hgcm_function_parameter64 *dst;
+	struct vbg_hgcm_buf *bufs;
+	struct vmmdev_hgcm_call *req = NULL;
+	size_t len;
+	long extra;
+	u32 i;
+	int ret;
+
+	if (parm_count > VMMDEV_HGCM_MAX_PARMS)
+		return -E2BIG;
+	bufs = kcalloc(parm_count, sizeof(*bufs), GFP_KERNEL);
+	if (parm_count && !bufs)
+		return -ENOMEM;
+
+	len = ALIGN(sizeof(*req) + parm_count * sizeof(*parms), 8);
+	for (i = 0; i < parm_count; i++) {
+		extra = vbg_hgcm_prepare_parm(gdev, user, &parms[i], &bufs[i]);
+		if (extra < 0) {
+			ret = extra;
+			goto out_release;
+		}
+		bufs[i].extra = len;
+		len += extra;
+	}
+	if (len > VMMDEV_MAX_REQUEST_SIZE) {
+		ret = -E2BIG;
+		goto out_release;
+	}
+	req = vbg_req_alloc(len, VMMDEVREQ_HGCM_CALL64, requestor);
+	if (!req) {
+		ret = -ENOMEM;
+		goto out_release;
+	}
+	req->client_id = client_id;
+	req->function = function;
+	req->parm_count = parm_count;
+	dst = (void *)(req + 1);
+	for (i = 0; i < parm_count; i++) {
+		if (bufs[i].dir)
+			vbg_hgcm_fill_buf(req, &dst[i], &bufs[i]);
+		else
+			dst[i] = parms[i];
+	}
+
+	ret = vbg_hgcm_submit_wait(gdev, &req->header, user, timeout_ms);
+	if (ret == -EIO) {
+		/* The host may still write to the request and the buffers. */
+		kfree(bufs);
+		return ret;
+	}
+	if (!ret) {
+		*vbox_status = READ_ONCE(req->header.result);
+		ret = vbg_hgcm_copy_back(req, parms, bufs, parm_count);
+	}
+	vbg_req_free(req, len);
+out_release:
+	vbg_hgcm_release_bufs(bufs, parm_count);
+	kfree(bufs);
+	return ret;
+}
+
+/* The 32-bit parameter layout into the 64-bit one and back. */
+static void vbg_hgcm_parms_from32(struct vmmdev_hgcm_function_parameter64 *p64,
+				  const struct vmmdev_hgcm_function_parameter32 *p32,
+				  u32 parm_count)
+{
+	u32 i;
+
+	for (i = 0; i < parm_count; i++) {
+		memset(&p64[i], 0, sizeof(p64[i]));
+		p64[i].type = p32[i].type;
+		if (p32[i].type == VMMDEV_HGCM_PARM_TYPE_32BIT ||
+		    p32[i].type == VMMDEV_HGCM_PARM_TYPE_64BIT) {
+			p64[i].u.value64 = p32[i].u.value64;
+		} else {
+			p64[i].u.pointer.size = p32[i].u.pointer.size;
+			p64[i].u.pointer.u.linear_addr =
+				p32[i].u.pointer.u.linear_addr;
+		}
+	}
+}
+
+static void vbg_hgcm_parms_to32(struct vmmdev_hgcm_function_parameter32 *p32,
+				const struct vmmdev_hgcm_function_parameter64 *p64,
+				u32 parm_count)
+{
+	u32 i;
+
+	for (i = 0; i < parm_count; i++) {
+		if (p64[i].type == VMMDEV_HGCM_PARM_TYPE_32BIT ||
+		    p64[i].type == VMMDEV_HGCM_PARM_TYPE_64BIT)
+			p32[i].u.value64 = p64[i].u.value64;
+		else
+			p32[i].u.pointer.size = p64[i].u.pointer.size;
+	}
+}
+
+/**
+ * vbg_hgcm_do_call() - HGCMCall, without the removal lock.
+ * @gdev: the device.
+ * @requestor: VMMDEV_REQUESTOR_* bits for the request.
+ * @client_id: the client.
+ * @function: service function number.
+ * @timeout_ms: cancel the call after this long; U32_MAX: no limit.
+ * @user: @parms come from userspace: linear addresses are user addresses
+ *	(types 4-6 only), and a signal cancels the call.  Otherwise they
+ *	are kernel addresses (types 4-9) and the wait is uninterruptible.
+ * @parms: the parameters, updated with the outputs when the call finished.
+ * @parms32: @parms are struct vmmdev_hgcm_function_parameter32, else
+ *	struct vmmdev_hgcm_function_parameter64.
+ * @parm_count: number of parameters (at most VMMDEV_HGCM_MAX_PARMS).
+ * @vbox_status: out: the call's result.
+ *
+ * Context: process context; the caller holds gdev->remove_rwsem for
+ * reading.
+ * Return: 0 if the call finished (see @vbox_status); -E2BIG for too many
+ * parameters or a buffer over the limit (24 MiB user, 16 MiB kernel) or a
+ * request over 1 MiB, -EINVAL for a parameter type the caller may not
+ * use, -EFAULT for a bad user buffer, -EINTR / -ETIMEDOUT when cancelled,
+ * -ENODEV when the device went away, -ENOMEM.
+ */
+int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
+		     u32 function, u32 timeout_ms, bool user, void *parms,
+		     bool parms32, u32 parm_count, int *vbox_status)
+{
+	struct vmmdev_hgcm_function_parameter64 *p64;
+	int ret;
+
+	if (parm_count > VMMDEV_HGCM_MAX_PARMS)
+		return -E2BIG;
+	if (!parms32)
+		return vbg_hgcm_call64(gdev, requestor, client_id, function,
+				       timeout_ms, user, parms, parm_count,
+				       vbox_status);
+
+	p64 = kcalloc(parm_count, sizeof(*p64), GFP_KERNEL);
+	if (parm_count && !p64)
+		return -ENOMEM;
+	vbg_hgcm_parms_from32(p64, parms, parm_count);
+	ret = vbg_hgcm_call64(gdev, requestor, client_id, function,
+			      timeout_ms, user, p64, parm_count, vbox_status);
+	if (!ret)
+		vbg_hgcm_parms_to32(parms, p64, parm_count);
+	kfree(p64);
+	return ret;
+}
+
+/* Take the removal lock for an exported entry point; false if gone. */
+static bool vbg_hgcm_enter(struct vbg_dev *gdev)
+{
+	down_read(&gdev->remove_rwsem);
+	if (!gdev->removed)
+		return true;
+	up_read(&gdev->remove_rwsem);
+	return false;
+}
+
+/**
+ * vbg_hgcm_connect() - connect to an HGCM service.
+ * @gdev: the device, from vbg_get_gdev().
+ * @requestor: VMMDEV_REQUESTOR_* bits describing the caller.
+ * @loc: the service; its name must be NUL-terminated.
+ * @client_id: out: the new client id.
+ * @vbox_status: out: the host's answer; the client exists only if it is
+ *	a success (>= 0).
+ *
+ * Waits uninterruptibly for the host.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 if the host answered (see @vbox_status), -ENODEV if the device
+ * is gone, another -errno if the request could not be made.
+ */
+int vbg_hgcm_connect(struct vbg_dev *gdev, u32 requestor,
+		     struct vmmdev_hgcm_service_location *loc,
+		     u32 *client_id, int *vbox_status)
+{
+	int ret;
+
+	if (!vbg_hgcm_enter(gdev))
+		return -ENODEV;
+	ret = vbg_hgcm_do_connect(gdev, requestor, loc, client_id,
+				  vbox_status, false);
+	up_read(&gdev->remove_rwsem);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vbg_hgcm_connect);
+
+/**
+ * vbg_hgcm_disconnect() - disconnect an HGCM client.
+ * @gdev: the device, from vbg_get_gdev().
+ * @requestor: VMMDEV_REQUESTOR_* bits describing the caller.
+ * @client_id: a client id from vbg_hgcm_connect().
+ * @vbox_status: out: the host's answer.
+ *
+ * Waits uninterruptibly for the host.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 if the host answered (see @vbox_status), -ENODEV if the device
+ * is gone, another -errno if the request could not be made.
+ */
+int vbg_hgcm_disconnect(struct vbg_dev *gdev, u32 requestor,
+			u32 client_id, int *vbox_status)
+{
+	int ret;
+
+	if (!vbg_hgcm_enter(gdev))
+		return -ENODEV;
+	ret = vbg_hgcm_do_disconnect(gdev, requestor, client_id, vbox_status,
+				     false);
+	up_read(&gdev->remove_rwsem);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vbg_hgcm_disconnect);
+
+/**
+ * vbg_hgcm_call() - call a function of an HGCM service.
+ * @gdev: the device, from vbg_get_gdev().
+ * @requestor: VMMDEV_REQUESTOR_* bits describing the caller.
+ * @client_id: a client id from vbg_hgcm_connect().
+ * @function: service function number.
+ * @timeout_ms: cancel the call after this long; U32_MAX waits forever.
+ * @parms: the parameters; values and buffer sizes are updated with the
+ *	host's outputs.  Buffers are kernel addresses (kmalloc, vmalloc
+ *	or the linear map), types VMMDEV_HGCM_PARM_TYPE_LINADDR*
+ *	(4-9), at most 16 MiB each; empty buffers may have any address.
+ * @parm_count: number of parameters, at most 32.
+ * @vbox_status: out: the call's result.
+ *
+ * Waits uninterruptibly; the buffers are not copied unless they are small
+ * enough to travel inside the request.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 if the call finished (see @vbox_status), -ETIMEDOUT if it was
+ * cancelled after @timeout_ms, -ENODEV if the device is gone, -E2BIG or
+ * -EINVAL for parameters over the limits or of a refused type, -ENOMEM.
+ */
+int vbg_hgcm_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
+		  u32 function, u32 timeout_ms,
+		  struct vmmdev_hgcm_function_parameter *parms, u32 parm_count,
+		  int *vbox_status)
+{
+	int ret;
+
+	if (!vbg_hgcm_enter(gdev))
+		return -ENODEV;
+	ret = vbg_hgcm_do_call(gdev, requestor, client_id, function,
+			       timeout_ms, false, parms,
+			       sizeof(*parms) ==
+			       sizeof(struct vmmdev_hgcm_function_parameter32),
+			       parm_count, vbox_status);
+	up_read(&gdev->remove_rwsem);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vbg_hgcm_call);
