@@ -17,7 +17,8 @@
 #
 # Environment: VBG_CACHE (make deps' cache), VBG_GUEST_DIR (another
 # program directory with the same layout, e.g. the demo's), VBG_SMP (vCPUs,
-# default 2), VBG_PROG_TIMEOUT (seconds per program, default 120),
+# default 2), VBG_PROG_TIMEOUT (seconds before /init kills a program; by
+# default the largest limit= of suites.txt in that boot + 10),
 # VBG_NO_PVH=1 (boot the bzImage instead of the extracted vmlinux).
 set -uo pipefail
 
@@ -119,11 +120,28 @@ trap 'echo "[vm] interrupted" >&2; exit 130' INT TERM HUP
 
 MAIN=()		# "prog:bits" of the shared boot, in order
 OWN=()		# "prog:bits", each in a boot of its own
-while read -r prog bits flag rest; do
+declare -A REF_HGCM32	# "prog:bits" -> 1: marked ref-hgcm32
+declare -A LIMIT	# "prog:bits" -> its time limit in seconds
+DEFAULT_LIMIT=60
+while read -r prog bits flags; do
 	case $prog in ''|'#'*) continue ;; esac
 	case $bits in 64|32) ;; *) fatal "suites.txt: bad bits '$bits' for $prog" ;; esac
 	[ -z "$SUITE" ] || [ "$SUITE" = "$prog" ] || continue
-	if [ "${flag:-}" = own-boot ]; then
+	own=0
+	LIMIT[$prog:$bits]=$DEFAULT_LIMIT
+	for f in $flags; do
+		case $f in
+		'#'*) break ;;
+		own-boot) own=1 ;;
+		ref-hgcm32) REF_HGCM32[$prog:$bits]=1 ;;
+		limit=[1-9]*)
+			case ${f#limit=} in *[!0-9]*)
+				fatal "suites.txt: bad $f for $prog" ;; esac
+			LIMIT[$prog:$bits]=${f#limit=} ;;
+		*) fatal "suites.txt: unknown flag '$f' for $prog $bits" ;;
+		esac
+	done
+	if [ "$own" = 1 ]; then
 		OWN+=("$prog:$bits")
 	else
 		MAIN+=("$prog:$bits")
@@ -271,38 +289,48 @@ console_reader() {
 	exec 5>&-
 }
 
-# run_boot N PROG:BITS...: boot once with those programs; the records of
-# the KTAP parse go to $LOGDIR/bootN.records.
+# run_boot N TIMEOUT KNOWN PROG:BITS...: boot once with those programs,
+# QEMU killed after TIMEOUT seconds; the records of the KTAP parse go to
+# $LOGDIR/bootN.records.  KNOWN, if not empty, is the known reference
+# defect every failure of this boot is (vbg_ktap_records).
 run_boot() {
-	local n=$1 bd bdin t0 rc p list="" log marks first endnote f who st emu_gone
-	shift
+	local n=$1 boot_to=$2 known=$3 bd bdin t0 rc p list="" log marks first
+	local endnote f who st emu_gone limits="" maxlim=0
+	shift 3
 	bd=$RUNDIR/boot$n
 	bdin=$RUNDIR_IN/boot$n
 	log=$LOGDIR/boot$n.console.log
 	marks=$bd/marks
 	mkdir -p "$bd/conf/etc"
-	for p in "$@"; do list="$list $p"; done
+	for p in "$@"; do
+		list="$list $p"
+		limits="$limits $p:${LIMIT[$p]}"
+		[ "${LIMIT[$p]}" -le "$maxlim" ] || maxlim=${LIMIT[$p]}
+	done
+	# Each program ends itself at its limit (vbgt_main: the running case
+	# is killed, the rest reported not run); /init kills it 10 s later.
 	cat > "$bd/conf/etc/vbg-run.conf" <<-EOF
 	VBG_DRIVER=$DRIVER
 	VBG_PROGS="${list# }"
 	VBG_MODULES="${GUEST_MODULES# }"
 	VBG_BUILTIN=$([ "$KERNEL" = debug ] && echo 1 || echo 0)
 	VBG_ENV_MODULES="${GUEST_ENV_MODULES# }"
-	VBG_PROG_TIMEOUT=${VBG_PROG_TIMEOUT:-120}
+	VBG_PROG_TIMEOUT=${VBG_PROG_TIMEOUT:-$((maxlim + 10))}
+	export VBG_PROG_LIMITS="${limits# }"
 	EOF
 	vbg_cpio "$bd/conf" "$bd/conf.cpio.gz"
 	cat "$RUNDIR/base.cpio.gz" "$bd/conf.cpio.gz" > "$bd/initramfs.cpio.gz"
 	ln -f "$VMLINUZ" "$bd/vmlinuz" 2>/dev/null || cp "$VMLINUZ" "$bd/vmlinuz"
 
 	vbg_say "boot $n: ${list# } (driver $DRIVER, -smp $VBG_SMP," \
-		"timeout ${BOOT_TIMEOUT}s${VBG_APPEND_EXTRA:+, $VBG_APPEND_EXTRA})"
+		"timeout ${boot_to}s${VBG_APPEND_EXTRA:+, $VBG_APPEND_EXTRA})"
 	vbg_emu_start "$bd" --heartbeat-interval-ms 1000
 	vbg_qemu_args "$bdin"
 	mkfifo "$bd/console"
 	console_reader "$log" "$marks" < "$bd/console" &
 	READER_PID=$!
 	t0=$(vbg_now)
-	timeout -k 5 "$BOOT_TIMEOUT" chroot "$VBG_CHROOT" \
+	timeout -k 5 "$boot_to" chroot "$VBG_CHROOT" \
 		/usr/bin/qemu-system-x86_64 "${VBG_QEMU_ARGS[@]}" \
 		< /dev/null > "$bd/console" 2>&1 &
 	QEMU_PID=$!
@@ -334,7 +362,7 @@ run_boot() {
 	if [ -n "$emu_gone" ]; then
 		endnote="the emulator exited (status $VBG_EMU_STATUS) while the VM ran"
 	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		endnote="timed out after ${BOOT_TIMEOUT} s, QEMU killed"
+		endnote="timed out after ${boot_to} s, QEMU killed"
 	elif [ "$rc" != 0 ]; then
 		endnote="QEMU exited with status $rc"
 	fi
@@ -352,7 +380,7 @@ run_boot() {
 	for f in emu.log counters emu.out kmsg.log; do
 		[ -s "$bd/$f" ] && cp "$bd/$f" "$LOGDIR/boot$n.$f"
 	done
-	vbg_ktap_records "boot$n" "$endnote" "$DRIVER" "$bd/kmsg.log" \
+	vbg_ktap_records "boot$n" "$endnote" "$DRIVER" "$bd/kmsg.log" "$known" \
 		< "$log" > "$LOGDIR/boot$n.records"
 	cat "$LOGDIR/boot$n.emu-status" >> "$LOGDIR/boot$n.records" 2>/dev/null
 	[ "$KEEP" = 1 ] || rm -f "$bd/vmlinuz" "$bd/initramfs.cpio.gz"
@@ -362,7 +390,7 @@ declare -a BOOT_WALL BOOT_FIRST
 NBOOT=0
 if [ ${#MAIN[@]} -gt 0 ]; then
 	NBOOT=$((NBOOT + 1))
-	run_boot "$NBOOT" "${MAIN[@]}"
+	run_boot "$NBOOT" "$BOOT_TIMEOUT" "" "${MAIN[@]}"
 fi
 # Own boots hold the programs that may crash a kernel (the reference's
 # 32-bit HGCM path): an oops, a soft lockup (10 s with watchdog_thresh=5)
@@ -370,9 +398,19 @@ fi
 # a corrupted kernel to hang until the timeout.
 VBG_APPEND_EXTRA="oops=panic softlockup_panic=1 watchdog_thresh=5"
 VBG_APPEND_EXTRA+=" hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=20"
+# An own boot needs its program's limit and about 20 s (boot, module
+# load, power-off; 2-4x that under load): it gets the limit + 60 s.
+# On the reference, a program marked ref-hgcm32 corrupts the kernel at
+# random (a failed case, a SIGSEGV, a panic in or outside the driver, a
+# control channel I/O error): every failure of its boot is that defect.
 for p in "${OWN[@]}"; do
 	NBOOT=$((NBOOT + 1))
-	run_boot "$NBOOT" "$p"
+	to=$((LIMIT[$p] + 60))
+	[ "$to" -le "$BOOT_TIMEOUT" ] || to=$BOOT_TIMEOUT
+	known=
+	[ "$DRIVER" = reference ] && [ -n "${REF_HGCM32[$p]:-}" ] &&
+		known=$VBG_REF32_REASON
+	run_boot "$NBOOT" "$to" "$known" "$p"
 done
 
 # ---------------------------------------------------------------------------
