@@ -997,8 +997,9 @@ int vbgt_main(const char *suite, const struct vbgt_case *cases, int n)
 		  budget);
 	for (i = 0; i < n; i++) {
 		if (vbgt_now_ms() >= budget_end) {
+			vbgt_diag("%s: not run, the program's time limit ran out",
+				  cases[i].name);
 			printf("    not ok %d %s\n", i + 1, cases[i].name);
-			vbgt_diag("suite time budget exhausted");
 			failed = 1;
 			continue;
 		}
