@@ -864,11 +864,24 @@ void vbgt_ctl_at_end(const char *cmd)
 
 /* ----------------------------------------------------------------- runner */
 
+/* Reap @pid within @ms; returns 0 if it is still there. */
+static int reap_within(pid_t pid, int *st, unsigned int ms)
+{
+	uint64_t end = vbgt_now_ms() + ms;
+
+	do {
+		if (waitpid(pid, st, WNOHANG) == pid)
+			return 1;
+		vbgt_sleep_ms(10);
+	} while (vbgt_now_ms() < end);
+	return 0;
+}
+
 static int run_case(const struct vbgt_case *c, int idx, uint64_t budget_end)
 {
 	unsigned int limit = c->timeout_s ? c->timeout_s : VBGT_DEFAULT_TIMEOUT_S;
-	uint64_t end = vbgt_now_ms() + limit * 1000u;
-	int st = 0, timed_out = 0, i;
+	uint64_t start = vbgt_now_ms(), end = start + limit * 1000u;
+	int st = 0, timed_out = 0, stuck = 0, i;
 	const char *verdict;
 	pid_t pid;
 
@@ -896,15 +909,25 @@ static int run_case(const struct vbgt_case *c, int idx, uint64_t budget_end)
 			if (vbgt_now_ms() >= end) {
 				kill(-pid, SIGKILL);
 				kill(pid, SIGKILL);
-				waitpid(pid, &st, 0);
 				timed_out = 1;
+				/*
+				 * A process blocked in the kernel does not
+				 * die: after 5 s it is left behind, so one
+				 * stuck case cannot hold up the program.
+				 */
+				stuck = !reap_within(pid, &st, 5000);
 				break;
 			}
 			vbgt_sleep_ms(1);
 		}
 		/* Helpers the case left behind. */
 		kill(-pid, SIGKILL);
-		if (timed_out && end == budget_end) {
+		if (stuck) {
+			vbgt_diag("%s: timed out after %u s; its process does not"
+				  " die (blocked in the kernel?), left behind",
+				  c->name, (unsigned int)((end - start) / 1000));
+			res->failed = 1;
+		} else if (timed_out && end == budget_end) {
 			vbgt_diag("%s: the program's time limit ran out",
 				  c->name);
 			res->failed = 1;
