@@ -16,6 +16,9 @@
 # vboxguest driver and headers).  Every finding is printed; each tool is
 # one KTAP line; the last line is "N passed, N failed".
 set -uo pipefail
+# One brace group: bash reads all of it before running any, so editing this
+# file cannot break a run in progress.
+{
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 ROOT=$PWD
 
@@ -167,3 +170,5 @@ fi
 echo "# lint: $PASS passed, $FAIL failed"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
+exit
+}

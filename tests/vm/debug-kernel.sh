@@ -15,6 +15,9 @@
 #
 #   debug-kernel.sh [--sync-only]
 set -euo pipefail
+# One brace group: bash reads all of it before running any, so editing this
+# file cannot break a run in progress.
+{
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
 VBG_CACHE=${VBG_CACHE:-/var/cache/vboxguest-rig}
@@ -88,7 +91,13 @@ nice -n 19 "${KUNIT[@]}" config --arch x86_64 --build_dir "$B" "${CONFIGS[@]}" \
 
 say "building ($PKG, -j$JOBS, log $DEBUG/build.log)"
 t0=$(date +%s)
-if ! nice -n 19 make ARCH=x86_64 O="$B" -j"$JOBS" all > "$DEBUG/build.log" 2>&1; then
+# gcov only for the driver (make coverage), not for the whole kernel.
+GCOV=()
+for f in vboxguest_core vboxguest_utils vboxguest_linux; do
+	GCOV+=("GCOV_PROFILE_$f.o=y")
+done
+if ! nice -n 19 make ARCH=x86_64 O="$B" -j"$JOBS" "${GCOV[@]}" all \
+	> "$DEBUG/build.log" 2>&1; then
 	grep -E 'error|Error' "$DEBUG/build.log" | head -30 >&2
 	die "build failed, see $DEBUG/build.log"
 fi
@@ -103,3 +112,5 @@ if [ -n "$warn" ]; then
 	die "in-tree warnings in the driver"
 fi
 say "built $B/arch/x86/boot/bzImage in ${secs}s"
+exit
+}
