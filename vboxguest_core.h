@@ -348,9 +348,9 @@ u32 vbg_req_ack_events(struct vbg_dev *gdev);
  */
 int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
 			const struct vmmdev_hgcm_service_location *loc,
-			u32 *client_id, int *vbox_status, bool interruptible);
+			u32 *client_id, int *vbox_status, bool killable);
 int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
-			   u32 client_id, int *vbox_status, bool interruptible);
+			   u32 client_id, int *vbox_status, bool killable);
 int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
 		     bool parms32, u32 parm_count, int *vbox_status);

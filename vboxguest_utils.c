@@ -478,6 +478,13 @@ static int vbg_hgcm_cancel(struct vbg_dev *gdev,
 	return vbg_status_code_to_errno(rc);
 }
 
+/* How an HGCM waiter sleeps. */
+enum vbg_hgcm_wait_mode {
+	VBG_HGCM_WAIT_UNINTERRUPTIBLE,	/* kernel callers, session close */
+	VBG_HGCM_WAIT_KILLABLE,		/* user connect and disconnect */
+	VBG_HGCM_WAIT_INTERRUPTIBLE,	/* user calls */
+};
+
 /*
  * Wait for @req; on a signal, timeout or removal cancel it.
  * Return: 0 when the request finished (header.result holds the answer),
@@ -487,17 +494,21 @@ static int vbg_hgcm_cancel(struct vbg_dev *gdev,
  */
 static int vbg_hgcm_wait(struct vbg_dev *gdev,
 			 struct vmmdev_hgcmreq_header *req,
-			 bool interruptible, u32 timeout_ms)
+			 enum vbg_hgcm_wait_mode mode, u32 timeout_ms)
 {
 	long timeout = timeout_ms == U32_MAX ? MAX_SCHEDULE_TIMEOUT :
 			msecs_to_jiffies(timeout_ms) + 1;
 	long left;
 	int ret;
 
-	if (interruptible)
+	if (mode == VBG_HGCM_WAIT_INTERRUPTIBLE)
 		left = wait_event_interruptible_timeout(gdev->hgcm_wq,
 							vbg_hgcm_wake_cond(gdev, req),
 							timeout);
+	else if (mode == VBG_HGCM_WAIT_KILLABLE)
+		left = wait_event_killable_timeout(gdev->hgcm_wq,
+						   vbg_hgcm_wake_cond(gdev, req),
+						   timeout);
 	else
 		left = wait_event_timeout(gdev->hgcm_wq,
 					  vbg_hgcm_wake_cond(gdev, req),
@@ -535,7 +546,7 @@ static int vbg_hgcm_wait(struct vbg_dev *gdev,
  */
 static int vbg_hgcm_submit_wait(struct vbg_dev *gdev,
 				struct vmmdev_hgcmreq_header *req,
-				bool interruptible, u32 timeout_ms)
+				enum vbg_hgcm_wait_mode mode, u32 timeout_ms)
 {
 	int ret, rc;
 
@@ -547,7 +558,7 @@ static int vbg_hgcm_submit_wait(struct vbg_dev *gdev,
 	ret = vbg_req_submit(gdev, req);
 	rc = READ_ONCE(req->header.rc);
 	if (rc == VINF_HGCM_ASYNC_EXECUTE)
-		return vbg_hgcm_wait(gdev, req, interruptible, timeout_ms);
+		return vbg_hgcm_wait(gdev, req, mode, timeout_ms);
 	if (ret && rc == VERR_GENERAL_FAILURE)
 		return ret;	/* refused before reaching the host */
 	if (rc < 0)
@@ -562,7 +573,8 @@ static int vbg_hgcm_submit_wait(struct vbg_dev *gdev,
  * @loc: the service.
  * @client_id: out: the new client id (valid when @vbox_status >= 0).
  * @vbox_status: out: the host's answer.
- * @interruptible: a signal cancels the connect (userspace callers).
+ * @killable: a fatal signal cancels the connect (userspace callers); other
+ *	signals do not interrupt it.
  *
  * Context: process context; the caller holds gdev->remove_rwsem for
  * reading.
@@ -570,7 +582,7 @@ static int vbg_hgcm_submit_wait(struct vbg_dev *gdev,
  */
 int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
 			const struct vmmdev_hgcm_service_location *loc,
-			u32 *client_id, int *vbox_status, bool interruptible)
+			u32 *client_id, int *vbox_status, bool killable)
 {
 	struct vmmdev_hgcm_connect *req;
 	int ret;
@@ -581,7 +593,10 @@ int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
 	req->loc = *loc;
 	req->loc.u.localhost.service_name[sizeof(loc->u.localhost.service_name) - 1] = 0;
 	req->client_id = 0;
-	ret = vbg_hgcm_submit_wait(gdev, &req->header, interruptible, U32_MAX);
+	ret = vbg_hgcm_submit_wait(gdev, &req->header,
+				   killable ? VBG_HGCM_WAIT_KILLABLE :
+					      VBG_HGCM_WAIT_UNINTERRUPTIBLE,
+				   U32_MAX);
 	if (ret == -EIO)
 		return ret;	/* the host may still write: leaked */
 	if (!ret) {
@@ -598,14 +613,15 @@ int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
  * @requestor: VMMDEV_REQUESTOR_* bits for the request.
  * @client_id: the client.
  * @vbox_status: out: the host's answer.
- * @interruptible: a signal cancels the disconnect (userspace callers).
+ * @killable: a fatal signal cancels the disconnect (userspace callers);
+ *	other signals do not interrupt it.
  *
  * Context: process context; the caller holds gdev->remove_rwsem for
  * reading.
  * Return: 0 if the host answered (see @vbox_status), else -errno.
  */
 int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
-			   u32 client_id, int *vbox_status, bool interruptible)
+			   u32 client_id, int *vbox_status, bool killable)
 {
 	struct vmmdev_hgcm_disconnect *req;
 	int ret;
@@ -615,7 +631,10 @@ int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
 	if (!req)
 		return -ENOMEM;
 	req->client_id = client_id;
-	ret = vbg_hgcm_submit_wait(gdev, &req->header, interruptible, U32_MAX);
+	ret = vbg_hgcm_submit_wait(gdev, &req->header,
+				   killable ? VBG_HGCM_WAIT_KILLABLE :
+					      VBG_HGCM_WAIT_UNINTERRUPTIBLE,
+				   U32_MAX);
 	if (ret == -EIO)
 		return ret;
 	if (!ret)
@@ -974,7 +993,10 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 			dst[i] = parms[i];
 	}
 
-	ret = vbg_hgcm_submit_wait(gdev, &req->header, user, timeout_ms);
+	ret = vbg_hgcm_submit_wait(gdev, &req->header,
+				   user ? VBG_HGCM_WAIT_INTERRUPTIBLE :
+					  VBG_HGCM_WAIT_UNINTERRUPTIBLE,
+				   timeout_ms);
 	if (ret == -EIO) {
 		/* The host may still write to the request and the buffers. */
 		kfree(bufs);
