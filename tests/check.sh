@@ -9,6 +9,9 @@
 # Each component's last "N passed, N failed[, N skipped]" line is collected;
 # a component that fails, exits non-zero or prints no such line fails the
 # whole.  Prints a table and ends with the summed line.  No terminal needed.
+# VBG_CHECK_BUDGET (seconds, default 3300: CI allows 60 minutes) bounds the
+# whole: a component still running when it is used up is stopped and
+# fails, and the table is still printed.
 set -uo pipefail
 
 # One brace group: bash reads all of it before running any, so editing this
@@ -40,13 +43,31 @@ add vm-ref "check-vm DRIVER=reference"
 [ -f vboxguest_core.c ] && add vm-ours "check-vm DRIVER=ours"
 
 TP=0 TF=0 TS=0 BAD=0
+BUDGET=${VBG_CHECK_BUDGET:-3300}
+case $BUDGET in ''|*[!0-9]*) BUDGET=3300 ;; esac
+END=$((${EPOCHREALTIME%.*} + BUDGET))
 for n in "${NAMES[@]}"; do
 	echo "=== [check] $n: make ${CMD[$n]} ==="
 	t0=$EPOCHREALTIME
+	left=$((END - ${t0%.*}))
+	if [ "$left" -le 0 ]; then
+		RESULT[$n]="not run: VBG_CHECK_BUDGET=$BUDGET s used up"
+		SECS[$n]=0
+		BAD=1
+		continue
+	fi
+	# timeout sends TERM to the make (the VM runner tears its VM down on
+	# TERM), KILL 30 s later.
 	# shellcheck disable=SC2086
-	"${MK[@]}" ${CMD[$n]} < /dev/null 2>&1 | tee "$TMP/$n.log"
+	timeout -k 30 "$left" "${MK[@]}" ${CMD[$n]} < /dev/null 2>&1 |
+		tee "$TMP/$n.log"
 	rc=${PIPESTATUS[0]}
 	SECS[$n]=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		RESULT[$n]="stopped after ${SECS[$n]} s (VBG_CHECK_BUDGET=$BUDGET s)"
+		BAD=1
+		continue
+	fi
 	line=$(tr -d '\r' < "$TMP/$n.log" | grep -E "$SUMMARY_RE" | tail -1 |
 	       grep -oE '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$')
 	if [ -z "$line" ]; then
