@@ -72,6 +72,12 @@ check-vm: deps
 demo: deps
 	@bash tests/vm/demo.sh
 
+# The in-tree vboxsf (Debian's linux-source-6.1) built unmodified against
+# our headers and Module.symvers, then loaded on our driver in the VM.
+.PHONY: vboxsf-check
+vboxsf-check: deps
+	@bash tests/vboxsf/check.sh
+
 # Everything this project has; .ci/run runs exactly this.
 check: deps
 	@bash tests/check.sh

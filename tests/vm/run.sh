@@ -19,7 +19,8 @@
 # program directory with the same layout, e.g. the demo's), VBG_SMP (vCPUs,
 # default 2), VBG_PROG_TIMEOUT (seconds before /init kills a program; by
 # default the largest limit= of suites.txt in that boot + 10),
-# VBG_NO_PVH=1 (boot the bzImage instead of the extracted vmlinux).
+# VBG_NO_PVH=1 (boot the bzImage instead of the extracted vmlinux),
+# VBG_EXTRA_MODULES (module files to insmod after the driver).
 set -uo pipefail
 
 # The whole script is one brace group, so bash has read all of it before
@@ -211,6 +212,12 @@ ours-*)
 esac
 MODFILES=
 [ -z "$KO" ] || MODFILES=$(vbg_module_files "$KO") || fatal "module dependencies of $KO"
+# VBG_EXTRA_MODULES: more module files loaded right after the driver, in
+# that order, as they are (no dependency lookup: vboxsf needs our driver).
+for f in ${VBG_EXTRA_MODULES:-}; do
+	[ -f "$f" ] || fatal "VBG_EXTRA_MODULES: $f missing"
+	MODFILES="$MODFILES $f"
+done
 # What udev would have loaded on a real system: evdev, so that input
 # devices (mouse integration) get an event handler.
 ENV_KOS=

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make vboxsf-check: the in-tree vboxsf of Debian's linux-source-6.1, built
+# unmodified against our headers and our Module.symvers, then loaded on our
+# driver in the VM.
+#
+#   1. make modules (our vboxguest.ko and Module.symvers);
+#   2. extract only fs/vboxsf from /usr/src/linux-source-6.1.tar.xz into
+#      build/vboxsf/src; the only file added there is a Kbuild wrapper that
+#      puts our include/ and include/uapi/ in front of the kernel's headers
+#      and then includes the unmodified fs/vboxsf/Makefile;
+#   3. build it with KBUILD_EXTRA_SYMBOLS=our Module.symvers and check that
+#      the sources are byte-identical to the tarball's, that our headers
+#      were the ones compiled in, and that modpost resolved every symbol;
+#   4. build tests/vboxsf/kapi/vbg_kapi_test.ko (the exported HGCM API
+#      with kmalloc, vmalloc and empty kernel buffers against "vbgtest");
+#   5. boot the VM with our driver, vboxsf.ko and vbg_kapi_test.ko
+#      (VBG_EXTRA_MODULES) and run tests/vboxsf/t_vboxsf (the kernel API
+#      cases passed with the buffer types the emulator saw; vboxsf loaded,
+#      linked to vboxguest, a mount reaching the emulator through
+#      vbg_hgcm_connect, unload).
+#
+# KTAP on stdout; the exit status is non-zero on any failure.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VBG_CACHE=${VBG_CACHE:-/var/cache/vboxguest-rig}
+KVER=${KVER:-$(readlink "$VBG_CACHE/kernel/current" 2>/dev/null)}
+KDIR=${KDIR:-/usr/src/linux-headers-$KVER}
+SRC_TAR=${SRC_TAR:-/usr/src/linux-source-6.1.tar.xz}
+TAR_DIR=linux-source-6.1/fs/vboxsf
+B=$ROOT/build/vboxsf
+SRC=$B/src
+LOG=$B/build.log
+N=0
+FAIL=0
+
+result() {	# result OK NAME [NOTE]
+	N=$((N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $N - $2"
+	else
+		FAIL=$((FAIL + 1))
+		echo "not ok $N - $2${3:+ # $3}"
+	fi
+}
+
+finish() {
+	echo "1..$N"
+	[ "$FAIL" = 0 ]
+	exit
+}
+
+echo "KTAP version 1"
+mkdir -p "$B" || exit 1
+[ -n "$KVER" ] && [ -d "$KDIR" ] || { echo "# no kernel headers ($KDIR): make deps"; result 1 headers; finish; }
+[ -f "$SRC_TAR" ] || { echo "# $SRC_TAR missing: apt-get install linux-source-6.1"; result 1 source; finish; }
+
+# 1. Our module and its exports.
+if make -C "$ROOT" modules KVER="$KVER" > "$LOG" 2>&1 &&
+   [ -f "$ROOT/Module.symvers" ]; then
+	result 0 "our module builds (Module.symvers)"
+else
+	tail -20 "$LOG" | sed 's/^/# /'
+	result 1 "our module builds"
+	finish
+fi
+grep -E '\svbg_(get|put)_gdev|\svbg_hgcm_|\svbg_status_code_to_errno' \
+	"$ROOT/Module.symvers" | awk '{ print "# export: " $2 " " $1 }'
+
+# 2. Only fs/vboxsf of the source tarball.
+rm -rf "$SRC" "$B/orig"
+mkdir -p "$SRC" "$B/orig"
+if tar -C "$B/orig" -xJf "$SRC_TAR" "$TAR_DIR" 2>> "$LOG"; then
+	cp -a "$B/orig/$TAR_DIR/." "$SRC/"
+	result 0 "extract $TAR_DIR"
+else
+	result 1 "extract $TAR_DIR"
+	finish
+fi
+cat > "$SRC/Kbuild" <<EOF
+# Added by tests/vboxsf/check.sh: our headers first, then the unmodified
+# fs/vboxsf/Makefile.
+LINUXINCLUDE := -I$ROOT/include -I$ROOT/include/uapi \$(LINUXINCLUDE)
+include \$(src)/Makefile
+EOF
+
+# 3. Build it against our headers and exports.
+if make -C "$KDIR" M="$SRC" CONFIG_VBOXSF_FS=m \
+	KBUILD_EXTRA_SYMBOLS="$ROOT/Module.symvers" modules >> "$LOG" 2>&1 &&
+   [ -f "$SRC/vboxsf.ko" ]; then
+	result 0 "vboxsf builds against our headers and Module.symvers"
+else
+	grep -E 'error|warning' "$LOG" | head -20 | sed 's/^/# /'
+	result 1 "vboxsf builds against our headers and Module.symvers"
+	finish
+fi
+grep -E 'WARNING: modpost' "$LOG" | sed 's/^/# /'
+! grep -q 'WARNING: modpost' "$LOG"
+result $? "modpost resolved every symbol"
+
+# Unmodified: every source file equals the tarball's.
+diff -r -x Kbuild -x '*.o' -x '*.ko' -x '*.mod*' -x '.*' -x modules.order \
+	-x Module.symvers "$B/orig/$TAR_DIR" "$SRC" > "$B/diff" 2>&1
+result $? "sources identical to $TAR_DIR" "$(head -3 "$B/diff" | tr '\n' ' ')"
+
+# Our headers are the ones compiled in (kbuild's dependency records).
+ok=0
+for h in include/linux/vbox_utils.h include/uapi/linux/vbox_vmmdev_types.h \
+	 include/uapi/linux/vbox_err.h; do
+	if grep -q "$ROOT/$h" "$SRC/.vboxsf_wrappers.o.cmd"; then
+		echo "# vboxsf_wrappers.o used $h"
+	else
+		echo "# vboxsf_wrappers.o did not use our $h"
+		ok=1
+	fi
+done
+! grep -q "$KDIR.*/include/linux/vbox_utils.h\|linux-headers-.*/include/linux/vbox_utils.h" \
+	"$SRC/.vboxsf_wrappers.o.cmd" || ok=1
+result $ok "vboxsf compiled with our include/ (vbox_utils.h, uapi)"
+
+deps=$(modinfo -F depends "$SRC/vboxsf.ko")
+echo "# vboxsf.ko depends: $deps; vermagic: $(modinfo -F vermagic "$SRC/vboxsf.ko")"
+[ "$deps" = vboxguest ]
+result $? "vboxsf.ko depends on vboxguest only"
+
+# The exported API with kernel buffers: vbg_kapi_test.ko, built the same
+# way (its own copy under build/, so the tree stays clean).
+rm -rf "$B/kapi"
+cp -a "$ROOT/tests/vboxsf/kapi" "$B/kapi"
+if make -C "$KDIR" M="$B/kapi" VBG_ROOT="$ROOT" \
+	KBUILD_EXTRA_SYMBOLS="$ROOT/Module.symvers" modules >> "$LOG" 2>&1 &&
+   [ -f "$B/kapi/vbg_kapi_test.ko" ] && ! grep -q 'WARNING: modpost' "$LOG"; then
+	result 0 "vbg_kapi_test.ko builds"
+else
+	grep -E 'error|warning|WARNING' "$LOG" | head -20 | sed 's/^/# /'
+	result 1 "vbg_kapi_test.ko builds"
+	finish
+fi
+
+# 5. In the VM, on our driver.
+echo "# booting the VM: our vboxguest.ko, then vboxsf.ko and vbg_kapi_test.ko"
+VBG_EXTRA_MODULES="$SRC/vboxsf.ko $B/kapi/vbg_kapi_test.ko" \
+	VBG_GUEST_DIR="$ROOT/tests/vboxsf" \
+	bash "$ROOT/tests/vm/run.sh" --driver ours > "$B/vm.log" 2>&1
+st=$?
+grep -E '^ok|^not ok|^    (ok|not ok|#)|insmod|summary|passed' "$B/vm.log" | sed 's/^/# vm: /'
+result $st "vboxsf loads on our driver in the VM (tests/vboxsf/t_vboxsf)"
+finish
