@@ -9,6 +9,8 @@
 #                loaded first
 #   VBG_PROG_TIMEOUT  seconds before a program is killed (default 120)
 #   VBG_MODE     tests (default) | shell | script (runs /vbg-script)
+#   VBG_BUILTIN  1: the driver is built into the kernel (the debug kernel):
+#                nothing to insmod, module_load checks the device nodes
 # Output is KTAP on the console: the programs print the indented subtests,
 # this script the top level (module_load, one line per program,
 # dmesg_clean).  Lines "# vbg-init: ..." are for the runner.
@@ -34,6 +36,7 @@ VBG_MODULES=
 VBG_ENV_MODULES=
 VBG_PROG_TIMEOUT=120
 VBG_MODE=tests
+VBG_BUILTIN=0
 [ -f /etc/vbg-run.conf ] && . /etc/vbg-run.conf
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
@@ -79,7 +82,7 @@ for m in $VBG_MODULES; do
 	dmesg | grep -iE 'vbox|vmmdev|80ee|cafe' | tail -30 | sed 's/^/# dmesg: /'
 	break
 done
-if [ "$load_ok" = 1 ] && [ -n "$VBG_MODULES" ]; then
+if [ "$load_ok" = 1 ] && { [ -n "$VBG_MODULES" ] || [ "$VBG_BUILTIN" = 1 ]; }; then
 	dmesg | grep -i vbox | sed 's/^/# dmesg: /'
 	if [ ! -c /dev/vboxguest ] || [ ! -c /dev/vboxuser ]; then
 		load_ok=0
@@ -88,7 +91,8 @@ if [ "$load_ok" = 1 ] && [ -n "$VBG_MODULES" ]; then
 		dmesg | tail -30 | sed 's/^/# dmesg: /'
 	fi
 fi
-[ -n "$VBG_MODULES" ] || { load_ok=0; echo "# no module to load"; }
+[ -n "$VBG_MODULES" ] || [ "$VBG_BUILTIN" = 1 ] ||
+	{ load_ok=0; echo "# no module to load"; }
 if [ "$load_ok" = 1 ]; then
 	echo "ok $k module_load"
 	ls -l /dev/vboxguest /dev/vboxuser | sed 's/^/# /'
@@ -173,8 +177,27 @@ done
 
 # Last: nothing alarming in the kernel log.
 k=$((k + 1))
-alarm='WARNING:|BUG:|BUG at|Oops|general protection|invalid opcode|Kernel panic|Call Trace:|usercopy:'
-bad=$(dmesg | grep -E "$alarm")
+alarm='WARNING:|BUG:|BUG at|Oops|general protection|invalid opcode|Kernel panic|Call Trace:|usercopy:|UBSAN:'
+# A kernel with kmemleak (the debug kernel): scan now; a leak whose
+# allocation trace is in the driver is an alarm like the others.
+if mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null ||
+   [ -e /sys/kernel/debug/kmemleak ]; then
+	if [ -e /sys/kernel/debug/kmemleak ]; then
+		echo scan > /sys/kernel/debug/kmemleak
+		sleep 2
+		echo scan > /sys/kernel/debug/kmemleak
+		awk '/^unreferenced object/ { if (rec ~ /vbg_|vboxguest/) print rec; rec = "" }
+		     { rec = rec $0 "\n" }
+		     END { if (rec ~ /vbg_|vboxguest/) print rec }' \
+			/sys/kernel/debug/kmemleak > /tmp/vbg-leaks
+		n=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)
+		echo "# vbg-init: kmemleak: $n suspected leak(s)," \
+		     "$(grep -c '^unreferenced object' /tmp/vbg-leaks) in the driver"
+		sed 's/^/# kmemleak: /' /tmp/vbg-leaks | head -40
+		[ -s /tmp/vbg-leaks ] && echo "kmemleak: suspected memory leak in the driver" > /dev/kmsg
+	fi
+fi
+bad=$(dmesg | grep -E "$alarm|kmemleak: suspected memory leak in the driver")
 # The reference's 32-bit HGCM defect (testrig-notes): its parameter
 # copy-back overruns a kmalloc object; hardened usercopy stops it with a
 # BUG, or vbg_hgcm_call32 warns.  Only those signatures, on the reference.
@@ -194,4 +217,13 @@ else
 	fi
 fi
 echo "# vbg-init: tainted $(cat /proc/sys/kernel/tainted)"
+# A kernel with gcov (the debug kernel): the driver's coverage counters,
+# base64 on the console, for make coverage.
+if [ -d /sys/kernel/debug/gcov ]; then
+	for f in $(find /sys/kernel/debug/gcov -name 'vboxguest_*.gcda'); do
+		echo "# vbg-gcov-file: ${f##*/}"
+		base64 < "$f" | sed 's/^/# vbg-gcov: /'
+	done
+	echo "# vbg-gcov-end"
+fi
 finish

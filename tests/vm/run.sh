@@ -61,9 +61,13 @@ case $DRIVER in reference|ours) ;; *) usage ;; esac
 case $BOOT_TIMEOUT in ''|*[!0-9]*) usage ;; esac
 case $KERNEL in
 distro) ;;
-debug)	# make debug-kernel: our driver is built into it.
+debug)	# make debug-kernel: our driver is built into it.  KASAN, lockdep and
+	# kmemleak under TCG make everything about 4x slower: so are the
+	# boot timeouts.
 	[ "$DRIVER" = ours ] || { echo "run.sh: --kernel debug needs --driver ours" >&2
-				  echo "0 passed, 1 failed"; exit 1; } ;;
+				  echo "0 passed, 1 failed"; exit 1; }
+	SLOW=4
+	BOOT_TIMEOUT=$((BOOT_TIMEOUT * SLOW)) ;;
 *) usage ;;
 esac
 [ "$(id -u)" = 0 ] || vbg_die "must run as root (chroot, mounts)"
@@ -412,7 +416,7 @@ VBG_APPEND_EXTRA+=" hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=20"
 # control channel I/O error): every failure of its boot is that defect.
 for p in "${OWN[@]}"; do
 	NBOOT=$((NBOOT + 1))
-	to=$((LIMIT[$p] + 60))
+	to=$(((LIMIT[$p] + 60) * ${SLOW:-1}))
 	[ "$to" -le "$BOOT_TIMEOUT" ] || to=$BOOT_TIMEOUT
 	known=
 	[ "$DRIVER" = reference ] && [ -n "${REF_HGCM32[$p]:-}" ] &&
