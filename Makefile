@@ -27,7 +27,7 @@ DRIVER ?= reference
 KERNEL ?= distro
 
 .PHONY: all modules clean deps check check-vm emu-check abi-check demo \
-	lint kunit debug-kernel
+	lint kunit debug-kernel coverage
 
 all: modules
 
@@ -64,6 +64,11 @@ debug-kernel: deps
 # The driver's KUnit suites on the debug kernel (kunit.py, x86_64 QEMU).
 kunit: deps
 	@bash tests/kunit/run.sh
+
+# Line coverage (gcov) of the driver over KUnit and the VM suite on the
+# debug kernel.
+coverage: deps
+	@bash tests/kunit/coverage.sh
 
 # Boot the VM with DRIVER=reference|ours and run the guest suite.
 check-vm: deps

@@ -4,8 +4,10 @@
 #   emu      make emu-check              the emulator's unit tests
 #   abi      make abi-check              if the Makefile has that target
 #   lint     make lint                   checkpatch, kernel-doc, W=1, sparse, clang
+#   kunit    make kunit                  KUnit on the debug kernel (builds it)
 #   vm-ref   make check-vm DRIVER=reference
 #   vm-ours  make check-vm DRIVER=ours   if vboxguest_core.c is in the tree
+#   vm-debug make check-vm DRIVER=ours KERNEL=debug   the same, debug kernel
 # Each component's last "N passed, N failed[, N skipped]" line is collected;
 # a component that fails, exits non-zero or prints no such line fails the
 # whole.  Prints a table and ends with the summed line.  No terminal needed.
@@ -39,8 +41,10 @@ if out=$("${MK[@]}" -n abi-check 2>&1) && [ -n "$out" ] &&
 	add abi "abi-check"
 fi
 add lint "lint"
+[ -f vboxguest_core.c ] && add kunit "kunit"
 add vm-ref "check-vm DRIVER=reference"
 [ -f vboxguest_core.c ] && add vm-ours "check-vm DRIVER=ours"
+[ -f vboxguest_core.c ] && add vm-debug "check-vm DRIVER=ours KERNEL=debug"
 
 TP=0 TF=0 TS=0 BAD=0
 BUDGET=${VBG_CHECK_BUDGET:-3300}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make coverage: line coverage of the driver on the debug kernel (gcov),
+# over the KUnit suites and the VM suite.
+#
+#   1. make debug-kernel (the driver's objects are built with gcov).
+#   2. KUnit: the debug kernel boots under the host's QEMU with
+#      kunit.enable=1 and a small initramfs that prints the driver's .gcda
+#      counters (base64) on the console after the suites ran.
+#   3. The VM suite: make check-vm DRIVER=ours KERNEL=debug; its /init
+#      prints the counters the same way at the end of every boot.
+#   4. All counters are merged (gcov-tool) and gcov reports each file.
+# The last line is "N passed, N failed": one case per file, passed when its
+# line coverage is at least VBG_COVERAGE_MIN percent (default 85) for
+# vboxguest_core.c and vboxguest_utils.c; vboxguest_linux.c is reported.
+set -uo pipefail
+# One brace group: bash reads all of it before running any, so editing this
+# file cannot break a run in progress.
+{
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
+ROOT=$PWD
+VBG_CACHE=${VBG_CACHE:-/var/cache/vboxguest-rig}
+DEBUG=$VBG_CACHE/debug
+B=$DEBUG/build
+OUT=$ROOT/build/coverage
+MIN=${VBG_COVERAGE_MIN:-85}
+SKIP_VM=${VBG_COVERAGE_SKIP_VM:-0}
+
+fail() {
+	echo "[coverage] error: $*" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+}
+say() { printf '[coverage] %s\n' "$*"; }
+
+bash tests/vm/debug-kernel.sh || fail "the debug kernel does not build"
+SRC=$(ls -1d "$DEBUG"/linux-source-*/ 2>/dev/null | sort -V | tail -1)
+SRC=${SRC%/}
+OBJ=$B/drivers/virt/vboxguest
+ls "$OBJ"/vboxguest_core.gcno > /dev/null 2>&1 ||
+	fail "no .gcno in $OBJ: the driver was not built with gcov"
+rm -rf "$OUT" && mkdir -p "$OUT/runs" || exit 1
+
+# extract LOG DIR: the "# vbg-gcov" blocks of a console log into DIR.
+extract() {
+	local log=$1 dir=$2
+	mkdir -p "$dir"
+	tr -d '\r' < "$log" | awk -v dir="$dir" '
+		/# vbg-gcov-file: / { f = dir "/" $NF ".b64"; printf "" > f; next }
+		/# vbg-gcov: / && f != "" { sub(/.*# vbg-gcov: /, ""); print >> f; next }
+		/# vbg-gcov-end/ { f = "" }'
+	for f in "$dir"/*.b64; do
+		[ -e "$f" ] || continue
+		base64 -d < "$f" > "${f%.b64}" && rm -f "$f"
+	done
+}
+
+# 2. KUnit.
+say "KUnit boot with gcov"
+ird=$OUT/initramfs
+mkdir -p "$ird"/{bin,proc,sys,dev}
+cp "$(command -v busybox)" "$ird/bin/busybox"
+for a in sh mount find base64 sed poweroff sleep cat; do
+	ln -sf busybox "$ird/bin/$a"
+done
+cat > "$ird/init" <<'EOF'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug
+for f in $(find /sys/kernel/debug/gcov -name 'vboxguest_*.gcda'); do
+	echo "# vbg-gcov-file: ${f##*/}"
+	base64 < "$f" | sed 's/^/# vbg-gcov: /'
+done
+echo "# vbg-gcov-end"
+poweroff -f
+EOF
+chmod +x "$ird/init"
+(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/kunit.cpio.gz" ||
+	fail "initramfs"
+timeout 900 qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -nodefaults -nographic \
+	-no-reboot -serial stdio -kernel "$B/arch/x86/boot/bzImage" \
+	-initrd "$OUT/kunit.cpio.gz" \
+	-append "console=ttyS0 panic=-1 kunit.enable=1 kunit.filter_glob=vboxguest*" \
+	< /dev/null > "$OUT/kunit.console.log" 2>&1
+grep -E '^ *(ok|not ok) [0-9]+ vboxguest_' "$OUT/kunit.console.log" | sed 's/^/# /'
+extract "$OUT/kunit.console.log" "$OUT/runs/kunit"
+
+# 3. The VM suite.
+if [ "$SKIP_VM" != 1 ]; then
+	say "VM suite on the debug kernel"
+	bash tests/vm/run.sh --driver ours --kernel debug > "$OUT/vm.log" 2>&1
+	tail -1 "$OUT/vm.log" | sed 's/^/# vm suite: /'
+	# This run's log directory (build/vm/*-latest may be another run's).
+	logs=$(sed -n 's/^logs: \(.*\)\/$/\1/p' "$OUT/vm.log" | tail -1)
+	[ -n "$logs" ] || fail "the VM suite named no log directory"
+	n=0
+	for log in "$ROOT/$logs"/boot*.console.log; do
+		[ -e "$log" ] || continue
+		n=$((n + 1))
+		extract "$log" "$OUT/runs/vm$n"
+	done
+fi
+
+# 4. Merge and report.
+merged=
+for d in "$OUT"/runs/*/; do
+	d=${d%/}
+	ls "$d"/*.gcda > /dev/null 2>&1 || continue
+	if [ -z "$merged" ]; then
+		merged=$OUT/merged.0
+		cp -r "$d" "$merged"
+	else
+		gcov-tool merge -o "$merged.n" "$merged" "$d" > /dev/null 2>&1 ||
+			fail "gcov-tool merge $d"
+		rm -rf "$merged" && mv "$merged.n" "$merged"
+	fi
+done
+[ -n "$merged" ] || fail "no coverage counters were collected"
+cp "$OBJ"/vboxguest_*.gcno "$merged/"
+P=0
+F=0
+echo "KTAP version 1"
+echo "1..3"
+i=0
+for f in vboxguest_core vboxguest_utils vboxguest_linux; do
+	i=$((i + 1))
+	pct=$(cd "$merged" && gcov -n -o . "$SRC/drivers/virt/vboxguest/$f.c" 2>/dev/null |
+	      awk -v f="$f.c" '$0 ~ "File .*" f "\x27" { getline; sub(/.*:/, ""); print; exit }')
+	[ -n "$pct" ] || pct="no data"
+	echo "# $f.c: lines executed $pct"
+	p=${pct%%%*}
+	if [ "$f" = vboxguest_linux ] ||
+	   { [ "$pct" != "no data" ] && awk -v p="$p" -v m="$MIN" 'BEGIN { exit !(p >= m) }'; }; then
+		echo "ok $i $f.c"
+		P=$((P + 1))
+	else
+		echo "not ok $i $f.c # below $MIN%"
+		F=$((F + 1))
+	fi
+done
+echo "$P passed, $F failed"
+[ "$F" = 0 ]
+exit
+}
