@@ -674,7 +674,7 @@ static void stress_8_threads(void)
 
 static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(pinned_user_buffers_not_bounced, 30),
-	VBGT_CASE_T(stress_8_threads, 100),
+	VBGT_CASE_T(stress_8_threads, DEADLINE_MS / 1000 + 20),
 };
 
 VBGT_SUITE("t_hgcm_stress", cases)
