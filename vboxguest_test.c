@@ -12,6 +12,7 @@
 
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/io.h>
 #include <linux/slab.h>
 #include <linux/vbox_err.h>
 #include "vboxguest_test.h"
@@ -40,42 +41,184 @@ static void vbg_test_record(struct vbg_test_host *host,
 		rec->word[i] = i < words ? payload[i] : 0;
 }
 
-/* The next scripted reply for @type, or the default one. */
+/* The next scripted reply for @type, or the default one (@scripted false). */
 static struct vbg_test_reply vbg_test_next_reply(struct vbg_test_host *host,
-						 u32 type)
+						 u32 type, bool *scripted)
 {
 	struct vbg_test_reply reply = { .rc = VINF_SUCCESS };
 
+	*scripted = false;
 	if (host->script_pos < host->script_len &&
 	    (!host->script[host->script_pos].type ||
-	     host->script[host->script_pos].type == type))
+	     host->script[host->script_pos].type == type)) {
 		reply = host->script[host->script_pos++];
+		*scripted = true;
+	}
 	return reply;
+}
+
+/* Byte @b of a page-list buffer, as the host reaches it. */
+static u8 *vbg_test_pl_byte(const struct vmmdev_hgcm_pagelist *pl, u32 type,
+			    u32 b)
+{
+	/* The array runs past the declared pages[1]: index a plain pointer. */
+	const u64 *pages = (const void *)pl +
+			   offsetof(struct vmmdev_hgcm_pagelist, pages);
+	u64 off = pl->offset_first_page + b;
+	u64 phys;
+
+	if (type == VMMDEV_HGCM_PARM_TYPE_CONTIGUOUS_PAGELIST)
+		phys = pages[0] + off;
+	else
+		phys = pages[off / PAGE_SIZE] + off % PAGE_SIZE;
+	return phys_to_virt(phys);
+}
+
+/*
+ * The echo service: 32/64-bit values come back incremented; every buffer
+ * byte the host may write comes back inverted (XOR 0xff); the bytes it
+ * may read are summed in @hgcm_sum.
+ */
+static void vbg_test_hgcm_echo(struct vbg_test_host *host,
+			       struct vmmdev_hgcm_call *call)
+{
+	struct vmmdev_hgcm_function_parameter64 *p = (void *)(call + 1);
+	struct vmmdev_hgcm_pagelist *pl;
+	u32 i, b, size, flags;
+	u8 *data;
+
+	host->hgcm_parms = call->parm_count;
+	host->hgcm_sum = 0;
+	for (i = 0; i < call->parm_count; i++) {
+		if (i < ARRAY_SIZE(host->hgcm_types))
+			host->hgcm_types[i] = p[i].type;
+		/* Types 11-13 are beyond the uapi enum: switch on a u32. */
+		switch ((u32)p[i].type) {
+		case VMMDEV_HGCM_PARM_TYPE_32BIT:
+			p[i].u.value32++;
+			continue;
+		case VMMDEV_HGCM_PARM_TYPE_64BIT:
+			p[i].u.value64++;
+			continue;
+		case VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST:
+			flags = p[i].u.value32 & 0xff;
+			data = (u8 *)call + (p[i].u.value32 >> 8);
+			size = p[i].u.page_list.offset;
+			for (b = 0; b < size; b++) {
+				if (flags & VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST)
+					host->hgcm_sum += data[b];
+				if (flags & VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST)
+					data[b] ^= 0xff;
+			}
+			continue;
+		case VMMDEV_HGCM_PARM_TYPE_PAGELIST:
+		case VMMDEV_HGCM_PARM_TYPE_CONTIGUOUS_PAGELIST:
+		case VMMDEV_HGCM_PARM_TYPE_NO_BOUNCE_PAGELIST:
+			pl = (void *)call + p[i].u.page_list.offset;
+			size = p[i].u.page_list.size;
+			for (b = 0; b < size; b++) {
+				data = vbg_test_pl_byte(pl, p[i].type, b);
+				if (pl->flags & VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST)
+					host->hgcm_sum += *data;
+				if (pl->flags & VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST)
+					*data ^= 0xff;
+			}
+			continue;
+		default:
+			continue;
+		}
+	}
+}
+
+/* HGCM requests: serve them now, answer now or later. */
+static void vbg_test_hgcm(struct vbg_test_host *host,
+			  struct vmmdev_request_header *req,
+			  const struct vbg_test_reply *reply)
+{
+	struct vmmdev_hgcmreq_header *hgcm = (void *)req;
+
+	if (reply->rc < 0) {
+		req->rc = reply->rc;	/* refused at submission */
+		return;
+	}
+	if (req->request_type == VMMDEVREQ_HGCM_CONNECT)
+		((struct vmmdev_hgcm_connect *)req)->client_id = host->hgcm_client_id;
+	else if (req->request_type == VMMDEVREQ_HGCM_CALL64)
+		vbg_test_hgcm_echo(host, (void *)req);
+	if (host->hgcm_async) {
+		host->hgcm_pending = hgcm;
+		req->rc = VINF_HGCM_ASYNC_EXECUTE;
+		return;
+	}
+	hgcm->result = host->hgcm_result;
+	hgcm->flags |= VBOX_HGCM_REQ_DONE;
+	req->rc = reply->rc;
+}
+
+/* Cancel2 (65) and the legacy cancel (64) of the pending request. */
+static void vbg_test_hgcm_cancel(struct vbg_test_host *host,
+				 struct vmmdev_request_header *req)
+{
+	struct vmmdev_hgcmreq_header *target = (void *)req;
+
+	if (req->request_type == VMMDEVREQ_HGCM_CANCEL2) {
+		struct vmmdev_hgcm_cancel2 *cancel = (void *)req;
+
+		target = phys_to_virt(cancel->phys_req_to_cancel);
+	}
+	if (host->hgcm_pending && host->hgcm_pending == target) {
+		host->hgcm_pending = NULL;
+		req->rc = VINF_SUCCESS;
+	} else {
+		req->rc = req->request_type == VMMDEVREQ_HGCM_CANCEL2 ?
+			  VERR_NOT_FOUND : VERR_INVALID_PARAMETER;
+	}
 }
 
 static int vbg_test_submit(struct vbg_dev *gdev,
 			   struct vmmdev_request_header *req)
 {
 	struct vbg_test_host *host = vbg_test_current;
+	struct vmmdev_events *ack;
 	struct vbg_test_reply reply;
 	unsigned long flags;
+	bool scripted;
 
 	if (WARN_ON(!host || host->gdev != gdev))
 		return -ENODEV;
 
 	spin_lock_irqsave(&host->lock, flags);
 	vbg_test_record(host, req);
-	reply = vbg_test_next_reply(host, req->request_type);
-	if (!reply.submit_ret) {
-		req->rc = reply.rc;
-		if (req->request_type == VMMDEVREQ_ACKNOWLEDGE_EVENTS) {
-			struct vmmdev_events *ack = (void *)req;
+	reply = vbg_test_next_reply(host, req->request_type, &scripted);
+	if (reply.submit_ret)
+		goto out_unlock;
 
-			ack->events = reply.value ?: host->pending_events;
-			host->pending_events = 0;
-			host->mmio->v.v1_04.have_events = 0;
-		}
+	switch (req->request_type) {
+	case VMMDEVREQ_HGCM_CONNECT:
+	case VMMDEVREQ_HGCM_DISCONNECT:
+	case VMMDEVREQ_HGCM_CALL32:
+	case VMMDEVREQ_HGCM_CALL64:
+		vbg_test_hgcm(host, req, &reply);
+		break;
+	case VMMDEVREQ_HGCM_CANCEL:
+	case VMMDEVREQ_HGCM_CANCEL2:
+		if (scripted)
+			req->rc = reply.rc;
+		else
+			vbg_test_hgcm_cancel(host, req);
+		break;
+	case VMMDEVREQ_ACKNOWLEDGE_EVENTS:
+		req->rc = reply.rc;
+		ack = (void *)req;
+		ack->events = reply.value ?: host->pending_events;
+		host->pending_events = 0;
+		host->mmio->v.v1_04.have_events = 0;
+		break;
+	default:
+		req->rc = reply.rc;
+		break;
 	}
+out_unlock:
 	spin_unlock_irqrestore(&host->lock, flags);
 	return reply.submit_ret;
 }
@@ -464,4 +607,31 @@ int vbg_test_wait(struct vbg_session *session, u32 events, u32 timeout_ms,
 	ret = vbg_test_ioctl(session, VBG_IOCTL_WAIT_FOR_EVENTS, &w);
 	*got = ret ? 0 : w.u.out.events;
 	return ret;
+}
+
+/**
+ * vbg_test_hgcm_complete() - the host completes the pending HGCM request.
+ * @host: the fake host.
+ *
+ * Writes @hgcm_result and DONE into the request, then raises the HGCM
+ * event (which wakes the waiters through the ISR).
+ *
+ * Return: true if a request was pending.
+ */
+bool vbg_test_hgcm_complete(struct vbg_test_host *host)
+{
+	struct vmmdev_hgcmreq_header *req;
+	unsigned long flags;
+
+	spin_lock_irqsave(&host->lock, flags);
+	req = host->hgcm_pending;
+	host->hgcm_pending = NULL;
+	if (req) {
+		req->result = host->hgcm_result;
+		WRITE_ONCE(req->flags, req->flags | VBOX_HGCM_REQ_DONE);
+	}
+	spin_unlock_irqrestore(&host->lock, flags);
+	if (req)
+		vbg_test_raise(host, VMMDEV_EVENT_HGCM);
+	return req;
 }

@@ -63,6 +63,14 @@ struct vbg_test_record {
  * @nr_fast_acks: fast acknowledge reads.
  * @mouse_work: times the mouse work item ran.
  * @balloon_work: times the balloon work item ran.
+ * @hgcm_async: answer HGCM requests with VINF_HGCM_ASYNC_EXECUTE and
+ *	complete them later (vbg_test_hgcm_complete()).
+ * @hgcm_result: the service's answer written into completed requests.
+ * @hgcm_pending: the HGCM request accepted and not yet completed.
+ * @hgcm_client_id: client id the next successful connect gets.
+ * @hgcm_types: parameter types of the last call, as sent.
+ * @hgcm_parms: parameters of the last call.
+ * @hgcm_sum: sum of the buffer bytes the host read in the last call.
  */
 struct vbg_test_host {
 	struct kunit *test;
@@ -79,6 +87,13 @@ struct vbg_test_host {
 	unsigned int nr_fast_acks;
 	atomic_t mouse_work;
 	atomic_t balloon_work;
+	bool hgcm_async;
+	s32 hgcm_result;
+	struct vmmdev_hgcmreq_header *hgcm_pending;
+	u32 hgcm_client_id;
+	u32 hgcm_types[8];
+	u32 hgcm_parms;
+	u64 hgcm_sum;
 };
 
 int vbg_test_host_init(struct kunit *test);
@@ -100,5 +115,6 @@ int vbg_test_acquire(struct vbg_session *session, u32 flags, u32 or_mask,
 		     u32 not_mask);
 int vbg_test_wait(struct vbg_session *session, u32 events, u32 timeout_ms,
 		  u32 *got);
+bool vbg_test_hgcm_complete(struct vbg_test_host *host);
 
 #endif /* __VBOXGUEST_TEST_H__ */

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: (GPL-2.0 OR CDDL-1.0)
+/*
+ * KUnit suite vboxguest_hgcm: HGCM connect, disconnect and call
+ * (vbg_hgcm_do_*) against the fake host's echo service: parameter
+ * conversion (32 and 64 bit), how kernel buffers travel (page lists for
+ * kmalloc and vmalloc memory, contiguous and embedded buffers, chosen by
+ * host features), asynchronous completion, timeouts with Cancel2 and the
+ * legacy cancel, late completion after a failed cancel, device removal
+ * while waiting, and refused or failed submissions.
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vbox_err.h>
+#include <linux/vmalloc.h>
+#include "vboxguest_test.h"
+
+#define VBG_KREQ	(VMMDEV_REQUESTOR_KERNEL | VMMDEV_REQUESTOR_USR_DRV)
+
+/* Call the echo service with @n 64-bit parameters, as a kernel caller. */
+static int vbg_hgcm_test_call(struct vbg_test_host *host, u32 timeout_ms,
+			      struct vmmdev_hgcm_function_parameter64 *p,
+			      u32 n, int *status)
+{
+	int ret;
+
+	down_read(&host->gdev->remove_rwsem);
+	ret = vbg_hgcm_do_call(host->gdev, VBG_KREQ, 42, 1, timeout_ms, false,
+			       p, false, n, status);
+	up_read(&host->gdev->remove_rwsem);
+	return ret;
+}
+
+/* --- connect and disconnect -------------------------------------------- */
+
+static int vbg_hgcm_test_connect(struct vbg_test_host *host, u32 *id,
+				 int *status)
+{
+	struct vmmdev_hgcm_service_location loc = {
+		.type = VMMDEV_HGCM_LOC_LOCALHOST_EXISTING,
+	};
+	int ret;
+
+	strscpy(loc.u.localhost.service_name, "VBoxGuestPropSvc",
+		sizeof(loc.u.localhost.service_name));
+	down_read(&host->gdev->remove_rwsem);
+	ret = vbg_hgcm_do_connect(host->gdev, VBG_KREQ, &loc, id, status, false);
+	up_read(&host->gdev->remove_rwsem);
+	return ret;
+}
+
+static void vbg_hgcm_connect_sync(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	int status = VERR_INTERNAL_ERROR;
+	u32 id = 0;
+
+	host->hgcm_client_id = 77;
+	host->hgcm_result = VINF_SUCCESS;
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_connect(host, &id, &status), 0);
+	KUNIT_EXPECT_EQ(test, status, VINF_SUCCESS);
+	KUNIT_EXPECT_EQ(test, id, 77);
+	KUNIT_EXPECT_EQ(test, vbg_test_count(host, VMMDEVREQ_HGCM_CONNECT), 1);
+}
+
+static void vbg_hgcm_connect_service_refuses(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	int status = 0;
+	u32 id = 0;
+
+	/* The host answered: 0, and the service's verdict in the status. */
+	host->hgcm_result = VERR_NOT_FOUND;
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_connect(host, &id, &status), 0);
+	KUNIT_EXPECT_EQ(test, status, VERR_NOT_FOUND);
+}
+
+static void vbg_hgcm_connect_refused_at_submission(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	int status = 0;
+	u32 id = 0;
+
+	vbg_test_script(host, VMMDEVREQ_HGCM_CONNECT, 0, VERR_NOT_SUPPORTED, 0);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_connect(host, &id, &status), 0);
+	KUNIT_EXPECT_EQ(test, status, VERR_NOT_SUPPORTED);
+}
+
+static void vbg_hgcm_connect_transport_failure(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	int status = 0;
+	u32 id = 0;
+
+	vbg_test_script(host, VMMDEVREQ_HGCM_CONNECT, -EIO, 0, 0);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_connect(host, &id, &status), -EIO);
+}
+
+static void vbg_hgcm_disconnect_sync(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	const struct vbg_test_record *rec;
+	int status = VERR_INTERNAL_ERROR;
+
+	down_read(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_do_disconnect(host->gdev, VBG_KREQ, 99,
+						     &status, false), 0);
+	up_read(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_EQ(test, status, VINF_SUCCESS);
+	rec = vbg_test_last(host, VMMDEVREQ_HGCM_DISCONNECT);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	/* After the HGCM header (flags, result): the client id. */
+	KUNIT_EXPECT_EQ(test, rec->word[2], 99);
+}
+
+/* --- values, 64-bit and 32-bit layouts --------------------------------- */
+
+static void vbg_hgcm_call_values64(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p[2] = {};
+	int status = VERR_INTERNAL_ERROR;
+
+	p[0].type = VMMDEV_HGCM_PARM_TYPE_32BIT;
+	p[0].u.value32 = 41;
+	p[1].type = VMMDEV_HGCM_PARM_TYPE_64BIT;
+	p[1].u.value64 = 0x1ffffffffULL;
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, U32_MAX, p, 2, &status), 0);
+	KUNIT_EXPECT_EQ(test, status, VINF_SUCCESS);
+	KUNIT_EXPECT_EQ(test, host->hgcm_parms, 2);
+	KUNIT_EXPECT_EQ(test, p[0].u.value32, 42);
+	KUNIT_EXPECT_EQ(test, p[1].u.value64, 0x200000000ULL);
+}
+
+static void vbg_hgcm_call_values32_layout(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter32 p[2] = {};
+	int status = VERR_INTERNAL_ERROR;
+
+	p[0].type = VMMDEV_HGCM_PARM_TYPE_32BIT;
+	p[0].u.value32 = 7;
+	p[1].type = VMMDEV_HGCM_PARM_TYPE_64BIT;
+	p[1].u.value64 = 0xfffffffffULL;
+	down_read(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_do_call(host->gdev, VBG_KREQ, 42, 1, U32_MAX,
+					       false, p, true, 2, &status), 0);
+	up_read(&host->gdev->remove_rwsem);
+	/* The host got the 64-bit layout and the answer came back in 32. */
+	KUNIT_EXPECT_EQ(test, vbg_test_count(host, VMMDEVREQ_HGCM_CALL64), 1);
+	KUNIT_EXPECT_EQ(test, host->hgcm_types[0], VMMDEV_HGCM_PARM_TYPE_32BIT);
+	KUNIT_EXPECT_EQ(test, host->hgcm_types[1], VMMDEV_HGCM_PARM_TYPE_64BIT);
+	KUNIT_EXPECT_EQ(test, p[0].u.value32, 8);
+	KUNIT_EXPECT_EQ(test, p[1].u.value64, 0x1000000000ULL);
+}
+
+/* --- kernel buffers: how they travel ----------------------------------- */
+
+enum vbg_buf_alloc { VBG_KMALLOC, VBG_VMALLOC };
+
+struct vbg_buf_case {
+	const char *name;
+	u32 features;
+	enum vbg_buf_alloc alloc;
+	u32 size;
+	u32 offset;	/* into the allocation */
+	u32 parm_type;	/* LINADDR_KERNEL, _IN or _OUT */
+	u32 wire_type;	/* what the host must see */
+};
+
+#define K_BOTH	VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL
+#define K_IN	VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL_IN
+#define K_OUT	VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL_OUT
+#define W_PL	VMMDEV_HGCM_PARM_TYPE_PAGELIST
+#define W_EMB	VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST
+#define W_CONT	VMMDEV_HGCM_PARM_TYPE_CONTIGUOUS_PAGELIST
+#define W_NOB	VMMDEV_HGCM_PARM_TYPE_NO_BOUNCE_PAGELIST
+#define F_EMB	VMMDEV_HVF_HGCM_EMBEDDED_BUFFERS
+#define F_CONT	VMMDEV_HVF_HGCM_CONTIGUOUS_PAGE_LIST
+#define F_NOB	VMMDEV_HVF_HGCM_NO_BOUNCE_PAGE_LIST
+#define F_ALL	(VMMDEV_HVF_HGCM_PHYS_PAGE_LIST | F_EMB | F_CONT | F_NOB)
+
+static const struct vbg_buf_case vbg_buf_cases[] = {
+	{ "kmalloc_small_pagelist", 0, VBG_KMALLOC, 100, 0, K_BOTH, W_PL },
+	{ "kmalloc_small_embedded", F_EMB, VBG_KMALLOC, 100, 0, K_BOTH, W_EMB },
+	{ "kmalloc_embedded_in", F_EMB, VBG_KMALLOC, 100, 0, K_IN, W_EMB },
+	{ "kmalloc_embedded_out", F_EMB, VBG_KMALLOC, 100, 0, K_OUT, W_EMB },
+	{ "kmalloc_512_embedded", F_EMB, VBG_KMALLOC, 512, 0, K_BOTH, W_EMB },
+	{ "kmalloc_513_not_embedded", F_EMB, VBG_KMALLOC, 513, 0, K_BOTH, W_PL },
+	{ "kmalloc_contiguous", F_CONT, VBG_KMALLOC, 600, 0, K_BOTH, W_CONT },
+	{ "kmalloc_3_pages_pagelist", 0, VBG_KMALLOC, 3 * 4096 + 100, 100,
+	  K_BOTH, W_PL },
+	{ "kmalloc_3_pages_contiguous", F_ALL, VBG_KMALLOC, 3 * 4096 + 100, 100,
+	  K_BOTH, W_CONT },
+	{ "kmalloc_pages_in", 0, VBG_KMALLOC, 2 * 4096, 8, K_IN, W_PL },
+	{ "kmalloc_pages_out", 0, VBG_KMALLOC, 2 * 4096, 8, K_OUT, W_PL },
+	{ "vmalloc_pagelist", 0, VBG_VMALLOC, 3 * 4096 + 50, 50, K_BOTH, W_PL },
+	{ "vmalloc_no_bounce", F_NOB | F_CONT, VBG_VMALLOC, 3 * 4096, 0,
+	  K_BOTH, W_NOB },
+	{ "vmalloc_small_embedded", F_EMB, VBG_VMALLOC, 64, 0, K_BOTH, W_EMB },
+	{ "vmalloc_in", 0, VBG_VMALLOC, 5000, 0, K_IN, W_PL },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vbg_buf, vbg_buf_cases, name);
+
+static void vbg_hgcm_call_kernel_buffer(struct kunit *test)
+{
+	const struct vbg_buf_case *c = test->param_value;
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {};
+	bool in = c->parm_type != K_OUT, out = c->parm_type != K_IN;
+	int status = VERR_INTERNAL_ERROR;
+	u64 sum = 0;
+	u8 *mem, *buf, *orig;
+	u32 i, bad = 0;
+
+	mem = c->alloc == VBG_VMALLOC ? vmalloc(c->size + c->offset) :
+					kmalloc(c->size + c->offset, GFP_KERNEL);
+	orig = kunit_kmalloc(test, c->size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mem);
+	KUNIT_ASSERT_NOT_NULL(test, orig);
+	buf = mem + c->offset;
+	for (i = 0; i < c->size; i++) {
+		orig[i] = (u8)(i * 7 + 3);
+		buf[i] = orig[i];
+		sum += orig[i];
+	}
+	host->gdev->host_features = c->features;
+	p.type = c->parm_type;
+	p.u.pointer.size = c->size;
+	p.u.pointer.u.linear_addr = (unsigned long)buf;
+
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, U32_MAX, &p, 1, &status), 0);
+	KUNIT_EXPECT_EQ(test, status, VINF_SUCCESS);
+	KUNIT_EXPECT_EQ(test, host->hgcm_types[0], c->wire_type);
+	/* What the host read: all of it for IN and BOTH. */
+	KUNIT_EXPECT_EQ(test, host->hgcm_sum, in ? sum : 0);
+	/* What it wrote came back: inverted bytes for OUT and BOTH. */
+	for (i = 0; i < c->size; i++) {
+		u8 want = !out ? orig[i] :
+			  in ? orig[i] ^ 0xff :
+			  c->wire_type == W_EMB ? 0xff : orig[i] ^ 0xff;
+
+		if (buf[i] != want && bad++ < 3)
+			kunit_err(test, "byte %u: %#x, want %#x\n", i, buf[i], want);
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_EQ(test, p.u.pointer.size, c->size);
+	if (c->alloc == VBG_VMALLOC)
+		vfree(mem);
+	else
+		kfree(mem);
+}
+
+/* Parameters the driver refuses before anything reaches the host. */
+struct vbg_bad_parm_case {
+	const char *name;
+	u32 type;
+	u32 size;
+	u32 count;
+	int ret;
+};
+
+static const struct vbg_bad_parm_case vbg_bad_parm_cases[] = {
+	{ "physaddr_type", VMMDEV_HGCM_PARM_TYPE_PHYSADDR, 16, 1, -EINVAL },
+	{ "pagelist_type_from_caller", VMMDEV_HGCM_PARM_TYPE_PAGELIST, 16, 1, -EINVAL },
+	{ "invalid_type", VMMDEV_HGCM_PARM_TYPE_INVALID, 16, 1, -EINVAL },
+	{ "unknown_type_99", 99, 16, 1, -EINVAL },
+	{ "kernel_buffer_over_16m", K_BOTH, 16 * 1024 * 1024 + 1, 1, -E2BIG },
+	{ "too_many_parms", VMMDEV_HGCM_PARM_TYPE_32BIT, 0, 33, -E2BIG },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vbg_bad_parm, vbg_bad_parm_cases, name);
+
+static void vbg_hgcm_call_bad_parameter(struct kunit *test)
+{
+	const struct vbg_bad_parm_case *c = test->param_value;
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 *p;
+	static u8 scratch[16];
+	int status = 0;
+	u32 i;
+
+	p = kunit_kcalloc(test, c->count, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < c->count; i++) {
+		p[i].type = c->type;
+		p[i].u.pointer.size = c->size;
+		p[i].u.pointer.u.linear_addr = (unsigned long)scratch;
+	}
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, U32_MAX, p, c->count, &status),
+			c->ret);
+	KUNIT_EXPECT_EQ(test, host->nr_submits, 0);
+}
+
+/* --- asynchronous completion, cancel, removal -------------------------- */
+
+enum vbg_hgcm_actor_op { VBG_HGCM_COMPLETE, VBG_HGCM_REMOVE };
+
+struct vbg_hgcm_actor {
+	struct vbg_test_host *host;
+	enum vbg_hgcm_actor_op op;
+	unsigned int delay_ms;
+	bool completed;
+	struct completion done;
+};
+
+static int vbg_hgcm_actor_fn(void *data)
+{
+	struct vbg_hgcm_actor *a = data;
+	struct vbg_dev *gdev = a->host->gdev;
+
+	msleep(a->delay_ms);
+	if (a->op == VBG_HGCM_COMPLETE) {
+		a->completed = vbg_test_hgcm_complete(a->host);
+	} else {
+		spin_lock_irq(&gdev->event_spinlock);
+		gdev->removed = true;
+		spin_unlock_irq(&gdev->event_spinlock);
+		wake_up_all(&gdev->hgcm_wq);
+	}
+	complete(&a->done);
+	return 0;
+}
+
+static void vbg_hgcm_actor_start(struct kunit *test, struct vbg_hgcm_actor *a)
+{
+	struct task_struct *task;
+
+	a->host = vbg_test_host(test);
+	init_completion(&a->done);
+	task = kthread_run(vbg_hgcm_actor_fn, a, "vbg-kunit-hgcm");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+}
+
+static void vbg_hgcm_actor_finish(struct kunit *test, struct vbg_hgcm_actor *a)
+{
+	KUNIT_EXPECT_TRUE_MSG(test, wait_for_completion_timeout(&a->done, 10 * HZ),
+			      "the actor thread did not finish");
+}
+
+static void vbg_hgcm_call_async_completion(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {
+		.type = VMMDEV_HGCM_PARM_TYPE_32BIT, .u.value32 = 1,
+	};
+	struct vbg_hgcm_actor a = { .op = VBG_HGCM_COMPLETE, .delay_ms = 50 };
+	int status = 0;
+
+	host->hgcm_async = true;
+	host->hgcm_result = VERR_BUFFER_OVERFLOW;
+	vbg_hgcm_actor_start(test, &a);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, 5000, &p, 1, &status), 0);
+	vbg_hgcm_actor_finish(test, &a);
+	KUNIT_EXPECT_TRUE(test, a.completed);
+	KUNIT_EXPECT_EQ(test, status, VERR_BUFFER_OVERFLOW);
+	KUNIT_EXPECT_EQ(test, p.u.value32, 2);
+	KUNIT_EXPECT_EQ(test, vbg_test_count(host, VMMDEVREQ_HGCM_CANCEL2), 0);
+}
+
+static void vbg_hgcm_call_timeout_cancels(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {
+		.type = VMMDEV_HGCM_PARM_TYPE_32BIT,
+	};
+	int status = 0;
+
+	host->hgcm_async = true;
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, 30, &p, 1, &status),
+			-ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, vbg_test_count(host, VMMDEVREQ_HGCM_CANCEL2), 1);
+	KUNIT_EXPECT_NULL(test, host->hgcm_pending);
+}
+
+static void vbg_hgcm_call_legacy_cancel(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {
+		.type = VMMDEV_HGCM_PARM_TYPE_32BIT,
+	};
+	int status = 0;
+
+	host->hgcm_async = true;
+	/* An old host without Cancel2: the call itself goes back as type 64. */
+	vbg_test_script(host, VMMDEVREQ_HGCM_CANCEL2, 0, VERR_NOT_IMPLEMENTED, 0);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, 30, &p, 1, &status),
+			-ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, vbg_test_count(host, VMMDEVREQ_HGCM_CANCEL), 1);
+	KUNIT_EXPECT_NULL(test, host->hgcm_pending);
+}
+
+static void vbg_hgcm_call_late_completion_after_cancel(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {
+		.type = VMMDEV_HGCM_PARM_TYPE_32BIT, .u.value32 = 10,
+	};
+	struct vbg_hgcm_actor a = { .op = VBG_HGCM_COMPLETE, .delay_ms = 200 };
+	int status = 0;
+
+	host->hgcm_async = true;
+	host->hgcm_result = VINF_SUCCESS;
+	/*
+	 * The cancel finds nothing pending: the completion is on its way.
+	 * The call must wait for it and report it, not free the request
+	 * under the host's feet.
+	 */
+	vbg_test_script(host, VMMDEVREQ_HGCM_CANCEL2, 0, VERR_NOT_FOUND, 0);
+	vbg_hgcm_actor_start(test, &a);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, 20, &p, 1, &status), 0);
+	vbg_hgcm_actor_finish(test, &a);
+	KUNIT_EXPECT_TRUE(test, a.completed);
+	KUNIT_EXPECT_EQ(test, status, VINF_SUCCESS);
+	KUNIT_EXPECT_EQ(test, p.u.value32, 11);
+}
+
+static void vbg_hgcm_call_removed_while_waiting(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {
+		.type = VMMDEV_HGCM_PARM_TYPE_32BIT,
+	};
+	struct vbg_hgcm_actor a = { .op = VBG_HGCM_REMOVE, .delay_ms = 50 };
+	int status = 0;
+
+	host->hgcm_async = true;
+	vbg_hgcm_actor_start(test, &a);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, U32_MAX, &p, 1, &status),
+			-ENODEV);
+	vbg_hgcm_actor_finish(test, &a);
+	/* Cancelled on the host before giving up. */
+	KUNIT_EXPECT_EQ(test, vbg_test_count(host, VMMDEVREQ_HGCM_CANCEL2), 1);
+	KUNIT_EXPECT_NULL(test, host->hgcm_pending);
+}
+
+static void vbg_hgcm_call_transport_failure(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {
+		.type = VMMDEV_HGCM_PARM_TYPE_32BIT,
+	};
+	int status = 0;
+
+	vbg_test_script(host, VMMDEVREQ_HGCM_CALL64, -EIO, 0, 0);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, U32_MAX, &p, 1, &status), -EIO);
+}
+
+static struct kunit_case vbg_hgcm_test_cases[] = {
+	KUNIT_CASE(vbg_hgcm_connect_sync),
+	KUNIT_CASE(vbg_hgcm_connect_service_refuses),
+	KUNIT_CASE(vbg_hgcm_connect_refused_at_submission),
+	KUNIT_CASE(vbg_hgcm_connect_transport_failure),
+	KUNIT_CASE(vbg_hgcm_disconnect_sync),
+	KUNIT_CASE(vbg_hgcm_call_values64),
+	KUNIT_CASE(vbg_hgcm_call_values32_layout),
+	KUNIT_CASE_PARAM(vbg_hgcm_call_kernel_buffer, vbg_buf_gen_params),
+	KUNIT_CASE_PARAM(vbg_hgcm_call_bad_parameter, vbg_bad_parm_gen_params),
+	KUNIT_CASE(vbg_hgcm_call_async_completion),
+	KUNIT_CASE(vbg_hgcm_call_timeout_cancels),
+	KUNIT_CASE(vbg_hgcm_call_legacy_cancel),
+	KUNIT_CASE(vbg_hgcm_call_late_completion_after_cancel),
+	KUNIT_CASE(vbg_hgcm_call_removed_while_waiting),
+	KUNIT_CASE(vbg_hgcm_call_transport_failure),
+	{}
+};
+
+static struct kunit_suite vbg_hgcm_test_suite = {
+	.name = "vboxguest_hgcm",
+	.init = vbg_test_host_init,
+	.exit = vbg_test_host_exit,
+	.test_cases = vbg_hgcm_test_cases,
+};
+
+kunit_test_suite(vbg_hgcm_test_suite);
