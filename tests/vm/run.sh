@@ -306,7 +306,7 @@ console_reader() {
 # defect every failure of this boot is (vbg_ktap_records).
 run_boot() {
 	local n=$1 boot_to=$2 known=$3 bd bdin t0 rc p list="" log marks first
-	local endnote f who st emu_gone limits="" maxlim=0
+	local endnote f who st emu_gone limits="" maxlim=0 lim
 	shift 3
 	bd=$RUNDIR/boot$n
 	bdin=$RUNDIR_IN/boot$n
@@ -315,8 +315,10 @@ run_boot() {
 	mkdir -p "$bd/conf/etc"
 	for p in "$@"; do
 		list="$list $p"
-		limits="$limits $p:${LIMIT[$p]}"
-		[ "${LIMIT[$p]}" -le "$maxlim" ] || maxlim=${LIMIT[$p]}
+		# The debug kernel's slowness stretches the limits as well.
+		lim=$((LIMIT[$p] * ${SLOW:-1}))
+		limits="$limits $p:$lim"
+		[ "$lim" -le "$maxlim" ] || maxlim=$lim
 	done
 	# Each program ends itself at its limit (vbgt_main: the running case
 	# is killed, the rest reported not run); /init kills it 10 s later.
