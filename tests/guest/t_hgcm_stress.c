@@ -8,6 +8,10 @@
  * the pages the user's buffers span, no other buffer type, and our
  * driver's debugfs counter of bounce copies must not move.
  *
+ * unpinnable_buffer_copied_and_counted: an input buffer in the [vvar]
+ * PFN mapping cannot be pinned: the call still works through a copy, and
+ * the debugfs counter counts exactly that one copy.
+ *
  * stress_8_threads: 8 threads, each with its own session and client, call
  * "vbgtest" with random buffer sizes (0 B to 1 MiB, log-uniform), random
  * misalignment and random functions (ECHO, FILL, CHECK, XOR) while a
@@ -508,6 +512,70 @@ static void pinned_user_buffers_not_bounced(void)
 	close(fd);
 }
 
+/* Start of this process's [vvar] mapping, or NULL. */
+static uint8_t *vvar_page(void)
+{
+	char line[256];
+	unsigned long lo = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[vvar]") && sscanf(line, "%lx-", &lo) == 1)
+			break;
+	fclose(f);
+	return (uint8_t *)lo;
+}
+
+/*
+ * A buffer that cannot be pinned: the [vvar] page is a PFN mapping (the
+ * vDSO's data), readable but refused by pin_user_pages.  The driver must
+ * fall back to a copy, count it, and still deliver the call.
+ */
+static void unpinnable_buffer_copied_and_counted(void)
+{
+	uint8_t *vvar = vvar_page(), out[64 + GUARD];
+	struct host_counts h0, h1;
+	long long b0, b1;
+	uint32_t client;
+	vbgt_parm p[3];
+	int32_t rc;
+	int fd;
+
+	if (!vvar)
+		vbgt_skip("no [vvar] mapping");
+	fd = open_client(&client);
+	b0 = bounce_copies();
+	host_counts(&h0);
+	memset(out, GUARD_BYTE, sizeof(out));
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, vvar, 64);
+	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, 64);
+	vbgt_parm_u32(&p[2], 0);
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_ECHO, NO_TIMEOUT, p, 3, &rc),
+		  0);
+	EXPECT_EQ(rc, 0);
+	EXPECT_EQ(p[2].u.value32, 64);
+	EXPECT(guard_ok(out + 64, GUARD), "guard overwritten");
+	host_counts(&h1);
+	b1 = bounce_copies();
+	vbgt_diag("[vvar] at %p: host types 11/12/13 %lld/%lld/%lld; bounce copies %lld -> %lld",
+		  (void *)vvar, h1.param[11] - h0.param[11],
+		  h1.param[12] - h0.param[12], h1.param[13] - h0.param[13],
+		  b0, b1);
+	EXPECT_EQ(h1.calls - h0.calls, 1);
+	if (!vbgt_is_reference()) {
+		ASSERT(b0 >= 0, "no hgcm_bounce_copies in " STATS_FILE);
+		EXPECT_EQ(b1, b0 + 1);
+		/* The copy is kernel memory; only @out was pinned. */
+		EXPECT_EQ(h1.param[13] - h0.param[13], 1);
+		EXPECT_EQ((h1.param[11] - h0.param[11]) +
+			  (h1.param[12] - h0.param[12]) +
+			  (h1.param[10] - h0.param[10]), 1);
+	}
+	close(fd);
+}
+
 /* Kernel log lines with a warning, oops or BUG since @fd's position. */
 static int kernel_alarms(int fd, char *first, size_t len)
 {
@@ -674,6 +742,7 @@ static void stress_8_threads(void)
 
 static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(pinned_user_buffers_not_bounced, 30),
+	VBGT_CASE(unpinnable_buffer_copied_and_counted),
 	VBGT_CASE_T(stress_8_threads, DEADLINE_MS / 1000 + 20),
 };
 
