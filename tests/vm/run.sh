@@ -149,6 +149,8 @@ while read -r prog bits flags; do
 	if [ "$own" = 1 ]; then
 		OWN+=("$prog:$bits")
 	else
+		[ -z "${REF_HGCM32[$prog:$bits]:-}" ] ||
+			fatal "suites.txt: ref-hgcm32 without own-boot for $prog $bits"
 		MAIN+=("$prog:$bits")
 	fi
 done < "$GUEST_DIR/suites.txt"
