@@ -8,6 +8,10 @@
  * the pages the user's buffers span, no other buffer type, and our
  * driver's debugfs counter of bounce copies must not move.
  *
+ * pci_remove_during_call (last; our driver only): PCI removal of the
+ * device while a call waits ends the call with ENODEV after cancelling it
+ * on the host; a rescan re-probes the device and calls work again.
+ *
  * unpinnable_buffer_copied_and_counted: an input buffer in the [vvar]
  * PFN mapping cannot be pinned: the call still works through a copy, and
  * the debugfs counter counts exactly that one copy.
@@ -36,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -576,6 +581,116 @@ static void unpinnable_buffer_copied_and_counted(void)
 	close(fd);
 }
 
+/* The VMMDev's sysfs directory (/sys/bus/pci/devices/<bdf>), or "". */
+static void vmmdev_sysfs(char *dir, size_t len)
+{
+	char path[512], id[32];
+	struct dirent *d;
+	DIR *dp = opendir("/sys/bus/pci/devices");
+	FILE *f;
+
+	dir[0] = 0;
+	if (!dp)
+		return;
+	while ((d = readdir(dp))) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
+			 d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(id, sizeof(id), f) && !strncmp(id, "0xcafe", 6)) {
+			snprintf(dir, len, "/sys/bus/pci/devices/%.200s", d->d_name);
+			fclose(f);
+			break;
+		}
+		fclose(f);
+	}
+	closedir(dp);
+}
+
+static int write_sysfs(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+struct never_result {
+	int started;	/* atomic */
+	int ret;
+};
+
+/* Child: one NEVER call; the device is removed under it. */
+static void never_call_child(void *arg)
+{
+	struct never_result *r = arg;
+	uint32_t client;
+	int32_t rc;
+	int fd = open_client(&client);
+
+	__atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
+	r->ret = vbgt_hgcm_call(fd, client, 6, NO_TIMEOUT, NULL, 0, &rc);
+	close(fd);
+}
+
+/*
+ * The device is removed (PCI remove) while a call waits: the waiter wakes,
+ * cancels the call on the host and fails with ENODEV, so the removal
+ * finishes; a rescan brings the device back and calls work again.
+ */
+static void pci_remove_during_call(void)
+{
+	struct never_result *r = vbgt_shared(sizeof(*r));
+	long long calls = vbgt_counter("hgcm.calls");
+	long long cancelled = vbgt_counter("hgcm.cancelled");
+	char dir[256], path[512];
+	uint64_t end, t0;
+	uint32_t client;
+	vbgt_parm p[2];
+	int32_t rc;
+	pid_t kid;
+	int fd;
+
+	if (vbgt_is_reference())
+		vbgt_skip("PCI removal under a call: our driver only");
+	vmmdev_sysfs(dir, sizeof(dir));
+	ASSERT(dir[0], "no 80ee:cafe device in sysfs");
+	r->ret = 1;
+	kid = vbgt_fork_user(never_call_child, r);
+	end = vbgt_now_ms() + 5000;
+	while (vbgt_counter("hgcm.calls") == calls && vbgt_now_ms() < end)
+		vbgt_sleep_ms(20);
+	ASSERT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
+
+	snprintf(path, sizeof(path), "%s/remove", dir);
+	t0 = vbgt_now_ms();
+	ASSERT_EQ(write_sysfs(path, "1"), 0);
+	vbgt_diag("PCI remove with a call waiting took %llu ms",
+		  (unsigned long long)(vbgt_now_ms() - t0));
+	EXPECT_EQ(vbgt_wait_child(kid, 5000), 0);
+	EXPECT_EQ(r->ret, -ENODEV);
+	EXPECT_EQ(vbgt_counter("hgcm.cancelled"), cancelled + 1);
+
+	ASSERT_EQ(write_sysfs("/sys/bus/pci/rescan", "1"), 0);
+	end = vbgt_now_ms() + 10000;
+	while (access(VBGT_NODE_USER, F_OK) && vbgt_now_ms() < end)
+		vbgt_sleep_ms(50);
+	ASSERT(!access(VBGT_NODE_USER, F_OK), "no %s after the rescan",
+	       VBGT_NODE_USER);
+	/* udev is not there to set the mode; the driver's is 0666 anyway. */
+	fd = open_client(&client);
+	vbgt_parm_u32(&p[0], 0);
+	vbgt_parm_u32(&p[1], 0);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, 8, NO_TIMEOUT, p, 2, &rc), 0);
+	EXPECT_EQ(rc, 0);
+	EXPECT_EQ(p[1].u.value32, client);
+	close(fd);
+}
+
 /* Kernel log lines with a warning, oops or BUG since @fd's position. */
 static int kernel_alarms(int fd, char *first, size_t len)
 {
@@ -744,6 +859,8 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(pinned_user_buffers_not_bounced, 30),
 	VBGT_CASE(unpinnable_buffer_copied_and_counted),
 	VBGT_CASE_T(stress_8_threads, DEADLINE_MS / 1000 + 20),
+	/* Last: it removes and re-probes the device. */
+	VBGT_CASE(pci_remove_during_call),
 };
 
 VBGT_SUITE("t_hgcm_stress", cases)
