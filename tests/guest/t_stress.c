@@ -272,8 +272,12 @@ static void hgcm_stress(void)
 	avail1 = vbgt_meminfo_kb("MemAvailable");
 	vbgt_diag("unreclaimable slab %lld -> %lld KiB, available %lld -> "
 		  "%lld KiB", slab0, slab1, avail0, avail1);
-	EXPECT(slab1 - slab0 < 1024, "unreclaimable slab grew by %lld KiB",
-	       slab1 - slab0);
+	if (vbgt_kernel_defers_frees())
+		vbgt_diag("KASAN quarantine: slab growth is no leak here;"
+			  " kmemleak (dmesg_clean) checks instead");
+	else
+		EXPECT(slab1 - slab0 < 1024,
+		       "unreclaimable slab grew by %lld KiB", slab1 - slab0);
 	EXPECT(avail0 - avail1 < 8192, "available memory fell by %lld KiB",
 	       avail0 - avail1);
 }

@@ -135,6 +135,28 @@ int vbgt_is_reference(void)
 }
 
 /**
+ * vbgt_kernel_defers_frees() - whether the kernel holds freed objects back
+ * (generic KASAN's quarantine, the debug kernel): unreclaimable slab then
+ * grows by megabytes without a leak, and kmemleak (/init's dmesg_clean on
+ * that kernel) is the leak check instead.
+ *
+ * Return: non-zero if /proc/kallsyms has kasan_quarantine_put.
+ */
+int vbgt_kernel_defers_frees(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512];
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, " kasan_quarantine_put\n") != NULL;
+	fclose(f);
+	return found;
+}
+
+/**
  * vbgt_is_32bit() - whether this program is a 32-bit build.
  *
  * Return: non-zero for -m32 builds.

@@ -112,6 +112,7 @@ void *vbgt_shared(size_t size);
 
 /* A /proc/meminfo field in KiB (the case ends if absent). */
 long long vbgt_meminfo_kb(const char *field);
+int vbgt_kernel_defers_frees(void);
 
 /* Time. */
 uint64_t vbgt_now_ms(void);
