@@ -2,9 +2,9 @@
 /*
  * KUnit suite vboxguest_hgcm: HGCM connect, disconnect and call
  * (vbg_hgcm_do_*) against the fake host's echo service: parameter
- * conversion (32 and 64 bit), how kernel buffers travel (page lists for
- * kmalloc and vmalloc memory, contiguous and embedded buffers, chosen by
- * host features), asynchronous completion, timeouts with Cancel2 and the
+ * conversion (32 and 64 bit), how buffers travel (page lists for kmalloc
+ * and vmalloc memory and pinned user memory, contiguous and embedded
+ * buffers, chosen by host features), asynchronous completion, timeouts with Cancel2 and the
  * legacy cancel, late completion after a failed cancel, device removal
  * while waiting, and refused or failed submissions.
  */
@@ -13,8 +13,10 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/mman.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/vbox_err.h>
 #include <linux/vmalloc.h>
 #include "vboxguest_test.h"
@@ -256,6 +258,120 @@ static void vbg_hgcm_call_kernel_buffer(struct kunit *test)
 		kfree(mem);
 }
 
+/* --- user buffers: pinned pages ---------------------------------------- */
+
+struct vbg_ubuf_case {
+	const char *name;
+	u32 features;
+	u32 size;
+	u32 offset;	/* into the mapping */
+	u32 parm_type;	/* LINADDR, _IN or _OUT */
+	u32 wire_type;
+};
+
+static const struct vbg_ubuf_case vbg_ubuf_cases[] = {
+	{ "small_both", 0, 100, 0, VMMDEV_HGCM_PARM_TYPE_LINADDR, W_PL },
+	{ "small_in", 0, 100, 0, VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, W_PL },
+	{ "small_out", 0, 100, 0, VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, W_PL },
+	{ "three_pages_unaligned", 0, 2 * 4096 + 10, 4000,
+	  VMMDEV_HGCM_PARM_TYPE_LINADDR, W_PL },
+	{ "no_bounce_host", F_NOB, 2 * 4096, 0, VMMDEV_HGCM_PARM_TYPE_LINADDR, W_NOB },
+	/* Pinned user memory is never embedded, even if the host could. */
+	{ "embedding_host_still_pins", F_EMB, 64, 0,
+	  VMMDEV_HGCM_PARM_TYPE_LINADDR, W_PL },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vbg_ubuf, vbg_ubuf_cases, name);
+
+static void vbg_hgcm_call_user_buffer(struct kunit *test)
+{
+	const struct vbg_ubuf_case *c = test->param_value;
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {};
+	bool in = c->parm_type != VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT;
+	bool out = c->parm_type != VMMDEV_HGCM_PARM_TYPE_LINADDR_IN;
+	int status = VERR_INTERNAL_ERROR;
+	unsigned long uaddr;
+	u8 *orig, *back;
+	u64 sum = 0;
+	u32 i, bad = 0;
+	int ret;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, c->size + c->offset,
+			      PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "no user memory for the test");
+	orig = kunit_kmalloc(test, c->size, GFP_KERNEL);
+	back = kunit_kmalloc(test, c->size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, orig);
+	KUNIT_ASSERT_NOT_NULL(test, back);
+	for (i = 0; i < c->size; i++) {
+		orig[i] = (u8)(i * 13 + 1);
+		sum += orig[i];
+	}
+	uaddr += c->offset;
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)uaddr, orig, c->size), 0);
+	host->gdev->host_features = c->features;
+	p.type = c->parm_type;
+	p.u.pointer.size = c->size;
+	p.u.pointer.u.linear_addr = uaddr;
+
+	down_read(&host->gdev->remove_rwsem);
+	ret = vbg_hgcm_do_call(host->gdev, VBG_KREQ, 42, 1, U32_MAX, true, &p,
+			       false, 1, &status);
+	up_read(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, status, VINF_SUCCESS);
+	KUNIT_EXPECT_EQ(test, host->hgcm_types[0], c->wire_type);
+	KUNIT_EXPECT_EQ(test, host->hgcm_sum, in ? sum : 0);
+	KUNIT_ASSERT_EQ(test, copy_from_user(back, (void __user *)uaddr, c->size), 0);
+	for (i = 0; i < c->size; i++) {
+		u8 want = out ? orig[i] ^ 0xff : orig[i];
+
+		if (back[i] != want && bad++ < 3)
+			kunit_err(test, "byte %u: %#x, want %#x\n", i, back[i], want);
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
+}
+
+static void vbg_hgcm_call_user_bad_address(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {};
+	int status = 0;
+	int ret;
+
+	/* A kernel address passed as a user buffer. */
+	p.type = VMMDEV_HGCM_PARM_TYPE_LINADDR;
+	p.u.pointer.size = 64;
+	p.u.pointer.u.linear_addr = (unsigned long)host;
+	down_read(&host->gdev->remove_rwsem);
+	ret = vbg_hgcm_do_call(host->gdev, VBG_KREQ, 42, 1, U32_MAX, true, &p,
+			       false, 1, &status);
+	up_read(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_EQ(test, ret, -EFAULT);
+	KUNIT_EXPECT_EQ(test, host->nr_submits, 0);
+}
+
+static void vbg_hgcm_call_user_kernel_type_refused(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {};
+	static u8 scratch[16];
+	int status = 0;
+	int ret;
+
+	/* Userspace may not name kernel buffers. */
+	p.type = K_BOTH;
+	p.u.pointer.size = sizeof(scratch);
+	p.u.pointer.u.linear_addr = (unsigned long)scratch;
+	down_read(&host->gdev->remove_rwsem);
+	ret = vbg_hgcm_do_call(host->gdev, VBG_KREQ, 42, 1, U32_MAX, true, &p,
+			       false, 1, &status);
+	up_read(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, host->nr_submits, 0);
+}
+
 /* Parameters the driver refuses before anything reaches the host. */
 struct vbg_bad_parm_case {
 	const char *name;
@@ -460,6 +576,9 @@ static struct kunit_case vbg_hgcm_test_cases[] = {
 	KUNIT_CASE(vbg_hgcm_call_values64),
 	KUNIT_CASE(vbg_hgcm_call_values32_layout),
 	KUNIT_CASE_PARAM(vbg_hgcm_call_kernel_buffer, vbg_buf_gen_params),
+	KUNIT_CASE_PARAM(vbg_hgcm_call_user_buffer, vbg_ubuf_gen_params),
+	KUNIT_CASE(vbg_hgcm_call_user_bad_address),
+	KUNIT_CASE(vbg_hgcm_call_user_kernel_type_refused),
 	KUNIT_CASE_PARAM(vbg_hgcm_call_bad_parameter, vbg_bad_parm_gen_params),
 	KUNIT_CASE(vbg_hgcm_call_async_completion),
 	KUNIT_CASE(vbg_hgcm_call_timeout_cancels),

@@ -39,7 +39,11 @@ SRC=${SRC%/}
 OBJ=$B/drivers/virt/vboxguest
 ls "$OBJ"/vboxguest_core.gcno > /dev/null 2>&1 ||
 	fail "no .gcno in $OBJ: the driver was not built with gcov"
-rm -rf "$OUT" && mkdir -p "$OUT/runs" || exit 1
+rm -rf "$OUT" && mkdir -p "$OUT/runs" "$OUT/snap" || exit 1
+# The kernel and its notes files, copied together under the build lock:
+# the shared tree may be rebuilt by someone else meanwhile.
+flock "$DEBUG/.lock" cp "$B/arch/x86/boot/bzImage" "$OBJ"/vboxguest_*.gcno \
+	"$OUT/snap/" || fail "cannot copy the kernel and its .gcno files"
 
 # extract LOG DIR: the "# vbg-gcov" blocks of a console log into DIR.
 extract() {
@@ -80,7 +84,7 @@ chmod +x "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/kunit.cpio.gz" ||
 	fail "initramfs"
 timeout 900 qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -nodefaults -nographic \
-	-no-reboot -serial stdio -kernel "$B/arch/x86/boot/bzImage" \
+	-no-reboot -serial stdio -kernel "$OUT/snap/bzImage" \
 	-initrd "$OUT/kunit.cpio.gz" \
 	-append "console=ttyS0 panic=-1 kunit.enable=1 kunit.filter_glob=vboxguest*" \
 	< /dev/null > "$OUT/kunit.console.log" 2>&1
@@ -90,7 +94,8 @@ extract "$OUT/kunit.console.log" "$OUT/runs/kunit"
 # 3. The VM suite.
 if [ "$SKIP_VM" != 1 ]; then
 	say "VM suite on the debug kernel"
-	bash tests/vm/run.sh --driver ours --kernel debug > "$OUT/vm.log" 2>&1
+	VBG_DEBUG_VMLINUZ=$OUT/snap/bzImage \
+		bash tests/vm/run.sh --driver ours --kernel debug > "$OUT/vm.log" 2>&1
 	tail -1 "$OUT/vm.log" | sed 's/^/# vm suite: /'
 	# This run's log directory (build/vm/*-latest may be another run's).
 	logs=$(sed -n 's/^logs: \(.*\)\/$/\1/p' "$OUT/vm.log" | tail -1)
@@ -103,11 +108,17 @@ if [ "$SKIP_VM" != 1 ]; then
 	done
 fi
 
-# 4. Merge and report.
+# 4. Merge and report; counters of another build (stamp) are left out.
+stamp() { od -A n -t x4 -j 8 -N 4 "$1" | tr -d ' '; }
+want=$(stamp "$OUT/snap/vboxguest_core.gcno")
 merged=
 for d in "$OUT"/runs/*/; do
 	d=${d%/}
 	ls "$d"/*.gcda > /dev/null 2>&1 || continue
+	if [ "$(stamp "$d/vboxguest_core.gcda")" != "$want" ]; then
+		echo "# ${d##*/}: counters of another build, left out"
+		continue
+	fi
 	if [ -z "$merged" ]; then
 		merged=$OUT/merged.0
 		cp -r "$d" "$merged"
@@ -118,7 +129,7 @@ for d in "$OUT"/runs/*/; do
 	fi
 done
 [ -n "$merged" ] || fail "no coverage counters were collected"
-cp "$OBJ"/vboxguest_*.gcno "$merged/"
+cp "$OUT"/snap/vboxguest_*.gcno "$merged/"
 P=0
 F=0
 echo "KTAP version 1"

@@ -32,6 +32,9 @@ die() { printf '[debug-kernel] error: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (apt in the chroot)"
 [ -f "$CHROOT/.done" ] || die "no chroot in $CHROOT: run make deps"
 mkdir -p "$DEBUG"
+# One build at a time in the shared tree (make kunit, check-vm, coverage).
+exec {lock}>"$DEBUG/.lock"
+flock "$lock"
 
 # The newest linux-source-N.M the chroot's apt knows (trixie-backports).
 newest_source() {
@@ -69,15 +72,17 @@ if [ ! -f "$SRC/.vbg-unpacked" ]; then
 	touch "$SRC/.vbg-unpacked"
 fi
 
-# Our driver and headers into the tree, by checksum.
+# Our driver and headers into the tree, by checksum.  Without keeping the
+# source's mtime: a changed file must look newer than its object even if
+# it was edited before the last build started.
 say "syncing the driver into $SRC"
 mkdir -p "$SRC/drivers/virt/vboxguest"
-rsync -rlt --checksum --delete --exclude='*.mod.c' \
+rsync -rl --checksum --delete --exclude='*.mod.c' \
 	--include='*.c' --include='*.h' --include='Makefile' --include='Kconfig' \
 	--include='.kunitconfig' --exclude='*' \
 	"$ROOT/" "$SRC/drivers/virt/vboxguest/"
-rsync -rlt --checksum "$ROOT"/include/uapi/linux/vbox*.h "$SRC/include/uapi/linux/"
-rsync -rlt --checksum "$ROOT"/include/linux/vbox_utils.h "$SRC/include/linux/"
+rsync -rl --checksum "$ROOT"/include/uapi/linux/vbox*.h "$SRC/include/uapi/linux/"
+rsync -rl --checksum "$ROOT"/include/linux/vbox_utils.h "$SRC/include/linux/"
 [ "${1:-}" = --sync-only ] && exit 0
 
 # Configure (only when the wanted options changed) and build.

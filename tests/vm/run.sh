@@ -196,7 +196,13 @@ build "the guest tests" make -C "$GUEST_DIR" "${TARGETS[@]}"
 
 case $DRIVER-$KERNEL in
 ours-debug)
-	build "the debug kernel (make debug-kernel)" bash "$VBG_ROOT/tests/vm/debug-kernel.sh"
+	# VBG_DEBUG_VMLINUZ: boot this copy of it as is (make coverage).
+	if [ -n "${VBG_DEBUG_VMLINUZ:-}" ]; then
+		VMLINUZ=$VBG_DEBUG_VMLINUZ
+	else
+		build "the debug kernel (make debug-kernel)" \
+			bash "$VBG_ROOT/tests/vm/debug-kernel.sh"
+	fi
 	[ -f "$VMLINUZ" ] || fatal "$VMLINUZ missing after make debug-kernel"
 	KVER=$(cat "$VBG_CACHE/debug/build/include/config/kernel.release")
 	KO=
