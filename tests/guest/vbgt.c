@@ -151,7 +151,7 @@ int vbgt_kernel_defers_frees(void)
 	if (!f)
 		return 0;
 	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, " kasan_quarantine_put\n") != NULL;
+		found = !!strstr(line, " kasan_quarantine_put\n");
 	fclose(f);
 	return found;
 }
