@@ -852,6 +852,7 @@ static void vbg_hgcm_fill_buf(struct vmmdev_hgcm_call *req,
 	unsigned long addr = buf->pages ? (unsigned long)buf->uaddr :
 					  (unsigned long)buf->kaddr;
 	struct vmmdev_hgcm_pagelist *pl;
+	u64 *pages;
 	u32 i, n;
 
 	dst->type = buf->type;
@@ -876,8 +877,10 @@ static void vbg_hgcm_fill_buf(struct vmmdev_hgcm_call *req,
 	n = buf->type == VMMDEV_HGCM_PARM_TYPE_CONTIGUOUS_PAGELIST ?
 	    1 : buf->nr_pages;
 	pl->page_count = n;
+	/* The uapi declares pages[1] but the list has n entries. */
+	pages = (u64 *)((u8 *)pl + offsetof(struct vmmdev_hgcm_pagelist, pages));
 	for (i = 0; i < n; i++)
-		pl->pages[i] = vbg_hgcm_buf_page(buf, i);
+		pages[i] = vbg_hgcm_buf_page(buf, i);
 }
 
 /*
