@@ -7,6 +7,7 @@
 #   kunit    make kunit                  KUnit on the debug kernel (builds it)
 #   vm-ref   make check-vm DRIVER=reference
 #   vm-ours  make check-vm DRIVER=ours   if vboxguest_core.c is in the tree
+#   vboxsf   make vboxsf-check           the in-tree vboxsf on our driver
 #   vm-debug make check-vm DRIVER=ours KERNEL=debug   the same, debug kernel
 # Each component's last "N passed, N failed[, N skipped]" line is collected;
 # a component that fails, exits non-zero or prints no such line fails the
@@ -44,6 +45,7 @@ add lint "lint"
 [ -f vboxguest_core.c ] && add kunit "kunit"
 add vm-ref "check-vm DRIVER=reference"
 [ -f vboxguest_core.c ] && add vm-ours "check-vm DRIVER=ours"
+[ -f tests/vboxsf/check.sh ] && add vboxsf "vboxsf-check"
 [ -f vboxguest_core.c ] && add vm-debug "check-vm DRIVER=ours KERNEL=debug"
 
 TP=0 TF=0 TS=0 BAD=0

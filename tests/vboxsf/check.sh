@@ -47,6 +47,7 @@ result() {	# result OK NAME [NOTE]
 
 finish() {
 	echo "1..$N"
+	echo "$((N - FAIL)) passed, $FAIL failed"
 	[ "$FAIL" = 0 ]
 	exit
 }
