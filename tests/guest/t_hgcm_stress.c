@@ -532,6 +532,7 @@ static void vma_flags(const void *addr, char *flags, size_t len)
 	FILE *f = fopen("/proc/self/smaps", "r");
 	char line[512];
 	int in = 0;
+	size_t n;
 
 	flags[0] = '\0';
 	if (!f)
@@ -540,7 +541,10 @@ static void vma_flags(const void *addr, char *flags, size_t len)
 		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
 			in = a >= lo && a < hi;
 		} else if (in && !strncmp(line, "VmFlags:", 8)) {
-			line[strcspn(line, "\n")] = '\0';
+			n = strcspn(line, "\n");
+			while (n > 8 && line[n - 1] == ' ')
+				n--;
+			line[n] = '\0';
 			snprintf(flags, len, "%s ", line + 8);
 			break;
 		}
@@ -592,6 +596,7 @@ static uint8_t *unpinnable_buffer(const char **what, int *stable, char *flags,
 		*what = "[vvar]";
 		if (strstr(flags, " pf "))
 			return buf;
+		vbgt_diag("[vvar] VmFlags:%s: no PFN mapping, it pins", flags);
 	}
 	*what = "/dev/mem";
 	fd = open("/dev/mem", O_RDONLY | O_CLOEXEC);
