@@ -84,6 +84,11 @@ demo: deps
 vboxsf-check: deps
 	@bash tests/vboxsf/check.sh
 
+# Issue 4's full HGCM stress in the VM: 8 threads x 10,000 calls.
+.PHONY: stress-full
+stress-full: deps
+	@bash tests/vm/run.sh --driver ours --suite t_hgcm_stress_full
+
 # Everything this project has; .ci/run runs exactly this.
 check: deps
 	@bash tests/check.sh

@@ -9,6 +9,7 @@
 #   vm-ours  make check-vm DRIVER=ours   if vboxguest_core.c is in the tree
 #   vboxsf   make vboxsf-check           the in-tree vboxsf on our driver
 #   vm-debug make check-vm DRIVER=ours KERNEL=debug   the same, debug kernel
+#   coverage make coverage               gcov line coverage >= 85% (core, utils)
 # Each component's last "N passed, N failed[, N skipped]" line is collected;
 # a component that fails, exits non-zero or prints no such line fails the
 # whole.  Prints a table and ends with the summed line.  No terminal needed.
@@ -47,6 +48,7 @@ add vm-ref "check-vm DRIVER=reference"
 [ -f vboxguest_core.c ] && add vm-ours "check-vm DRIVER=ours"
 [ -f tests/vboxsf/check.sh ] && add vboxsf "vboxsf-check"
 [ -f vboxguest_core.c ] && add vm-debug "check-vm DRIVER=ours KERNEL=debug"
+[ -f tests/kunit/coverage.sh ] && add coverage "coverage"
 
 TP=0 TF=0 TS=0 BAD=0
 BUDGET=${VBG_CHECK_BUDGET:-3300}

@@ -138,6 +138,8 @@ while read -r prog bits flags; do
 		case $f in
 		'#'*) break ;;
 		own-boot) own=1 ;;
+		# Only when named with --suite.
+		on-demand) [ -n "$SUITE" ] || continue 2 ;;
 		ref-hgcm32) REF_HGCM32[$prog:$bits]=1 ;;
 		limit=[1-9]*)
 			case ${f#limit=} in *[!0-9]*)
