@@ -87,6 +87,9 @@ enum vmmdev_xport_counter {
 	VMMDEV_CNT_IRQS,		/* trigger eventfd writes */
 	VMMDEV_CNT_DMA_MAPS,
 	VMMDEV_CNT_DMA_UNMAPS,
+	VMMDEV_CNT_PORT_WRITES,		/* REGION_WRITE of BAR0 */
+	VMMDEV_CNT_PORT_READS,		/* REGION_READ of BAR0 */
+	VMMDEV_CNT_BAR1_READS,		/* REGION_READ of BAR1 */
 	VMMDEV_CNT_XPORT_MAX
 };
 void vmmdev_count(struct vmmdev *dev, enum vmmdev_xport_counter c);

@@ -1726,6 +1726,7 @@ static void print_counters(struct vmmdev *dev, FILE *out)
 {
 	static const char *const xname[VMMDEV_CNT_XPORT_MAX] = {
 		"port_exits", "bar1_traps", "irqs", "dma_maps", "dma_unmaps",
+		"port_writes", "port_reads", "bar1_reads",
 	};
 	int i;
 
