@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make bench's report: the guest's "# bench ..." lines -> medians, spreads,
+ratios ours/reference, a table (stdout), JSON and an SVG plot (gnuplot).
+
+A figure passed if it was measured for both drivers in every round (module
+size: on the host); one that could not be measured failed.  The verdict of
+a figure whose spread (max - min over the rounds, the larger of the two
+drivers') is not smaller than the difference of the medians is "noise",
+never a win.  No timing is asserted.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+# id, title, key, unit, higher is better, target (ratio ours/reference)
+FIGURES = [
+    ("a_fastack", "a small call (0-byte echo), fast-ack host", "calls_s", "calls/s", True, ">= 1.3x, <= 2 exits"),
+    ("a_nofastack", "a small call, host without fast ack (0x1)", "calls_s", "calls/s", True, ""),
+    ("b_4k", "b echo 4 KiB in/out", "mb_s", "MB/s", True, ""),
+    ("b_64k", "b echo 64 KiB in/out", "mb_s", "MB/s", True, ""),
+    ("b_1m", "b echo 1 MiB in/out", "mb_s", "MB/s", True, ">= 2.5x, 0 copied"),
+    ("b_16m", "b echo 16 MiB in/out", "mb_s", "MB/s", True, ""),
+    ("c_1thread", "c small calls, 1 thread (-smp 2)", "calls_s", "calls/s", True, ""),
+    ("c_4threads", "c small calls, 4 threads", "calls_s", "calls/s", True, ""),
+    ("c_16threads", "c small calls, 16 threads", "calls_s", "calls/s", True, ">= 1.5x"),
+    ("d_hosttime", "d raw request (GetHostTime)", "req_s", "req/s", True, ">= 1.0x"),
+    ("e_inflate", "e balloon inflate 128 MiB", "mib_s", "MiB/s", True, ">= 1.0x"),
+    ("e_deflate", "e balloon deflate 128 MiB", "mib_s", "MiB/s", True, ">= 1.0x"),
+    ("f_probe", "f probe: insmod to both nodes", "ms", "ms", False, ""),
+    ("f_size", "f module size (no debug, no BTF)", "bytes", "bytes", False, "< 100 kB"),
+    ("g_delay100us", "g small call, host completes after 100 us", "calls_s", "calls/s", True, ""),
+    ("g_inline", "g small call, host completes at once", "calls_s", "calls/s", True, ""),
+]
+# Per-operation counters shown beside the figures (medians).
+COUNTERS = ["port_writes", "port_reads", "bar1_reads", "irqs", "ack_requests",
+            "fast_acks", "wakeups", "copied_bytes", "user_pages", "host_pages",
+            "text", "data"]
+DRIVERS = ("reference", "ours")
+
+
+def parse(console):
+    """{fig: {drv: [ {key: value} per sample ]}}, failures, config."""
+    data, fails, config = {}, [], {}
+    pat = re.compile(r"^\s+# bench (\d+) (reference|ours) (\S+) (.*)$")
+    fpat = re.compile(r"^\s+# bench-fail (\d+) (reference|ours) (\S+) (.*)$")
+    cpat = re.compile(r"^\s+# bench-config (.*)$")
+    with open(console, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            m = pat.match(line)
+            if m:
+                kv = dict(w.split("=", 1) for w in m.group(4).split() if "=" in w)
+                vals = {k: float(v) for k, v in kv.items()}
+                vals["round"] = int(m.group(1))
+                data.setdefault(m.group(3), {}).setdefault(m.group(2), []).append(vals)
+                continue
+            m = fpat.match(line)
+            if m:
+                fails.append((m.group(3), m.group(2), int(m.group(1)), m.group(4)))
+                continue
+            m = cpat.match(line)
+            if m:
+                config = {k: int(v) for k, v in
+                          (w.split("=", 1) for w in m.group(1).split())}
+    return data, fails, config
+
+
+def stats(values):
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values),
+            "max": max(values), "spread": max(values) - min(values),
+            "samples": values}
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a >= 1000:
+        return "%.0f" % v
+    if a >= 10:
+        return "%.1f" % v
+    if a >= 1:
+        return "%.2f" % v
+    return "%.3f" % v
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--console", required=True)
+    ap.add_argument("--records")
+    ap.add_argument("--sizes", required=True)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--plot", required=True, help="FILE.svg or FILE.png")
+    ap.add_argument("--command", default="make bench")
+    ap.add_argument("--kernel", default="")
+    a = ap.parse_args()
+
+    data, fails, config = parse(a.console)
+    rounds = config.get("rounds", 0)
+    with open(a.sizes) as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 4:
+                data.setdefault("f_size", {})[w[0]] = [
+                    {"bytes": float(w[1]), "text": float(w[2]),
+                     "data": float(w[3]), "round": 0}]
+
+    figures, passed, failed = [], 0, 0
+    for fid, title, key, unit, higher, target in FIGURES:
+        fig = {"id": fid, "title": title, "unit": unit,
+               "better": "higher" if higher else "lower", "target": target}
+        why = []
+        for drv in DRIVERS:
+            samples = data.get(fid, {}).get(drv, [])
+            want = 1 if fid == "f_size" else (rounds * (2 if fid == "f_probe" else 1))
+            if len(samples) < max(want, 1):
+                why.append("%s: %d of %d samples" % (drv, len(samples), max(want, 1)))
+            st = stats([s[key] for s in samples if key in s])
+            per = {}
+            for c in COUNTERS:
+                vals = [s[c] for s in samples if c in s]
+                if vals:
+                    per[c] = statistics.median(vals)
+            fig[drv] = st
+            fig.setdefault("counters", {})[drv] = per
+        for f_id, drv, rnd, reason in fails:
+            if f_id == fid:
+                why.append("round %d %s: %s" % (rnd, drv, reason))
+        r, o = fig["reference"], fig["ours"]
+        fig["measured"] = not why and r is not None and o is not None
+        if why:
+            fig["not_measured"] = why
+        if r and o and r["median"] > 0:
+            fig["ratio"] = o["median"] / r["median"]
+            lo = o["min"] / r["max"] if r["max"] > 0 else None
+            hi = o["max"] / r["min"] if r["min"] > 0 else None
+            fig["ratio_range"] = [lo, hi]
+            diff = o["median"] - r["median"]
+            if abs(diff) <= max(r["spread"], o["spread"]) or diff == 0:
+                fig["verdict"] = "noise" if diff else "equal"
+            else:
+                fig["verdict"] = "ours better" if (diff > 0) == higher else "ours worse"
+        passed += fig["measured"]
+        failed += not fig["measured"]
+        figures.append(fig)
+
+    # The boot itself: module load at start and a clean kernel log.
+    boot_fail = []
+    if a.records and os.path.exists(a.records):
+        with open(a.records) as f:
+            for line in f:
+                w = line.rstrip("\n").split("\t")
+                if w[0] == "X" or (w[0] == "F" and w[1].startswith("boot")):
+                    boot_fail.append(" ".join(w[1:]))
+    failed += len(boot_fail)
+
+    # The table.
+    print()
+    print("== make bench: ours / reference, %d round(s), %s ms per figure, kernel %s =="
+          % (rounds, config.get("window_ms", "?"), a.kernel))
+    print("%-44s %-8s %18s %18s %7s  %-12s %s" % (
+        "figure", "unit", "reference", "ours", "ratio", "verdict", "target"))
+    for fig in figures:
+        def cell(st):
+            if not st:
+                return "-"
+            if st["spread"] == 0:
+                return fmt(st["median"])
+            return "%s ±%s" % (fmt(st["median"]), fmt(st["spread"] / 2))
+        print("%-44s %-8s %18s %18s %7s  %-12s %s" % (
+            fig["title"][:44], fig["unit"], cell(fig["reference"]), cell(fig["ours"]),
+            fmt(fig.get("ratio")) + "x" if fig.get("ratio") else "-",
+            fig.get("verdict", "NOT MEASURED"), fig["target"]))
+    print("(median ±half the spread (max-min) over the rounds; ratio = ours/reference;"
+          " \"noise\": the spread is not smaller than the difference)")
+    print()
+    print("per operation (medians)              driver     " +
+          " ".join("%11s" % c for c in COUNTERS[:7]))
+    for fig in figures:
+        for drv in DRIVERS:
+            per = fig["counters"][drv]
+            if not any(c in per for c in COUNTERS[:7]):
+                continue
+            print("%-36s %-10s %s" % (fig["id"], drv, " ".join(
+                "%11s" % fmt(per.get(c)) for c in COUNTERS[:7])))
+    print()
+    print("buffers per call (medians)           driver     copied_bytes  user_pages  host_pages")
+    for fig in figures:
+        if not fig["id"].startswith("b_"):
+            continue
+        for drv in DRIVERS:
+            per = fig["counters"][drv]
+            print("%-36s %-10s %12s %11s %11s" % (fig["id"], drv, fmt(per.get("copied_bytes")),
+                                                  fmt(per.get("user_pages")),
+                                                  fmt(per.get("host_pages"))))
+    size = next(f for f in figures if f["id"] == "f_size")
+    for drv in DRIVERS:
+        per = size["counters"][drv]
+        if per:
+            print("module %-10s %8s bytes, .text %s, .data %s" % (
+                drv, fmt(size[drv]["median"]), fmt(per.get("text")), fmt(per.get("data"))))
+
+    plotted = plot(figures, a.plot, a.command)
+    out = {"command": a.command, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "kernel": a.kernel, "rounds": rounds, "window_ms": config.get("window_ms"),
+           "order": "per round: reference, ours (fast-ack host), reference, ours (features 0x1)",
+           "figures": figures, "boot_failures": boot_fail, "plot": a.plot if plotted else None,
+           "passed": passed, "failed": failed}
+    with open(a.json, "w") as f:
+        json.dump(out, f, indent=1)
+    print()
+    for fig in figures:
+        if not fig["measured"]:
+            print("NOT MEASURED %s: %s" % (fig["id"], "; ".join(fig.get("not_measured", ["no data"]))))
+    for b in boot_fail:
+        print("FAILED %s" % b)
+    if not plotted:
+        print("FAILED plot: gnuplot missing or failed (make deps installs gnuplot-nox)")
+        failed += 1
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    print("JSON %s, plot %s" % (os.path.relpath(a.json, root), os.path.relpath(a.plot, root)))
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+def plot(figures, path, command):
+    gp = shutil.which("gnuplot")
+    if not gp:
+        return False
+    dat = path + ".dat"
+    rows = [f for f in figures if f.get("ratio")]
+    with open(dat, "w") as f:
+        for i, fig in enumerate(rows):
+            lo, hi = fig["ratio_range"]
+            label = fig["id"] + ("" if fig["better"] == "higher" else " (lower better)")
+            f.write('%d "%s" %g %g %g\n' % (i, label, fig["ratio"], lo or fig["ratio"],
+                                            hi or fig["ratio"]))
+    script = """
+set terminal %s size 1000,520 font "sans,11" background rgb "white"
+set output '%s'
+set termoption noenhanced
+set title "vboxguest: ours / reference per figure (%s; bars: min..max over rounds)"
+set logscale y 2
+set yrange [0.25:*]
+set ylabel "ours / reference"
+set xtics rotate by -40 nomirror
+set grid ytics
+set key off
+set xrange [-0.7:%f]
+plot 1 with lines lc rgb "gray" dt 2, \\
+     '%s' using 1:3:4:5:xtic(2) with yerrorbars pt 7 ps 1 lc rgb "#1f5fa0", \\
+     '' using 1:3:(sprintf("%%.2f", $3)) with labels left offset 0.8,0 font ",9"
+""" % ("pngcairo" if path.endswith(".png") else "svg", path, command,
+       len(rows) - 0.3, dat)
+    try:
+        subprocess.run([gp], input=script.encode(), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except (subprocess.CalledProcessError, OSError) as e:
+        print("gnuplot: %s" % e, file=sys.stderr)
+        return False
+    return os.path.exists(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
