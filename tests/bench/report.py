@@ -30,6 +30,7 @@ FIGURES = [
     ("c_1thread", "c small calls, 1 thread (-smp 2)", "calls_s", "calls/s", True, ""),
     ("c_4threads", "c small calls, 4 threads", "calls_s", "calls/s", True, ""),
     ("c_16threads", "c small calls, 16 threads", "calls_s", "calls/s", True, ">= 1.5x"),
+    ("c_16threads_100us", "c 16 threads, host completes after 100 us", "calls_s", "calls/s", True, ""),
     ("d_hosttime", "d raw request (GetHostTime)", "req_s", "req/s", True, ">= 1.0x"),
     ("e_inflate", "e balloon inflate 128 MiB", "mib_s", "MiB/s", True, ">= 1.0x"),
     ("e_deflate", "e balloon deflate 128 MiB", "mib_s", "MiB/s", True, ">= 1.0x"),
@@ -39,9 +40,10 @@ FIGURES = [
     ("g_inline", "g small call, host completes at once", "calls_s", "calls/s", True, ""),
 ]
 # Per-operation counters shown beside the figures (medians).
-COUNTERS = ["port_writes", "port_reads", "bar1_reads", "irqs", "ack_requests",
-            "fast_acks", "wakeups", "copied_bytes", "user_pages", "host_pages",
-            "text", "data"]
+COUNTERS = ["exits", "port_writes", "port_reads", "bar1_reads", "irqs",
+            "ack_requests", "fast_acks", "wakeups", "cpu_us", "copied_bytes",
+            "user_pages", "host_pages", "text", "data"]
+SHOWN = COUNTERS[:9]
 DRIVERS = ("reference", "ours")
 
 
@@ -58,6 +60,10 @@ def parse(console):
             if m:
                 kv = dict(w.split("=", 1) for w in m.group(4).split() if "=" in w)
                 vals = {k: float(v) for k, v in kv.items()}
+                if "port_writes" in vals:
+                    # Exits per operation: every trapped guest access.
+                    vals["exits"] = (vals["port_writes"] + vals["port_reads"] +
+                                     vals["bar1_reads"])
                 vals["round"] = int(m.group(1))
                 data.setdefault(m.group(3), {}).setdefault(m.group(2), []).append(vals)
                 continue
@@ -73,10 +79,14 @@ def parse(console):
 
 
 def stats(values):
+    """Median, range and spread: the interquartile range (robust to one
+    round that the machine's load hit alone)."""
     if not values:
         return None
+    q = (statistics.quantiles(values, n=4, method="inclusive")
+         if len(values) > 1 else [values[0]] * 3)
     return {"median": statistics.median(values), "min": min(values),
-            "max": max(values), "spread": max(values) - min(values),
+            "max": max(values), "q1": q[0], "q3": q[2], "spread": q[2] - q[0],
             "samples": values}
 
 
@@ -136,13 +146,23 @@ def main():
             if f_id == fid:
                 why.append("round %d %s: %s" % (rnd, drv, reason))
         r, o = fig["reference"], fig["ours"]
+        cr = fig["counters"]["reference"].get("cpu_us")
+        co = fig["counters"]["ours"].get("cpu_us")
+        if cr and co:
+            fig["cpu_ratio"] = co / cr
+        # Ratios of the pairs measured next to each other (same round).
+        pr = [so[key] / sr[key] for sr, so in
+              zip(data.get(fid, {}).get("reference", []), data.get(fid, {}).get("ours", []))
+              if sr.get(key) and key in so]
+        if pr:
+            fig["paired_ratios"] = pr
         fig["measured"] = not why and r is not None and o is not None
         if why:
             fig["not_measured"] = why
         if r and o and r["median"] > 0:
             fig["ratio"] = o["median"] / r["median"]
-            lo = o["min"] / r["max"] if r["max"] > 0 else None
-            hi = o["max"] / r["min"] if r["min"] > 0 else None
+            lo = o["q1"] / r["q3"] if r["q3"] > 0 else None
+            hi = o["q3"] / r["q1"] if r["q1"] > 0 else None
             fig["ratio_range"] = [lo, hi]
             diff = o["median"] - r["median"]
             if abs(diff) <= max(r["spread"], o["spread"]) or diff == 0:
@@ -167,8 +187,8 @@ def main():
     print()
     print("== make bench: ours / reference, %d round(s), %s ms per figure, kernel %s =="
           % (rounds, config.get("window_ms", "?"), a.kernel))
-    print("%-44s %-8s %18s %18s %7s  %-12s %s" % (
-        "figure", "unit", "reference", "ours", "ratio", "verdict", "target"))
+    print("%-44s %-8s %17s %17s %7s  %-12s %7s  %s" % (
+        "figure", "unit", "reference", "ours", "ratio", "verdict", "cpu/op", "target"))
     for fig in figures:
         def cell(st):
             if not st:
@@ -176,22 +196,24 @@ def main():
             if st["spread"] == 0:
                 return fmt(st["median"])
             return "%s ±%s" % (fmt(st["median"]), fmt(st["spread"] / 2))
-        print("%-44s %-8s %18s %18s %7s  %-12s %s" % (
+        print("%-44s %-8s %17s %17s %7s  %-12s %7s  %s" % (
             fig["title"][:44], fig["unit"], cell(fig["reference"]), cell(fig["ours"]),
             fmt(fig.get("ratio")) + "x" if fig.get("ratio") else "-",
-            fig.get("verdict", "NOT MEASURED"), fig["target"]))
-    print("(median ±half the spread (max-min) over the rounds; ratio = ours/reference;"
-          " \"noise\": the spread is not smaller than the difference)")
+            fig.get("verdict", "NOT MEASURED"),
+            fmt(fig.get("cpu_ratio")) + "x" if fig.get("cpu_ratio") else "-", fig["target"]))
+    print("(median ±half the interquartile range over the rounds; ratio = ours/reference;"
+          " \"noise\": the\n spread is not smaller than the difference of the medians;"
+          " cpu/op: host CPU time (QEMU +\n emulator) per operation, ours/reference,"
+          " lower is cheaper, little affected by the machine's load)")
     print()
-    print("per operation (medians)              driver     " +
-          " ".join("%11s" % c for c in COUNTERS[:7]))
+    print("per operation (medians)    driver     " + " ".join("%8s" % c[:8] for c in SHOWN))
     for fig in figures:
         for drv in DRIVERS:
             per = fig["counters"][drv]
-            if not any(c in per for c in COUNTERS[:7]):
+            if not any(c in per for c in SHOWN):
                 continue
-            print("%-36s %-10s %s" % (fig["id"], drv, " ".join(
-                "%11s" % fmt(per.get(c)) for c in COUNTERS[:7])))
+            print("%-26s %-10s %s" % (fig["id"], drv, " ".join(
+                "%8s" % fmt(per.get(c)) for c in SHOWN)))
     print()
     print("buffers per call (medians)           driver     copied_bytes  user_pages  host_pages")
     for fig in figures:
@@ -248,7 +270,7 @@ def plot(figures, path, command):
 set terminal %s size 1000,520 font "sans,11" background rgb "white"
 set output '%s'
 set termoption noenhanced
-set title "vboxguest: ours / reference per figure (%s; bars: min..max over rounds)"
+set title "vboxguest: ours / reference per figure (%s; bars: interquartile ranges)"
 set logscale y 2
 set yrange [0.25:*]
 set ylabel "ours / reference"

@@ -1496,6 +1496,14 @@ int xport_handle(struct xport *x)
 		setsockopt(x->conn_fd, SOL_SOCKET, SO_SNDTIMEO, &io_timeout,
 			   sizeof(io_timeout));
 		vmmdev_log("xport: client connected");
+		if (x->dev) {
+			struct ucred cred;
+			socklen_t len = sizeof(cred);
+
+			if (!getsockopt(x->conn_fd, SOL_SOCKET, SO_PEERCRED,
+					&cred, &len))
+				vmmdev_set_peer_pid(x->dev, cred.pid);
+		}
 		return 0;
 	}
 	if (xport_recv_one(x)) {
