@@ -41,10 +41,16 @@ FIGURES = [
 ]
 # Per-operation counters shown beside the figures (medians).
 COUNTERS = ["exits", "port_writes", "port_reads", "bar1_reads", "irqs",
-            "ack_requests", "fast_acks", "wakeups", "cpu_us", "copied_bytes",
-            "user_pages", "host_pages", "text", "data"]
-SHOWN = COUNTERS[:9]
+            "ack_requests", "fast_acks", "wakeups", "cpu_us", "net_cpu_us",
+            "copied_bytes", "user_pages", "host_pages", "text", "data"]
+SHOWN = COUNTERS[:10]
 DRIVERS = ("reference", "ours")
+# Not figures of the issue: the loaded driver doing nothing (host CPU per
+# second, for net_cpu_us; the reference's heartbeats show here).
+IDLE = [
+    ("idle_fastack", "idle host CPU, fast-ack load", "cpu_us_s", "us/s", False, ""),
+    ("idle_nofastack", "idle host CPU, load without fast ack", "cpu_us_s", "us/s", False, ""),
+]
 
 
 def parse(console):
@@ -61,9 +67,9 @@ def parse(console):
                 kv = dict(w.split("=", 1) for w in m.group(4).split() if "=" in w)
                 vals = {k: float(v) for k, v in kv.items()}
                 if "port_writes" in vals:
-                    # Exits per operation: every trapped guest access.
-                    vals["exits"] = (vals["port_writes"] + vals["port_reads"] +
-                                     vals["bar1_reads"])
+                    # The driver's port I/O exits per operation (trapped
+                    # BAR1 reads apart: the rig's INTx end-of-interrupt).
+                    vals["exits"] = vals["port_writes"] + vals["port_reads"]
                 vals["round"] = int(m.group(1))
                 data.setdefault(m.group(3), {}).setdefault(m.group(2), []).append(vals)
                 continue
@@ -76,6 +82,31 @@ def parse(console):
                 config = {k: int(v) for k, v in
                           (w.split("=", 1) for w in m.group(1).split())}
     return data, fails, config
+
+
+def net_cpu(data):
+    """net_cpu_us: a sample's host CPU per operation less what the same load
+    costs idle (timer ticks, heartbeats) over the same time."""
+    for fid, per in data.items():
+        idle_fig = "idle_nofastack" if fid == "a_nofastack" else "idle_fastack"
+        for drv, samples in per.items():
+            idle = {s["round"]: s["cpu_us_s"]
+                    for s in data.get(idle_fig, {}).get(drv, []) if "cpu_us_s" in s}
+            for s in samples:
+                if {"cpu_us", "calls", "secs"} <= s.keys() and s["round"] in idle:
+                    s["net_cpu_us"] = (s["cpu_us"] - idle[s["round"]] * s["secs"] /
+                                       s["calls"])
+
+
+def verdict(r, o, higher):
+    """Noise unless the difference of the medians exceeds the larger
+    interquartile range."""
+    diff = o["median"] - r["median"]
+    if diff == 0:
+        return "equal"
+    if abs(diff) <= max(r["spread"], o["spread"]):
+        return "noise"
+    return "ours better" if (diff > 0) == higher else "ours worse"
 
 
 def stats(values):
@@ -116,6 +147,7 @@ def main():
 
     data, fails, config = parse(a.console)
     rounds = config.get("rounds", 0)
+    net_cpu(data)
     with open(a.sizes) as f:
         for line in f:
             w = line.split()
@@ -125,7 +157,7 @@ def main():
                      "data": float(w[3]), "round": 0}]
 
     figures, passed, failed = [], 0, 0
-    for fid, title, key, unit, higher, target in FIGURES:
+    for fid, title, key, unit, higher, target in FIGURES + IDLE:
         fig = {"id": fid, "title": title, "unit": unit,
                "better": "higher" if higher else "lower", "target": target}
         why = []
@@ -146,10 +178,12 @@ def main():
             if f_id == fid:
                 why.append("round %d %s: %s" % (rnd, drv, reason))
         r, o = fig["reference"], fig["ours"]
-        cr = fig["counters"]["reference"].get("cpu_us")
-        co = fig["counters"]["ours"].get("cpu_us")
-        if cr and co:
-            fig["cpu_ratio"] = co / cr
+        cpu = {drv: stats([x["net_cpu_us"] for x in data.get(fid, {}).get(drv, [])
+                           if "net_cpu_us" in x]) for drv in DRIVERS}
+        if cpu["reference"] and cpu["ours"] and cpu["reference"]["median"] > 0:
+            fig["net_cpu_us"] = cpu
+            fig["cpu_ratio"] = cpu["ours"]["median"] / cpu["reference"]["median"]
+            fig["cpu_verdict"] = verdict(cpu["reference"], cpu["ours"], False)
         # Ratios of the pairs measured next to each other (same round).
         pr = [so[key] / sr[key] for sr, so in
               zip(data.get(fid, {}).get("reference", []), data.get(fid, {}).get("ours", []))
@@ -164,11 +198,7 @@ def main():
             lo = o["q1"] / r["q3"] if r["q3"] > 0 else None
             hi = o["q3"] / r["q1"] if r["q1"] > 0 else None
             fig["ratio_range"] = [lo, hi]
-            diff = o["median"] - r["median"]
-            if abs(diff) <= max(r["spread"], o["spread"]) or diff == 0:
-                fig["verdict"] = "noise" if diff else "equal"
-            else:
-                fig["verdict"] = "ours better" if (diff > 0) == higher else "ours worse"
+            fig["verdict"] = verdict(r, o, higher)
         passed += fig["measured"]
         failed += not fig["measured"]
         figures.append(fig)
@@ -187,24 +217,30 @@ def main():
     print()
     print("== make bench: ours / reference, %d round(s), %s ms per figure, kernel %s =="
           % (rounds, config.get("window_ms", "?"), a.kernel))
-    print("%-44s %-8s %17s %17s %7s  %-12s %7s  %s" % (
-        "figure", "unit", "reference", "ours", "ratio", "verdict", "cpu/op", "target"))
+    def cell(st):
+        if not st:
+            return "-"
+        if st["spread"] == 0:
+            return fmt(st["median"])
+        return "%s ±%s" % (fmt(st["median"]), fmt(st["spread"] / 2))
+
+    def ratio(v):
+        return fmt(v) + "x" if v else "-"
+    print("%-38s %-7s %14s %14s %7s %-11s|%12s %12s %6s %-11s| %s" % (
+        "figure", "unit", "reference", "ours", "ratio", "verdict",
+        "cpu us/op ref", "ours", "ratio", "verdict", "target"))
     for fig in figures:
-        def cell(st):
-            if not st:
-                return "-"
-            if st["spread"] == 0:
-                return fmt(st["median"])
-            return "%s ±%s" % (fmt(st["median"]), fmt(st["spread"] / 2))
-        print("%-44s %-8s %17s %17s %7s  %-12s %7s  %s" % (
-            fig["title"][:44], fig["unit"], cell(fig["reference"]), cell(fig["ours"]),
-            fmt(fig.get("ratio")) + "x" if fig.get("ratio") else "-",
-            fig.get("verdict", "NOT MEASURED"),
-            fmt(fig.get("cpu_ratio")) + "x" if fig.get("cpu_ratio") else "-", fig["target"]))
+        cpu = fig.get("net_cpu_us", {})
+        print("%-38s %-7s %14s %14s %7s %-11s|%12s %12s %6s %-11s| %s" % (
+            fig["title"][:38], fig["unit"], cell(fig["reference"]), cell(fig["ours"]),
+            ratio(fig.get("ratio")), fig.get("verdict", "NOT MEASURED")[:11],
+            cell(cpu.get("reference")), cell(cpu.get("ours")), ratio(fig.get("cpu_ratio")),
+            fig.get("cpu_verdict", ""), fig["target"]))
     print("(median ±half the interquartile range over the rounds; ratio = ours/reference;"
           " \"noise\": the\n spread is not smaller than the difference of the medians;"
-          " cpu/op: host CPU time (QEMU +\n emulator) per operation, ours/reference,"
-          " lower is cheaper, little affected by the machine's load)")
+          " cpu us/op: host CPU time of QEMU\n and the emulator per operation less the"
+          " idle rate of the same load: the cost, lower is\n cheaper, much less"
+          " affected by the machine's load than the rates)")
     print()
     print("per operation (medians)    driver     " + " ".join("%8s" % c[:8] for c in SHOWN))
     for fig in figures:
@@ -255,34 +291,55 @@ def main():
 
 
 def plot(figures, path, command):
+    """Advantage of ours per figure, > 1 where ours is better: ours/reference
+    of a rate, reference/ours of a time or size; second series: the host
+    CPU per operation, reference/ours.  Bars: interquartile ranges."""
     gp = shutil.which("gnuplot")
     if not gp:
         return False
     dat = path + ".dat"
-    rows = [f for f in figures if f.get("ratio")]
+    rows = [f for f in figures if f.get("ratio") and not f["id"].startswith("idle")]
+    seen = [1.0]
     with open(dat, "w") as f:
         for i, fig in enumerate(rows):
-            lo, hi = fig["ratio_range"]
-            label = fig["id"] + ("" if fig["better"] == "higher" else " (lower better)")
-            f.write('%d "%s" %g %g %g\n' % (i, label, fig["ratio"], lo or fig["ratio"],
-                                            hi or fig["ratio"]))
+            v, (lo, hi) = fig["ratio"], fig["ratio_range"]
+            lo, hi = lo or v, hi or v
+            if fig["better"] == "lower":
+                v, lo, hi = 1 / v, 1 / hi, 1 / lo
+            c = fig.get("net_cpu_us")
+            if c:
+                r, o = c["reference"], c["ours"]
+                cv = r["median"] / o["median"]
+                clo = r["q1"] / o["q3"] if o["q3"] > 0 else cv
+                chi = r["q3"] / o["q1"] if o["q1"] > 0 else cv
+            else:
+                cv = clo = chi = "NaN"
+            seen += [x for x in (v, lo, hi, cv, clo, chi) if x != "NaN" and x > 0]
+            label = fig["id"] + ("" if fig["better"] == "higher" else " (ref/ours)")
+            f.write('%d "%s" %s %s %s %s %s %s\n' % (i, label, v, lo, hi, cv, clo, chi))
     script = """
-set terminal %s size 1000,520 font "sans,11" background rgb "white"
+set terminal %s size 1100,600 font "sans,11" background rgb "white"
 set output '%s'
 set termoption noenhanced
-set title "vboxguest: ours / reference per figure (%s; bars: interquartile ranges)"
+set title "vboxguest, ours against Debian's vboxguest.ko (%s): above 1 = ours better"
 set logscale y 2
-set yrange [0.25:*]
-set ylabel "ours / reference"
+set yrange [%g:%g]
+set ylabel "ours/reference (rates); reference/ours (times, sizes, CPU)"
 set xtics rotate by -40 nomirror
 set grid ytics
-set key off
+set key below
 set xrange [-0.7:%f]
-plot 1 with lines lc rgb "gray" dt 2, \\
-     '%s' using 1:3:4:5:xtic(2) with yerrorbars pt 7 ps 1 lc rgb "#1f5fa0", \\
-     '' using 1:3:(sprintf("%%.2f", $3)) with labels left offset 0.8,0 font ",9"
+plot 1 with lines lc rgb "gray" dt 2 notitle, \\
+     '%s' using ($1-0.12):3:4:5:xtic(2) with yerrorbars pt 7 ps 1 lc rgb "#1f5fa0" \\
+        title "figure (median, interquartile range)", \\
+     '' using ($1-0.12):3:(sprintf("%%.2f", $3)) with labels right offset -0.6,0 \\
+        font ",8" tc rgb "#1f5fa0" notitle, \\
+     '' using ($1+0.12):6:7:8 with yerrorbars pt 5 ps 0.8 lc rgb "#d06010" \\
+        title "host CPU per operation, reference/ours", \\
+     '' using ($1+0.12):6:(sprintf("%%.2f", $6)) with labels left offset 0.6,0 \\
+        font ",8" tc rgb "#d06010" notitle
 """ % ("pngcairo" if path.endswith(".png") else "svg", path, command,
-       len(rows) - 0.3, dat)
+       min(seen) / 1.5, max(seen) * 1.5, len(rows) - 0.3, dat)
     try:
         subprocess.run([gp], input=script.encode(), check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -152,11 +152,15 @@ static int counters(long long *v)
  * the host CPU time (QEMU and the emulator) per operation, a cost the
  * machine's load does not stretch the way it stretches wall time.
  */
-static void per_op(char *buf, size_t len, const long long *v, double n)
+static void per_op(char *buf, size_t len, const long long *v, long calls,
+		   double secs)
 {
+	double n = (double)calls;
+
 	snprintf(buf, len,
-		 "port_writes=%.3f port_reads=%.3f bar1_reads=%.3f irqs=%.3f "
-		 "ack_requests=%.3f fast_acks=%.3f cpu_us=%.1f",
+		 "calls=%ld secs=%.3f port_writes=%.3f port_reads=%.3f "
+		 "bar1_reads=%.3f irqs=%.3f ack_requests=%.3f fast_acks=%.3f "
+		 "cpu_us=%.1f", calls, secs,
 		 (double)(v[C_PORT_W] - v[C_HEARTBEATS]) / n,
 		 (double)v[C_PORT_R] / n, (double)v[C_BAR1_R] / n,
 		 (double)v[C_IRQS] / n, (double)v[C_ACKS41] / n,
@@ -341,8 +345,8 @@ static void small_call(const char *fig)
 	if (call_once(&s)) {
 		unmeasured(fig, "first call failed");
 	} else if (!measure_calls(&s, fig, v, &n, &secs)) {
-		per_op(ops, sizeof(ops), v, (double)n);
-		result(fig, "calls_s=%.1f calls=%ld %s", (double)n / secs, n, ops);
+		per_op(ops, sizeof(ops), v, n, secs);
+		result(fig, "calls_s=%.1f %s", (double)n / secs, ops);
 	}
 	session_close(&s);
 }
@@ -424,10 +428,10 @@ static void echo_size(uint8_t *in, uint8_t *out, uint32_t size,
 	}
 	if (measure_calls(&s, fig, v, &n, &secs))
 		goto out;
-	per_op(ops, sizeof(ops), v, (double)n);
-	result(fig, "mb_s=%.2f calls=%ld copied_bytes=%.0f user_pages=%.1f "
+	per_op(ops, sizeof(ops), v, n, secs);
+	result(fig, "mb_s=%.2f copied_bytes=%.0f user_pages=%.1f "
 	       "host_pages=%.1f %s",
-	       (double)size * (double)n / secs / 1e6, n,
+	       (double)size * (double)n / secs / 1e6,
 	       (double)(v[C_BYTES_IN] + v[C_BYTES_OUT] - v[C_USER_BYTES]) / (double)n,
 	       (double)v[C_USER_PAGES] / (double)n,
 	       (double)v[C_PAGES] / (double)n, ops);
@@ -554,9 +558,9 @@ static void threads(int nthreads, const char *fig)
 		unmeasured(fig, "a call failed");
 		return;
 	}
-	per_op(ops, sizeof(ops), v, (double)calls);
-	result(fig, "calls_s=%.1f calls=%ld wakeups=%.3f %s",
-	       (double)calls / secs, calls, (double)wakeups / (double)calls, ops);
+	per_op(ops, sizeof(ops), v, calls, secs);
+	result(fig, "calls_s=%.1f wakeups=%.3f %s", (double)calls / secs,
+	       (double)wakeups / (double)calls, ops);
 }
 
 /* ------------------------------------------------ d: raw host time */
@@ -573,6 +577,7 @@ static void host_time(void)
 	long long v[C_NUM];
 	struct req_u64 r;
 	char ops[256];
+	double secs;
 	long n = 0;
 
 	if (fd < 0) {
@@ -592,14 +597,38 @@ static void host_time(void)
 		}
 		n++;
 	} while (vbgt_now_us() < end || n < 2);
+	secs = secs_since(t0);
 	if (counters(v)) {
 		unmeasured("d_hosttime", "control channel");
 	} else {
-		per_op(ops, sizeof(ops), v, (double)n);
-		result("d_hosttime", "req_s=%.1f reqs=%ld %s",
-		       (double)n / secs_since(t0), n, ops);
+		per_op(ops, sizeof(ops), v, n, secs);
+		result("d_hosttime", "req_s=%.1f %s", (double)n / secs, ops);
 	}
 	close(fd);
+}
+
+/*
+ * Host CPU time and heartbeats per second with the driver loaded and
+ * nothing asked of it: report.py takes this rate out of the CPU time of
+ * each figure (what is left is the cost of its operations).
+ */
+static void idle(const char *fig)
+{
+	long long v[C_NUM];
+	uint64_t t0;
+	double secs;
+
+	vbgt_ctl(NULL, 0, "reset-counters");
+	t0 = vbgt_now_us();
+	vbgt_sleep_ms(window_ms);
+	secs = secs_since(t0);
+	if (counters(v)) {
+		unmeasured(fig, "control channel");
+		return;
+	}
+	result(fig, "cpu_us_s=%.1f heartbeats_s=%.1f irqs_s=%.1f",
+	       (double)v[C_CPU_US] / secs, (double)v[C_HEARTBEATS] / secs,
+	       (double)v[C_IRQS] / secs);
 }
 
 /* ---------------------------------------------------------- e: balloon */
@@ -679,9 +708,11 @@ static void bench_load(void)
 	if (load(cur->drv))
 		return;
 	if (!cur->fast) {
+		idle("idle_nofastack");
 		small_call("a_nofastack");
 		return;
 	}
+	idle("idle_fastack");
 	small_call("a_fastack");
 	buffers();
 	threads(1, "c_1thread");
