@@ -91,7 +91,7 @@ stress-full: deps
 
 # Issue 10's figures, reference against ours alternated in one boot: the
 # table, build/bench/latest.json and latest.svg (BENCH_ROUNDS, BENCH_MS
-# override 5 rounds and 1000 ms per figure).  bench-smoke is make check's
+# override 9 rounds and 500 ms per figure).  bench-smoke is make check's
 # short form (one round, 100 ms: every figure measured, nothing asserted).
 .PHONY: bench bench-smoke
 bench: deps

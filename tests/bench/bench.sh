@@ -8,8 +8,8 @@
 #
 # --smoke     make check's short form (make bench-smoke): one round, 100 ms
 #             per figure; writes build/bench/smoke.{json,svg}
-# --rounds N  rounds (default 5); --ms N: measuring window per figure
-#             (default 1000)
+# --rounds N  rounds (default 9); --ms N: measuring window per figure
+#             (default 500)
 #
 # The guest side is tests/bench/vbg_bench.c (run through tests/vm/run.sh);
 # report.py turns its lines into the table (printed), build/bench/latest.json

@@ -34,10 +34,10 @@
 #include <unistd.h>
 
 #ifndef BENCH_ROUNDS
-#define BENCH_ROUNDS	5
+#define BENCH_ROUNDS	9
 #endif
 #ifndef BENCH_MS
-#define BENCH_MS	1000
+#define BENCH_MS	500
 #endif
 #ifndef SUITE_NAME
 #define SUITE_NAME	"vbg_bench"
