@@ -42,7 +42,7 @@ FIGURES = [
 # Per-operation counters shown beside the figures (medians).
 COUNTERS = ["exits", "port_writes", "port_reads", "bar1_reads", "irqs",
             "ack_requests", "fast_acks", "wakeups", "cpu_us", "net_cpu_us",
-            "copied_bytes", "user_pages", "host_pages", "text", "data"]
+            "copied_bytes", "user_pages", "host_pages", "text", "data", "requests"]
 SHOWN = COUNTERS[:10]
 DRIVERS = ("reference", "ours")
 # Not figures of the issue: the loaded driver doing nothing (host CPU per
@@ -260,6 +260,12 @@ def main():
             print("%-36s %-10s %12s %11s %11s" % (fig["id"], drv, fmt(per.get("copied_bytes")),
                                                   fmt(per.get("user_pages")),
                                                   fmt(per.get("host_pages"))))
+    probe = next(f for f in figures if f["id"] == "f_probe")
+    for drv in DRIVERS:
+        per = probe["counters"][drv]
+        if per:
+            print("probe %-10s %s requests, %s interrupts, %s trapped BAR1 reads (medians)" % (
+                drv, fmt(per.get("requests")), fmt(per.get("irqs")), fmt(per.get("bar1_reads"))))
     size = next(f for f in figures if f["id"] == "f_size")
     for drv in DRIVERS:
         per = size["counters"][drv]

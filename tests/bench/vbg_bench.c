@@ -115,12 +115,13 @@ static double secs_since(uint64_t t0_us)
 enum {
 	C_PORT_W, C_PORT_R, C_BAR1_R, C_IRQS, C_HEARTBEATS, C_ACKS41,
 	C_FAST_ACKS, C_CALLS, C_PAGES, C_USER_PAGES, C_USER_BYTES, C_BYTES_IN,
-	C_BYTES_OUT, C_CPU_US, C_NUM
+	C_BYTES_OUT, C_CPU_US, C_REQS, C_NUM
 };
 static const char *const cnt_name[C_NUM] = {
 	"port_writes", "port_reads", "bar1_reads", "irqs", "req.219", "req.41",
 	"fast_acks", "hgcm.calls", "hgcm.pages", "hgcm.user_pages",
 	"hgcm.user_bytes", "hgcm.bytes_in", "hgcm.bytes_out", "host_cpu_us",
+	"req.total",
 };
 
 /* All counters since the last reset-counters; 0 on success. */
@@ -221,10 +222,14 @@ static int load(int drv)
 {
 	const char *img = drv == OURS ? ko_ours : ko_reference;
 	const char *end = drv == OURS ? ko_ours_end : ko_reference_end;
+	long long v[C_NUM];
+	double secs;
 	uint64_t t0;
 
 	if (unload())
 		return unmeasured("f_probe", "the previous module does not unload");
+	if (vbgt_ctl(NULL, 0, "reset-counters"))
+		return unmeasured("f_probe", "control channel");
 	t0 = vbgt_now_us();
 	if (syscall(SYS_init_module, img, (unsigned long)(end - img), "")) {
 		vbgt_diag("init_module: %s", strerror(errno));
@@ -232,7 +237,12 @@ static int load(int drv)
 	}
 	if (wait_for(nodes_present, 10000))
 		return unmeasured("f_probe", "no /dev/vboxguest and /dev/vboxuser");
-	result("f_probe", "ms=%.3f", secs_since(t0) * 1e3);
+	secs = secs_since(t0);
+	/* What the probe asked of the host, up to now. */
+	if (counters(v))
+		return unmeasured("f_probe", "control channel");
+	result("f_probe", "ms=%.3f requests=%lld irqs=%lld bar1_reads=%lld",
+	       secs * 1e3, v[C_REQS], v[C_IRQS], v[C_BAR1_R]);
 	return 0;
 }
 
