@@ -51,6 +51,7 @@
 #define PAGE		4096u
 #define BIG		(16u << 20)
 #define MAX_THREADS	16
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define KO_BLOB(name, path)						\
 	asm(".section .rodata\n"					\
@@ -117,6 +118,7 @@ enum {
 	C_FAST_ACKS, C_CALLS, C_PAGES, C_USER_PAGES, C_USER_BYTES, C_BYTES_IN,
 	C_BYTES_OUT, C_CPU_US, C_REQS, C_NUM
 };
+
 static const char *const cnt_name[C_NUM] = {
 	"port_writes", "port_reads", "bar1_reads", "irqs", "req.219", "req.41",
 	"fast_acks", "hgcm.calls", "hgcm.pages", "hgcm.user_pages",
@@ -462,12 +464,12 @@ static void buffers(void)
 
 	if (!in || !out || !list || vbgt_ctl(NULL, 0, "hgcm-watch-clear") ||
 	    watch(list, in, BIG) || watch(list, out, BIG)) {
-		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(sizes); i++)
 			unmeasured(sizes[i].fig, "buffers or watch list");
 		goto out;
 	}
 	vbgt_fill_pattern(in, BIG, 7);
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		echo_size(in, out, sizes[i].size, sizes[i].fig);
 out:
 	vbgt_ctl(NULL, 0, "hgcm-watch-clear");
@@ -485,7 +487,7 @@ struct worker {
 	pthread_t tid;
 	struct session s;
 	pthread_barrier_t *start;
-	volatile int *stop;
+	int *stop;		/* read with __atomic_load_n */
 	long calls;
 	long wakeups;		/* voluntary context switches */
 	int failed;
@@ -498,7 +500,7 @@ static void *worker_main(void *arg)
 
 	pthread_barrier_wait(w->start);
 	getrusage(RUSAGE_THREAD, &r0);
-	while (!*w->stop) {
+	while (!__atomic_load_n(w->stop, __ATOMIC_RELAXED)) {
 		if (call_once(&w->s)) {
 			w->failed = 1;
 			break;
@@ -519,7 +521,7 @@ static void threads(int nthreads, const char *fig)
 {
 	struct worker w[MAX_THREADS];
 	pthread_barrier_t start;
-	volatile int stop = 0;
+	int stop = 0;
 	long long v[C_NUM];
 	long calls = 0, wakeups = 0;
 	int i, started = 0, failed = 0;
@@ -554,7 +556,7 @@ static void threads(int nthreads, const char *fig)
 	t0 = vbgt_now_us();
 	pthread_barrier_wait(&start);
 	vbgt_sleep_ms(window_ms);
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(w[i].tid, NULL);
 		calls += w[i].calls;
@@ -768,6 +770,7 @@ static unsigned int cmdline_param(const char *name, unsigned int def)
 int main(void)
 {
 	struct vbgt_case *cases;
+	unsigned int full_load_s;
 	int n = 0, r, k;
 
 	rounds = cmdline_param("vbg_bench.rounds", rounds);
@@ -782,12 +785,15 @@ int main(void)
 	loads = calloc(rounds * 4, sizeof(*loads));
 	if (shared == MAP_FAILED || !cases || !loads)
 		return 1;
+	/* About 30 windows and a balloon a load. */
+	full_load_s = 270 + window_ms * 40 / 1000;
 	printf("    # bench-config rounds=%u window_ms=%u\n", rounds, window_ms);
 	cases[n++] = (struct vbgt_case)VBGT_CASE(unload_runner_module);
 	/* Reference, ours, reference, ours: fast ack, then without. */
 	for (r = 1; r <= (int)rounds; r++) {
 		for (k = 0; k < 4; k++) {
 			struct load *l = &loads[(r - 1) * 4 + k];
+			struct vbgt_case *one = &cases[n++];
 			char *name;
 
 			l->round = r;
@@ -796,11 +802,9 @@ int main(void)
 			if (asprintf(&name, "round%d_%s%s", r, drv_name[l->drv],
 				     l->fast ? "" : "_nofastack") < 0)
 				return 1;
-			cases[n].name = name;
-			cases[n].fn = bench_load;
-			cases[n].timeout_s = l->fast ? 30 + window_ms * 40 / 1000 +
-					     240 : 60;
-			n++;
+			one->name = name;
+			one->fn = bench_load;
+			one->timeout_s = l->fast ? full_load_s : 60;
 		}
 	}
 	return vbgt_main(SUITE_NAME, cases, n);

@@ -606,7 +606,7 @@ static void call_watched_pages(struct ktap_case_ctx *t)
 	wr64(list, DATA);
 	wr64(list + 8, DATA + 10 * PG + 12);	/* low bits ignored */
 	wr64(list + 16, DATA + 7 * PG);
-	snprintf(cmd, sizeof(cmd), "hgcm-watch %#" PRIx64 " 3", list);
+	snprintf(cmd, sizeof(cmd), "hgcm-watch %#llx 3", (unsigned long long)list);
 	KTAP_EXPECT(t, !strcmp(ctl(cmd), "ok 3\n"));
 	KTAP_EXPECT(t, !strncmp(ctl("hgcm-watch"), "err", 3));
 	KTAP_EXPECT(t, !strncmp(ctl("hgcm-watch 0x1000 0"), "err", 3));
