@@ -30,7 +30,7 @@ FIGURES = [
     ("c_1thread", "c small calls, 1 thread (-smp 2)", "calls_s", "calls/s", True, ""),
     ("c_4threads", "c small calls, 4 threads", "calls_s", "calls/s", True, ""),
     ("c_16threads", "c small calls, 16 threads", "calls_s", "calls/s", True, ">= 1.5x"),
-    ("c_16threads_100us", "c 16 threads, host completes after 100 us", "calls_s", "calls/s", True, ""),
+    ("c_16threads_delay", "c 16 threads, host completes after 1-4 ms", "calls_s", "calls/s", True, ""),
     ("d_hosttime", "d raw request (GetHostTime)", "req_s", "req/s", True, ">= 1.0x"),
     ("e_inflate", "e balloon inflate 128 MiB", "mib_s", "MiB/s", True, ">= 1.0x"),
     ("e_deflate", "e balloon deflate 128 MiB", "mib_s", "MiB/s", True, ">= 1.0x"),
@@ -41,9 +41,9 @@ FIGURES = [
 ]
 # Per-operation counters shown beside the figures (medians).
 COUNTERS = ["exits", "port_writes", "port_reads", "bar1_reads", "irqs",
-            "ack_requests", "fast_acks", "wakeups", "cpu_us", "net_cpu_us",
+            "ack_requests", "fast_acks", "wakeups", "sleeps", "cpu_us", "net_cpu_us",
             "copied_bytes", "user_pages", "host_pages", "text", "data", "requests"]
-SHOWN = COUNTERS[:10]
+SHOWN = COUNTERS[:11]
 DRIVERS = ("reference", "ours")
 # Not figures of the issue: the loaded driver doing nothing (host CPU per
 # second, for net_cpu_us; the reference's heartbeats show here).

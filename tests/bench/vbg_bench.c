@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -47,6 +48,7 @@
 #define FEATURES_FAST	"0x8000000f"	/* the emulator's default */
 #define FEATURES_NOFAST	"0x1"		/* page lists only, no fast ack */
 #define FN_ECHO		1
+#define FN_DELAY	5
 #define BALLOON_CHUNKS	128		/* 1 MiB each */
 #define PAGE		4096u
 #define BIG		(16u << 20)
@@ -259,6 +261,7 @@ struct session {
 	int fd;
 	uint32_t client;
 	struct call tmpl;
+	uint32_t size;		/* of the call in tmpl */
 };
 
 static int session_open(struct session *s)
@@ -284,21 +287,37 @@ static void session_close(struct session *s)
 	close(s->fd);
 }
 
+/* The call header of a template with @nparms parameters. */
+static void call_template(struct session *s, uint32_t fn, uint32_t nparms)
+{
+	struct call *t = &s->tmpl;
+
+	s->size = sizeof(t->c) + nparms * sizeof(t->p[0]);
+	vbgt_hdr(&t->c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, s->size, s->size);
+	t->c.client_id = s->client;
+	t->c.function = fn;
+	t->c.timeout_ms = 0xffffffffu;
+	t->c.interruptible = 1;
+	t->c.parm_count = nparms;
+}
+
 /* ECHO of @size bytes from @in to @out (0 bytes: the small call). */
 static void echo_template(struct session *s, void *in, void *out,
 			  uint32_t size)
 {
 	struct call *t = &s->tmpl;
 
-	vbgt_hdr(&t->c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(*t), sizeof(*t));
-	t->c.client_id = s->client;
-	t->c.function = FN_ECHO;
-	t->c.timeout_ms = 0xffffffffu;
-	t->c.interruptible = 1;
-	t->c.parm_count = 3;
+	call_template(s, FN_ECHO, 3);
 	vbgt_parm_buf(&t->p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, size);
 	vbgt_parm_buf(&t->p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, size);
 	vbgt_parm_u32(&t->p[2], 0);
+}
+
+/* DELAY: the host completes @ms after the call. */
+static void delay_template(struct session *s, uint32_t ms)
+{
+	call_template(s, FN_DELAY, 1);
+	vbgt_parm_u32(&s->tmpl.p[0], ms);
 }
 
 /* One call from the template; 0 if the ioctl and the host succeeded. */
@@ -306,7 +325,7 @@ static int call_once(struct session *s)
 {
 	struct call c = s->tmpl;
 
-	if (ioctl(s->fd, VBG_IOCTL_HGCM_CALL(sizeof(c)), &c) < 0)
+	if (ioctl(s->fd, VBG_IOCTL_HGCM_CALL(s->size), &c) < 0)
 		return -errno;
 	return c.c.hdr.rc ? -EIO : 0;
 }
@@ -483,13 +502,68 @@ out:
 
 /* ---------------------------------------------------- c: many threads */
 
+#define TRACEFS		"/sys/kernel/tracing"
+#define WAKEUP_EV	"events/sched/sched_wakeup/"
+#define CALLER_COMM	"vbgb_caller"	/* the calling threads' name */
+
+static int tracefs_write(const char *file, const char *val)
+{
+	size_t len = strlen(val);
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, len) == (ssize_t)len;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Record the sched_wakeup events of the calling threads from now on. */
+static int wakeups_start(void)
+{
+	struct stat st;
+
+	if (stat(TRACEFS "/events", &st) &&
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL))
+		return -1;
+	return tracefs_write(WAKEUP_EV "enable", "0") ||
+	       tracefs_write(WAKEUP_EV "filter", "comm == \"" CALLER_COMM "\"") ||
+	       tracefs_write("trace", "") ||	/* opened with O_TRUNC: cleared */
+	       tracefs_write(WAKEUP_EV "enable", "1");
+}
+
+/* The events recorded since wakeups_start(); -1 if some were lost. */
+static long wakeups_stop(void)
+{
+	long n = 0, in_buf = -1, written = -2;
+	char line[512];
+	FILE *f;
+
+	tracefs_write(WAKEUP_EV "enable", "0");
+	f = fopen(TRACEFS "/trace", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] != '#')
+			n++;
+		else
+			sscanf(line, "# entries-in-buffer/entries-written: %ld/%ld",
+			       &in_buf, &written);
+	}
+	fclose(f);
+	return in_buf == written && in_buf == n ? n : -1;
+}
+
 struct worker {
 	pthread_t tid;
 	struct session s;
 	pthread_barrier_t *start;
 	int *stop;		/* read with __atomic_load_n */
 	long calls;
-	long wakeups;		/* voluntary context switches */
+	long sleeps;		/* voluntary context switches */
 	int failed;
 };
 
@@ -498,6 +572,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct rusage r0, r1;
 
+	pthread_setname_np(pthread_self(), CALLER_COMM);
 	pthread_barrier_wait(w->start);
 	getrusage(RUSAGE_THREAD, &r0);
 	while (!__atomic_load_n(w->stop, __ATOMIC_RELAXED)) {
@@ -508,23 +583,25 @@ static void *worker_main(void *arg)
 		w->calls++;
 	}
 	getrusage(RUSAGE_THREAD, &r1);
-	w->wakeups = r1.ru_nvcsw - r0.ru_nvcsw;
+	w->sleeps = r1.ru_nvcsw - r0.ru_nvcsw;
 	return NULL;
 }
 
 /*
  * Figure c: @nthreads threads, each with its own session and client, make
- * small calls for the window.  A thread that sleeps in the driver is woken
- * once for each sleep: its voluntary context switches count the wakeups.
+ * small calls for the window.  Wakeups: the sched_wakeup tracepoint for
+ * the calling threads (tracefs); sleeps: their voluntary context switches
+ * (a thread woken for another's completion that has not yet been switched
+ * out is a wakeup but no sleep).
  */
-static void threads(int nthreads, const char *fig)
+static void threads(int nthreads, int delayed, const char *fig)
 {
 	struct worker w[MAX_THREADS];
 	pthread_barrier_t start;
 	int stop = 0;
 	long long v[C_NUM];
-	long calls = 0, wakeups = 0;
-	int i, started = 0, failed = 0;
+	long calls = 0, sleeps = 0, wakeups;
+	int i, started = 0, failed = 0, traced;
 	char ops[256];
 	uint64_t t0;
 	double secs;
@@ -536,7 +613,10 @@ static void threads(int nthreads, const char *fig)
 		w[i].stop = &stop;
 		if (session_open(&w[i].s))
 			break;
-		echo_template(&w[i].s, zero_buf, zero_buf, 0);
+		if (delayed)	/* 1-4 ms: completions one by one */
+			delay_template(&w[i].s, 1 + i % 4);
+		else
+			echo_template(&w[i].s, zero_buf, zero_buf, 0);
 	}
 	if (i < nthreads) {
 		while (i--)
@@ -553,6 +633,7 @@ static void threads(int nthreads, const char *fig)
 		return;
 	}
 	vbgt_ctl(NULL, 0, "reset-counters");
+	traced = !wakeups_start();
 	t0 = vbgt_now_us();
 	pthread_barrier_wait(&start);
 	vbgt_sleep_ms(window_ms);
@@ -560,19 +641,24 @@ static void threads(int nthreads, const char *fig)
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(w[i].tid, NULL);
 		calls += w[i].calls;
-		wakeups += w[i].wakeups;
+		sleeps += w[i].sleeps;
 		failed |= w[i].failed;
 		session_close(&w[i].s);
 	}
 	secs = secs_since(t0);
+	wakeups = traced ? wakeups_stop() : -1;
 	pthread_barrier_destroy(&start);
 	if (failed || !calls || counters(v)) {
 		unmeasured(fig, "a call failed");
 		return;
 	}
 	per_op(ops, sizeof(ops), v, calls, secs);
-	result(fig, "calls_s=%.1f wakeups=%.3f %s", (double)calls / secs,
-	       (double)wakeups / (double)calls, ops);
+	if (wakeups < 0)
+		vbgt_diag("%s: no sched_wakeup trace (tracefs missing or events lost)",
+			  fig);
+	result(fig, "calls_s=%.1f sleeps=%.3f %swakeups=%.3f %s", (double)calls / secs,
+	       (double)sleeps / (double)calls, wakeups < 0 ? "no_" : "",
+	       wakeups < 0 ? 0.0 : (double)wakeups / (double)calls, ops);
 }
 
 /* ------------------------------------------------ d: raw host time */
@@ -727,13 +813,15 @@ static void bench_load(void)
 	idle("idle_fastack");
 	small_call("a_fastack");
 	buffers();
-	threads(1, "c_1thread");
-	threads(4, "c_4threads");
-	threads(16, "c_16threads");
-	/* Every call sleeps when the host takes 100 us: who is woken? */
-	vbgt_ctl_ok("hgcm-delay-us 100");
-	threads(16, "c_16threads_100us");
-	vbgt_ctl_ok("hgcm-delay 0");
+	threads(1, 0, "c_1thread");
+	threads(4, 0, "c_4threads");
+	threads(16, 0, "c_16threads");
+	/*
+	 * Calls the host completes after 1-4 ms (vbgtest DELAY), so that
+	 * every caller sleeps and completions come apart: is a caller woken
+	 * by its own completion only, or by every one?
+	 */
+	threads(16, 1, "c_16threads_delay");
 	host_time();
 	balloon();
 	vbgt_ctl_ok("hgcm-delay-us 100");
