@@ -89,6 +89,18 @@ vboxsf-check: deps
 stress-full: deps
 	@bash tests/vm/run.sh --driver ours --suite t_hgcm_stress_full
 
+# Issue 10's figures, reference against ours alternated in one boot: the
+# table, build/bench/latest.json and latest.svg (BENCH_ROUNDS, BENCH_MS
+# override 9 rounds and 500 ms per figure).  bench-smoke is make check's
+# short form (one round, 100 ms: every figure measured, nothing asserted).
+.PHONY: bench bench-smoke
+bench: deps
+	@bash tests/bench/bench.sh $(if $(BENCH_ROUNDS),--rounds $(BENCH_ROUNDS)) \
+		$(if $(BENCH_MS),--ms $(BENCH_MS))
+
+bench-smoke: deps
+	@bash tests/bench/bench.sh --smoke
+
 # Everything this project has; .ci/run runs exactly this.
 check: deps
 	@bash tests/check.sh

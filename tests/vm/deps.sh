@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Idempotent set-up of everything the test rig needs on a Debian 12 machine.
 #
-# Installs Debian packages, unpacks the distro kernel under test and builds
-# a trixie chroot holding a QEMU with the vfio-user client.  Everything that
-# is not a Debian package lands in one cache folder outside the work tree:
-# $VBG_CACHE (default /var/cache/vboxguest-rig).  A second run only checks.
+# Installs Debian packages (gnuplot-nox draws make bench's plot), unpacks
+# the distro kernel under test and builds a trixie chroot holding a QEMU
+# with the vfio-user client.  Everything that is not a Debian package
+# lands in one cache folder outside the work tree: $VBG_CACHE (default
+# /var/cache/vboxguest-rig).  A second run only checks.
 set -euo pipefail
 
 CACHE=${VBG_CACHE:-/var/cache/vboxguest-rig}
@@ -28,7 +29,7 @@ mirror() {
 
 PKGS="build-essential gcc-multilib busybox-static cpio debootstrap kmod xz-utils
       linux-headers-amd64 sparse clang llvm lld bc flex bison libelf-dev libssl-dev
-      dwarves python3 rsync linux-source-6.1 qemu-system-x86"
+      dwarves python3 rsync linux-source-6.1 qemu-system-x86 gnuplot-nox"
 missing=$(dpkg-query -W -f '${Package} ${db:Status-Abbrev}\n' $PKGS 2>/dev/null |
 	  awk '$2 != "ii" { print $1 }' || true)
 for p in $PKGS; do dpkg-query -W "$p" >/dev/null 2>&1 || missing="$missing $p"; done

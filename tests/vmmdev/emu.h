@@ -87,9 +87,18 @@ enum vmmdev_xport_counter {
 	VMMDEV_CNT_IRQS,		/* trigger eventfd writes */
 	VMMDEV_CNT_DMA_MAPS,
 	VMMDEV_CNT_DMA_UNMAPS,
+	VMMDEV_CNT_PORT_WRITES,		/* REGION_WRITE of BAR0 */
+	VMMDEV_CNT_PORT_READS,		/* REGION_READ of BAR0 */
+	VMMDEV_CNT_BAR1_READS,		/* REGION_READ of BAR1 */
 	VMMDEV_CNT_XPORT_MAX
 };
 void vmmdev_count(struct vmmdev *dev, enum vmmdev_xport_counter c);
+/*
+ * The process at the other end of the vfio-user socket (QEMU): its CPU
+ * time and ours make the host_cpu_us counter (make bench's cost per
+ * operation, which the machine's load does not stretch as it does time).
+ */
+void vmmdev_set_peer_pid(struct vmmdev *dev, int pid);
 
 /**
  * vmmdev_control() - execute one control-channel command line.

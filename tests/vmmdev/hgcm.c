@@ -112,6 +112,7 @@ struct hgcm_counters {
 	uint64_t completions, cancelled, bytes_in, bytes_out, linear_rejected;
 	uint64_t param[14];
 	uint64_t pages;
+	uint64_t user_pages, user_bytes;	/* pages on the watch list */
 };
 
 struct hgcm {
@@ -126,7 +127,10 @@ struct hgcm {
 	uint32_t nclients;
 	uint32_t npending;
 	enum hgcm_mode mode;
-	uint32_t delay_ms;
+	uint64_t delay_us;
+	/* Guest pages to tell apart (hgcm-watch): sorted page addresses. */
+	uint64_t *watch;
+	uint32_t nwatch;
 	uint64_t budget_used[CAT_MAX];
 	uint64_t budget_max;
 	struct hgcm_counters cnt;
@@ -259,6 +263,20 @@ static void write_guest(struct hgcm *h, uint64_t gpa, const void *buf, size_t le
 			   len, gpa);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Is the guest page at @addr on the watch list (hgcm-watch)? */
+static bool watched(const struct hgcm *h, uint64_t addr)
+{
+	return h->nwatch &&
+	       bsearch(&addr, h->watch, h->nwatch, sizeof(addr), cmp_u64);
+}
+
 /* Page by page from the first-page offset; all-ones pages are skipped. */
 static int copy_pages(struct hgcm *h, const struct hparm *hp, uint8_t *buf,
 		      uint32_t len, bool to_guest)
@@ -270,6 +288,8 @@ static int copy_pages(struct hgcm *h, const struct hparm *hp, uint8_t *buf,
 
 		if (chunk > len - pos)
 			chunk = len - pos;
+		if (watched(h, hp->pages[i]))
+			h->cnt.user_bytes += chunk;
 		if (hp->pages[i] != ~0ull) {
 			if (to_guest) {
 				write_guest(h, hp->pages[i] + off, buf + pos, chunk);
@@ -323,6 +343,8 @@ static void write_outputs(struct hgcm *h, struct cmd *c, uint8_t *req)
 			break;
 		case 12:
 			write_guest(h, hp->pages[0] + hp->first_off, p->buf, n);
+			if (watched(h, hp->pages[0]))
+				h->cnt.user_bytes += n;
 			break;
 		case 11:
 			memcpy(req + hp->data_off, p->buf, n);
@@ -599,6 +621,7 @@ static int32_t parse_page_list(struct hgcm *h, struct cmd *c, const uint8_t *req
 		if (low && !(k == 0 && hp->type != 10 && low == hp->first_off))
 			return bad(c, i, "page address not page-aligned", VERR_INVALID_POINTER);
 		hp->pages[k] = a - low;
+		h->cnt.user_pages += watched(h, hp->pages[k]);
 	}
 	c->parms[i].size = size;
 	c->parms[i].dir = (flags & 1 ? HGCM_DIR_TO_HOST : 0) |
@@ -721,6 +744,8 @@ static int32_t copy_inputs(struct hgcm *h, struct cmd *c, const uint8_t *req)
 					    p->buf, p->size))
 				return bad(c, i, "contiguous buffer not in guest RAM",
 					   VERR_INVALID_PARAMETER);
+			if (watched(h, hp->pages[0]))
+				h->cnt.user_bytes += p->size;
 			break;
 		case 11:
 			memcpy(p->buf, req + hp->data_off, p->size);
@@ -870,7 +895,7 @@ int32_t hgcm_submit(struct hgcm *h, uint64_t gpa, uint8_t *req, uint32_t size)
 	if (h->mode == MODE_NEVER && (type == 62 || type == 63))
 		c->due_ns = NEVER_DUE;
 	else if (h->mode == MODE_ASYNC)
-		c->due_ns = now + (uint64_t)h->delay_ms * 1000000ull;
+		c->due_ns = now + h->delay_us * 1000ull;
 	else
 		c->due_ns = now;
 	cmd_append(h, c);
@@ -988,7 +1013,61 @@ void hgcm_free(struct hgcm *h)
 	vmmdev_unlock(h->dev);
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->svc_lock);
+	free(h->watch);
 	free(h);
+}
+
+/*
+ * "hgcm-watch GPA N": add the N page addresses (u64, little endian) stored
+ * in guest memory at GPA to the watch list; "hgcm-watch-clear" empties it.
+ * Page-list pages on the list count as hgcm.user_pages, the buffer bytes
+ * the host moves through them as hgcm.user_bytes (a benchmark registers
+ * its buffers' pages to see whether the host got them or a driver's copy).
+ */
+static bool watch_control(struct hgcm *h, const char *cmd, FILE *out)
+{
+	char name[32], a1[32], a2[32], extra[2];
+	int n = sscanf(cmd, " %31s %31s %31s %1s", name, a1, a2, extra);
+	unsigned long long gpa, cnt;
+	uint64_t *w;
+	uint32_t i;
+	char *e1, *e2;
+
+	if (!strcmp(name, "hgcm-watch-clear") && n == 1) {
+		free(h->watch);
+		h->watch = NULL;
+		h->nwatch = 0;
+		fprintf(out, "ok\n");
+		return true;
+	}
+	if (strcmp(name, "hgcm-watch"))
+		return false;
+	if (n != 3) {
+		fprintf(out, "err usage: hgcm-watch GPA N\n");
+		return true;
+	}
+	gpa = strtoull(a1, &e1, 0);
+	cnt = strtoull(a2, &e2, 0);
+	if (*e1 || *e2 || cnt < 1 || cnt > 512 || h->nwatch + cnt > (1u << 20)) {
+		fprintf(out, "err bad address or count\n");
+		return true;
+	}
+	w = realloc(h->watch, (h->nwatch + cnt) * sizeof(*w));
+	if (!w) {
+		fprintf(out, "err no memory\n");
+		return true;
+	}
+	h->watch = w;
+	if (vmmdev_mem_read(h->dev, gpa, w + h->nwatch, cnt * sizeof(*w))) {
+		fprintf(out, "err list not in guest RAM\n");
+		return true;
+	}
+	for (i = 0; i < cnt; i++)
+		w[h->nwatch + i] = get64((uint8_t *)&w[h->nwatch + i]) & ~(uint64_t)(HGCM_PAGE - 1);
+	h->nwatch += (uint32_t)cnt;
+	qsort(w, h->nwatch, sizeof(*w), cmp_u64);
+	fprintf(out, "ok %u\n", h->nwatch);
+	return true;
 }
 
 /**
@@ -1027,20 +1106,24 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 		pthread_cond_signal(&h->cond);
 		return true;
 	}
-	if (!strcmp(name, "hgcm-delay")) {
+	if (!strcmp(name, "hgcm-delay") || !strcmp(name, "hgcm-delay-us")) {
+		bool us = name[10] == '-';
+
 		if (n != 2) {
-			fprintf(out, "err usage: hgcm-delay MS\n");
+			fprintf(out, "err usage: %s\n", us ? "hgcm-delay-us US" : "hgcm-delay MS");
 			return true;
 		}
 		v = strtoll(arg, &end, 0);
-		if (*end || v < 0 || v > 3600 * 1000) {
+		if (*end || v < 0 || v > 3600ll * 1000 * (us ? 1000 : 1)) {
 			fprintf(out, "err bad delay '%s'\n", arg);
 			return true;
 		}
-		h->delay_ms = (uint32_t)v;
+		h->delay_us = (uint64_t)v * (us ? 1 : 1000);
 		fprintf(out, "ok\n");
 		return true;
 	}
+	if (!strncmp(name, "hgcm-watch", 10))
+		return watch_control(h, cmd, out);
 	if (!strncmp(name, "guestprop-", 10)) {
 		bool handled;
 		uint64_t next;
@@ -1058,8 +1141,10 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 	if (!strcmp(name, "hgcm-state")) {
 		static const char *const modes[] = { "async", "inline", "never" };
 
-		fprintf(out, "mode %s\ndelay_ms %u\nclients %u\npending %u\nnext_client_id %u\nok\n",
-			modes[h->mode], h->delay_ms, h->nclients, h->npending, h->next_id);
+		fprintf(out, "mode %s\ndelay_ms %" PRIu64 "\ndelay_us %" PRIu64
+			"\nclients %u\npending %u\nnext_client_id %u\nwatched_pages %u\nok\n",
+			modes[h->mode], h->delay_us / 1000, h->delay_us, h->nclients,
+			h->npending, h->next_id, h->nwatch);
 		return true;
 	}
 	return false;
@@ -1090,6 +1175,8 @@ void hgcm_counters(struct hgcm *h, FILE *out)
 	for (i = 1; i <= 13; i++)
 		fprintf(out, "hgcm.param.%d %" PRIu64 "\n", i, k->param[i]);
 	fprintf(out, "hgcm.pages %" PRIu64 "\n", k->pages);
+	fprintf(out, "hgcm.user_pages %" PRIu64 "\n", k->user_pages);
+	fprintf(out, "hgcm.user_bytes %" PRIu64 "\n", k->user_bytes);
 }
 
 /**

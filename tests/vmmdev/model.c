@@ -19,9 +19,11 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "emu.h"
 #include "le.h"
@@ -152,6 +154,8 @@ struct vmmdev {
 	uint64_t balloon_pages, balloon_inflates, balloon_deflates;
 	uint64_t guest_errors;
 	uint64_t xport[VMMDEV_CNT_XPORT_MAX];	/* atomics */
+	int peer_pid;			/* QEMU, for host_cpu_us */
+	uint64_t cpu_base_ns;		/* host CPU time at reset-counters */
 };
 
 /* ------------------------------------------------------------------ */
@@ -1722,10 +1726,50 @@ static bool parse_u32(const char *s, uint32_t *v)
 	return true;
 }
 
+/**
+ * vmmdev_set_peer_pid() - the QEMU process whose CPU time host_cpu_us adds.
+ * @dev: the device.
+ * @pid: its process id.
+ */
+void vmmdev_set_peer_pid(struct vmmdev *dev, int pid)
+{
+	pthread_mutex_lock(&dev->lock);
+	dev->peer_pid = pid;
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* CPU time of this process (exact) and of the peer (/proc, in ticks). */
+static uint64_t host_cpu_ns(const struct vmmdev *dev)
+{
+	unsigned long long ut, st;
+	struct timespec ts;
+	char path[48], buf[1024], *p;
+	uint64_t ns;
+	size_t n = 0;
+	FILE *f;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	snprintf(path, sizeof(path), "/proc/%d/stat", dev->peer_pid);
+	f = dev->peer_pid > 0 ? fopen(path, "r") : NULL;
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+	/* Fields 14 and 15 (utime, stime) follow the ")" of the name. */
+	p = strrchr(buf, ')');
+	if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			&ut, &st) == 2)
+		ns += (ut + st) * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+	return ns;
+}
+
 static void print_counters(struct vmmdev *dev, FILE *out)
 {
 	static const char *const xname[VMMDEV_CNT_XPORT_MAX] = {
 		"port_exits", "bar1_traps", "irqs", "dma_maps", "dma_unmaps",
+		"port_writes", "port_reads", "bar1_reads",
 	};
 	int i;
 
@@ -1744,6 +1788,8 @@ static void print_counters(struct vmmdev *dev, FILE *out)
 	fprintf(out, "acks %" PRIu64 "\n", dev->acks);
 	fprintf(out, "fast_acks %" PRIu64 "\n", dev->fast_acks);
 	fprintf(out, "heartbeats %" PRIu64 "\n", dev->heartbeats);
+	fprintf(out, "host_cpu_us %" PRIu64 "\n",
+		(host_cpu_ns(dev) - dev->cpu_base_ns) / 1000);
 	fprintf(out, "balloon.pages %" PRIu64 "\n", dev->balloon_pages);
 	fprintf(out, "balloon.inflates %" PRIu64 "\n", dev->balloon_inflates);
 	fprintf(out, "balloon.deflates %" PRIu64 "\n", dev->balloon_deflates);
@@ -1762,6 +1808,7 @@ static void reset_counters(struct vmmdev *dev)
 	dev->irq_raises = dev->acks = dev->fast_acks = dev->heartbeats = 0;
 	dev->balloon_pages = dev->balloon_inflates = dev->balloon_deflates = 0;
 	dev->hb_count = dev->hb_first_ns = dev->hb_last_ns = 0;
+	dev->cpu_base_ns = host_cpu_ns(dev);
 	hgcm_reset_counters(dev->hgcm);
 }
 

@@ -417,6 +417,20 @@ static uint8_t *gbuf(uint32_t page, uint32_t off)
 	return F.ram + DATA + (uint64_t)page * PG + off;
 }
 
+/*
+ * ECHO of 5000 bytes from DATA pages 0-1 (offset 100) into @out_pages
+ * (offset 50), submitted and waited for: true if it succeeded.
+ */
+static bool echo_5000(uint32_t id, const uint64_t *out_pages)
+{
+	b_begin(REQ, 63, id, FN_ECHO, 3);
+	b_pages_at(0, 10, 5000, 1, 100, 2, 0, 1);
+	b_pages(1, 10, 5000, 2, 50, 2, out_pages);
+	b_u32(2, 0xdead);
+	return b_submit() == VINF_HGCM_ASYNC_EXECUTE && wait_done(REQ, 2000) &&
+	       result(REQ) == 0;
+}
+
 /* ---- cases ---------------------------------------------------------------- */
 
 static void connect_ok(struct ktap_case_ctx *t)
@@ -549,13 +563,7 @@ static void call_echo_page_lists(struct ktap_case_ctx *t)
 		*gbuf(0, 100 + i) = pattern(3, i);
 	memset(F.ram + DATA + 7 * PG, 0xee, 2 * PG);
 	memset(F.ram + DATA + 10 * PG, 0xee, PG);
-	b_begin(REQ, 63, id, FN_ECHO, 3);
-	b_pages_at(0, 10, 5000, 1, 100, 2, 0, 1);
-	b_pages(1, 10, 5000, 2, 50, 2, out_pages);
-	b_u32(2, 0xdead);
-	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
-	KTAP_ASSERT(t, wait_done(REQ, 2000));
-	KTAP_EXPECT_EQ(t, result(REQ), 0);
+	KTAP_ASSERT(t, echo_5000(id, out_pages));
 	KTAP_EXPECT_EQ(t, rd32(pe(2) + 4), 5000);
 	/* Out buffer: 4046 bytes in page 10 from offset 50, rest in page 7. */
 	for (i = 0; i < 5000; i++) {
@@ -576,6 +584,45 @@ static void call_echo_page_lists(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, counter("hgcm.pages"), 4);
 	KTAP_EXPECT_EQ(t, counter("hgcm.param.10"), 2);
 	KTAP_EXPECT_EQ(t, counter("hgcm.param.1"), 1);
+	teardown();
+}
+
+/*
+ * hgcm-watch: page-list pages on the watch list are counted as user pages
+ * and the bytes moved through them as user bytes; after hgcm-watch-clear
+ * nothing is.
+ */
+static void call_watched_pages(struct ktap_case_ctx *t)
+{
+	uint64_t out_pages[2] = { DATA + 10 * PG, DATA + 7 * PG };
+	uint64_t list = DATA + 100 * PG;
+	char cmd[64];
+	uint32_t id;
+
+	KTAP_ASSERT(t, setup());
+	id = connect_svc("vbgtest");
+	KTAP_ASSERT(t, id != 0);
+	/* Watched: the first in page and both out pages. */
+	wr64(list, DATA);
+	wr64(list + 8, DATA + 10 * PG + 12);	/* low bits ignored */
+	wr64(list + 16, DATA + 7 * PG);
+	snprintf(cmd, sizeof(cmd), "hgcm-watch %#llx 3", (unsigned long long)list);
+	KTAP_EXPECT(t, !strcmp(ctl(cmd), "ok 3\n"));
+	KTAP_EXPECT(t, !strncmp(ctl("hgcm-watch"), "err", 3));
+	KTAP_EXPECT(t, !strncmp(ctl("hgcm-watch 0x1000 0"), "err", 3));
+	KTAP_EXPECT(t, !strncmp(ctl("hgcm-watch 0xa10000 1"), "err", 3));
+	KTAP_EXPECT_EQ(t, hgcm_state("watched_pages"), 3);
+	KTAP_ASSERT(t, echo_5000(id, out_pages));
+	KTAP_EXPECT_EQ(t, counter("hgcm.pages"), 4);
+	KTAP_EXPECT_EQ(t, counter("hgcm.user_pages"), 3);
+	/* In: 3996 bytes of page 0; out: all 5000. */
+	KTAP_EXPECT_EQ(t, counter("hgcm.user_bytes"), 3996 + 5000);
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-watch-clear"), "ok\n"));
+	KTAP_EXPECT_EQ(t, hgcm_state("watched_pages"), 0);
+	KTAP_ASSERT(t, echo_5000(id, out_pages));
+	KTAP_EXPECT_EQ(t, counter("hgcm.pages"), 8);
+	KTAP_EXPECT_EQ(t, counter("hgcm.user_pages"), 3);
+	KTAP_EXPECT_EQ(t, counter("hgcm.user_bytes"), 3996 + 5000);
 	teardown();
 }
 
@@ -1123,6 +1170,14 @@ static void delay_then_cancel(struct ktap_case_ctx *t)
 	sleep_ms(100);
 	KTAP_EXPECT(t, !done(REQ));
 	KTAP_EXPECT(t, wait_done(REQ, 2000));
+	/* The same delay in microseconds (hgcm-delay-us). */
+	ctl("hgcm-delay 0");
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-delay-us 300000"), "ok\n"));
+	wr32(REQ + 24, 0);	/* not done */
+	b_submit();
+	sleep_ms(100);
+	KTAP_EXPECT(t, !done(REQ));
+	KTAP_EXPECT(t, wait_done(REQ, 2000));
 	teardown();
 }
 
@@ -1394,6 +1449,10 @@ static void control_hgcm(struct ktap_case_ctx *t)
 		{ "hgcm-delay 0x10", "ok\n" },
 		{ "hgcm-delay 1e3", "err" },
 		{ "hgcm-state", "mode async\ndelay_ms 16\n" },
+		{ "hgcm-delay-us", "err" },
+		{ "hgcm-delay-us -1", "err" },
+		{ "hgcm-delay-us 1500", "ok\n" },
+		{ "hgcm-state", "mode async\ndelay_ms 1\ndelay_us 1500\n" },
 	};
 	size_t i;
 
@@ -1528,6 +1587,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(disconnect),
 	KTAP_CASE(call_client_checks),
 	KTAP_CASE(call_echo_page_lists),
+	KTAP_CASE(call_watched_pages),
 	KTAP_CASE(call32_embedded),
 	KTAP_CASE(call_fill_contiguous_nobounce),
 	KTAP_CASE(call_check_xor),

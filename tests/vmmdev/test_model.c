@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "emu.h"
 #include "hgcm.h"
@@ -1092,6 +1093,19 @@ static void counters_and_requestor(struct ktap_case_ctx *t)
 	KTAP_EXPECT(t, !strcmp(ctl("reset-counters"), "ok\n"));
 	KTAP_EXPECT_EQ(t, counter("req.total"), 0);
 	KTAP_EXPECT_EQ(t, counter("port_exits"), 0);
+	/* host_cpu_us: this process, once as itself, once as the peer. */
+	vmmdev_set_peer_pid(F.dev, (int)getpid());
+	ctl("reset-counters");
+	{
+		struct timespec ts;
+
+		do
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+		while (counter("host_cpu_us") < 200000 && ts.tv_sec < 5);
+		KTAP_EXPECT(t, ts.tv_sec < 5);
+	}
+	ctl("reset-counters");
+	KTAP_EXPECT(t, counter("host_cpu_us") < 100000);
 	/* State is not a counter. */
 	KTAP_EXPECT(t, !strcmp(ctl("last-requestor 4"), "ok 0x1234\n"));
 	teardown();

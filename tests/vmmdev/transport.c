@@ -938,8 +938,11 @@ static int xport_region_access(struct xport *x, uint32_t region,
 	case VFIO_PCI_BAR0_REGION_INDEX:
 		if (count != 1 && count != 2 && count != 4)
 			return -EINVAL;
-		if (x->dev)
+		if (x->dev) {
 			vmmdev_count(x->dev, VMMDEV_CNT_PORT_EXITS);
+			vmmdev_count(x->dev, write ? VMMDEV_CNT_PORT_WRITES :
+						     VMMDEV_CNT_PORT_READS);
+		}
 		if (write) {
 			memcpy(&val, buf, count);
 			if (x->dev)
@@ -952,8 +955,11 @@ static int xport_region_access(struct xport *x, uint32_t region,
 		}
 		return 0;
 	case VFIO_PCI_BAR1_REGION_INDEX:
-		if (x->dev)
+		if (x->dev) {
 			vmmdev_count(x->dev, VMMDEV_CNT_BAR1_TRAPS);
+			if (!write)
+				vmmdev_count(x->dev, VMMDEV_CNT_BAR1_READS);
+		}
 		if (write)
 			memcpy(x->bar1 + off, buf, count);
 		else
@@ -1490,6 +1496,14 @@ int xport_handle(struct xport *x)
 		setsockopt(x->conn_fd, SOL_SOCKET, SO_SNDTIMEO, &io_timeout,
 			   sizeof(io_timeout));
 		vmmdev_log("xport: client connected");
+		if (x->dev) {
+			struct ucred cred;
+			socklen_t len = sizeof(cred);
+
+			if (!getsockopt(x->conn_fd, SOL_SOCKET, SO_PEERCRED,
+					&cred, &len))
+				vmmdev_set_peer_pid(x->dev, cred.pid);
+		}
 		return 0;
 	}
 	if (xport_recv_one(x)) {

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: Debian's prebuilt vboxguest.ko (the reference) against ours,
+# in one boot of the rig, alternated load by load (reference, ours,
+# reference, ours, ...) so that machine noise hits both alike.
+#
+#   bench.sh [--smoke] [--rounds N] [--ms N]
+#
+# --smoke     make check's short form (make bench-smoke): one round, 100 ms
+#             per figure; writes build/bench/smoke.{json,svg}
+# --rounds N  rounds (default 9); --ms N: measuring window per figure
+#             (default 500)
+#
+# The guest side is tests/bench/vbg_bench.c (run through tests/vm/run.sh);
+# report.py turns its lines into the table (printed), build/bench/latest.json
+# and build/bench/latest.svg (gnuplot: ours/reference per figure).  The last
+# line is "N passed, N failed": a figure measured for both drivers in every
+# round passed, one that could not be measured failed.  No timing is
+# asserted.
+set -uo pipefail
+{
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+. "$ROOT/tests/vm/lib.sh"
+
+SMOKE=0
+ROUNDS=
+MS=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) SMOKE=1; shift ;;
+	--rounds) ROUNDS=${2:-}; shift 2 ;;
+	--ms) MS=${2:-}; shift 2 ;;
+	*) sed -n '7,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	esac
+done
+for v in "$ROUNDS" "$MS"; do
+	case $v in *[!0-9]*) echo "bench.sh: not a number: $v" >&2; exit 2 ;; esac
+done
+
+OUT=$ROOT/build/bench
+mkdir -p "$OUT" "$ROOT/build/vm"
+if [ "$SMOKE" = 1 ]; then
+	PROG=vbg_bench_smoke NAME=smoke TIMEOUT=660 CMD="make bench-smoke"
+else
+	PROG=vbg_bench NAME=latest TIMEOUT=2460 CMD="make bench"
+fi
+[ -z "$ROUNDS$MS" ] || CMD="$CMD BENCH_ROUNDS=$ROUNDS BENCH_MS=$MS"
+fail() {
+	echo "[bench] error: $*" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+# Our module first: the guest program links both module files in.
+KVER=$(vbg_kver)
+flock "$ROOT/build/vm/.build.lock" make -s -C "$ROOT" modules KVER="$KVER" \
+	> "$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log" >&2; fail "make modules failed"; }
+make -s -C "$HERE" "build/64/$PROG" >> "$OUT/build.log" 2>&1 ||
+	{ tail -30 "$OUT/build.log" >&2; fail "tests/bench does not build"; }
+
+# Figure f, module size: the same stripped files the guest loads.
+sizes() {
+	local drv=$1 ko=$HERE/build/ko/$1.ko
+	size -A "$ko" | awk -v d="$drv" -v b="$(stat -c %s "$ko")" '
+		$1 == ".text" { t = $2 } $1 == ".data" { a = $2 }
+		END { printf "%s %s %s %s\n", d, b, t, a }'
+}
+{ sizes reference; sizes ours; } > "$OUT/$NAME.sizes" || fail "module sizes"
+
+echo "[bench] $CMD: reference and ours alternated in one boot; the guest's" \
+	"console goes to build/bench/$NAME.run.log"
+APPEND="${ROUNDS:+vbg_bench.rounds=$ROUNDS} ${MS:+vbg_bench.ms=$MS}"
+# Progress: the runner's own lines and one line per load.
+VBG_GUEST_DIR=$HERE VBG_APPEND_EXTRA=${APPEND# } \
+	bash "$ROOT/tests/vm/run.sh" --driver ours --suite "$PROG" --timeout "$TIMEOUT" \
+	2>&1 | tee "$OUT/$NAME.run.log" |
+	grep --line-buffered -E '^\[vm\]|^    (not )?ok [0-9]+ |bench-fail'
+LOGS=$(sed -n 's/^logs: //p' "$OUT/$NAME.run.log" | tail -1)
+[ -n "$LOGS" ] && [ -d "$ROOT/$LOGS" ] || fail "the VM run left no logs (see build/bench/$NAME.run.log)"
+
+python3 "$HERE/report.py" --console "$ROOT/$LOGS/boot1.console.log" \
+	--records "$ROOT/$LOGS/records" --sizes "$OUT/$NAME.sizes" \
+	--json "$OUT/$NAME.json" --plot "$OUT/$NAME.svg" --command "$CMD" \
+	--kernel "$KVER"
+}
