@@ -20,7 +20,8 @@
 # default 2), VBG_PROG_TIMEOUT (seconds before /init kills a program; by
 # default the largest limit= of suites.txt in that boot + 10),
 # VBG_NO_PVH=1 (boot the bzImage instead of the extracted vmlinux),
-# VBG_EXTRA_MODULES (module files to insmod after the driver).
+# VBG_EXTRA_MODULES (module files to insmod after the driver),
+# VBG_EMU_ARGS (more emulator options, e.g. --mmio-req).
 set -uo pipefail
 
 # The whole script is one brace group, so bash has read all of it before
@@ -347,7 +348,8 @@ run_boot() {
 
 	vbg_say "boot $n: ${list# } (driver $DRIVER, -smp $VBG_SMP," \
 		"timeout ${boot_to}s${VBG_APPEND_EXTRA:+, $VBG_APPEND_EXTRA})"
-	vbg_emu_start "$bd" --heartbeat-interval-ms 1000
+	# shellcheck disable=SC2086
+	vbg_emu_start "$bd" --heartbeat-interval-ms 1000 ${VBG_EMU_ARGS:-}
 	vbg_qemu_args "$bdin"
 	mkfifo "$bd/console"
 	console_reader "$log" "$marks" < "$bd/console" &
