@@ -617,7 +617,7 @@ static void vbg_free_fixed_requests(struct vbg_dev *gdev)
 
 /**
  * vbg_core_init() - bring the device up and introduce the guest to the host.
- * @gdev: the device, with @dev, @ops, @io_port and @mmio set.
+ * @gdev: the device, with @dev, @ops, @mmio and its request registers set.
  *
  * Initialises the locks and lists, allocates the fixed requests, reads
  * the host version (refusing a host without page lists), reports guest

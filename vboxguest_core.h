@@ -54,7 +54,8 @@ struct vbg_session;
  *	or VMMDEV_FAST_ACK_REFUSED.  Must not sleep.
  *
  * Only vboxguest_utils.c calls these.  KUnit replaces them with a scripted
- * fake host; the real ones are vbg_hw_ops in vboxguest_utils.c.
+ * fake host; the real ones are vbg_port_ops and vbg_window_ops in
+ * vboxguest_utils.c.
  */
 struct vbg_host_ops {
 	int (*submit)(struct vbg_dev *gdev, struct vmmdev_request_header *req);
@@ -161,8 +162,11 @@ struct vbg_heartbeat {
  * @refcount: the structure lives until the last reference is dropped:
  *	one from probe (dropped at remove), one per open session and one
  *	per vbg_get_gdev() caller.
- * @ops: request submission seam (&vbg_hw_ops for real hardware).
- * @io_port: BAR0 (I/O ports), mapped with ioport_map().
+ * @ops: request submission seam (&vbg_window_ops when the device has
+ *	@req_window, else &vbg_port_ops).
+ * @io_port: BAR0 (I/O ports), mapped with ioport_map(); NULL on a device
+ *	without it (ARM guests).
+ * @req_window: BAR3, the MMIO request window (VirtualBox 7.1+), or NULL.
  * @mmio: BAR1, the VMMDev memory shared with the host.
  * @host_version: host version as "major.minor.build r revision".
  * @host_features: VMMDEV_HVF_* bits, read once at init.
@@ -221,6 +225,7 @@ struct vbg_dev {
 	struct kref refcount;
 	const struct vbg_host_ops *ops;
 	void __iomem *io_port;
+	void __iomem *req_window;
 	struct vmmdev_memory __iomem *mmio;
 	char host_version[64];
 	u32 host_features;
@@ -331,7 +336,8 @@ void vbg_linux_mouse_event(struct vbg_dev *gdev, s32 x, s32 y);
  * vbg_req_submit(); nothing else touches the port or BAR1 except the
  * ISR's have_events test (vbg_req_host_has_events()) and the fast ack.
  */
-extern const struct vbg_host_ops vbg_hw_ops;
+extern const struct vbg_host_ops vbg_port_ops;
+extern const struct vbg_host_ops vbg_window_ops;
 int vbg_req_cache_init(void);
 void vbg_req_cache_exit(void);
 void *vbg_req_alloc(size_t len, enum vmmdev_request_type type,

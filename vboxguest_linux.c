@@ -388,7 +388,11 @@ static int vbg_go_live(struct vbg_dev *gdev)
 	return devm_add_action_or_reset(gdev->dev, vbg_go_dead_action, gdev);
 }
 
-/* Map BAR0 (ports) and BAR1 (VMMDev memory) and check the memory. */
+/*
+ * Map the request registers and BAR1 (VMMDev memory), and check the memory.
+ * Requests go through BAR3, the MMIO request window, when the device has
+ * it (VirtualBox 7.1+; ARM guests have no BAR0), else through BAR0's ports.
+ */
 static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 {
 	struct device *dev = &pci->dev;
@@ -396,24 +400,43 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 	resource_size_t io_len = pci_resource_len(pci, 0);
 	resource_size_t mmio = pci_resource_start(pci, 1);
 	resource_size_t mmio_len = pci_resource_len(pci, 1);
+	resource_size_t win = pci_resource_start(pci, 3);
+	resource_size_t win_len = pci_resource_len(pci, 3);
+	bool has_window = (pci_resource_flags(pci, 3) & IORESOURCE_MEM) &&
+			  win_len >= VMMDEV_MMIO_WINDOW_MIN;
+	bool has_port = (pci_resource_flags(pci, 0) & IORESOURCE_IO) &&
+			io_len >= 16;
 	u32 size, version;
 
-	if (!(pci_resource_flags(pci, 0) & IORESOURCE_IO) || io_len < 16 ||
+	if (!(has_port || has_window) ||
 	    !(pci_resource_flags(pci, 1) & IORESOURCE_MEM) ||
 	    mmio_len < sizeof(struct vmmdev_memory)) {
-		dev_err(dev, "unexpected BARs: BAR0 %pR, BAR1 %pR\n",
-			&pci->resource[0], &pci->resource[1]);
+		dev_err(dev, "unexpected BARs: BAR0 %pR, BAR1 %pR, BAR3 %pR\n",
+			&pci->resource[0], &pci->resource[1],
+			&pci->resource[3]);
 		return -ENODEV;
 	}
-	if (!devm_request_region(dev, io, io_len, DEVICE_NAME) ||
-	    !devm_request_mem_region(dev, mmio, mmio_len, DEVICE_NAME)) {
+	if (!devm_request_mem_region(dev, mmio, mmio_len, DEVICE_NAME) ||
+	    (has_window &&
+	     !devm_request_mem_region(dev, win, win_len, DEVICE_NAME)) ||
+	    (!has_window && !devm_request_region(dev, io, io_len, DEVICE_NAME))) {
 		dev_err(dev, "BARs are busy\n");
 		return -EBUSY;
 	}
-	gdev->io_port = devm_ioport_map(dev, io, io_len);
 	gdev->mmio = devm_ioremap(dev, mmio, mmio_len);
-	if (!gdev->io_port || !gdev->mmio)
+	if (!gdev->mmio)
 		return -ENOMEM;
+	if (has_window) {
+		gdev->req_window = devm_ioremap(dev, win, win_len);
+		if (!gdev->req_window)
+			return -ENOMEM;
+		gdev->ops = &vbg_window_ops;
+	} else {
+		gdev->io_port = devm_ioport_map(dev, io, io_len);
+		if (!gdev->io_port)
+			return -ENOMEM;
+		gdev->ops = &vbg_port_ops;
+	}
 
 	size = ioread32(&gdev->mmio->size);
 	version = ioread32(&gdev->mmio->version);
@@ -473,7 +496,6 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 		return -ENOMEM;
 	kref_init(&gdev->refcount);
 	gdev->dev = dev;
-	gdev->ops = &vbg_hw_ops;
 	ret = devm_add_action_or_reset(dev, vbg_put_gdev_action, gdev);
 	if (ret)
 		return ret;

@@ -146,8 +146,8 @@ void vbg_req_free(void *req, size_t len)
 }
 
 /* Real hardware: the request's physical address goes to the port. */
-static int vbg_hw_submit(struct vbg_dev *gdev,
-			 struct vmmdev_request_header *req)
+static int vbg_port_submit(struct vbg_dev *gdev,
+			   struct vmmdev_request_header *req)
 {
 	phys_addr_t phys = virt_to_phys(req);
 
@@ -159,15 +159,44 @@ static int vbg_hw_submit(struct vbg_dev *gdev,
 	return 0;
 }
 
-static u32 vbg_hw_fast_ack(struct vbg_dev *gdev)
+static u32 vbg_port_fast_ack(struct vbg_dev *gdev)
 {
 	return ioread32(gdev->io_port + VMMDEV_PORT_OFF_REQUEST_FAST);
 }
 
-/* The real device: I/O port and BAR1. */
-const struct vbg_host_ops vbg_hw_ops = {
-	.submit = vbg_hw_submit,
-	.fast_ack = vbg_hw_fast_ack,
+/*
+ * The MMIO request window takes the whole physical address in one 64-bit
+ * write.  A 32-bit write submits at once too, so a 32-bit kernel, whose
+ * requests lie below 4 GiB (DMA32), writes 32 bits: never two halves.
+ */
+static int vbg_window_submit(struct vbg_dev *gdev,
+			     struct vmmdev_request_header *req)
+{
+	void __iomem *reg = gdev->req_window + VMMDEV_MMIO_OFF_REQUEST;
+
+#ifdef CONFIG_64BIT
+	writeq(virt_to_phys(req), reg);
+#else
+	writel(virt_to_phys(req), reg);
+#endif
+	return 0;
+}
+
+static u32 vbg_window_fast_ack(struct vbg_dev *gdev)
+{
+	return readl(gdev->req_window + VMMDEV_MMIO_OFF_REQUEST_FAST);
+}
+
+/* The real device through BAR0's I/O ports (x86). */
+const struct vbg_host_ops vbg_port_ops = {
+	.submit = vbg_port_submit,
+	.fast_ack = vbg_port_fast_ack,
+};
+
+/* The real device through BAR3, the MMIO request window. */
+const struct vbg_host_ops vbg_window_ops = {
+	.submit = vbg_window_submit,
+	.fast_ack = vbg_window_fast_ack,
 };
 
 /**

@@ -23,6 +23,15 @@
 #define VMMDEV_PORT_OFF_REQUEST				0x00
 #define VMMDEV_PORT_OFF_REQUEST_FAST			0x08
 
+/*
+ * BAR3, the MMIO request window of VirtualBox 7.1+ (the default for ARM
+ * guests, which have no BAR0): the same two registers, taking 64-bit
+ * request addresses.
+ */
+#define VMMDEV_MMIO_OFF_REQUEST				0x00
+#define VMMDEV_MMIO_OFF_REQUEST_FAST			0x08
+#define VMMDEV_MMIO_WINDOW_MIN				0x10
+
 /* Value of the fast acknowledge read when the host refuses it. */
 #define VMMDEV_FAST_ACK_REFUSED				0xffffffffU
 

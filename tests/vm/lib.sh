@@ -15,6 +15,17 @@ VBG_CACHE=${VBG_CACHE:-/var/cache/vboxguest-rig}
 VBG_CHROOT=$VBG_CACHE/chroot
 VBG_EMU=$VBG_ROOT/tests/vmmdev/build/vmmdev-emu
 VBG_CTL=$VBG_ROOT/tests/vmmdev/build/vmmdevctl
+# The guest's architecture: x86_64 (make deps) or arm64 (make deps-arm64,
+# whose kernels live in $VBG_CACHE/arm64/kernel).
+VBG_ARCH=${VBG_ARCH:-x86_64}
+case $VBG_ARCH in
+arm64)	VBG_KCACHE=$VBG_CACHE/arm64/kernel
+	VBG_QEMU=/usr/bin/qemu-system-aarch64
+	VBG_STRIP=aarch64-linux-gnu-strip ;;
+*)	VBG_KCACHE=$VBG_CACHE/kernel
+	VBG_QEMU=/usr/bin/qemu-system-x86_64
+	VBG_STRIP=strip ;;
+esac
 
 vbg_say() { printf '[vm] %s\n' "$*"; }
 vbg_warn() { printf '[vm] warning: %s\n' "$*" >&2; }
@@ -27,15 +38,26 @@ vbg_elapsed() {
 	awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN { printf "%.1f", b - a }'
 }
 
-# The distro kernel under test (set by deps.sh).
+# The distro kernel under test (set by deps.sh, or deps-arm64.sh).
 vbg_kver() {
 	local k
-	k=$(readlink "$VBG_CACHE/kernel/current" 2>/dev/null) ||
-		vbg_die "no kernel in $VBG_CACHE/kernel/current: run make deps"
+	k=$(readlink "$VBG_KCACHE/current" 2>/dev/null) ||
+		vbg_die "no kernel in $VBG_KCACHE/current: run make deps${VBG_ARCH/x86_64/}"
 	printf '%s' "$k"
 }
 
-vbg_kernel_root() { printf '%s' "$VBG_CACHE/kernel/$(vbg_kver)/root"; }
+vbg_kernel_root() { printf '%s' "$VBG_KCACHE/$(vbg_kver)/root"; }
+
+# vbg_kernel_modules: the kernel's module tree (arm64's is under /usr).
+vbg_kernel_modules() {
+	local r
+	r=$(vbg_kernel_root)
+	if [ -d "$r/lib/modules/$(vbg_kver)" ]; then
+		printf '%s' "$r/lib/modules/$(vbg_kver)"
+	else
+		printf '%s' "$r/usr/lib/modules/$(vbg_kver)"
+	fi
+}
 
 # vbg_kernel_image: the kernel QEMU boots.  The distro's bzImage unpacks
 # itself (xz) after the firmware's real-mode loader: about 3 s of CPU under
@@ -44,9 +66,11 @@ vbg_kernel_root() { printf '%s' "$VBG_CACHE/kernel/$(vbg_kver)/root"; }
 # that fails (or with VBG_NO_PVH=1).
 vbg_kernel_image() {
 	local kdir bz fd
-	kdir=$VBG_CACHE/kernel/$(vbg_kver)
+	kdir=$VBG_KCACHE/$(vbg_kver)
 	bz=$kdir/root/boot/vmlinuz-$(vbg_kver)
-	if [ "${VBG_NO_PVH:-0}" = 1 ] || [ -e "$kdir/vmlinux.nopvh" ]; then
+	# arm64: Debian's Image boots as it is.
+	if [ "$VBG_ARCH" = arm64 ] || [ "${VBG_NO_PVH:-0}" = 1 ] ||
+	   [ -e "$kdir/vmlinux.nopvh" ]; then
 		printf '%s' "$bz"
 		return
 	fi
@@ -182,7 +206,7 @@ vbg_prune_rundirs() {
 # one path a line.  Dependencies are looked up in the distro kernel tree.
 vbg_module_files() {
 	local ko=$1 dep f mods
-	mods=$(vbg_kernel_root)/lib/modules/$(vbg_kver)
+	mods=$(vbg_kernel_modules)
 	for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
 		f=$(find "$mods" -name "$dep.ko" -o -name "$dep.ko.*" | head -1)
 		[ -n "$f" ] || vbg_die "module $dep (needed by $ko) not found under $mods"
@@ -196,13 +220,19 @@ vbg_module_files() {
 # mount points, /init from init.sh.
 vbg_initramfs_tree() {
 	local d=$1 a bb
-	bb=$(command -v busybox) || vbg_die "busybox not found (busybox-static)"
+	if [ "$VBG_ARCH" = arm64 ]; then
+		bb=$(vbg_kernel_root)/usr/bin/busybox
+		[ -x "$bb" ] || vbg_die "$bb missing: run make deps-arm64"
+	else
+		bb=$(command -v busybox) || vbg_die "busybox not found (busybox-static)"
+	fi
 	file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
 		ldd "$bb" 2>&1 | grep -q 'not a dynamic' ||
 		vbg_die "$bb is not static: install busybox-static"
 	mkdir -p "$d"/{bin,sbin,etc,proc,sys,dev,tmp,root,lib/modules,tests,usr/bin,usr/sbin}
 	cp "$bb" "$d/bin/busybox"
-	for a in $("$bb" --list); do
+	# The applet list from a busybox this machine can run.
+	for a in $("$(command -v busybox || echo "$bb")" --list); do
 		[ "$a" = busybox ] || ln -sf busybox "$d/bin/$a"
 	done
 	cat > "$d/etc/passwd" <<-'EOF'
@@ -270,6 +300,10 @@ vbg_emu_stop() {
 # the array VBG_QEMU_ARGS.  VBG_SMP and VBG_APPEND_EXTRA may adjust it.
 vbg_qemu_args() {
 	local d=$1
+	if [ "$VBG_ARCH" = arm64 ]; then
+		vbg_qemu_args_arm64 "$d"
+		return
+	fi
 	VBG_QEMU_ARGS=(
 		-accel tcg
 		-object memory-backend-memfd,id=mem,size=512M,share=on
@@ -280,6 +314,27 @@ vbg_qemu_args() {
 		-serial "file:$d/kmsg.log"
 		-kernel "$d/vmlinuz" -initrd "$d/initramfs.cpio.gz"
 		-append "console=ttyS0 panic=-1 loglevel=4 ${VBG_APPEND_EXTRA:-}"
+		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$d/vmmdev.sock\",\"type\":\"unix\"}}"
+	)
+}
+
+# arm64: the virt machine (cortex-a57: ARMv8.0, the fastest under TCG).
+# Its PL011 (ttyAMA0) is the console; a 4-port PCI serial card gives the
+# same ttyS1 (control channel) and ttyS2 (whole kernel log) as on x86.
+vbg_qemu_args_arm64() {
+	local d=$1
+	VBG_QEMU_ARGS=(
+		-accel tcg -cpu cortex-a57
+		-object memory-backend-memfd,id=mem,size=512M,share=on
+		-machine virt,memory-backend=mem -m 512M -smp "${VBG_SMP:-2}"
+		-nodefaults -nographic -no-reboot -net none
+		-serial mon:stdio
+		-chardev null,id=s0
+		-chardev "socket,id=s1,path=$d/control.sock"
+		-chardev "file,id=s2,path=$d/kmsg.log"
+		-device pci-serial-4x,chardev1=s0,chardev2=s1,chardev3=s2
+		-kernel "$d/vmlinuz" -initrd "$d/initramfs.cpio.gz"
+		-append "console=ttyAMA0 panic=-1 loglevel=4 ${VBG_APPEND_EXTRA:-}"
 		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$d/vmmdev.sock\",\"type\":\"unix\"}}"
 	)
 }

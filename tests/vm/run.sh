@@ -3,7 +3,7 @@
 # Boot the test VM with a vboxguest driver and run the guest suite.
 #
 #   run.sh --driver reference|ours [--kernel distro|debug] [--suite PROG]
-#          [--timeout SECONDS] [--smp N] [--keep]
+#          [--timeout SECONDS] [--smp N] [--arch x86_64|arm64] [--keep]
 #
 # reference: Debian's prebuilt vboxguest.ko of the distro kernel (black box);
 # ours: the module built from this tree (make modules).  The VM is QEMU (TCG)
@@ -20,7 +20,15 @@
 # default 2), VBG_PROG_TIMEOUT (seconds before /init kills a program; by
 # default the largest limit= of suites.txt in that boot + 10),
 # VBG_NO_PVH=1 (boot the bzImage instead of the extracted vmlinux),
-# VBG_EXTRA_MODULES (module files to insmod after the driver).
+# VBG_EXTRA_MODULES (module files to insmod after the driver),
+# VBG_EMU_ARGS (more emulator options, e.g. --mmio-req).
+#
+# --arch arm64 (make check-vm ARCH=arm64, after make deps-arm64): Debian's
+# arm64 kernel on QEMU's virt machine; the device as VirtualBox 7.1+ shows
+# it to ARM guests (BAR3 MMIO request window, no BAR0: emulator options
+# --mmio-req --no-ioport); our module built in the chroot against the
+# prepared arm64 tree; the 64-bit programs cross-built.  The 32-bit
+# programs test x86's compat layouts and are not run there.
 set -uo pipefail
 
 # The whole script is one brace group, so bash has read all of it before
@@ -52,18 +60,25 @@ while [ $# -gt 0 ]; do
 	--timeout) BOOT_TIMEOUT=${2:-}; shift 2 ;;
 	--timeout=*) BOOT_TIMEOUT=${1#*=}; shift ;;
 	--smp) VBG_SMP=${2:-}; shift 2 ;;
+	--arch) VBG_ARCH=${2:-}; shift 2 ;;
+	--arch=*) VBG_ARCH=${1#*=}; shift ;;
 	--keep) KEEP=1; shift ;;
 	-h|--help) usage ;;
 	*) echo "run.sh: unknown argument: $1" >&2; usage ;;
 	esac
 done
 case $DRIVER in reference|ours) ;; *) usage ;; esac
+case $VBG_ARCH in x86_64|arm64) ;; *) usage ;; esac
+# lib.sh chose the kernel cache by VBG_ARCH when it was sourced.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 case $BOOT_TIMEOUT in ''|*[!0-9]*) usage ;; esac
 case $KERNEL in
 distro) ;;
 debug)	# make debug-kernel: our driver is built into it.  KASAN, lockdep and
 	# kmemleak under TCG make everything about 4x slower: so are the
 	# boot timeouts.
+	[ "$VBG_ARCH" = x86_64 ] || { echo "run.sh: --kernel debug is x86_64 only" >&2
+				      echo "0 passed, 1 failed"; exit 1; }
 	[ "$DRIVER" = ours ] || { echo "run.sh: --kernel debug needs --driver ours" >&2
 				  echo "0 passed, 1 failed"; exit 1; }
 	SLOW=4
@@ -131,6 +146,7 @@ DEFAULT_LIMIT=60
 while read -r prog bits flags; do
 	case $prog in ''|'#'*) continue ;; esac
 	case $bits in 64|32) ;; *) fatal "suites.txt: bad bits '$bits' for $prog" ;; esac
+	[ "$VBG_ARCH" = x86_64 ] || [ "$bits" = 64 ] || continue
 	[ -z "$SUITE" ] || [ "$SUITE" = "$prog" ] || continue
 	own=0
 	LIMIT[$prog:$bits]=$DEFAULT_LIMIT
@@ -191,8 +207,10 @@ build "the emulator" make -C "$VBG_ROOT/tests/vmmdev" build/vmmdev-emu build/vmm
 # Only the programs this run needs: work in progress on another program
 # does not stop it.
 TARGETS=()
+# bin_dir BITS: where make -C tests/guest puts the programs.
+bin_dir() { [ "$VBG_ARCH" = arm64 ] && echo arm64 || echo "$1"; }
 for p in "${MAIN[@]}" "${OWN[@]}"; do
-	TARGETS+=("build/${p##*:}/${p%:*}")
+	TARGETS+=("build/$(bin_dir "${p##*:}")/${p%:*}")
 done
 build "the guest tests" make -C "$GUEST_DIR" "${TARGETS[@]}"
 
@@ -210,16 +228,22 @@ ours-debug)
 	KO=
 	;;
 reference-*)
-	KO=$KROOT/lib/modules/$KVER/kernel/drivers/virt/vboxguest/vboxguest.ko
-	[ -f "$KO" ] || fatal "$KO missing: run make deps"
+	KO=$(vbg_kernel_modules)/kernel/drivers/virt/vboxguest/vboxguest.ko
+	[ -f "$KO" ] || fatal "$KO missing: Debian's $VBG_ARCH kernel $KVER ships no vboxguest.ko"
 	;;
 ours-*)
 	[ -f "$VBG_ROOT/vboxguest_core.c" ] ||
 		fatal "DRIVER=ours: our driver is not in the tree yet (no vboxguest_core.c)"
-	build "our module (make modules, KVER=$KVER)" \
-		make -C "$VBG_ROOT" modules KVER="$KVER"
-	KO=$VBG_ROOT/vboxguest.ko
-	[ -f "$KO" ] || fatal "make modules made no vboxguest.ko"
+	if [ "$VBG_ARCH" = arm64 ]; then
+		build "our module for arm64 (in the chroot)" \
+			bash "$VBG_ROOT/tests/vm/build-arm64.sh"
+		KO=$VBG_ROOT/build/arm64/mod/vboxguest.ko
+	else
+		build "our module (make modules, KVER=$KVER)" \
+			make -C "$VBG_ROOT" modules KVER="$KVER"
+		KO=$VBG_ROOT/vboxguest.ko
+	fi
+	[ -f "$KO" ] || fatal "the module build made no $KO"
 	v=$(modinfo -F vermagic "$KO" | awk '{ print $1 }')
 	[ "$v" = "$KVER" ] || fatal "vboxguest.ko is built for '$v', not $KVER"
 	;;
@@ -237,7 +261,8 @@ done
 ENV_KOS=
 [ "$KERNEL" = debug ] ||	# built in there
 for m in drivers/input/evdev.ko; do
-	f=$KROOT/lib/modules/$KVER/kernel/$m
+	f=$(vbg_kernel_modules)/kernel/$m
+	[ -f "$f" ] || f=$f.xz		# arm64's are compressed
 	[ -f "$f" ] && ENV_KOS="$ENV_KOS $f"
 done
 
@@ -267,17 +292,23 @@ done
 GUEST_ENV_MODULES=
 mkdir -p "$STAGE/lib/modules/env"
 for f in $ENV_KOS; do
-	cp "$f" "$STAGE/lib/modules/env/"
-	GUEST_ENV_MODULES="$GUEST_ENV_MODULES /lib/modules/env/${f##*/}"
+	g=${f##*/}
+	g=${g%.xz}
+	# busybox's insmod takes plain .ko files.
+	case $f in
+	*.xz) xz -dc "$f" > "$STAGE/lib/modules/env/$g" ;;
+	*) cp "$f" "$STAGE/lib/modules/env/$g" ;;
+	esac
+	GUEST_ENV_MODULES="$GUEST_ENV_MODULES /lib/modules/env/$g"
 done
 for p in "${MAIN[@]}" "${OWN[@]}"; do
 	prog=${p%:*}
 	bits=${p##*:}
-	bin=$GUEST_DIR/build/$bits/$prog
+	bin=$GUEST_DIR/build/$(bin_dir "$bits")/$prog
 	[ -x "$bin" ] || fatal "$bin missing after make -C $GUEST_DIR"
 	mkdir -p "$STAGE/tests/$bits"
 	# Without debug information: less for the guest to unpack.
-	strip -g -o "$STAGE/tests/$bits/$prog" "$bin" 2>/dev/null ||
+	"$VBG_STRIP" -g -o "$STAGE/tests/$bits/$prog" "$bin" 2>/dev/null ||
 		cp "$bin" "$STAGE/tests/$bits/"
 done
 vbg_cpio "$STAGE" "$RUNDIR/base.cpio.gz" || fatal "cpio of the initramfs failed"
@@ -347,14 +378,16 @@ run_boot() {
 
 	vbg_say "boot $n: ${list# } (driver $DRIVER, -smp $VBG_SMP," \
 		"timeout ${boot_to}s${VBG_APPEND_EXTRA:+, $VBG_APPEND_EXTRA})"
-	vbg_emu_start "$bd" --heartbeat-interval-ms 1000
+	# shellcheck disable=SC2086
+	vbg_emu_start "$bd" --heartbeat-interval-ms 1000 ${VBG_EMU_ARGS:-} \
+		$([ "$VBG_ARCH" = arm64 ] && echo --mmio-req --no-ioport)
 	vbg_qemu_args "$bdin"
 	mkfifo "$bd/console"
 	console_reader "$log" "$marks" < "$bd/console" &
 	READER_PID=$!
 	t0=$(vbg_now)
 	timeout -k 5 "$boot_to" chroot "$VBG_CHROOT" \
-		/usr/bin/qemu-system-x86_64 "${VBG_QEMU_ARGS[@]}" \
+		"$VBG_QEMU" "${VBG_QEMU_ARGS[@]}" \
 		< /dev/null > "$bd/console" 2>&1 &
 	QEMU_PID=$!
 	# The emulator ends after QEMU; if it ends first, QEMU gets 3 s to

@@ -42,6 +42,10 @@
 #define VMMDEV_BAR1_SIZE	0x400000
 #define VMMDEV_PORT_REQUEST	0x0
 #define VMMDEV_PORT_FAST	0x8
+/* BAR3, the MMIO request window (7.1+, spec sections 1 and 2). */
+#define VMMDEV_BAR3_SIZE	0x1000
+#define VMMDEV_MMIO_REQUEST	0x0
+#define VMMDEV_MMIO_FAST	0x8
 
 /* Host callbacks the transport provides to the model (thread-safe). */
 struct vmmdev_host_ops {
@@ -80,6 +84,11 @@ void vmmdev_port_write(struct vmmdev *dev, uint32_t off, uint32_t val,
 		       unsigned int size);
 uint32_t vmmdev_port_read(struct vmmdev *dev, uint32_t off, unsigned int size);
 
+/* BAR3 accesses: a 32- or 64-bit write of a request's address submits it. */
+void vmmdev_mmio_write(struct vmmdev *dev, uint32_t off, uint64_t val,
+		       unsigned int size);
+uint32_t vmmdev_mmio_read(struct vmmdev *dev, uint32_t off, unsigned int size);
+
 /* Counters the transport feeds (it sees the traffic, the model keeps them). */
 enum vmmdev_xport_counter {
 	VMMDEV_CNT_PORT_EXITS,		/* REGION_WRITE/READ of BAR0 */
@@ -90,6 +99,7 @@ enum vmmdev_xport_counter {
 	VMMDEV_CNT_PORT_WRITES,		/* REGION_WRITE of BAR0 */
 	VMMDEV_CNT_PORT_READS,		/* REGION_READ of BAR0 */
 	VMMDEV_CNT_BAR1_READS,		/* REGION_READ of BAR1 */
+	VMMDEV_CNT_MMIO_EXITS,		/* REGION_WRITE/READ of BAR3 */
 	VMMDEV_CNT_XPORT_MAX
 };
 void vmmdev_count(struct vmmdev *dev, enum vmmdev_xport_counter c);

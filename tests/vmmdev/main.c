@@ -43,7 +43,9 @@ static void usage(FILE *f)
 		"  --log FILE                  log file (default stderr)\n"
 		"  --features HEX              host feature bits\n"
 		"  --heartbeat-interval-ms N   host heartbeat interval\n"
-		"  --no-mmap-bar1              every BAR1 access traps\n");
+		"  --no-mmap-bar1              every BAR1 access traps\n"
+		"  --mmio-req                  offer BAR3, the MMIO request window\n"
+		"  --no-ioport                 no BAR0 (as ARM guests see it)\n");
 }
 
 /* Control lines go to the model, after handing it the deferred counts. */
@@ -153,12 +155,14 @@ int main(int argc, char **argv)
 		{ "features", required_argument, NULL, 'f' },
 		{ "heartbeat-interval-ms", required_argument, NULL, 'i' },
 		{ "no-mmap-bar1", no_argument, NULL, 'n' },
+		{ "mmio-req", no_argument, NULL, 'm' },
+		{ "no-ioport", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *ctl_path = NULL, *counters = NULL;
 	const char *log_path = NULL, *features = NULL, *hb = NULL;
-	bool mmap_bar1 = true;
+	bool mmap_bar1 = true, mmio_req = false, ioport = true;
 	struct ctl_server *ctl = NULL;
 	struct emu e = { 0 };
 	FILE *log_file = NULL;
@@ -188,6 +192,12 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			mmap_bar1 = false;
+			break;
+		case 'm':
+			mmio_req = true;
+			break;
+		case 'p':
+			ioport = false;
 			break;
 		case 'h':
 			usage(stdout);
@@ -229,6 +239,7 @@ int main(int argc, char **argv)
 	e.x = xport_new(sock, mmap_bar1);
 	if (!e.x)
 		goto out;
+	xport_set_layout(e.x, ioport, mmio_req);
 	e.dev = vmmdev_new(&xport_host_ops, e.x, xport_bar1(e.x));
 	if (!e.dev) {
 		vmmdev_log("emu: cannot create the device model");
@@ -249,8 +260,9 @@ int main(int argc, char **argv)
 	if (!ctl)
 		goto out;
 
-	vmmdev_log("emu: listening on %s, control %s, BAR1 %s", sock,
-		   ctl_path, mmap_bar1 ? "mmap" : "trapped");
+	vmmdev_log("emu: listening on %s, control %s, BAR1 %s%s%s", sock,
+		   ctl_path, mmap_bar1 ? "mmap" : "trapped",
+		   ioport ? "" : ", no BAR0", mmio_req ? ", BAR3" : "");
 	emu_run(&e, ctl, sig_fd);
 	status = 0;
 	if (counters && write_counters(&e, counters))

@@ -1631,7 +1631,28 @@ static void process_request(struct vmmdev *dev, uint64_t gpa)
 }
 
 /* ------------------------------------------------------------------ */
-/* BAR0 */
+/* BAR0 and BAR3: the two ways to submit a request and to acknowledge */
+
+static void submit_locked(struct vmmdev *dev, uint64_t gpa)
+{
+	pthread_mutex_lock(&dev->lock);
+	process_request(dev, gpa);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* The fast acknowledge (spec section 2): all-ones until the guest reported. */
+static uint32_t fast_ack_locked(struct vmmdev *dev)
+{
+	uint32_t v = 0xffffffffu;
+
+	pthread_mutex_lock(&dev->lock);
+	if (dev->accepted && dev->guest_if_version != 0x00010003) {
+		v = acknowledge(dev);
+		dev->fast_acks++;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return v;
+}
 
 /**
  * vmmdev_port_write() - a write to BAR0.
@@ -1649,9 +1670,7 @@ void vmmdev_port_write(struct vmmdev *dev, uint32_t off, uint32_t val,
 		vmmdev_log("guest-error: %u-byte write to port +%u ignored", size, off);
 		return;
 	}
-	pthread_mutex_lock(&dev->lock);
-	process_request(dev, val);
-	pthread_mutex_unlock(&dev->lock);
+	submit_locked(dev, val);
 }
 
 /**
@@ -1665,17 +1684,48 @@ void vmmdev_port_write(struct vmmdev *dev, uint32_t off, uint32_t val,
  */
 uint32_t vmmdev_port_read(struct vmmdev *dev, uint32_t off, unsigned int size)
 {
-	uint32_t v = 0xffffffffu;
-
 	if (off != VMMDEV_PORT_FAST || size != 4)
-		return v;
-	pthread_mutex_lock(&dev->lock);
-	if (dev->accepted && dev->guest_if_version != 0x00010003) {
-		v = acknowledge(dev);
-		dev->fast_acks++;
+		return 0xffffffffu;
+	return fast_ack_locked(dev);
+}
+
+/**
+ * vmmdev_mmio_write() - a write to BAR3, the MMIO request window.
+ * @dev:  the device.
+ * @off:  offset in BAR3.
+ * @val:  the value written (zero-extended).
+ * @size: access width in bytes.
+ *
+ * A 32- or 64-bit write to the request or the fast register submits the
+ * request at that guest-physical address: through BAR3 a request may lie
+ * above 4 GiB.  Other writes are ignored.
+ */
+void vmmdev_mmio_write(struct vmmdev *dev, uint32_t off, uint64_t val,
+		       unsigned int size)
+{
+	if (off != VMMDEV_MMIO_REQUEST && off != VMMDEV_MMIO_FAST)
+		return;
+	if (size != 4 && size != 8) {
+		vmmdev_log("guest-error: %u-byte write to MMIO +%u ignored", size, off);
+		return;
 	}
-	pthread_mutex_unlock(&dev->lock);
-	return v;
+	submit_locked(dev, val);
+}
+
+/**
+ * vmmdev_mmio_read() - a read from BAR3.
+ * @dev:  the device.
+ * @off:  offset in BAR3.
+ * @size: access width in bytes.
+ *
+ * Return: the events acknowledged by a 32-bit read of the fast register,
+ * all-ones for everything else.
+ */
+uint32_t vmmdev_mmio_read(struct vmmdev *dev, uint32_t off, unsigned int size)
+{
+	if (off != VMMDEV_MMIO_FAST || size != 4)
+		return 0xffffffffu;
+	return fast_ack_locked(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1770,6 +1820,7 @@ static void print_counters(struct vmmdev *dev, FILE *out)
 	static const char *const xname[VMMDEV_CNT_XPORT_MAX] = {
 		"port_exits", "bar1_traps", "irqs", "dma_maps", "dma_unmaps",
 		"port_writes", "port_reads", "bar1_reads",
+		"mmio_exits",
 	};
 	int i;
 

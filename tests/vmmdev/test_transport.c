@@ -961,6 +961,113 @@ static void model_get_host_version(struct ktap_case_ctx *t)
 	env_fini(&e);
 }
 
+/* A 64-bit BAR write (BAR3 takes request addresses above 4 GiB). */
+static int env_write64(struct msg_env *e, uint32_t region, uint64_t off,
+		       uint64_t val)
+{
+	struct rw rw = { .offset = off, .region = region, .count = 8 };
+	struct vfu_hdr rh;
+
+	memcpy(rw.data, &val, 8);
+	rh = env_call(e, VFU_CMD_REGION_WRITE, &rw, 16 + 8, NULL, 0, NULL);
+	return rh.flags & VFU_FLAG_ERROR ? -(int)rh.error_no : 0;
+}
+
+/*
+ * The ARM layout (--mmio-req --no-ioport): no BAR0, a 4 KiB BAR3 whose
+ * request register takes 64-bit addresses, so a request above 4 GiB is
+ * processed; +8 reads are the fast acknowledge.
+ */
+static void model_mmio_request(struct ktap_case_ctx *t)
+{
+	const uint32_t cfg = VFIO_PCI_CONFIG_REGION_INDEX;
+	const uint64_t high = 0x100000000ull + 0x200000;
+	struct {
+		uint32_t argsz, flags;
+		uint64_t offset, iova, size;
+	} map = { 32, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		  0, high, 4 * PG };
+	uint32_t req[10] = { 40, 0x00010001, 4, (uint32_t)-1, 0, 0, 0, 0, 0, 0 };
+	struct vfio_region_info ri;
+	struct msg_env e;
+	struct vmmdev *dev;
+	char *reply = NULL;
+	size_t rlen = 0;
+	int mfd, fds[1], fd;
+	uint8_t *ram;
+	FILE *out;
+	int32_t rc;
+
+	KTAP_ASSERT(t, env_init(&e, true));
+	xport_set_layout(e.x, false, true);
+	dev = vmmdev_new(&xport_host_ops, e.x, xport_bar1(e.x));
+	KTAP_ASSERT(t, dev);
+	xport_set_dev(e.x, dev);
+	env_version(&e);
+
+	/* Region sizes: BAR0 absent, BAR3 4 KiB. */
+	ri = (struct vfio_region_info){ .argsz = sizeof(ri), .index = 0 };
+	env_call(&e, VFU_CMD_DEVICE_GET_REGION_INFO, &ri, sizeof(ri), NULL, 0, &fd);
+	memcpy(&ri, e.out + 16, sizeof(ri));
+	KTAP_EXPECT_EQ(t, ri.size, 0);
+	ri = (struct vfio_region_info){ .argsz = sizeof(ri), .index = 3 };
+	env_call(&e, VFU_CMD_DEVICE_GET_REGION_INFO, &ri, sizeof(ri), NULL, 0, &fd);
+	memcpy(&ri, e.out + 16, sizeof(ri));
+	KTAP_EXPECT_EQ(t, ri.size, VMMDEV_BAR3_SIZE);
+	KTAP_EXPECT(t, !(ri.flags & VFIO_REGION_INFO_FLAG_MMAP));
+
+	/* Config space: BAR0 reads 0 and does not size, BAR3 sizes to 4 KiB. */
+	KTAP_EXPECT_EQ(t, env_write(&e, cfg, 0x10, 4, 0xffffffff), 0);
+	KTAP_EXPECT_EQ(t, env_read(&e, cfg, 0x10, 4), 0);
+	KTAP_EXPECT_EQ(t, env_write(&e, cfg, 0x1c, 4, 0xffffffff), 0);
+	KTAP_EXPECT_EQ(t, env_read(&e, cfg, 0x1c, 4), 0xfffff000);
+	KTAP_EXPECT_EQ(t, env_write(&e, 0, 0, 4, 0x1000), -EINVAL);
+
+	mfd = memfd_create("ram", MFD_CLOEXEC);
+	KTAP_ASSERT(t, mfd >= 0 && ftruncate(mfd, 4 * PG) == 0);
+	ram = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	KTAP_ASSERT(t, ram != MAP_FAILED);
+	fds[0] = mfd;
+	env_call(&e, VFU_CMD_DMA_MAP, &map, sizeof(map), fds, 1, NULL);
+	close(mfd);
+
+	/* GetHostVersion above 4 GiB through the 64-bit request register. */
+	memcpy(ram + 0x10, req, sizeof(req));
+	KTAP_EXPECT_EQ(t, env_write64(&e, 3, VMMDEV_MMIO_REQUEST, high + 0x10), 0);
+	memcpy(&rc, ram + 0x10 + 12, 4);
+	KTAP_EXPECT_EQ(t, rc, 0);
+	/* The same through the fast register. */
+	memcpy(ram + 0x100, req, sizeof(req));
+	KTAP_EXPECT_EQ(t, env_write64(&e, 3, VMMDEV_MMIO_FAST, high + 0x100), 0);
+	memcpy(&rc, ram + 0x100 + 12, 4);
+	KTAP_EXPECT_EQ(t, rc, 0);
+	/* A 2-byte write submits nothing; reads other than +8/32 bit: ~0. */
+	memcpy(ram + 0x200, req, sizeof(req));
+	KTAP_EXPECT_EQ(t, env_write(&e, 3, VMMDEV_MMIO_REQUEST, 2, 0x0200), 0);
+	memcpy(&rc, ram + 0x200 + 12, 4);
+	KTAP_EXPECT_EQ(t, rc, -1);
+	KTAP_EXPECT_EQ(t, env_read(&e, 3, VMMDEV_MMIO_REQUEST, 4), 0xffffffff);
+	/* Fast acknowledge before ReportGuestInfo: all-ones. */
+	KTAP_EXPECT_EQ(t, env_read(&e, 3, VMMDEV_MMIO_FAST, 4), 0xffffffff);
+
+	xport_flush_counts(e.x);
+	out = open_memstream(&reply, &rlen);
+	KTAP_ASSERT(t, out);
+	vmmdev_control(dev, "counter req.4", out);
+	vmmdev_control(dev, "counter mmio_exits", out);
+	vmmdev_control(dev, "counter port_exits", out);
+	fclose(out);
+	KTAP_EXPECT(t, reply && !strcmp(reply, "ok 2\nok 5\nok 0\n"));
+	if (reply && strcmp(reply, "ok 2\nok 5\nok 0\n"))
+		printf("    # replies: %s", reply);
+	free(reply);
+
+	xport_set_dev(e.x, NULL);
+	vmmdev_free(dev);
+	munmap(ram, 4 * PG);
+	env_fini(&e);
+}
+
 /* ---- control channel --------------------------------------------------- */
 
 /* Echo executor: "echo WORDS" -> "ok WORDS", "multi" -> 2 lines + ok. */
@@ -1075,6 +1182,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(msg_no_reply_flag),
 	KTAP_CASE(socket_fd_passing),
 	KTAP_CASE(model_get_host_version),
+	KTAP_CASE(model_mmio_request),
 	KTAP_CASE(control_lines),
 };
 

@@ -86,6 +86,9 @@ struct vfu_wr_one {
  * @bar1:       BAR1 memory (memfd mapping).
  * @bar1_fd:    its memfd.
  * @mmap_bar1:  offer @bar1_fd with the region info.
+ * @ioport:     offer BAR0 (the I/O ports); off as VirtualBox's ARM guests
+ *              see the device.
+ * @mmio_req:   offer BAR3, the MMIO request window of VirtualBox 7.1+.
  * @bar2:       BAR2 memory ("VMMDev heap": plain RAM, trapped).
  * @config:     PCI config space.
  * @config_wmask: writable bits of @config.
@@ -103,6 +106,8 @@ struct xport {
 	uint8_t *bar1;
 	int bar1_fd;
 	bool mmap_bar1;
+	bool ioport;
+	bool mmio_req;
 	uint8_t bar2[XPORT_BAR2_SIZE];
 	uint8_t config[XPORT_CONFIG_SIZE];
 	uint8_t config_wmask[XPORT_CONFIG_SIZE];
@@ -602,18 +607,22 @@ static void xport_config_init(struct xport *x)
 	c[0x0a] = 0x80;			/* subclass: other */
 	c[0x0b] = 0x08;			/* class: base system peripheral */
 	c[0x0e] = 0x00;			/* header type 0 */
-	put_le32(c + 0x10, 0x1);	/* BAR0: I/O */
+	put_le32(c + 0x10, x->ioport ? 0x1 : 0);	/* BAR0: I/O */
 	put_le32(c + 0x14, 0x0);	/* BAR1: 32-bit memory */
 	put_le32(c + 0x18, 0x8);	/* BAR2: 32-bit memory, prefetchable */
+	put_le32(c + 0x1c, 0x0);	/* BAR3: 32-bit memory (if offered) */
 	c[0x3d] = 1;			/* interrupt pin INTA# */
 
 	/* Command: I/O, memory, bus master, parity, SERR, INTx disable. */
 	put_le16(w + 0x04, 0x0547);
 	w[0x0c] = 0xff;			/* cache line size */
 	w[0x0d] = 0xff;			/* latency timer */
-	put_le32(w + 0x10, ~(uint32_t)(VMMDEV_BAR0_SIZE - 1));
+	if (x->ioport)
+		put_le32(w + 0x10, ~(uint32_t)(VMMDEV_BAR0_SIZE - 1));
 	put_le32(w + 0x14, ~(uint32_t)(VMMDEV_BAR1_SIZE - 1));
 	put_le32(w + 0x18, ~(uint32_t)(XPORT_BAR2_SIZE - 1));
+	if (x->mmio_req)
+		put_le32(w + 0x1c, ~(uint32_t)(VMMDEV_BAR3_SIZE - 1));
 	w[0x3c] = 0xff;			/* interrupt line */
 }
 
@@ -797,15 +806,17 @@ static long xport_device_info(const uint8_t *p, size_t len, uint8_t *out)
 }
 
 /* Size of region @index as we offer it (0: absent). */
-static uint64_t xport_region_size(uint32_t index)
+static uint64_t xport_region_size(const struct xport *x, uint32_t index)
 {
 	switch (index) {
 	case VFIO_PCI_BAR0_REGION_INDEX:
-		return VMMDEV_BAR0_SIZE;
+		return x->ioport ? VMMDEV_BAR0_SIZE : 0;
 	case VFIO_PCI_BAR1_REGION_INDEX:
 		return VMMDEV_BAR1_SIZE;
 	case VFIO_PCI_BAR2_REGION_INDEX:
 		return XPORT_BAR2_SIZE;
+	case VFIO_PCI_BAR3_REGION_INDEX:
+		return x->mmio_req ? VMMDEV_BAR3_SIZE : 0;
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		return XPORT_CONFIG_SIZE;
 	default:
@@ -826,7 +837,7 @@ static long xport_region_info(struct xport *x, const uint8_t *p, size_t len,
 	info.argsz = sizeof(info);
 	info.cap_offset = 0;
 	info.offset = 0;
-	info.size = xport_region_size(info.index);
+	info.size = xport_region_size(x, info.index);
 	info.flags = info.size ? VFIO_REGION_INFO_FLAG_READ |
 				 VFIO_REGION_INFO_FLAG_WRITE : 0;
 	if (info.index == VFIO_PCI_BAR1_REGION_INDEX && x->mmap_bar1) {
@@ -928,7 +939,8 @@ static int xport_region_access(struct xport *x, uint32_t region,
 			       uint64_t off, uint8_t *buf, uint32_t count,
 			       bool write)
 {
-	uint64_t size = xport_region_size(region);
+	uint64_t size = xport_region_size(x, region);
+	uint64_t val64 = 0;
 	uint32_t val = 0;
 
 	if (size == 0 || count == 0 || off >= size || count > size - off)
@@ -970,6 +982,23 @@ static int xport_region_access(struct xport *x, uint32_t region,
 			memcpy(x->bar2 + off, buf, count);
 		else
 			memcpy(buf, x->bar2 + off, count);
+		return 0;
+	case VFIO_PCI_BAR3_REGION_INDEX:
+		if (count != 1 && count != 2 && count != 4 && count != 8)
+			return -EINVAL;
+		if (x->dev)
+			vmmdev_count(x->dev, VMMDEV_CNT_MMIO_EXITS);
+		if (write) {
+			memcpy(&val64, buf, count);
+			if (x->dev)
+				vmmdev_mmio_write(x->dev, (uint32_t)off,
+						  val64, count);
+		} else {
+			val = x->dev ? vmmdev_mmio_read(x->dev, (uint32_t)off,
+							count) : 0xffffffff;
+			val64 = count == 4 ? val : UINT64_MAX;
+			memcpy(buf, &val64, count);
+		}
 		return 0;
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		if (write)
@@ -1355,6 +1384,7 @@ struct xport *xport_new(const char *sock_path, bool mmap_bar1)
 	x->conn_fd = -1;
 	x->bar1_fd = -1;
 	x->mmap_bar1 = mmap_bar1;
+	x->ioport = true;
 	dma_table_init(&x->dma);
 	intx_init(&x->intx);
 	xport_config_init(x);
@@ -1418,6 +1448,20 @@ void xport_free(struct xport *x)
 	free(x->tx);
 	free(x->sock_path);
 	free(x);
+}
+
+/**
+ * xport_set_layout() - choose the BARs the device offers.
+ * @x:        the server, before QEMU has connected.
+ * @ioport:   offer BAR0, the I/O ports (VirtualBox on x86).
+ * @mmio_req: offer BAR3, the MMIO request window (VirtualBox 7.1+, on by
+ *            default for ARM guests).
+ */
+void xport_set_layout(struct xport *x, bool ioport, bool mmio_req)
+{
+	x->ioport = ioport;
+	x->mmio_req = mmio_req;
+	xport_config_init(x);
 }
 
 /**

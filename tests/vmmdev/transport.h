@@ -193,6 +193,7 @@ struct xport;
  * Return: the transport, or NULL (reason logged).
  */
 struct xport *xport_new(const char *sock_path, bool mmap_bar1);
+void xport_set_layout(struct xport *x, bool ioport, bool mmio_req);
 void xport_free(struct xport *x);
 
 /* Callbacks for vmmdev_new(); opaque is the struct xport. */
