@@ -109,6 +109,7 @@ void hgcm_svc_complete(struct hgcm_svc_call *call, int32_t status);
 
 extern const struct hgcm_service hgcm_svc_test;		/* "vbgtest" */
 extern const struct hgcm_service hgcm_svc_guestprop;	/* "VBoxGuestPropSvc" */
+extern const struct hgcm_service hgcm_svc_sf;		/* "VBoxSharedFolders" */
 
 /*
  * Host side of the guest property service (what VirtualBox's frontend
