@@ -782,11 +782,10 @@ static int32_t sf_create(struct sf_client *c, struct hgcm_svc_call *call)
 		return rc;
 	cf = get32(cp + 12);
 	if (cf & SF_CF_OPEN_TARGET_DIR) {
-		const char *dir;
+		const char *dir = path;
 
+		/* The parent stays in @path, unless it is the root. */
 		if (sf_split(path, &dir) && dir != path)
-			memmove(path, dir, strlen(dir) + 1);
-		else if (strcmp(path, "."))
 			snprintf(path, sizeof(path), ".");
 	}
 	put64(cp, SF_HANDLE_NIL);
