@@ -1132,7 +1132,7 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 
 		/* A service entry point: serialised, and it may wake calls. */
 		pthread_mutex_lock(&h->svc_lock);
-		handled = name[0] == 's' ? sf_control(cmd, out) :
+		handled = !strncmp(name, "sf-", 3) ? sf_control(cmd, out) :
 			  guestprop_control(cmd, out);
 		pthread_mutex_unlock(&h->svc_lock);
 		if (h->mode == MODE_INLINE)

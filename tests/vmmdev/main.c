@@ -88,7 +88,7 @@ static bool emu_setup_cmd(struct emu *e, const char *line)
 static bool emu_add_share(struct emu *e, const char *arg)
 {
 	char line[CTL_MAX_LINE], spec[CTL_MAX_LINE - 16], *eq, *comma;
-	const char *opts = "";
+	bool automount = false, readonly = false;
 
 	if (snprintf(spec, sizeof(spec), "%s", arg) >= (int)sizeof(spec))
 		return false;
@@ -100,12 +100,14 @@ static bool emu_add_share(struct emu *e, const char *arg)
 	*eq = '\0';
 	while ((comma = strrchr(eq + 1, ',')) &&
 	       (!strcmp(comma, ",auto") || !strcmp(comma, ",ro"))) {
-		opts = !strcmp(comma, ",ro") ?
-		       (*opts ? " ro auto" : " ro") :
-		       (*opts ? " ro auto" : " auto");
+		if (!strcmp(comma, ",ro"))
+			readonly = true;
+		else
+			automount = true;
 		*comma = '\0';
 	}
-	snprintf(line, sizeof(line), "sf-add %s %s%s", spec, eq + 1, opts);
+	snprintf(line, sizeof(line), "sf-add %s %s%s%s", spec, eq + 1,
+		 automount ? " auto" : "", readonly ? " ro" : "");
 	return emu_setup_cmd(e, line);
 }
 
