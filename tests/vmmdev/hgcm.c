@@ -38,7 +38,6 @@
 #include "hgcm.h"
 #include "model.h"
 #include "svc.h"
-#include "svc_sf.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 

@@ -122,4 +122,14 @@ void guestprop_host_set_guest_readonly(bool on);
 /* guestprop-* control commands; returns true if it handled @cmd. */
 bool guestprop_control(const char *cmd, FILE *out);
 
+/*
+ * Host side of the shared-folder service (VBoxManage sharedfolder
+ * add/remove); svc_sf.h has the protocol.  Serialised like the above.
+ */
+int32_t sf_host_add(const char *name, const char *dir, bool automount,
+		    bool readonly);
+int32_t sf_host_remove(const char *name);
+/* sf-* control commands; returns true if it handled @cmd. */
+bool sf_control(const char *cmd, FILE *out);
+
 #endif /* VMMDEV_SVC_H */

@@ -3,14 +3,12 @@
  * VMMDev emulator: the shared-folder service "VBoxSharedFolders"
  * (svc_sf.c): protocol numbers and layouts (spec section 8.2; parameter
  * layouts also from the in-tree vboxsf's fs/vboxsf/shfl_hostintf.h, the
- * consumer of this service), and the host-side configuration.
+ * consumer of this service).
  */
 #ifndef VMMDEV_SVC_SF_H
 #define VMMDEV_SVC_SF_H
 
-#include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 /* Status codes of the file paths (vbox_err.h numbering). */
 #define VERR_INVALID_HANDLE		(-4)
@@ -115,14 +113,6 @@ enum sf_create_result {
 /* QUERY_FEATURES: WRITE returns the new offset. */
 #define SF_FEATURE_WRITE_UPDATES_OFFSET	0x1
 
-/*
- * Host side (VirtualBox's frontend: VBoxManage sharedfolder add/remove).
- * Callers serialise them with the service entry points (svc.h).
- */
-int32_t sf_host_add(const char *name, const char *dir, bool automount,
-		    bool readonly);
-int32_t sf_host_remove(const char *name);
-/* sf-* control commands; returns true if it handled @cmd. */
-bool sf_control(const char *cmd, FILE *out);
+/* The host side (sf_host_add() and co.) is declared in svc.h. */
 
 #endif /* VMMDEV_SVC_SF_H */
