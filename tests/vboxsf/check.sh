@@ -168,7 +168,7 @@ share_setup() {
 # printed, in.bin is unchanged, nothing the tests removed is left, and the
 # read-only share is as it was.
 share_check() {
-	local label=$1 log=$2 guest host ok=0
+	local label=$1 log=$2 guest host left ok=0
 	guest=$(grep -o 'vboxsf-sha256 out.bin [0-9a-f]*' "$log" | tail -1 | awk '{ print $3 }')
 	host=$(sha256sum "$SHARE/sf/out.bin" 2>/dev/null | cut -c1-64)
 	echo "# $label: out.bin guest $guest, host ${host:-missing}"
@@ -176,13 +176,14 @@ share_check() {
 	result $? "$label: 64 MiB out.bin on the host has the guest's SHA-256"
 	[ "$(sha256sum < "$SHARE/sf/in.bin" | cut -c1-64)" = "$(cat "$SHARE/sf/in.sha256")" ]
 	result $? "$label: in.bin unchanged on the host"
-	left=$(cd "$SHARE/sf" && ls -A | grep -vxE 'in.bin|in.sha256|out.bin|a.txt|b.bin|app.txt|t.bin' | tr '\n' ' ')
+	left=$(find "$SHARE/sf" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort |
+	       grep -vxE 'in.bin|in.sha256|out.bin|a.txt|b.bin|app.txt|t.bin' | tr '\n' ' ')
 	[ -z "$left" ] || ok=1
 	[ "$(cat "$SHARE/sf/app.txt" 2>/dev/null)" = "one,two" ] || ok=1
 	[ "$(cat "$SHARE/sf/a.txt" 2>/dev/null)" = "hello VBOXsf" ] || ok=1
 	echo "# $label: left in sf: ${left:-nothing unexpected}"
 	result $ok "$label: the host directory holds what the guest left"
-	[ "$(ls -A "$SHARE/sfro" | tr '\n' ' ')" = "dir hello.txt " ] &&
+	[ "$(find "$SHARE/sfro" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')" = "dir hello.txt " ] &&
 	[ "$(cat "$SHARE/sfro/hello.txt")" = "hello from the host" ]
 	result $? "$label: the read-only share is untouched"
 }
