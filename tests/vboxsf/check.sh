@@ -198,7 +198,7 @@ vm_run() {
 	fi
 	VBG_EMU_ARGS="--share sf=$SHARE/sf --share sfro=$SHARE/sfro,ro" \
 		VBG_GUEST_DIR="$ROOT/tests/vboxsf" \
-		bash "$ROOT/tests/vm/run.sh" --timeout 1500 "$@" > "$log" 2>&1
+		bash "$ROOT/tests/vm/run.sh" --timeout 600 "$@" > "$log" 2>&1
 	st=$?
 	grep -E '^ok|^not ok|^    (ok|not ok|#)|insmod|summary|passed' "$log" | sed "s/^/# $label: /"
 	result $st "$label: the guest suite passed (tests/vboxsf/t_*.c)"
