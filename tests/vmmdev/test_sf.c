@@ -879,6 +879,35 @@ static void sf_list_dir(struct ktap_case_ctx *t)
 	sfc_disconnect(&c);
 }
 
+/* ".." of the share root describes the root, not the host directory above. */
+static void escape_list_dotdot(struct ktap_case_ctx *t)
+{
+	struct sfc c;
+	struct cres r;
+	struct stat st;
+	uint32_t root;
+	int found = 0, n = 0;
+
+	CLIENT(t, c, root);
+	KTAP_ASSERT(t, !stat(share_dir, &st));
+	r = create(&c, root, "/", SF_CF_DIRECTORY | SF_CF_FAIL_IF_NEW |
+		   SF_CF_ACCESS_READ, 0);
+	while (list(&c, root, r.handle, SF_LIST_RETURN_ONE, 4096, NULL) ==
+	       VINF_SUCCESS && n++ < 1000) {
+		uint8_t *e = c.p[5].buf;
+
+		KTAP_EXPECT_EQ(t, c.p[7].u32, 1);
+		if (get16(e + SF_DIRINFO_NAME + 2) == 2 &&
+		    !memcmp(e + SF_DIRINFO_NAME + 4, "..", 2)) {
+			found++;
+			KTAP_EXPECT_EQ(t, get64(e + 72), st.st_ino);
+		}
+	}
+	KTAP_EXPECT_EQ(t, found, 1);
+	sf_close_h(&c, root, r.handle);
+	sfc_disconnect(&c);
+}
+
 /* ---- cases: information ------------------------------------------------------ */
 
 static void sf_information(struct ktap_case_ctx *t)
@@ -1454,6 +1483,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(escape_dotdot),
 	KTAP_CASE(escape_absolute),
 	KTAP_CASE(escape_symlinks),
+	KTAP_CASE(escape_list_dotdot),
 	KTAP_CASE(sf_disconnect_cleans_up),
 	KTAP_CASE(sf_handle_limit),
 	KTAP_CASE(sf_features_unknown),
