@@ -643,7 +643,7 @@ static void sf_create_actions(struct ktap_case_ctx *t)
 static void sf_access_modes(struct ktap_case_ctx *t)
 {
 	struct sfc c;
-	struct cres r;
+	struct cres r, r2;
 	uint32_t root, n;
 	char buf[16] = "";
 
@@ -665,6 +665,13 @@ static void sf_access_modes(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, c.p[2].u64, 5);
 	sf_close_h(&c, root, r.handle);
 	KTAP_EXPECT(t, !strcmp(host_read(share_dir, "acc.txt"), "Xbcde"));
+	/* Deny modes are ignored (a POSIX host): a second open works. */
+	r = create(&c, root, "acc.txt", SF_CF_FAIL_IF_NEW | SF_CF_ACCESS_READ |
+		   SF_CF_ACCESS_DENY_MASK, 0);
+	r2 = create(&c, root, "acc.txt", SF_CF_FAIL_IF_NEW | SF_CF_ACCESS_READ, 0);
+	KTAP_EXPECT(t, r.handle != SF_HANDLE_NIL && r2.handle != SF_HANDLE_NIL);
+	sf_close_h(&c, root, r2.handle);
+	sf_close_h(&c, root, r.handle);
 	/* No access at all: attributes only. */
 	r = create(&c, root, "acc.txt", SF_CF_FAIL_IF_NEW | SF_CF_ACCESS_ATTR_READ, 0);
 	KTAP_EXPECT(t, r.handle != SF_HANDLE_NIL);
