@@ -851,17 +851,24 @@ static int32_t sf_create(struct sf_client *c, struct hgcm_svc_call *call)
 	return VINF_SUCCESS;
 }
 
+/* The handle of a (root u32, handle u64) call: CLOSE and FLUSH. */
+static int32_t sf_handle_parms(struct sf_client *c, struct hgcm_svc_call *call,
+			       struct sf_handle **h)
+{
+	if (!sf_parms_ok(call, "uU"))
+		return VERR_INVALID_PARAMETER;
+	*h = sf_get_handle(c, call->parms[0].u32, call->parms[1].u64);
+	return *h ? VINF_SUCCESS : VERR_INVALID_HANDLE;
+}
+
 static int32_t sf_close(struct sf_client *c, struct hgcm_svc_call *call)
 {
 	struct sf_handle *h;
+	int32_t rc = sf_handle_parms(c, call, &h);
 
-	if (!sf_parms_ok(call, "uU"))
-		return VERR_INVALID_PARAMETER;
-	h = sf_get_handle(c, call->parms[0].u32, call->parms[1].u64);
-	if (!h)
-		return VERR_INVALID_HANDLE;
-	sf_close_handle(h);
-	return VINF_SUCCESS;
+	if (!rc)
+		sf_close_handle(h);
+	return rc;
 }
 
 /* ---- read / write / flush -------------------------------------------------- */
@@ -916,12 +923,10 @@ static int32_t sf_rw(struct sf_client *c, struct hgcm_svc_call *call, bool wr)
 static int32_t sf_flush(struct sf_client *c, struct hgcm_svc_call *call)
 {
 	struct sf_handle *h;
+	int32_t rc = sf_handle_parms(c, call, &h);
 
-	if (!sf_parms_ok(call, "uU"))
-		return VERR_INVALID_PARAMETER;
-	h = sf_get_handle(c, call->parms[0].u32, call->parms[1].u64);
-	if (!h)
-		return VERR_INVALID_HANDLE;
+	if (rc)
+		return rc;
 	if (shares[h->root].readonly)
 		return VERR_WRITE_PROTECT;
 	return fsync(h->fd) && errno != EINVAL && errno != EBADF ?
@@ -1300,71 +1305,90 @@ static int32_t sf_readlink(struct sf_client *c, struct hgcm_svc_call *call)
 
 /* ---- dispatch -------------------------------------------------------------- */
 
+static int32_t sf_read(struct sf_client *c, struct hgcm_svc_call *call)
+{
+	return sf_rw(c, call, false);
+}
+
+static int32_t sf_write(struct sf_client *c, struct hgcm_svc_call *call)
+{
+	return sf_rw(c, call, true);
+}
+
+static int32_t sf_map_old(struct sf_client *c, struct hgcm_svc_call *call)
+{
+	return sf_map_folder(c, call, true);
+}
+
+static int32_t sf_map(struct sf_client *c, struct hgcm_svc_call *call)
+{
+	return sf_map_folder(c, call, false);
+}
+
+/* SET_UTF8 and SET_SYMLINKS: no parameters, a switch of the client. */
+static int32_t sf_set_switch(struct sf_client *c, struct hgcm_svc_call *call)
+{
+	if (!sf_parms_ok(call, ""))
+		return VERR_INVALID_PARAMETER;
+	if (call->fn == SF_FN_SET_UTF8)
+		c->utf8 = true;
+	else
+		c->symlinks = true;
+	return VINF_SUCCESS;
+}
+
+static int32_t sf_query_features(struct sf_client *c,
+				 struct hgcm_svc_call *call)
+{
+	(void)c;
+	if (!sf_parms_ok(call, "Uu"))
+		return VERR_INVALID_PARAMETER;
+	call->parms[0].u64 = SF_FEATURE_WRITE_UPDATES_OFFSET;
+	call->parms[1].u32 = SF_FN_SET_SYMLINKS;
+	return VINF_SUCCESS;
+}
+
+typedef int32_t sf_fn_t(struct sf_client *c, struct hgcm_svc_call *call);
+
+static sf_fn_t *const sf_fns[] = {
+	[SF_FN_QUERY_MAPPINGS] = sf_query_mappings,
+	[SF_FN_QUERY_MAP_NAME] = sf_query_map_name,
+	[SF_FN_CREATE] = sf_create,
+	[SF_FN_CLOSE] = sf_close,
+	[SF_FN_READ] = sf_read,
+	[SF_FN_WRITE] = sf_write,
+	[SF_FN_LIST] = sf_list,
+	[SF_FN_INFORMATION] = sf_information,
+	[SF_FN_REMOVE] = sf_remove,
+	[SF_FN_MAP_FOLDER_OLD] = sf_map_old,
+	[SF_FN_UNMAP_FOLDER] = sf_unmap_folder,
+	[SF_FN_RENAME] = sf_rename,
+	[SF_FN_FLUSH] = sf_flush,
+	[SF_FN_SET_UTF8] = sf_set_switch,
+	[SF_FN_MAP_FOLDER] = sf_map,
+	[SF_FN_READLINK] = sf_readlink,
+	[SF_FN_SYMLINK] = sf_symlink,
+	[SF_FN_SET_SYMLINKS] = sf_set_switch,
+	[SF_FN_QUERY_FEATURES] = sf_query_features,
+};
+
 static int32_t sf_call(void *client, struct hgcm_svc_call *call)
 {
 	struct sf_client *c = client;
 	uint32_t i;
 
-	switch (call->fn) {
-	case SF_FN_QUERY_MAPPINGS:
-		return sf_query_mappings(c, call);
-	case SF_FN_QUERY_MAP_NAME:
-		return sf_query_map_name(c, call);
-	case SF_FN_CREATE:
-		return sf_create(c, call);
-	case SF_FN_CLOSE:
-		return sf_close(c, call);
-	case SF_FN_READ:
-		return sf_rw(c, call, false);
-	case SF_FN_WRITE:
-		return sf_rw(c, call, true);
-	case SF_FN_LIST:
-		return sf_list(c, call);
-	case SF_FN_INFORMATION:
-		return sf_information(c, call);
-	case SF_FN_REMOVE:
-		return sf_remove(c, call);
-	case SF_FN_MAP_FOLDER_OLD:
-		return sf_map_folder(c, call, true);
-	case SF_FN_UNMAP_FOLDER:
-		return sf_unmap_folder(c, call);
-	case SF_FN_RENAME:
-		return sf_rename(c, call);
-	case SF_FN_FLUSH:
-		return sf_flush(c, call);
-	case SF_FN_SET_UTF8:
-	case SF_FN_SET_SYMLINKS:
-		if (!sf_parms_ok(call, ""))
-			return VERR_INVALID_PARAMETER;
-		if (call->fn == SF_FN_SET_UTF8)
-			c->utf8 = true;
-		else
-			c->symlinks = true;
-		return VINF_SUCCESS;
-	case SF_FN_MAP_FOLDER:
-		return sf_map_folder(c, call, false);
-	case SF_FN_READLINK:
-		return sf_readlink(c, call);
-	case SF_FN_SYMLINK:
-		return sf_symlink(c, call);
-	case SF_FN_QUERY_FEATURES:
-		if (!sf_parms_ok(call, "Uu"))
-			return VERR_INVALID_PARAMETER;
-		call->parms[0].u64 = SF_FEATURE_WRITE_UPDATES_OFFSET;
-		call->parms[1].u32 = SF_FN_SET_SYMLINKS;
-		return VINF_SUCCESS;
-	default:
-		/* What an unknown function carried, for whoever adds it. */
-		vmmdev_log("sf: client %u: function %u not implemented (%u parameters)",
-			   c->id, call->fn, call->nparms);
-		for (i = 0; i < call->nparms; i++)
-			vmmdev_log("sf:   parameter %u: kind %d size %u value 0x%llx",
-				   i, call->parms[i].kind, call->parms[i].size,
-				   (unsigned long long)(call->parms[i].kind == HGCM_PARM_U64 ?
-							call->parms[i].u64 :
-							call->parms[i].u32));
-		return VERR_NOT_IMPLEMENTED;
-	}
+	if (call->fn < sizeof(sf_fns) / sizeof(sf_fns[0]) && sf_fns[call->fn])
+		return sf_fns[call->fn](c, call);
+	/* What an unknown function carried, for whoever adds it. */
+	vmmdev_log("sf: client %u: function %u not implemented (%u parameters)",
+		   c->id, call->fn, call->nparms);
+	for (i = 0; i < call->nparms; i++)
+		vmmdev_log("sf:   parameter %u: kind %d size %u value 0x%llx",
+			   i, call->parms[i].kind, call->parms[i].size,
+			   (unsigned long long)(call->parms[i].kind == HGCM_PARM_U64 ?
+						call->parms[i].u64 :
+						call->parms[i].u32));
+	return VERR_NOT_IMPLEMENTED;
 }
 
 static void sf_cancel(void *client, struct hgcm_svc_call *call)
