@@ -334,7 +334,8 @@ int vbg_status_code_to_errno(int rc)
 	case VERR_NOT_SUPPORTED:                    return -EOPNOTSUPP;
 	case VERR_DIR_NOT_EMPTY:                    return -ENOTEMPTY;
 	case VERR_TOO_MANY_SYMLINKS:                return -ELOOP;
-	case VERR_NO_DATA:                          return -ENODATA;
+	case VERR_NO_DATA:
+	case VERR_NO_MORE_FILES:                    return -ENODATA;
 	case VERR_NET_NO_NETWORK:                   return -ENONET;
 	case VERR_NET_NOT_UNIQUE_NAME:              return -ENOTUNIQ;
 	case VERR_NO_TRANSLATION:                   return -EILSEQ;

@@ -21,7 +21,7 @@
 # default the largest limit= of suites.txt in that boot + 10),
 # VBG_NO_PVH=1 (boot the bzImage instead of the extracted vmlinux),
 # VBG_EXTRA_MODULES (module files to insmod after the driver),
-# VBG_EMU_ARGS (more emulator options, e.g. --mmio-req).
+# VBG_EMU_ARGS (more emulator options, e.g. --mmio-req, --share NAME=DIR).
 #
 # --arch arm64 (make check-vm ARCH=arm64, after make deps-arm64): Debian's
 # arm64 kernel on QEMU's virt machine; the device as VirtualBox 7.1+ shows

@@ -139,6 +139,7 @@ struct hgcm {
 static const struct hgcm_service *const services[] = {
 	&hgcm_svc_test,
 	&hgcm_svc_guestprop,
+	&hgcm_svc_sf,
 };
 
 /* Requestor category (spec 4.4): kernel = class 0-2, root = 3-4, user = rest. */
@@ -1071,7 +1072,7 @@ static bool watch_control(struct hgcm *h, const char *cmd, FILE *out)
 }
 
 /**
- * hgcm_control() - hgcm-* (and the services' guestprop-*) control commands.
+ * hgcm_control() - hgcm-* (and the services' guestprop-*, sf-*) commands.
  * @h:   the HGCM state.
  * @cmd: the command line.
  * @out: where the reply goes.
@@ -1124,13 +1125,14 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 	}
 	if (!strncmp(name, "hgcm-watch", 10))
 		return watch_control(h, cmd, out);
-	if (!strncmp(name, "guestprop-", 10)) {
+	if (!strncmp(name, "guestprop-", 10) || !strncmp(name, "sf-", 3)) {
 		bool handled;
 		uint64_t next;
 
 		/* A service entry point: serialised, and it may wake calls. */
 		pthread_mutex_lock(&h->svc_lock);
-		handled = guestprop_control(cmd, out);
+		handled = !strncmp(name, "sf-", 3) ? sf_control(cmd, out) :
+			  guestprop_control(cmd, out);
 		pthread_mutex_unlock(&h->svc_lock);
 		if (h->mode == MODE_INLINE)
 			while (process_one(h, vmmdev_now_ns(), &next))

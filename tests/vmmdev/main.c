@@ -45,7 +45,8 @@ static void usage(FILE *f)
 		"  --heartbeat-interval-ms N   host heartbeat interval\n"
 		"  --no-mmap-bar1              every BAR1 access traps\n"
 		"  --mmio-req                  offer BAR3, the MMIO request window\n"
-		"  --no-ioport                 no BAR0 (as ARM guests see it)\n");
+		"  --no-ioport                 no BAR0 (as ARM guests see it)\n"
+		"  --share NAME=DIR[,auto][,ro]  a shared folder (repeatable)\n");
 }
 
 /* Control lines go to the model, after handing it the deferred counts. */
@@ -78,6 +79,36 @@ static bool emu_setup_cmd(struct emu *e, const char *line)
 		vmmdev_log("emu: start-up command \"%s\" failed: %s", line, last);
 	free(reply);
 	return ok;
+}
+
+/*
+ * --share NAME=DIR[,auto][,ro] as the control command "sf-add NAME DIR
+ * [auto] [ro]" (options after the last comma that is one of them).
+ */
+static bool emu_add_share(struct emu *e, const char *arg)
+{
+	char line[CTL_MAX_LINE], spec[CTL_MAX_LINE - 16], *eq, *comma;
+	bool automount = false, readonly = false;
+
+	if (snprintf(spec, sizeof(spec), "%s", arg) >= (int)sizeof(spec))
+		return false;
+	eq = strchr(spec, '=');
+	if (!eq || eq == spec) {
+		vmmdev_log("emu: --share %s: want NAME=DIR[,auto][,ro]", arg);
+		return false;
+	}
+	*eq = '\0';
+	while ((comma = strrchr(eq + 1, ',')) &&
+	       (!strcmp(comma, ",auto") || !strcmp(comma, ",ro"))) {
+		if (!strcmp(comma, ",ro"))
+			readonly = true;
+		else
+			automount = true;
+		*comma = '\0';
+	}
+	snprintf(line, sizeof(line), "sf-add %s %s%s%s", spec, eq + 1,
+		 automount ? " auto" : "", readonly ? " ro" : "");
+	return emu_setup_cmd(e, line);
 }
 
 static int write_counters(struct emu *e, const char *path)
@@ -157,11 +188,14 @@ int main(int argc, char **argv)
 		{ "no-mmap-bar1", no_argument, NULL, 'n' },
 		{ "mmio-req", no_argument, NULL, 'm' },
 		{ "no-ioport", no_argument, NULL, 'p' },
+		{ "share", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *ctl_path = NULL, *counters = NULL;
 	const char *log_path = NULL, *features = NULL, *hb = NULL;
+	const char *share[64];
+	int nshare = 0, k;
 	bool mmap_bar1 = true, mmio_req = false, ioport = true;
 	struct ctl_server *ctl = NULL;
 	struct emu e = { 0 };
@@ -192,6 +226,13 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			mmap_bar1 = false;
+			break;
+		case 'S':
+			if (nshare == 64) {
+				fprintf(stderr, "vmmdev-emu: at most 64 --share\n");
+				return 2;
+			}
+			share[nshare++] = optarg;
 			break;
 		case 'm':
 			mmio_req = true;
@@ -256,6 +297,9 @@ int main(int argc, char **argv)
 		if (!emu_setup_cmd(&e, line))
 			goto out;
 	}
+	for (k = 0; k < nshare; k++)
+		if (!emu_add_share(&e, share[k]))
+			goto out;
 	ctl = ctl_new(ctl_path, emu_exec, &e);
 	if (!ctl)
 		goto out;

@@ -2216,7 +2216,8 @@ static void control_locked(struct vmmdev *dev, char **w, int n, const char *line
 	size_t k;
 	int i;
 
-	if (!strncmp(w[0], "hgcm-", 5) || !strncmp(w[0], "guestprop-", 10)) {
+	if (!strncmp(w[0], "hgcm-", 5) || !strncmp(w[0], "guestprop-", 10) ||
+	    !strncmp(w[0], "sf-", 3)) {
 		if (!hgcm_control(dev->hgcm, line, out))
 			fprintf(out, "err unknown command\n");
 		return;

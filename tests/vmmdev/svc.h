@@ -109,6 +109,7 @@ void hgcm_svc_complete(struct hgcm_svc_call *call, int32_t status);
 
 extern const struct hgcm_service hgcm_svc_test;		/* "vbgtest" */
 extern const struct hgcm_service hgcm_svc_guestprop;	/* "VBoxGuestPropSvc" */
+extern const struct hgcm_service hgcm_svc_sf;		/* "VBoxSharedFolders" */
 
 /*
  * Host side of the guest property service (what VirtualBox's frontend
@@ -120,5 +121,15 @@ int32_t guestprop_host_delete(const char *name);
 void guestprop_host_set_guest_readonly(bool on);
 /* guestprop-* control commands; returns true if it handled @cmd. */
 bool guestprop_control(const char *cmd, FILE *out);
+
+/*
+ * Host side of the shared-folder service (VBoxManage sharedfolder
+ * add/remove); svc_sf.h has the protocol.  Serialised like the above.
+ */
+int32_t sf_host_add(const char *name, const char *dir, bool automount,
+		    bool readonly);
+int32_t sf_host_remove(const char *name);
+/* sf-* control commands; returns true if it handled @cmd. */
+bool sf_control(const char *cmd, FILE *out);
 
 #endif /* VMMDEV_SVC_H */
