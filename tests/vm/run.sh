@@ -139,6 +139,7 @@ trap 'echo "[vm] interrupted" >&2; exit 130' INT TERM HUP
 [ -f "$GUEST_DIR/suites.txt" ] || fatal "$GUEST_DIR/suites.txt missing"
 
 MAIN=()		# "prog:bits" of the shared boot, in order
+VBU=		# 1: a program needs VirtualBox's guest userspace (make deps)
 OWN=()		# "prog:bits", each in a boot of its own
 declare -A REF_HGCM32	# "prog:bits" -> 1: marked ref-hgcm32
 declare -A LIMIT	# "prog:bits" -> its time limit in seconds
@@ -157,6 +158,7 @@ while read -r prog bits flags; do
 		# Only when named with --suite.
 		on-demand) [ -n "$SUITE" ] || continue 2 ;;
 		ref-hgcm32) REF_HGCM32[$prog:$bits]=1 ;;
+		vbox-userspace) VBU=1 ;;
 		limit=[1-9]*)
 			case ${f#limit=} in *[!0-9]*)
 				fatal "suites.txt: bad $f for $prog" ;; esac
@@ -311,6 +313,12 @@ for p in "${MAIN[@]}" "${OWN[@]}"; do
 	"$VBG_STRIP" -g -o "$STAGE/tests/$bits/$prog" "$bin" 2>/dev/null ||
 		cp "$bin" "$STAGE/tests/$bits/"
 done
+# VirtualBox's guest userspace with the trixie libraries it needs (deps.sh).
+if [ -n "$VBU" ]; then
+	[ -f "$VBG_CACHE/vbox-userspace/.done" ] ||
+		fatal "$VBG_CACHE/vbox-userspace missing: run make deps"
+	cp -a "$VBG_CACHE/vbox-userspace/guest/." "$STAGE/"
+fi
 vbg_cpio "$STAGE" "$RUNDIR/base.cpio.gz" || fatal "cpio of the initramfs failed"
 rm -rf "$STAGE"
 vbg_say "initramfs: $(du -k "$RUNDIR/base.cpio.gz" | cut -f1) KiB," \
