@@ -27,6 +27,7 @@
 
 #define VBOXCONTROL	"/usr/sbin/VBoxControl"
 #define VBOXSERVICE	"/usr/sbin/VBoxService"
+#define VBOXCLIENT	"/usr/bin/VBoxClient"
 #define OUT_MAX		16384
 
 /* VBoxService's facility (vmmdev-spec.md 5.3) and its statuses. */
@@ -61,8 +62,8 @@ static void diag_output(const char *what, const char *out)
  * Runs @argv (stdout and stderr into @out) and waits up to @timeout_ms.
  * Returns its exit status, 128 + signal, or -1 on timeout (killed).
  */
-static int run(char *out, size_t len, unsigned int timeout_ms,
-	       const char *const argv[])
+static int run_as(char *out, size_t len, unsigned int timeout_ms,
+		  bool as_user, const char *const argv[])
 {
 	uint64_t end = vbgt_now_ms() + timeout_ms;
 	size_t used = 0;
@@ -78,6 +79,8 @@ static int run(char *out, size_t len, unsigned int timeout_ms,
 		dup2(pfd[1], 2);
 		close(pfd[0]);
 		close(pfd[1]);
+		if (as_user && vbgt_drop_privileges())
+			_exit(126);
 		execv(argv[0], (char *const *)argv);
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -109,6 +112,12 @@ static int run(char *out, size_t len, unsigned int timeout_ms,
 	st = vbgt_wait_child(pid, end > vbgt_now_ms() ?
 				  (unsigned int)(end - vbgt_now_ms()) + 100 : 100);
 	return vbgt_now_ms() >= end ? -1 : st;
+}
+
+static int run(char *out, size_t len, unsigned int timeout_ms,
+	       const char *const argv[])
+{
+	return run_as(out, len, timeout_ms, false, argv);
 }
 
 #define RUN(out, ms, ...) ({						\
@@ -630,6 +639,39 @@ static void service_cpuhotplug(void)
 	check_refusals(NULL);
 }
 
+/*
+ * Issue 14's groundwork: VBoxClient (virtualbox-guest-x11) as the desktop
+ * user on /dev/vboxuser, without an X server: --checkhostversion compares
+ * the host's version with its own and ends.
+ */
+static void vboxclient_checkhostversion(void)
+{
+	const char *argv[] = { VBOXCLIENT, "--checkhostversion", "-f", "-v",
+			       "-v", NULL };
+	long long connects = vbgt_counter("hgcm.connects");
+	char out[OUT_MAX], value[256];
+	int st;
+
+	clear_refusals();
+	ASSERT(access(VBOXCLIENT, X_OK) == 0, "no %s in the guest image",
+	       VBOXCLIENT);
+	setenv("HOME", "/tmp", 1);
+	st = run_as(out, sizeof(out), 20000, true, argv);
+	diag_output("VBoxClient --checkhostversion", out);
+	EXPECT_EQ(st, 0);
+	EXPECT(strstr(out, "Worker loop ended with VINF_SUCCESS"),
+	       "its host version check did not end with VINF_SUCCESS");
+	if (host_prop("/VirtualBox/GuestAdd/HostVerLastChecked", value,
+		      sizeof(value), NULL, 0))
+		vbgt_diag("host: HostVerLastChecked = %s", value);
+	EXPECT(vbgt_counter("hgcm.connects") > connects,
+	       "VBoxClient made no HGCM connection");
+	vbgt_diag("HGCM connects: %lld, requestor of the last: %#llx",
+		  vbgt_counter("hgcm.connects") - connects,
+		  vbgt_ctl_num("last-requestor 60"));
+	check_refusals(NULL);
+}
+
 static const struct vbgt_case cases[] = {
 	VBGT_CASE(tools_run),
 	VBGT_CASE(guestprop_set_get),
@@ -642,6 +684,7 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(service_vminfo, 60),
 	VBGT_CASE_T(service_memballoon, 60),
 	VBGT_CASE_T(service_cpuhotplug, 45),
+	VBGT_CASE_T(vboxclient_checkhostversion, 30),
 };
 
 VBGT_SUITE("t_vboxtools", cases)

@@ -81,16 +81,17 @@ fi
 step "QEMU: $(chroot "$CHROOT" qemu-system-x86_64 --version | head -1)"
 
 # VirtualBox's guest userspace (virtualbox-guest-utils: VBoxControl,
-# VBoxService, mount.vboxsf) from sid contrib on the same mirror.  The
-# chroot's apt fetches it with a sources list and state of its own (the
-# chroot's trixie configuration stays as it is); sid's Release file may be
-# past its validity date.  The binaries need trixie's glibc: the guest tree
+# VBoxService, mount.vboxsf; virtualbox-guest-x11: VBoxClient) from sid
+# contrib on the same mirror.  The chroot's apt fetches it with a sources
+# list and state of its own (the chroot's trixie configuration stays as it
+# is); sid's Release file may be past its validity date.  The binaries need trixie's glibc: the guest tree
 # $VBU/guest holds them and the chroot's libraries ldd names, laid out as
 # in the chroot, for run.sh to copy into the initramfs.  Black boxes: run,
 # never read.
 VBU=$CACHE/vbox-userspace
-VBU_PKGS="virtualbox-guest-utils"
-if [ ! -f "$VBU/.done" ]; then
+VBU_PKGS="virtualbox-guest-utils virtualbox-guest-x11"
+# .done holds the package list it was made for: a longer list refetches.
+if [ "$(cat "$VBU/.done" 2>/dev/null)" != "$VBU_PKGS" ]; then
 	M=$(mirror)
 	[ -n "$M" ] || { echo "deps: no Debian mirror in the apt configuration" >&2; exit 1; }
 	A=/var/lib/vbg-sid	# apt's state for sid, inside the chroot
@@ -132,7 +133,7 @@ if [ ! -f "$VBU/.done" ]; then
 	done
 	cp "$CHROOT$A"/deb/*.deb "$VBU/"
 	rm -rf "$CHROOT$A"
-	touch "$VBU/.done"
+	echo "$VBU_PKGS" > "$VBU/.done"
 fi
 step "VirtualBox guest userspace: $(cd "$VBU" && ls ./*.deb | sed 's|^\./||' | tr '\n' ' ')"
 step "done; cache in $CACHE"
