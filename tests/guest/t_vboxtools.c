@@ -220,6 +220,64 @@ static void clear_refusals(void)
 	vbgt_ctl_ok("guestprop-refusals-clear");
 }
 
+/*
+ * The errors a VirtualBox program logged (lines with "Error" or a VERR_
+ * status): each must be one this guest image explains, never a refusal by
+ * the host.  Explained: no D-Bus here (vminfo falls back to other ways of
+ * finding logged-in users), no VBoxDRMClient (VBoxService starts and stops
+ * it for VMSVGA resizing: VERR_FILE_NOT_FOUND), no X or Wayland libraries
+ * (VBoxClient probes for them).
+ */
+static void check_errors(const char *out)
+{
+	static const char * const explained[] = {
+		"D-Bus", "VMSVGA DRM resizing client", "rtldrNativeLoad: dlopen(",
+	};
+	const char *p = out;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+		char line[512];
+		bool ok = false;
+		size_t i;
+
+		snprintf(line, sizeof(line), "%.*s", len, p);
+		p += len + (nl ? 1 : 0);
+		if (!strstr(line, "Error") && !strstr(line, "VERR_"))
+			continue;
+		for (i = 0; i < sizeof(explained) / sizeof(explained[0]); i++)
+			ok = ok || strstr(line, explained[i]);
+		EXPECT(ok, "unexplained error: %s", line);
+	}
+}
+
+/*
+ * The emulator's counters of requests it refused outright (unknown or
+ * unimplemented types, wrong sizes, linear HGCM buffers it cannot map):
+ * none of these may grow while VirtualBox's programs run.
+ */
+struct host_refusals {
+	long long rejected, unknown, linear;
+};
+
+static void host_refusals_get(struct host_refusals *r)
+{
+	r->rejected = vbgt_counter("req.rejected");
+	r->unknown = vbgt_counter("req.unknown_type");
+	r->linear = vbgt_counter("hgcm.linear_rejected");
+}
+
+static void check_host_refusals(const struct host_refusals *before)
+{
+	struct host_refusals now;
+
+	host_refusals_get(&now);
+	EXPECT_EQ(now.rejected - before->rejected, 0);
+	EXPECT_EQ(now.unknown - before->unknown, 0);
+	EXPECT_EQ(now.linear - before->linear, 0);
+}
+
 /* ---- VBoxService ------------------------------------------------------ */
 
 struct service {
@@ -478,6 +536,24 @@ static void guestprop_host_readonly(void)
 	check_refusals("2:-10 3:-10");
 }
 
+/*
+ * VBoxControl opens /dev/vboxguest, which only root may open: as uid 1000
+ * it fails without reaching the host.
+ */
+static void control_user_denied(void)
+{
+	const char *argv[] = { VBOXCONTROL, "--nologo", "guestproperty", "get",
+			       "/VirtualBox/HostInfo/VBoxVer", NULL };
+	long long connects = vbgt_counter("hgcm.connects");
+	char out[OUT_MAX];
+	int st;
+
+	st = run_as(out, sizeof(out), 15000, true, argv);
+	diag_output("VBoxControl as uid 1000", out);
+	EXPECT(st > 0 && st < 128, "exit status %d", st);
+	EXPECT_EQ(vbgt_counter("hgcm.connects") - connects, 0);
+}
+
 static void writelog(void)
 {
 	char out[OUT_MAX], marker[64], *klog;
@@ -521,8 +597,11 @@ static void check_facility_ended(void)
 static void service_cycle(const char *svc, unsigned int run_ms,
 			  void (*check)(struct service *s))
 {
+	struct host_refusals before;
+	char out[OUT_MAX];
 	struct service s;
 
+	host_refusals_get(&before);
 	service_start(&s, svc);
 	EXPECT(WAIT_FOR(&s, 15000, facility(FAC_VBOXSERVICE) == FAC_ACTIVE),
 	       "facility %d: %lld", FAC_VBOXSERVICE, facility(FAC_VBOXSERVICE));
@@ -532,8 +611,11 @@ static void service_cycle(const char *svc, unsigned int run_ms,
 	EXPECT(service_alive(&s), "VBoxService ended by itself");
 	EXPECT_EQ(service_stop(&s), 0);
 	check_facility_ended();
+	service_output(&s, out, sizeof(out));
+	check_errors(out);
+	check_host_refusals(&before);
 	if (vbgt_failed())
-		service_diag(&s);
+		diag_output("VBoxService output", out);
 }
 
 static long long timesync_before;
@@ -649,16 +731,19 @@ static void vboxclient_checkhostversion(void)
 	const char *argv[] = { VBOXCLIENT, "--checkhostversion", "-f", "-v",
 			       "-v", NULL };
 	long long connects = vbgt_counter("hgcm.connects");
+	struct host_refusals before;
 	char out[OUT_MAX], value[256];
 	int st;
 
 	clear_refusals();
+	host_refusals_get(&before);
 	ASSERT(access(VBOXCLIENT, X_OK) == 0, "no %s in the guest image",
 	       VBOXCLIENT);
 	setenv("HOME", "/tmp", 1);
 	st = run_as(out, sizeof(out), 20000, true, argv);
-	diag_output("VBoxClient --checkhostversion", out);
 	EXPECT_EQ(st, 0);
+	check_errors(out);
+	check_host_refusals(&before);
 	EXPECT(strstr(out, "Worker loop ended with VINF_SUCCESS"),
 	       "its host version check did not end with VINF_SUCCESS");
 	if (host_prop("/VirtualBox/GuestAdd/HostVerLastChecked", value,
@@ -670,6 +755,8 @@ static void vboxclient_checkhostversion(void)
 		  vbgt_counter("hgcm.connects") - connects,
 		  vbgt_ctl_num("last-requestor 60"));
 	check_refusals(NULL);
+	if (vbgt_failed())
+		diag_output("VBoxClient output", out);
 }
 
 static const struct vbgt_case cases[] = {
@@ -679,6 +766,7 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(guestprop_wait, 40),
 	VBGT_CASE(guestprop_delete),
 	VBGT_CASE(guestprop_host_readonly),
+	VBGT_CASE(control_user_denied),
 	VBGT_CASE(writelog),
 	VBGT_CASE_T(service_timesync, 45),
 	VBGT_CASE_T(service_vminfo, 60),
