@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VBOXCONTROL	"/usr/sbin/VBoxControl"
@@ -286,7 +287,7 @@ struct service {
 };
 
 /* Starts VBoxService in the foreground with only @svc (--only-@svc). */
-static void service_start(struct service *s, const char *svc)
+static void service_start(struct service *s, const char *svc, const char *opt)
 {
 	char only[48];
 	int fd;
@@ -304,7 +305,8 @@ static void service_start(struct service *s, const char *svc)
 			close(fd);
 		}
 		setpgid(0, 0);
-		execl(VBOXSERVICE, VBOXSERVICE, "-f", "-v", only, (char *)NULL);
+		execl(VBOXSERVICE, VBOXSERVICE, "-f", "-v", only, opt,
+		      (char *)NULL);
 		fprintf(stderr, "exec %s: %s\n", VBOXSERVICE, strerror(errno));
 		_exit(127);
 	}
@@ -589,20 +591,20 @@ static void check_facility_ended(void)
 }
 
 /*
- * Runs VBoxService with only @svc: it must report itself active to the
+ * Runs VBoxService with only @svc (and option @opt if not NULL): it must report itself active to the
  * host (facility 100) and stay up for @run_ms; then SIGTERM ends it (exit
  * status 0) and the host sees the facility end.  @check runs while it is
  * up (after the facility went active); the output is shown on failure.
  */
 static void service_cycle(const char *svc, unsigned int run_ms,
-			  void (*check)(struct service *s))
+			  void (*check)(struct service *s), const char *opt)
 {
 	struct host_refusals before;
 	char out[OUT_MAX];
 	struct service s;
 
 	host_refusals_get(&before);
-	service_start(&s, svc);
+	service_start(&s, svc, opt);
 	EXPECT(WAIT_FOR(&s, 15000, facility(FAC_VBOXSERVICE) == FAC_ACTIVE),
 	       "facility %d: %lld", FAC_VBOXSERVICE, facility(FAC_VBOXSERVICE));
 	if (check)
@@ -618,21 +620,77 @@ static void service_cycle(const char *svc, unsigned int run_ms,
 		diag_output("VBoxService output", out);
 }
 
+/* The host's UTC in ms (request 10, GetHostTime, spec 5.5). */
+static long long host_time_ms(void)
+{
+	struct {
+		struct vbg_ioctl_hdr hdr;
+		uint64_t time;
+	} __attribute__((packed)) req;
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+
+	vbgt_vmmreq_init(&req, sizeof(req), VMMDEVREQ_GET_HOST_TIME);
+	ASSERT_EQ(vbgt_vmmreq(fd, &req, sizeof(req)), 0);
+	ASSERT_EQ(req.hdr.rc, VINF_SUCCESS);
+	close(fd);
+	return (long long)req.time;
+}
+
+static long long guest_time_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static long long timesync_before;
+
+/* The guest's clock follows the host's again. */
+static bool clock_synced(void)
+{
+	long long d = guest_time_ms() - host_time_ms();
+
+	return d > -5000 && d < 5000;
+}
 
 static void timesync_check(struct service *s)
 {
 	EXPECT(WAIT_FOR(s, 15000, vbgt_counter("req.10") > timesync_before),
 	       "no host time request (req.10 stays %lld)", timesync_before);
+	EXPECT(WAIT_FOR(s, 15000, clock_synced()),
+	       "guest clock %lld ms off the host's",
+	       guest_time_ms() - host_time_ms());
 }
 
+/*
+ * The guest's clock an hour behind; VBoxService's timesync, told to set
+ * the time at start, asks the host for the time and puts the clock right.
+ */
 static void service_timesync(void)
 {
+	struct timespec ts;
+
 	clear_refusals();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec -= 3600;
+	ASSERT(clock_settime(CLOCK_REALTIME, &ts) == 0, "clock_settime: %s",
+	       strerror(errno));
+	vbgt_diag("guest clock set %lld ms off the host's",
+		  guest_time_ms() - host_time_ms());
 	timesync_before = vbgt_counter("req.10");
-	service_cycle("timesync", 2000, timesync_check);
-	vbgt_diag("host time requests: %lld",
-		  vbgt_counter("req.10") - timesync_before);
+	service_cycle("timesync", 2000, timesync_check, "--timesync-set-start");
+	vbgt_diag("host time requests: %lld, guest clock now %lld ms off",
+		  vbgt_counter("req.10") - timesync_before,
+		  guest_time_ms() - host_time_ms());
+	/* Whatever happened: the clock back where the host has it. */
+	if (!clock_synced()) {
+		long long t = host_time_ms();
+
+		ts.tv_sec = t / 1000;
+		ts.tv_nsec = (t % 1000) * 1000000;
+		clock_settime(CLOCK_REALTIME, &ts);
+	}
 	check_refusals(NULL);
 }
 
@@ -680,7 +738,7 @@ static void vminfo_check(struct service *s)
 static void service_vminfo(void)
 {
 	clear_refusals();
-	service_cycle("vminfo", 1000, vminfo_check);
+	service_cycle("vminfo", 1000, vminfo_check, NULL);
 	check_refusals(NULL);
 }
 
@@ -698,7 +756,7 @@ static void service_memballoon(void)
 {
 	clear_refusals();
 	vbgt_ctl_at_end("balloon 0");
-	service_cycle("memballoon", 0, memballoon_check);
+	service_cycle("memballoon", 0, memballoon_check, NULL);
 	check_refusals(NULL);
 }
 
@@ -714,7 +772,7 @@ static void service_cpuhotplug(void)
 
 	clear_refusals();
 	before = vbgt_counter("req.211");
-	service_cycle("cpuhotplug", 2000, cpuhotplug_check);
+	service_cycle("cpuhotplug", 2000, cpuhotplug_check, NULL);
 	/* It switches the monitoring off again when it ends. */
 	EXPECT_EQ(vbgt_state("cpu_hotplug_monitoring"), 0);
 	EXPECT_EQ(vbgt_counter("req.211") - before, 2);
