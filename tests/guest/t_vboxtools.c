@@ -826,11 +826,11 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(guestprop_host_readonly),
 	VBGT_CASE(control_user_denied),
 	VBGT_CASE(writelog),
-	VBGT_CASE_T(service_timesync, 45),
-	VBGT_CASE_T(service_vminfo, 60),
-	VBGT_CASE_T(service_memballoon, 60),
-	VBGT_CASE_T(service_cpuhotplug, 45),
-	VBGT_CASE_T(vboxclient_checkhostversion, 30),
+	VBGT_CASE_T(service_timesync, 60),
+	VBGT_CASE_T(service_vminfo, 90),
+	VBGT_CASE_T(service_memballoon, 90),
+	VBGT_CASE_T(service_cpuhotplug, 60),
+	VBGT_CASE_T(vboxclient_checkhostversion, 45),
 };
 
 VBGT_SUITE("t_vboxtools", cases)
