@@ -140,6 +140,7 @@ trap 'echo "[vm] interrupted" >&2; exit 130' INT TERM HUP
 
 MAIN=()		# "prog:bits" of the shared boot, in order
 VBU=		# 1: a program needs VirtualBox's guest userspace (make deps)
+NOT_RUN=()	# "prog<TAB>reason": programs this architecture cannot run
 OWN=()		# "prog:bits", each in a boot of its own
 declare -A REF_HGCM32	# "prog:bits" -> 1: marked ref-hgcm32
 declare -A LIMIT	# "prog:bits" -> its time limit in seconds
@@ -158,7 +159,13 @@ while read -r prog bits flags; do
 		# Only when named with --suite.
 		on-demand) [ -n "$SUITE" ] || continue 2 ;;
 		ref-hgcm32) REF_HGCM32[$prog:$bits]=1 ;;
-		vbox-userspace) VBU=1 ;;
+		vbox-userspace)
+			# Debian builds it for x86 only: reported skipped.
+			if [ "$VBG_ARCH" != x86_64 ]; then
+				NOT_RUN+=("$prog	no $VBG_ARCH build of virtualbox-guest-utils in Debian")
+				continue 2
+			fi
+			VBU=1 ;;
 		limit=[1-9]*)
 			case ${f#limit=} in *[!0-9]*)
 				fatal "suites.txt: bad $f for $prog" ;; esac
@@ -271,6 +278,9 @@ done
 # Logs of this run.
 LOGDIR=$VBG_ROOT/build/vm/$DRIVER-$(date -u +%Y%m%d-%H%M%S)-$$
 mkdir -p "$LOGDIR" || fatal "cannot create $LOGDIR"
+for r in "${NOT_RUN[@]}"; do
+	printf 'S\t%s\t(program)\t%s\n' "${r%%	*}" "${r#*	}"
+done > "$LOGDIR/boot-not-run.records"
 ln -sfn "${LOGDIR##*/}" "$VBG_ROOT/build/vm/$DRIVER-latest"
 # Keep the newest 20 runs.
 ls -1dt "$VBG_ROOT"/build/vm/*-[0-9]*-[0-9]*/ 2>/dev/null | tail -n +21 |
