@@ -79,4 +79,61 @@ else
 	step "trixie chroot present"
 fi
 step "QEMU: $(chroot "$CHROOT" qemu-system-x86_64 --version | head -1)"
+
+# VirtualBox's guest userspace (virtualbox-guest-utils: VBoxControl,
+# VBoxService, mount.vboxsf; virtualbox-guest-x11: VBoxClient) from sid
+# contrib on the same mirror.  The chroot's apt fetches it with a sources
+# list and state of its own (the chroot's trixie configuration stays as it
+# is); sid's Release file may be past its validity date.  The binaries need trixie's glibc: the guest tree
+# $VBU/guest holds them and the chroot's libraries ldd names, laid out as
+# in the chroot, for run.sh to copy into the initramfs.  Black boxes: run,
+# never read.
+VBU=$CACHE/vbox-userspace
+VBU_PKGS="virtualbox-guest-utils virtualbox-guest-x11"
+# .done holds the package list it was made for: a longer list refetches.
+if [ "$(cat "$VBU/.done" 2>/dev/null)" != "$VBU_PKGS" ]; then
+	M=$(mirror)
+	[ -n "$M" ] || { echo "deps: no Debian mirror in the apt configuration" >&2; exit 1; }
+	A=/var/lib/vbg-sid	# apt's state for sid, inside the chroot
+	step "fetching $VBU_PKGS from sid contrib into $VBU"
+	rm -rf "$VBU" "$CHROOT$A"
+	mkdir -p "$CHROOT$A/sources.d" "$CHROOT$A/lists/partial" \
+		 "$CHROOT$A/cache/archives/partial" "$CHROOT$A/deb"
+	printf 'Types: deb\nURIs: %s\nSuites: sid\nComponents: contrib\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+		"$M" > "$CHROOT$A/sources.d/sid-contrib.sources"
+	SIDAPT=(-q -o Dir::Etc::SourceList=/dev/null
+		-o Dir::Etc::SourceParts="$A/sources.d"
+		-o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache"
+		-o Acquire::Check-Valid-Until=false)
+	chroot "$CHROOT" chown _apt "$A/deb"
+	chroot "$CHROOT" apt-get "${SIDAPT[@]}" update
+	# shellcheck disable=SC2086
+	chroot "$CHROOT" sh -c 'cd "$1" && shift && apt-get "$@"' sh "$A/deb" \
+		"${SIDAPT[@]}" download $VBU_PKGS
+	mkdir -p "$VBU/guest"
+	for d in "$CHROOT$A"/deb/*.deb; do
+		step "unpacking ${d##*/}"
+		dpkg-deb -x "$d" "$CHROOT$A/root"
+	done
+	BINS=$(cd "$CHROOT$A/root" && find . -type f -perm -u+x \
+		-path '*bin/*' | sed 's|^\.||')
+	[ -n "$BINS" ] || { echo "deps: no programs in $VBU_PKGS" >&2; exit 1; }
+	# The libraries, with the loader; libgcc_s is only dlopen()ed (by
+	# pthread_exit), so ldd does not name it.
+	LIBS=$(for b in $BINS; do chroot "$CHROOT" ldd "$A/root$b"; done |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+	LIBS="$LIBS $(chroot "$CHROOT" sh -c 'ls /usr/lib/x86_64-linux-gnu/libgcc_s.so.1')"
+	for b in $BINS; do
+		chroot "$CHROOT" ldd "$A/root$b" | grep 'not found' &&
+			{ echo "deps: $b: missing libraries" >&2; exit 1; }
+		install -D -m 0755 "$CHROOT$A/root$b" "$VBU/guest$b"
+	done
+	for l in $(echo "$LIBS" | tr ' ' '\n' | sort -u); do
+		install -D -m 0755 "$(readlink -f "$CHROOT$l")" "$VBU/guest$l"
+	done
+	cp "$CHROOT$A"/deb/*.deb "$VBU/"
+	rm -rf "$CHROOT$A"
+	echo "$VBU_PKGS" > "$VBU/.done"
+fi
+step "VirtualBox guest userspace: $(cd "$VBU" && ls ./*.deb | sed 's|^\./||' | tr '\n' ' ')"
 step "done; cache in $CACHE"

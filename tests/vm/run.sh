@@ -139,6 +139,8 @@ trap 'echo "[vm] interrupted" >&2; exit 130' INT TERM HUP
 [ -f "$GUEST_DIR/suites.txt" ] || fatal "$GUEST_DIR/suites.txt missing"
 
 MAIN=()		# "prog:bits" of the shared boot, in order
+VBU=		# 1: a program needs VirtualBox's guest userspace (make deps)
+NOT_RUN=()	# "prog<TAB>reason": programs this architecture cannot run
 OWN=()		# "prog:bits", each in a boot of its own
 declare -A REF_HGCM32	# "prog:bits" -> 1: marked ref-hgcm32
 declare -A LIMIT	# "prog:bits" -> its time limit in seconds
@@ -157,6 +159,13 @@ while read -r prog bits flags; do
 		# Only when named with --suite.
 		on-demand) [ -n "$SUITE" ] || continue 2 ;;
 		ref-hgcm32) REF_HGCM32[$prog:$bits]=1 ;;
+		vbox-userspace)
+			# Debian builds it for x86 only: reported skipped.
+			if [ "$VBG_ARCH" != x86_64 ]; then
+				NOT_RUN+=("$prog	no $VBG_ARCH build of virtualbox-guest-utils in Debian")
+				continue 2
+			fi
+			VBU=1 ;;
 		limit=[1-9]*)
 			case ${f#limit=} in *[!0-9]*)
 				fatal "suites.txt: bad $f for $prog" ;; esac
@@ -269,6 +278,9 @@ done
 # Logs of this run.
 LOGDIR=$VBG_ROOT/build/vm/$DRIVER-$(date -u +%Y%m%d-%H%M%S)-$$
 mkdir -p "$LOGDIR" || fatal "cannot create $LOGDIR"
+for r in "${NOT_RUN[@]}"; do
+	printf 'S\t%s\t(program)\t%s\n' "${r%%	*}" "${r#*	}"
+done > "$LOGDIR/boot-not-run.records"
 ln -sfn "${LOGDIR##*/}" "$VBG_ROOT/build/vm/$DRIVER-latest"
 # Keep the newest 20 runs.
 ls -1dt "$VBG_ROOT"/build/vm/*-[0-9]*-[0-9]*/ 2>/dev/null | tail -n +21 |
@@ -311,6 +323,12 @@ for p in "${MAIN[@]}" "${OWN[@]}"; do
 	"$VBG_STRIP" -g -o "$STAGE/tests/$bits/$prog" "$bin" 2>/dev/null ||
 		cp "$bin" "$STAGE/tests/$bits/"
 done
+# VirtualBox's guest userspace with the trixie libraries it needs (deps.sh).
+if [ -n "$VBU" ]; then
+	[ -f "$VBG_CACHE/vbox-userspace/.done" ] ||
+		fatal "$VBG_CACHE/vbox-userspace missing: run make deps"
+	cp -a "$VBG_CACHE/vbox-userspace/guest/." "$STAGE/"
+fi
 vbg_cpio "$STAGE" "$RUNDIR/base.cpio.gz" || fatal "cpio of the initramfs failed"
 rm -rf "$STAGE"
 vbg_say "initramfs: $(du -k "$RUNDIR/base.cpio.gz" | cut -f1) KiB," \

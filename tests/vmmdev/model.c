@@ -1914,6 +1914,7 @@ static void print_state(struct vmmdev *dev, FILE *out)
 	fprintf(out, "guest_info2_features 0x%x\n", dev->info2_features);
 	fprintf(out, "seamless %u\n", dev->seamless);
 	fprintf(out, "heartbeat_enabled %d\n", dev->hb_enabled);
+	fprintf(out, "cpu_hotplug_monitoring %d\n", dev->cpu_monitoring);
 	fprintf(out, "session_id 0x%" PRIx64 "\n", dev->session_id);
 	fprintf(out, "ok\n");
 }

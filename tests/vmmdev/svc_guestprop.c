@@ -37,6 +37,7 @@
 #define GP_MAX_PROPS		256
 #define GP_HISTORY		256
 #define GP_WAITS_PER_CLIENT	16
+#define GP_REFUSALS		64
 
 #define GP_F_TRANSIENT		0x02
 #define GP_F_RDONLYGUEST	0x04
@@ -93,6 +94,18 @@ struct gp_patterns {
 	uint32_t len;
 };
 
+/**
+ * struct gp_refusal - a call the service refused.
+ * @fn:   its function.
+ * @rc:   the status it got.
+ * @what: its first parameter when a string (non-printable bytes as '_').
+ */
+struct gp_refusal {
+	uint32_t fn;
+	int32_t rc;
+	char what[GP_NAME_MAX];
+};
+
 struct gp_client;
 
 /**
@@ -132,6 +145,8 @@ static struct {
 	uint64_t last_ts;
 	bool guest_readonly;		/* host's "read-only for guest" switch */
 	struct gp_wait *waits_head, *waits_tail;
+	struct gp_refusal refusals[GP_REFUSALS];	/* the latest ones */
+	uint32_t nrefusals;			/* since the last clear */
 } gp;
 
 static const char * const gp_reserved_prefixes[] = {
@@ -701,8 +716,16 @@ static int32_t gp_get_prop(struct hgcm_svc_call *call)
 	return VINF_SUCCESS;
 }
 
-static int32_t gp_set_prop(struct hgcm_svc_call *call, bool with_flags)
+/*
+ * SET_PROP and SET_PROP_VALUE: one operation, SET_PROP_VALUE being "like
+ * SET_PROP with no flags" (spec 8.1).  The flags parameter is optional for
+ * both: name and value, or name, value and flags.  VBoxService 7.2 (the
+ * vminfo properties) and VBoxControl (set --flags) send SET_PROP_VALUE with
+ * the flags, and a real host applies them.
+ */
+static int32_t gp_set_prop(struct hgcm_svc_call *call)
 {
+	bool with_flags = call->nparms == 3;
 	struct hgcm_parm *p = call->parms;
 	const char *name, *value;
 	uint32_t flags = 0, len;
@@ -912,16 +935,14 @@ static void gp_disconnect(void *client)
 	free(c);
 }
 
-static int32_t gp_call(void *client, struct hgcm_svc_call *call)
+static int32_t gp_dispatch(void *client, struct hgcm_svc_call *call)
 {
-	gp_init();
 	switch (call->fn) {
 	case GP_FN_GET_PROP:
 		return gp_get_prop(call);
 	case GP_FN_SET_PROP:
-		return gp_set_prop(call, true);
 	case GP_FN_SET_PROP_VALUE:
-		return gp_set_prop(call, false);
+		return gp_set_prop(call);
 	case GP_FN_DEL_PROP:
 		return gp_del_prop(call);
 	case GP_FN_ENUM_PROPS:
@@ -932,6 +953,45 @@ static int32_t gp_call(void *client, struct hgcm_svc_call *call)
 		vmmdev_log("guest-error: guestprop: unknown function %u", call->fn);
 		return VERR_NOT_IMPLEMENTED;
 	}
+}
+
+/*
+ * Remembers a call the service refused (a negative status) with its first
+ * parameter when that is a string: the guest-property-refusals command
+ * lists them, so that a test can check each against what a real host does.
+ */
+static void gp_refused(const struct hgcm_svc_call *call, int32_t rc)
+{
+	struct gp_refusal *r = &gp.refusals[gp.nrefusals % GP_REFUSALS];
+	const struct hgcm_parm *p = call->parms;
+	size_t i;
+
+	gp.nrefusals++;
+	r->fn = call->fn;
+	r->rc = rc;
+	r->what[0] = '\0';
+	if (call->nparms && p[0].kind == HGCM_PARM_BUF && p[0].size) {
+		size_t n = strnlen((const char *)p[0].buf, p[0].size);
+
+		if (n >= sizeof(r->what))
+			n = sizeof(r->what) - 1;
+		for (i = 0; i < n; i++)
+			r->what[i] = (p[0].buf[i] > ' ' && p[0].buf[i] < 0x7f) ?
+				     (char)p[0].buf[i] : '_';
+		r->what[n] = '\0';
+	}
+	vmmdev_log("guestprop: fn %u \"%s\" refused with %d", r->fn, r->what, rc);
+}
+
+static int32_t gp_call(void *client, struct hgcm_svc_call *call)
+{
+	int32_t rc;
+
+	gp_init();
+	rc = gp_dispatch(client, call);
+	if (rc < 0)
+		gp_refused(call, rc);
+	return rc;
 }
 
 static void gp_cancel(void *client, struct hgcm_svc_call *call)
@@ -1095,6 +1155,11 @@ static void gp_control_status(FILE *out, int32_t rc)
  *	                                  lines, then ok (err status -78 if
  *	                                  absent)
  *	guestprop-readonly 0|1            the "read-only for guest" switch
+ *	guestprop-refusals                "refusal FN STATUS NAME" lines of
+ *	                                  the latest GP_REFUSALS calls the
+ *	                                  service refused, then "ok COUNT"
+ *	                                  (all refusals since the last clear)
+ *	guestprop-refusals-clear          forget them
  *
  * Call it under the serialisation of the service entry points; a set or
  * delete may complete waiting calls (hgcm_svc_complete()), which the core
@@ -1113,6 +1178,24 @@ bool guestprop_control(const char *cmd, FILE *out)
 		return false;
 	rest = cmd + used;
 	gp_init();
+	if (!strcmp(verb, "guestprop-refusals")) {
+		uint32_t i = gp.nrefusals > GP_REFUSALS ?
+			     gp.nrefusals - GP_REFUSALS : 0;
+
+		for (; i < gp.nrefusals; i++) {
+			const struct gp_refusal *r = &gp.refusals[i % GP_REFUSALS];
+
+			fprintf(out, "refusal %u %d %s\n", r->fn, r->rc,
+				r->what[0] ? r->what : "-");
+		}
+		fprintf(out, "ok %u\n", gp.nrefusals);
+		return true;
+	}
+	if (!strcmp(verb, "guestprop-refusals-clear")) {
+		gp.nrefusals = 0;
+		fprintf(out, "ok\n");
+		return true;
+	}
 	if (!strcmp(verb, "guestprop-readonly")) {
 		unsigned int on;
 		char extra;

@@ -1157,9 +1157,15 @@ static void misc_requests(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, simple(210, 36), 0);
 	KTAP_EXPECT_EQ(t, rd32(REQ + 24), 1);
 	KTAP_EXPECT_EQ(t, rd32(REQ + 28), 0xffffffff);
+	KTAP_EXPECT_EQ(t, state("cpu_hotplug_monitoring"), 0);
 	hdr(REQ, 28, 211);
 	wr32(REQ + 24, 2);
 	KTAP_EXPECT_EQ(t, submit(REQ), 0);
+	KTAP_EXPECT_EQ(t, state("cpu_hotplug_monitoring"), 1);
+	hdr(REQ, 28, 211);
+	wr32(REQ + 24, 1);
+	KTAP_EXPECT_EQ(t, submit(REQ), 0);
+	KTAP_EXPECT_EQ(t, state("cpu_hotplug_monitoring"), 0);
 	/* Credentials: nothing to hand out, strings zeroed. */
 	hdr(REQ, 412, 100);
 	wr32(REQ + 24, 0x6 | 0x10000);

@@ -201,10 +201,11 @@ static int32_t cl_call(struct tclient *c, struct tcall *tc)
 
 /* ---- guest property helpers --------------------------------------------- */
 
-static int32_t gp_set(struct tclient *c, const char *name, const char *value,
-		      const char *flags)
+/* A set through @fn with the parameters name, value and, if not NULL, flags. */
+static int32_t gp_set_fn(struct tclient *c, uint32_t fn, const char *name,
+			 const char *value, const char *flags)
 {
-	struct tcall *tc = tc_new(flags ? GP_SET_PROP : GP_SET_PROP_VALUE, 0);
+	struct tcall *tc = tc_new(fn, 0);
 	int32_t rc;
 
 	tc_str(tc, name);
@@ -214,6 +215,13 @@ static int32_t gp_set(struct tclient *c, const char *name, const char *value,
 	rc = cl_call(c, tc);
 	tc_free(tc);
 	return rc;
+}
+
+static int32_t gp_set(struct tclient *c, const char *name, const char *value,
+		      const char *flags)
+{
+	return gp_set_fn(c, flags ? GP_SET_PROP : GP_SET_PROP_VALUE, name,
+			 value, flags);
 }
 
 static int32_t gp_del(struct tclient *c, const char *name)
@@ -1223,6 +1231,37 @@ static void gp_set_value_clears_flags(struct ktap_case_ctx *t)
 	cl_disconnect(&c);
 }
 
+/*
+ * SET_PROP_VALUE is "like SET_PROP with no flags" (spec 8.1): one set
+ * operation whose flags parameter is optional.  VBoxService 7.2 (vminfo's
+ * logged-in-users properties, "TRANSIENT, TRANSRESET") and VBoxControl
+ * (set --flags) send SET_PROP_VALUE with three parameters, which a real
+ * host accepts and applies; SET_PROP with only name and value is a set
+ * without flags.
+ */
+static void gp_set_optional_flags(struct ktap_case_ctx *t)
+{
+	char v[1100], f[1100];
+	struct tclient c;
+
+	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
+	KTAP_EXPECT_EQ(t, gp_set_fn(&c, GP_SET_PROP_VALUE, "/test/sof/a", "0",
+				    "TRANSIENT, TRANSRESET"), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/sof/a", v, f, NULL), 0);
+	KTAP_EXPECT_EQ(t, strcmp(v, "0"), 0);
+	KTAP_EXPECT_EQ(t, strcmp(f, "TRANSIENT, TRANSRESET"), 0);
+	/* The flags of a three-parameter SET_PROP_VALUE are checked. */
+	KTAP_EXPECT_EQ(t, gp_set_fn(&c, GP_SET_PROP_VALUE, "/test/sof/a", "1",
+				    "TRANSIENT, BOGUS"), VERR_PARSE_ERROR);
+	KTAP_EXPECT_EQ(t, gp_set_fn(&c, GP_SET_PROP, "/test/sof/a", "2", NULL),
+		       VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, gp_get(&c, "/test/sof/a", v, f, NULL), 0);
+	KTAP_EXPECT_EQ(t, strcmp(v, "2"), 0);
+	KTAP_EXPECT_EQ(t, strcmp(f, ""), 0);
+	KTAP_EXPECT_EQ(t, gp_del(&c, "/test/sof/a"), 0);
+	cl_disconnect(&c);
+}
+
 static void gp_delete(struct ktap_case_ctx *t)
 {
 	struct tclient c;
@@ -1604,11 +1643,13 @@ static void gp_bad_parms(struct ktap_case_ctx *t)
 		{ GP_GET_PROP, "" }, { GP_GET_PROP, "bbU" }, { GP_GET_PROP, "bbUuu" },
 		{ GP_GET_PROP, "bbuu" }, { GP_GET_PROP, "bbUU" }, { GP_GET_PROP, "ubUu" },
 		{ GP_GET_PROP, "bzUu" }, { GP_GET_PROP, "zbUu" },
-		{ GP_SET_PROP, "bb" }, { GP_SET_PROP, "bbbb" }, { GP_SET_PROP, "bbu" },
+		{ GP_SET_PROP, "b" }, { GP_SET_PROP, "bbbb" }, { GP_SET_PROP, "bbu" },
 		{ GP_SET_PROP, "zbb" }, { GP_SET_PROP, "bzb" }, { GP_SET_PROP, "bbz" },
-		{ GP_SET_PROP_VALUE, "b" }, { GP_SET_PROP_VALUE, "bbb" },
+		{ GP_SET_PROP, "bu" },
+		{ GP_SET_PROP_VALUE, "b" }, { GP_SET_PROP_VALUE, "bbbb" },
 		{ GP_SET_PROP_VALUE, "bu" }, { GP_SET_PROP_VALUE, "bz" },
-		{ GP_SET_PROP_VALUE, "Ub" },
+		{ GP_SET_PROP_VALUE, "Ub" }, { GP_SET_PROP_VALUE, "bbu" },
+		{ GP_SET_PROP_VALUE, "bbz" },
 		{ GP_DEL_PROP, "" }, { GP_DEL_PROP, "bb" }, { GP_DEL_PROP, "u" },
 		{ GP_DEL_PROP, "z" },
 		{ GP_ENUM_PROPS, "bb" }, { GP_ENUM_PROPS, "bbU" }, { GP_ENUM_PROPS, "bzu" },
@@ -2746,6 +2787,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(gp_get_output_format),
 	KTAP_CASE(gp_overwrite),
 	KTAP_CASE(gp_set_value_clears_flags),
+	KTAP_CASE(gp_set_optional_flags),
 	KTAP_CASE(gp_delete),
 	KTAP_CASE(gp_get_not_found),
 	KTAP_CASE(gp_get_overflow),
