@@ -12,7 +12,9 @@
 #     clean room) and prepared for out-of-tree modules with Debian's arm64
 #     configuration, so that modules built there load into Debian's image.
 # Everything runs in the chroot, with trixie's gcc (the one Debian built
-# that kernel with).  A second run only checks.
+# that kernel with); so are the guest programs built (bookworm's
+# gcc-aarch64-linux-gnu conflicts with the gcc-multilib of make deps).
+# A second run only checks.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -28,20 +30,6 @@ inroot() { chroot "$CHROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"; }
 mkdir -p "$A"
 exec {lock}>"$A/.lock"
 flock "$lock"
-
-# On the machine itself: the cross compiler for the guest programs.
-HOSTPKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu"
-missing=
-for p in $HOSTPKGS; do
-	dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
-		missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	step "installing Debian packages:$missing"
-	apt-get update -q
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
-fi
 
 if ! inroot dpkg --print-foreign-architectures | grep -qx arm64; then
 	step "adding the arm64 architecture to the chroot's apt"

@@ -21,7 +21,7 @@ VBG_ARCH=${VBG_ARCH:-x86_64}
 case $VBG_ARCH in
 arm64)	VBG_KCACHE=$VBG_CACHE/arm64/kernel
 	VBG_QEMU=/usr/bin/qemu-system-aarch64
-	VBG_STRIP=aarch64-linux-gnu-strip ;;
+	VBG_STRIP=false ;;	# no aarch64 strip here: the copy is taken as it is
 *)	VBG_KCACHE=$VBG_CACHE/kernel
 	VBG_QEMU=/usr/bin/qemu-system-x86_64
 	VBG_STRIP=strip ;;

@@ -221,7 +221,12 @@ bin_dir() { [ "$VBG_ARCH" = arm64 ] && echo arm64 || echo "$1"; }
 for p in "${MAIN[@]}" "${OWN[@]}"; do
 	TARGETS+=("build/$(bin_dir "${p##*:}")/${p%:*}")
 done
-build "the guest tests" make -C "$GUEST_DIR" "${TARGETS[@]}"
+if [ "$VBG_ARCH" = arm64 ]; then
+	build "the guest tests for arm64 (in the chroot)" \
+		bash "$VBG_ROOT/tests/vm/build-arm64.sh" progs "$GUEST_DIR" "${TARGETS[@]}"
+else
+	build "the guest tests" make -C "$GUEST_DIR" "${TARGETS[@]}"
+fi
 
 case $DRIVER-$KERNEL in
 ours-debug)
@@ -245,7 +250,7 @@ ours-*)
 		fatal "DRIVER=ours: our driver is not in the tree yet (no vboxguest_core.c)"
 	if [ "$VBG_ARCH" = arm64 ]; then
 		build "our module for arm64 (in the chroot)" \
-			bash "$VBG_ROOT/tests/vm/build-arm64.sh"
+			bash "$VBG_ROOT/tests/vm/build-arm64.sh" module
 		KO=$VBG_ROOT/build/arm64/mod/vboxguest.ko
 	else
 		build "our module (make modules, KVER=$KVER)" \
