@@ -739,6 +739,9 @@ static void vbg_hgcm_cancel_request_per_device(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, rec);
 	KUNIT_EXPECT_EQ(test, rec->size, sizeof(*host->gdev->hgcm_cancel_req));
 	KUNIT_EXPECT_EQ(test, rec->requestor, VBG_KREQ);
+	/* It went out in the device's own request, naming the call. */
+	KUNIT_EXPECT_EQ(test, host->gdev->hgcm_cancel_req->phys_req_to_cancel,
+			(u32)virt_to_phys(host->hgcm_last));
 	KUNIT_EXPECT_NULL(test, host->hgcm_pending);
 }
 

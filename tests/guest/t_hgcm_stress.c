@@ -843,6 +843,16 @@ static void stalled_call_dies_on_sigkill(void)
 	pid_t kid;
 	int st;
 
+	if (vbgt_is_reference()) {
+		/*
+		 * Seen: the reference ends the call, but with a kernel
+		 * WARNING in vbg_hgcm_do_call (vboxguest_utils.c:535 of
+		 * Debian 6.1), which would fail the boot's dmesg_clean.
+		 */
+		vbgt_ref_defect("the reference WARNs when the host refuses the cancel");
+		vbgt_fail_at(__FILE__, __LINE__, "not run on the reference (its kernel WARNING)");
+		vbgt_end_case();
+	}
 	broken_host("never");
 	r->with_buf = 1;
 	r->fd = open_client(&r->client);
