@@ -901,6 +901,7 @@ static void close_returns_on_stalled_host(void)
 {
 	struct never_result *r = vbgt_shared(sizeof(*r));
 	long long disconnects = vbgt_counter("hgcm.disconnects");
+	long long refused = vbgt_counter("hgcm.cancel_refused");
 	uint64_t end = vbgt_now_ms() + 5000;
 	pid_t kid;
 	int st;
@@ -920,7 +921,8 @@ static void close_returns_on_stalled_host(void)
 	EXPECT_EQ(r->ret, 0);
 	EXPECT(vbgt_counter("hgcm.disconnects") > disconnects,
 	       "no disconnect reached the host");
-	EXPECT(vbgt_counter("hgcm.cancel_refused") >= 1, "no cancel refused");
+	EXPECT(vbgt_counter("hgcm.cancel_refused") > refused,
+	       "no cancel refused");
 }
 
 /* Child (uid 1000): RLIMIT_MEMLOCK 64 KiB; a 2 x 1 MiB call, a 16 KiB one. */
