@@ -18,6 +18,7 @@
 #include <linux/completion.h>
 #include <linux/cred.h>
 #include <linux/delay.h>
+#include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
