@@ -836,8 +836,9 @@ static void vbg_hgcm_call_total_size_checked_first(struct kunit *test)
 {
 	struct vbg_test_host *host = vbg_test_host(test);
 	struct vmmdev_hgcm_function_parameter64 p[3] = {};
-	unsigned long base = READ_ONCE(current->mm->locked_vm);
+	/* First: it gives the test its mm. */
 	unsigned long uaddr = vbg_hgcm_test_umap(test, PAGE_SIZE);
+	unsigned long base = READ_ONCE(current->mm->locked_vm);
 	int i, ret, status = 0;
 
 	for (i = 0; i < 3; i++) {
