@@ -597,8 +597,11 @@ static int vbg_alloc_fixed_requests(struct vbg_dev *gdev)
 	gdev->balloon.req = vbg_req_alloc(sizeof(*gdev->balloon.req),
 					  VMMDEVREQ_CHANGE_MEMBALLOON,
 					  VBG_KERNEL_REQUESTOR);
+	gdev->hgcm_cancel_req = vbg_req_alloc(sizeof(*gdev->hgcm_cancel_req),
+					      VMMDEVREQ_HGCM_CANCEL2,
+					      VBG_KERNEL_REQUESTOR);
 	if (gdev->ack_events_req && gdev->mouse_status_req &&
-	    gdev->heartbeat.req && gdev->balloon.req)
+	    gdev->heartbeat.req && gdev->balloon.req && gdev->hgcm_cancel_req)
 		return 0;
 	return -ENOMEM;
 }
@@ -609,6 +612,8 @@ static void vbg_free_fixed_requests(struct vbg_dev *gdev)
 	vbg_req_free(gdev->heartbeat.req, sizeof(*gdev->heartbeat.req));
 	vbg_req_free(gdev->mouse_status_req, sizeof(*gdev->mouse_status_req));
 	vbg_req_free(gdev->ack_events_req, sizeof(*gdev->ack_events_req));
+	vbg_req_free(gdev->hgcm_cancel_req, sizeof(*gdev->hgcm_cancel_req));
+	gdev->hgcm_cancel_req = NULL;
 	gdev->balloon.req = NULL;
 	gdev->heartbeat.req = NULL;
 	gdev->mouse_status_req = NULL;
@@ -637,7 +642,7 @@ int vbg_core_init(struct vbg_dev *gdev)
 	INIT_LIST_HEAD(&gdev->session_list);
 	spin_lock_init(&gdev->event_spinlock);
 	init_waitqueue_head(&gdev->event_wq);
-	init_waitqueue_head(&gdev->hgcm_wq);
+	vbg_hgcm_init(gdev);
 	INIT_WORK(&gdev->mouse_work, vbg_mouse_work);
 	mutex_init(&gdev->balloon.mutex);
 	INIT_LIST_HEAD(&gdev->balloon.chunks);
@@ -847,11 +852,13 @@ static bool vbg_session_has_client(struct vbg_session *session,
 /*
  * Disconnect every client of a closing session.  Nobody else uses the
  * session any more; a session's calls have ended with their ioctls.
- * Uninterruptible: a killed process closes its files with a signal
- * pending.
+ * Uninterruptible (a killed process closes its files with a signal
+ * pending) but bounded: all the disconnects share one deadline; those
+ * past it are not sent (the host keeps such clients).
  */
 static void vbg_session_disconnect_all(struct vbg_session *session)
 {
+	unsigned long deadline = vbg_hgcm_close_deadline();
 	struct vbg_dev *gdev = session->gdev;
 	u32 ids[VBG_MAX_HGCM_CLIENTS];
 	int i, vbox_status;
@@ -862,10 +869,11 @@ static void vbg_session_disconnect_all(struct vbg_session *session)
 	mutex_unlock(&gdev->session_mutex);
 
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
-		if (!ids[i] || ids[i] == VBG_HGCM_SLOT_BUSY || gdev->removed)
+		if (!ids[i] || ids[i] == VBG_HGCM_SLOT_BUSY ||
+		    READ_ONCE(gdev->removed))
 			continue;
 		vbg_hgcm_do_disconnect(gdev, session->requestor, ids[i],
-				       &vbox_status, false);
+				       &vbox_status, &deadline);
 	}
 }
 
@@ -933,7 +941,7 @@ static void vbg_core_handle_events(struct vbg_dev *gdev)
 	if (events & VMMDEV_EVENT_BALLOON_CHANGE_REQUEST)
 		schedule_work(&gdev->balloon.work);
 	if (events & VMMDEV_EVENT_HGCM)
-		wake_up_all(&gdev->hgcm_wq);
+		vbg_hgcm_wake(gdev, false);
 
 	spin_lock(&gdev->event_spinlock);
 	vbg_dispatch_events_locked(gdev, events);
@@ -1543,7 +1551,7 @@ static int vbg_ioctl_hgcm_connect(struct vbg_dev *gdev,
 
 	loc = conn->u.in.loc;
 	ret = vbg_hgcm_do_connect(gdev, session->requestor, &loc, &client_id,
-				  &vbox_status, true);
+				  &vbox_status);
 	if (!ret && vbox_status >= 0 &&
 	    (!client_id || client_id == VBG_HGCM_SLOT_BUSY)) {
 		dev_err_ratelimited(gdev->dev, "host gave HGCM client id %#x\n",
@@ -1583,7 +1591,7 @@ static int vbg_ioctl_hgcm_disconnect(struct vbg_dev *gdev,
 		return -EINVAL;
 
 	ret = vbg_hgcm_do_disconnect(gdev, session->requestor, client_id,
-				     &vbox_status, true);
+				     &vbox_status, NULL);
 
 	/* Gone unless the host kept it (or never heard of the disconnect). */
 	mutex_lock(&gdev->session_mutex);

@@ -90,6 +90,8 @@ struct vbg_bit_usage_tracker {
  * @VBG_STAT_MOUSE_EVENTS: positions reported to the input device.
  * @VBG_STAT_HGCM_BOUNCE_COPIES: HGCM user buffers copied because they
  *	could not be pinned.
+ * @VBG_STAT_HGCM_LEAKED: HGCM requests abandoned to a host that neither
+ *	completed nor cancelled them (never freed).
  * @VBG_STAT_NR: number of counters.
  */
 enum vbg_stat {
@@ -106,6 +108,7 @@ enum vbg_stat {
 	VBG_STAT_BALLOON_DEFLATES,
 	VBG_STAT_MOUSE_EVENTS,
 	VBG_STAT_HGCM_BOUNCE_COPIES,
+	VBG_STAT_HGCM_LEAKED,
 	VBG_STAT_NR
 };
 
@@ -206,7 +209,12 @@ struct vbg_heartbeat {
  *	no session owned it; given to the next owner.  Protected by
  *	@event_spinlock.
  * @event_wq: WAIT_FOR_EVENTS sleepers.
- * @hgcm_wq: HGCM waiters, woken on every HGCM event (part 2).
+ * @hgcm_lock: protects @hgcm_waiters (ISR-safe).
+ * @hgcm_waiters: struct vbg_hgcm_waiter of every HGCM request in flight;
+ *	the ISR completes the one whose request is DONE, removal all.
+ * @hgcm_cancel_mutex: serialises the use of @hgcm_cancel_req.
+ * @hgcm_cancel_req: the Cancel2 request, allocated at init so that a
+ *	cancel never fails for lack of memory.
  * @ack_events_req: AcknowledgeEvents request for the ISR, allocated at
  *	init.  Only the ISR uses it (one ISR runs at a time per line).
  * @mouse_status_req: GetMouseStatus request for @mouse_work, allocated at
@@ -249,7 +257,10 @@ struct vbg_dev {
 	spinlock_t event_spinlock;	/* event delivery, taken in the ISR */
 	u32 unowned_events;
 	wait_queue_head_t event_wq;
-	wait_queue_head_t hgcm_wq;
+	spinlock_t hgcm_lock;		/* hgcm_waiters, taken in the ISR */
+	struct list_head hgcm_waiters;
+	struct mutex hgcm_cancel_mutex;	/* hgcm_cancel_req */
+	struct vmmdev_hgcm_cancel2 *hgcm_cancel_req;
 
 	struct vmmdev_events *ack_events_req;
 	struct vmmdev_mouse_status *mouse_status_req;
@@ -354,12 +365,15 @@ u32 vbg_req_ack_events(struct vbg_dev *gdev);
  */
 int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
 			const struct vmmdev_hgcm_service_location *loc,
-			u32 *client_id, int *vbox_status, bool killable);
+			u32 *client_id, int *vbox_status);
 int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
-			   u32 client_id, int *vbox_status, bool killable);
+			   u32 client_id, int *vbox_status,
+			   const unsigned long *deadline);
+unsigned long vbg_hgcm_close_deadline(void);
 int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
 		     bool parms32, u32 parm_count, int *vbox_status);
-void vbg_hgcm_exit(void);
+void vbg_hgcm_init(struct vbg_dev *gdev);
+void vbg_hgcm_wake(struct vbg_dev *gdev, bool all);
 
 #endif /* __VBOXGUEST_CORE_H__ */

@@ -4,16 +4,25 @@
  * (vbg_hgcm_do_*) against the fake host's echo service: parameter
  * conversion (32 and 64 bit), how buffers travel (page lists for kmalloc
  * and vmalloc memory and pinned user memory, contiguous and embedded
- * buffers, chosen by host features), asynchronous completion, timeouts with Cancel2 and the
- * legacy cancel, late completion after a failed cancel, device removal
- * while waiting, and refused or failed submissions.
+ * buffers, chosen by host features), asynchronous completion, timeouts
+ * with Cancel2 and the legacy cancel, late completion after a failed
+ * cancel, device removal while waiting, and refused or failed
+ * submissions; a broken host (cancel refused or "not found", no
+ * completion): the give-up contract for calls, connects and a closing
+ * session's disconnects, what an abandoned call keeps (request, copies,
+ * page references, pins and their RLIMIT_MEMLOCK charge); the charge of
+ * pinned user pages and its limit, the whole-call size limit.
  */
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cred.h>
 #include <linux/delay.h>
+#include <linux/io.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -50,7 +59,7 @@ static int vbg_hgcm_test_connect(struct vbg_test_host *host, u32 *id,
 	strscpy(loc.u.localhost.service_name, "VBoxGuestPropSvc",
 		sizeof(loc.u.localhost.service_name));
 	down_read(&host->gdev->remove_rwsem);
-	ret = vbg_hgcm_do_connect(host->gdev, VBG_KREQ, &loc, id, status, false);
+	ret = vbg_hgcm_do_connect(host->gdev, VBG_KREQ, &loc, id, status);
 	up_read(&host->gdev->remove_rwsem);
 	return ret;
 }
@@ -110,7 +119,7 @@ static void vbg_hgcm_disconnect_sync(struct kunit *test)
 
 	down_read(&host->gdev->remove_rwsem);
 	KUNIT_EXPECT_EQ(test, vbg_hgcm_do_disconnect(host->gdev, VBG_KREQ, 99,
-						     &status, false), 0);
+						     &status, NULL), 0);
 	up_read(&host->gdev->remove_rwsem);
 	KUNIT_EXPECT_EQ(test, status, VINF_SUCCESS);
 	rec = vbg_test_last(host, VMMDEVREQ_HGCM_DISCONNECT);
@@ -437,7 +446,7 @@ static int vbg_hgcm_actor_fn(void *data)
 		spin_lock_irq(&gdev->event_spinlock);
 		gdev->removed = true;
 		spin_unlock_irq(&gdev->event_spinlock);
-		wake_up_all(&gdev->hgcm_wq);
+		vbg_hgcm_wake(gdev, true);
 	}
 	complete(&a->done);
 	return 0;
@@ -555,6 +564,298 @@ static void vbg_hgcm_call_removed_while_waiting(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, host->hgcm_pending);
 }
 
+/* --- a broken host: the give-up contract -------------------------------- */
+
+/* The driver's abandoned-request counter. */
+static s64 vbg_hgcm_leaked(struct vbg_test_host *host)
+{
+	return atomic64_read(&host->gdev->stats[VBG_STAT_HGCM_LEAKED]);
+}
+
+/*
+ * The host neither completes the call nor accepts its cancel: the call
+ * gives up after the grace with -EIO.  The request is leaked (a page of
+ * its own, not a cache object), the kmalloc buffer was only ever given to
+ * the host as a copy, the vmalloc buffer's pages stay referenced even
+ * after vfree(), and the host's late completion writes into what the
+ * driver kept (KASAN would see a write into freed memory), not into the
+ * caller's kmalloc buffer, and no output reaches the caller.
+ */
+static void vbg_hgcm_call_cancel_refused_abandons(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p[3] = {};
+	s64 leaked = vbg_hgcm_leaked(host);
+	struct vmmdev_hgcmreq_header *req;
+	int status = 12345, vref;
+	struct page *vpage;
+	unsigned long t0;
+	u8 *kbuf, *vbuf;
+
+	kbuf = kunit_kmalloc(test, 2048, GFP_KERNEL);
+	vbuf = vmalloc(2 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, kbuf);
+	KUNIT_ASSERT_NOT_NULL(test, vbuf);
+	memset(kbuf, 0x11, 2048);
+	memset(vbuf, 0x22, 2 * PAGE_SIZE);
+	vpage = vmalloc_to_page(vbuf);
+	vref = page_ref_count(vpage);
+	host->gdev->host_features = F_ALL;
+	host->hgcm_async = true;
+	host->hgcm_echo_late = true;
+	vbg_test_script(host, VMMDEVREQ_HGCM_CANCEL2, 0, VERR_NOT_SUPPORTED, 0);
+	p[0].type = K_BOTH;
+	p[0].u.pointer.size = 2048;
+	p[0].u.pointer.u.linear_addr = (unsigned long)kbuf;
+	p[1].type = K_BOTH;
+	p[1].u.pointer.size = 2 * PAGE_SIZE;
+	p[1].u.pointer.u.linear_addr = (unsigned long)vbuf;
+	p[2].type = VMMDEV_HGCM_PARM_TYPE_32BIT;
+	p[2].u.value32 = 5;
+
+	t0 = jiffies;
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, 20, p, 3, &status), -EIO);
+	KUNIT_EXPECT_LT(test, jiffies - t0, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, vbg_test_count(host, VMMDEVREQ_HGCM_CANCEL2), 1);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_leaked(host), leaked + 1);
+	KUNIT_EXPECT_EQ(test, status, 12345);
+	req = host->hgcm_pending;
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	KUNIT_EXPECT_EQ(test, offset_in_page(req), 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(vpage), vref + 1);
+	vfree(vbuf);
+	KUNIT_EXPECT_EQ(test, page_ref_count(vpage), vref);
+
+	/* The host answers after all. */
+	KUNIT_EXPECT_TRUE(test, vbg_test_hgcm_complete(host));
+	KUNIT_EXPECT_EQ(test, host->hgcm_types[0], W_CONT);
+	KUNIT_EXPECT_EQ(test, host->hgcm_types[1], W_NOB);
+	KUNIT_EXPECT_NULL(test, memchr_inv(kbuf, 0x11, 2048));
+	KUNIT_EXPECT_EQ(test, *(u8 *)page_address(vpage), 0x22 ^ 0xff);
+	KUNIT_EXPECT_EQ(test, p[2].u.value32, 5);
+}
+
+/*
+ * The cancel answers "not found" and no completion comes: the driver
+ * waits the grace (a completion in flight) and no longer, then abandons.
+ */
+static void vbg_hgcm_call_cancel_not_found_grace(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {
+		.type = VMMDEV_HGCM_PARM_TYPE_32BIT,
+	};
+	s64 leaked = vbg_hgcm_leaked(host);
+	unsigned long t0;
+	int status = 0;
+
+	host->hgcm_async = true;
+	vbg_test_script(host, VMMDEVREQ_HGCM_CANCEL2, 0, VERR_NOT_FOUND, 0);
+	t0 = jiffies;
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, 20, &p, 1, &status), -EIO);
+	KUNIT_EXPECT_GE(test, jiffies - t0, HZ);
+	KUNIT_EXPECT_LT(test, jiffies - t0, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_leaked(host), leaked + 1);
+	KUNIT_EXPECT_TRUE(test, vbg_test_hgcm_complete(host));
+}
+
+/* Removal wakes a connect whose cancel the host refuses: bounded, -EIO. */
+static void vbg_hgcm_connect_removed_cancel_refused(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vbg_hgcm_actor a = { .op = VBG_HGCM_REMOVE, .delay_ms = 50 };
+	unsigned long t0 = jiffies;
+	int status = 0;
+	u32 id = 0;
+
+	host->hgcm_async = true;
+	vbg_test_script(host, VMMDEVREQ_HGCM_CANCEL2, 0, VERR_NOT_SUPPORTED, 0);
+	vbg_hgcm_actor_start(test, &a);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_connect(host, &id, &status), -EIO);
+	vbg_hgcm_actor_finish(test, &a);
+	KUNIT_EXPECT_LT(test, jiffies - t0, 5 * HZ);
+	/* Nobody holds the removal lock any more. */
+	KUNIT_EXPECT_TRUE(test, down_write_trylock(&host->gdev->remove_rwsem));
+	up_write(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_TRUE(test, vbg_test_hgcm_complete(host));
+}
+
+static u32 vbg_hgcm_test_ioctl_connect(struct kunit *test,
+				       struct vbg_session *session)
+{
+	struct vbg_ioctl_hgcm_connect c = {};
+
+	vbg_test_hdr(&c.hdr, sizeof(c.hdr) + sizeof(c.u.in),
+		     sizeof(c.hdr) + sizeof(c.u.out));
+	c.u.in.loc.type = VMMDEV_HGCM_LOC_LOCALHOST_EXISTING;
+	strscpy(c.u.in.loc.u.localhost.service_name, "vbgtest",
+		sizeof(c.u.in.loc.u.localhost.service_name));
+	KUNIT_EXPECT_EQ(test, vbg_test_ioctl(session, VBG_IOCTL_HGCM_CONNECT, &c),
+			0);
+	KUNIT_EXPECT_EQ(test, c.hdr.rc, VINF_SUCCESS);
+	return c.u.out.client_id;
+}
+
+/*
+ * Closing a session whose disconnects the host stalls (cancel refused):
+ * the first disconnect is abandoned at the session's deadline, the second
+ * is not sent at all, and the close returns within the deadline + grace.
+ */
+static void vbg_hgcm_close_disconnects_bounded(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vbg_session *session = vbg_test_open(test, true);
+	s64 leaked = vbg_hgcm_leaked(host);
+	unsigned long t0;
+
+	host->hgcm_client_id = 5;
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_ioctl_connect(test, session), 5);
+	host->hgcm_client_id = 6;
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_ioctl_connect(test, session), 6);
+	host->hgcm_async = true;
+	vbg_test_script(host, VMMDEVREQ_HGCM_CANCEL2, 0, VERR_NOT_SUPPORTED, 0);
+	t0 = jiffies;
+	vbg_test_close(session);
+	KUNIT_EXPECT_GE(test, jiffies - t0, 4 * HZ);
+	KUNIT_EXPECT_LT(test, jiffies - t0, 10 * HZ);
+	KUNIT_EXPECT_EQ(test, vbg_test_count(host, VMMDEVREQ_HGCM_DISCONNECT), 1);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_leaked(host), leaked + 1);
+	KUNIT_EXPECT_TRUE(test, vbg_test_hgcm_complete(host));
+}
+
+/* The cancel request is the device's own, allocated at init. */
+static void vbg_hgcm_cancel_request_per_device(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {
+		.type = VMMDEV_HGCM_PARM_TYPE_32BIT,
+	};
+	const struct vbg_test_record *rec;
+	int status = 0;
+
+	host->hgcm_async = true;
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, 10, &p, 1, &status),
+			-ETIMEDOUT);
+	rec = vbg_test_last(host, VMMDEVREQ_HGCM_CANCEL2);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	KUNIT_EXPECT_EQ(test, rec->size, sizeof(*host->gdev->hgcm_cancel_req));
+	KUNIT_EXPECT_EQ(test, rec->requestor, VBG_KREQ);
+	/* It went out in the device's own request, naming the call. */
+	KUNIT_EXPECT_EQ(test, host->gdev->hgcm_cancel_req->phys_req_to_cancel,
+			(u32)virt_to_phys(host->hgcm_last));
+	KUNIT_EXPECT_NULL(test, host->hgcm_pending);
+}
+
+/* --- user pages and RLIMIT_MEMLOCK -------------------------------------- */
+
+static int vbg_hgcm_test_user_call(struct vbg_test_host *host,
+				   unsigned long uaddr, u32 size,
+				   u32 timeout_ms)
+{
+	struct vmmdev_hgcm_function_parameter64 p = {
+		.type = VMMDEV_HGCM_PARM_TYPE_LINADDR,
+		.u.pointer.size = size,
+		.u.pointer.u.linear_addr = uaddr,
+	};
+	int ret, status = 0;
+
+	down_read(&host->gdev->remove_rwsem);
+	ret = vbg_hgcm_do_call(host->gdev, VBG_KREQ, 42, 1, timeout_ms, true,
+			       &p, false, 1, &status);
+	up_read(&host->gdev->remove_rwsem);
+	return ret;
+}
+
+static unsigned long vbg_hgcm_test_umap(struct kunit *test, u32 size)
+{
+	unsigned long uaddr;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, size, PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "no user memory for the test");
+	return uaddr;
+}
+
+/*
+ * Pinned user pages are charged to locked_vm for the call only; an
+ * abandoned call keeps its pins and its charge (consistently leaked).
+ */
+static void vbg_hgcm_call_user_pages_accounted(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	unsigned long uaddr = vbg_hgcm_test_umap(test, 4 * PAGE_SIZE);
+	unsigned long base = READ_ONCE(current->mm->locked_vm);
+
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_user_call(host, uaddr, 4 * PAGE_SIZE,
+						      U32_MAX), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(current->mm->locked_vm), base);
+
+	host->hgcm_async = true;
+	vbg_test_script(host, VMMDEVREQ_HGCM_CANCEL2, 0, VERR_NOT_SUPPORTED, 0);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_user_call(host, uaddr, 4 * PAGE_SIZE,
+						      20), -EIO);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(current->mm->locked_vm), base + 4);
+	KUNIT_EXPECT_TRUE(test, vbg_test_hgcm_complete(host));
+}
+
+/*
+ * Without CAP_IPC_LOCK, a call whose user pages exceed RLIMIT_MEMLOCK is
+ * refused with -ENOMEM before anything is pinned or sent; one within it
+ * works.  A call over the whole-call limit is refused before pinning.
+ */
+static void vbg_hgcm_call_user_memlock_limit(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct rlimit *rl = &current->signal->rlim[RLIMIT_MEMLOCK];
+	unsigned long uaddr = vbg_hgcm_test_umap(test, 4 * PAGE_SIZE);
+	unsigned long base = READ_ONCE(current->mm->locked_vm);
+	struct rlimit saved = *rl;
+	const struct cred *old;
+	struct cred *cred;
+	int big, small;
+
+	cred = prepare_creds();
+	KUNIT_ASSERT_NOT_NULL(test, cred);
+	cap_lower(cred->cap_effective, CAP_IPC_LOCK);
+	old = override_creds(cred);
+	rl->rlim_cur = (base + 2) * PAGE_SIZE;
+	big = vbg_hgcm_test_user_call(host, uaddr, 4 * PAGE_SIZE, U32_MAX);
+	small = vbg_hgcm_test_user_call(host, uaddr, PAGE_SIZE, U32_MAX);
+	*rl = saved;
+	revert_creds(old);
+	put_cred(cred);
+
+	KUNIT_EXPECT_EQ(test, big, -ENOMEM);
+	KUNIT_EXPECT_EQ(test, small, 0);
+	KUNIT_EXPECT_EQ(test, vbg_test_count(host, VMMDEVREQ_HGCM_CALL64), 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(current->mm->locked_vm), base);
+}
+
+/* 3 x 24 MiB of user buffers: over the whole-call limit, nothing pinned. */
+static void vbg_hgcm_call_total_size_checked_first(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p[3] = {};
+	/* First: it gives the test its mm. */
+	unsigned long uaddr = vbg_hgcm_test_umap(test, PAGE_SIZE);
+	unsigned long base = READ_ONCE(current->mm->locked_vm);
+	int i, ret, status = 0;
+
+	for (i = 0; i < 3; i++) {
+		p[i].type = VMMDEV_HGCM_PARM_TYPE_LINADDR;
+		p[i].u.pointer.size = 24 * 1024 * 1024;
+		/* Only the first page is mapped: pinning would fail. */
+		p[i].u.pointer.u.linear_addr = uaddr;
+	}
+	down_read(&host->gdev->remove_rwsem);
+	ret = vbg_hgcm_do_call(host->gdev, VBG_KREQ, 42, 1, U32_MAX, true, p,
+			       false, 3, &status);
+	up_read(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_EQ(test, ret, -E2BIG);
+	KUNIT_EXPECT_EQ(test, host->nr_submits, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(current->mm->locked_vm), base);
+}
+
 static void vbg_hgcm_call_transport_failure(struct kunit *test)
 {
 	struct vbg_test_host *host = vbg_test_host(test);
@@ -586,6 +887,14 @@ static struct kunit_case vbg_hgcm_test_cases[] = {
 	KUNIT_CASE(vbg_hgcm_call_late_completion_after_cancel),
 	KUNIT_CASE(vbg_hgcm_call_removed_while_waiting),
 	KUNIT_CASE(vbg_hgcm_call_transport_failure),
+	KUNIT_CASE(vbg_hgcm_call_cancel_refused_abandons),
+	KUNIT_CASE(vbg_hgcm_call_cancel_not_found_grace),
+	KUNIT_CASE(vbg_hgcm_connect_removed_cancel_refused),
+	KUNIT_CASE(vbg_hgcm_close_disconnects_bounded),
+	KUNIT_CASE(vbg_hgcm_cancel_request_per_device),
+	KUNIT_CASE(vbg_hgcm_call_user_pages_accounted),
+	KUNIT_CASE(vbg_hgcm_call_user_memlock_limit),
+	KUNIT_CASE(vbg_hgcm_call_total_size_checked_first),
 	{}
 };
 

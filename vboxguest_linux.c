@@ -61,6 +61,7 @@ static const char * const vbg_stat_names[VBG_STAT_NR] = {
 	[VBG_STAT_BALLOON_DEFLATES]	= "balloon_deflates",
 	[VBG_STAT_MOUSE_EVENTS]		= "mouse_events",
 	[VBG_STAT_HGCM_BOUNCE_COPIES]	= "hgcm_bounce_copies",
+	[VBG_STAT_HGCM_LEAKED]		= "hgcm_leaked",
 };
 
 /*
@@ -348,11 +349,27 @@ static void vbg_misc_deregister_action(void *misc)
 	misc_deregister(misc);
 }
 
+/* INTx off in the command register (see vbg_go_dead_action()). */
+static void vbg_intx_disable(struct pci_dev *pci)
+{
+	u16 cmd;
+
+	pci_read_config_word(pci, PCI_COMMAND, &cmd);
+	pci_write_config_word(pci, PCI_COMMAND, cmd | PCI_COMMAND_INTX_DISABLE);
+}
+
 /*
  * Undo vbg_go_live(): shut out new kernel users, wake every sleeper, and
- * wait for all sessions and kernel users inside the driver to leave.
+ * wait for all sessions and kernel users inside the driver to leave (an
+ * HGCM waiter gives up within a bounded time, see vbg_hgcm_wait()).
  * After this nothing from outside touches the host, and the host is asked
- * for no more interrupts (the IRQ is freed next).
+ * for no more interrupts (the IRQ is freed next).  The host cannot be
+ * kept from completing an HGCM request the driver abandoned (it cannot
+ * mask the HGCM event either), so INTx is disabled in the command
+ * register as well: a late completion must not leave a shared,
+ * level-triggered line asserted with no handler.  It is written directly,
+ * not with pci_intx(), whose managed form would restore the bit when the
+ * device is released; pci_enable_device() clears it at the next probe.
  */
 static void vbg_go_dead_action(void *data)
 {
@@ -366,12 +383,13 @@ static void vbg_go_dead_action(void *data)
 	gdev->removed = true;
 	spin_unlock_irq(&gdev->event_spinlock);
 	wake_up_all(&gdev->event_wq);
-	wake_up_all(&gdev->hgcm_wq);
+	vbg_hgcm_wake(gdev, true);
 
 	down_write(&gdev->remove_rwsem);
 	up_write(&gdev->remove_rwsem);
 
 	vbg_core_quiesce(gdev);
+	vbg_intx_disable(to_pci_dev(gdev->dev));
 }
 
 /* Publish the device for vbg_get_gdev(); there is only one VMMDev. */

@@ -141,9 +141,11 @@ static void vbg_test_hgcm(struct vbg_test_host *host,
 		req->rc = reply->rc;	/* refused at submission */
 		return;
 	}
+	host->hgcm_last = hgcm;
 	if (req->request_type == VMMDEVREQ_HGCM_CONNECT)
 		((struct vmmdev_hgcm_connect *)req)->client_id = host->hgcm_client_id;
-	else if (req->request_type == VMMDEVREQ_HGCM_CALL64)
+	else if (req->request_type == VMMDEVREQ_HGCM_CALL64 &&
+		 !host->hgcm_echo_late)
 		vbg_test_hgcm_echo(host, (void *)req);
 	if (host->hgcm_async) {
 		host->hgcm_pending = hgcm;
@@ -308,7 +310,7 @@ int vbg_test_host_init(struct kunit *test)
 	INIT_LIST_HEAD(&gdev->session_list);
 	spin_lock_init(&gdev->event_spinlock);
 	init_waitqueue_head(&gdev->event_wq);
-	init_waitqueue_head(&gdev->hgcm_wq);
+	vbg_hgcm_init(gdev);
 	INIT_WORK(&gdev->mouse_work, vbg_test_mouse_work);
 	mutex_init(&gdev->balloon.mutex);
 	INIT_LIST_HEAD(&gdev->balloon.chunks);
@@ -319,7 +321,12 @@ int vbg_test_host_init(struct kunit *test)
 					     VMMDEVREQ_ACKNOWLEDGE_EVENTS,
 					     VMMDEV_REQUESTOR_KERNEL |
 					     VMMDEV_REQUESTOR_USR_DRV);
-	if (!gdev->ack_events_req) {
+	gdev->hgcm_cancel_req = vbg_req_alloc(sizeof(*gdev->hgcm_cancel_req),
+					      VMMDEVREQ_HGCM_CANCEL2,
+					      VMMDEV_REQUESTOR_KERNEL |
+					      VMMDEV_REQUESTOR_USR_DRV);
+	if (!gdev->ack_events_req || !gdev->hgcm_cancel_req) {
+		vbg_req_free(gdev->ack_events_req, sizeof(*gdev->ack_events_req));
 		kfree(gdev);
 		return -ENOMEM;
 	}
@@ -354,7 +361,10 @@ void vbg_test_host_exit(struct kunit *test)
 	}
 	cancel_work_sync(&gdev->mouse_work);
 	cancel_work_sync(&gdev->balloon.work);
+	KUNIT_EXPECT_TRUE_MSG(test, list_empty(&gdev->hgcm_waiters),
+			      "an HGCM waiter is still listed");
 	vbg_req_free(gdev->ack_events_req, sizeof(*gdev->ack_events_req));
+	vbg_req_free(gdev->hgcm_cancel_req, sizeof(*gdev->hgcm_cancel_req));
 	vbg_test_current = NULL;
 	KUNIT_EXPECT_EQ_MSG(test, kref_read(&gdev->refcount), 1,
 			    "a device reference leaked");
@@ -613,8 +623,9 @@ int vbg_test_wait(struct vbg_session *session, u32 events, u32 timeout_ms,
  * vbg_test_hgcm_complete() - the host completes the pending HGCM request.
  * @host: the fake host.
  *
- * Writes @hgcm_result and DONE into the request, then raises the HGCM
- * event (which wakes the waiters through the ISR).
+ * Runs the echo service now if @hgcm_echo_late, writes @hgcm_result and
+ * DONE into the request, then raises the HGCM event (which wakes the
+ * waiters through the ISR).
  *
  * Return: true if a request was pending.
  */
@@ -627,6 +638,9 @@ bool vbg_test_hgcm_complete(struct vbg_test_host *host)
 	req = host->hgcm_pending;
 	host->hgcm_pending = NULL;
 	if (req) {
+		if (host->hgcm_echo_late &&
+		    req->header.request_type == VMMDEVREQ_HGCM_CALL64)
+			vbg_test_hgcm_echo(host, (void *)req);
 		req->result = host->hgcm_result;
 		WRITE_ONCE(req->flags, req->flags | VBOX_HGCM_REQ_DONE);
 	}

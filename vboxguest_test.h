@@ -66,7 +66,10 @@ struct vbg_test_record {
  * @hgcm_async: answer HGCM requests with VINF_HGCM_ASYNC_EXECUTE and
  *	complete them later (vbg_test_hgcm_complete()).
  * @hgcm_result: the service's answer written into completed requests.
+ * @hgcm_echo_late: the echo service runs at completion, not at submission
+ *	(so a late completion writes into the buffers late).
  * @hgcm_pending: the HGCM request accepted and not yet completed.
+ * @hgcm_last: the last HGCM request submitted.
  * @hgcm_client_id: client id the next successful connect gets.
  * @hgcm_types: parameter types of the last call, as sent.
  * @hgcm_parms: parameters of the last call.
@@ -89,7 +92,9 @@ struct vbg_test_host {
 	atomic_t balloon_work;
 	bool hgcm_async;
 	s32 hgcm_result;
+	bool hgcm_echo_late;
 	struct vmmdev_hgcmreq_header *hgcm_pending;
+	struct vmmdev_hgcmreq_header *hgcm_last;
 	u32 hgcm_client_id;
 	u32 hgcm_types[8];
 	u32 hgcm_parms;

@@ -12,12 +12,16 @@
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/gfp.h>
+#include <linux/completion.h>
 #include <linux/io.h>
+#include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sizes.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/vbox_err.h>
 #include "vboxguest_core.h"
 
@@ -65,7 +69,6 @@ void vbg_req_cache_exit(void)
 {
 	unsigned int i;
 
-	vbg_hgcm_exit();	/* its cancel request comes from a cache */
 	for (i = 0; i < ARRAY_SIZE(vbg_req_caches); i++) {
 		kmem_cache_destroy(vbg_req_caches[i]);
 		vbg_req_caches[i] = NULL;
@@ -81,6 +84,19 @@ static struct kmem_cache *vbg_req_cache(size_t len)
 		if (len <= vbg_req_cache_sizes[i])
 			return vbg_req_caches[i];
 	return NULL;
+}
+
+/* Fill in the header of the zeroed request @req; return @req. */
+static void *vbg_req_init(struct vmmdev_request_header *req, size_t len,
+			  enum vmmdev_request_type type, u32 requestor)
+{
+	req->size = len;
+	req->version = VMMDEV_REQUEST_HEADER_VERSION;
+	req->request_type = type;
+	req->rc = VERR_GENERAL_FAILURE;
+	req->reserved1 = 0;
+	req->requestor = requestor;
+	return req;
 }
 
 /**
@@ -113,16 +129,7 @@ void *vbg_req_alloc(size_t len, enum vmmdev_request_type type,
 				   get_order(len));
 		req = page ? page_address(page) : NULL;
 	}
-	if (!req)
-		return NULL;
-
-	req->size = len;
-	req->version = VMMDEV_REQUEST_HEADER_VERSION;
-	req->request_type = type;
-	req->rc = VERR_GENERAL_FAILURE;
-	req->reserved1 = 0;
-	req->requestor = requestor;
-	return req;
+	return req ? vbg_req_init(req, len, type, requestor) : NULL;
 }
 
 /**
@@ -382,77 +389,74 @@ EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
  * array in the 64-bit layout, then the "extra" area holding the page-list
  * descriptors and embedded data the parameters point to.  The host answers
  * VINF_HGCM_ASYNC_EXECUTE at submission and later writes the outputs, sets
- * VBOX_HGCM_REQ_DONE and posts the HGCM event; the ISR wakes hgcm_wq and
- * every waiter looks at its own request only.
+ * VBOX_HGCM_REQ_DONE and posts the HGCM event; the ISR completes the
+ * waiter of each request that is DONE, and only that one.
  *
- * Buffers never reach the host as linear addresses: user buffers are
- * pinned and described page by page (no-bounce page list when the host
- * has it), kernel buffers are embedded, described as one contiguous run
- * or page by page.  Only a user buffer that cannot be pinned is copied
- * (VBG_STAT_HGCM_BOUNCE_COPIES counts those).
+ * Buffers: user buffers are pinned (FOLL_LONGTERM, charged to the caller's
+ * RLIMIT_MEMLOCK) and described page by page (no-bounce page list when the
+ * host has it); one that cannot be pinned is copied
+ * (VBG_STAT_HGCM_BOUNCE_COPIES counts those).  Kernel buffers travel
+ * inside the request when small; vmalloc buffers are described page by
+ * page, the driver holding a reference on each page; every other kernel
+ * buffer (slab, page allocator, stack) is copied into driver memory.  So
+ * the host is only ever given memory that stays valid if the driver has
+ * to abandon the request.
  *
- * A waiter that gives up (signal, timeout, device removal) cancels the
- * request on the host.  Until the host confirmed the cancel or set DONE
- * it may still write into the request and the buffers, so neither is
- * freed or unpinned before that; if the host never answers, they are
- * leaked rather than handed back.
+ * The give-up contract.  Every wait the host controls is bounded: by the
+ * caller's timeout, a signal (user calls: any; user connect/disconnect and
+ * kernel callers: a fatal one), device removal, and for session close and
+ * kernel connect/disconnect a fixed limit.  A waiter that gives up cancels
+ * the request on the host.  If the host drops it, everything is freed and
+ * the caller gets -EINTR, -ETIMEDOUT or -ENODEV.  If the host refuses the
+ * cancel or answers "not found" (completion in flight), the waiter waits
+ * VBG_HGCM_CANCEL_GRACE more for DONE; if DONE comes, the call finished
+ * normally.  Otherwise the request is abandoned: it, its bounce copies,
+ * its pinned user pages (still charged to RLIMIT_MEMLOCK) and its
+ * references on vmalloc pages are never released, so the host may still
+ * write into all of them (VBG_STAT_HGCM_LEAKED counts those), and the
+ * caller gets -EIO.  HGCM requests come from the page allocator, not from
+ * the request caches, so a leaked one does not keep a cache from being
+ * destroyed at unload.
  */
 
 /* Largest buffer per parameter: user (pinned) and kernel buffers. */
 #define VBG_HGCM_MAX_USER_BUF		(24 * SZ_1M)
 #define VBG_HGCM_MAX_KERNEL_BUF		(16 * SZ_1M)
+/* Largest sum of the buffers of one call, checked before pinning. */
+#define VBG_HGCM_MAX_CALL_BUF		(64 * SZ_1M)
 /* Kernel buffers up to this size travel inside the request. */
 #define VBG_HGCM_MAX_EMBEDDED		512
-/* How long a removed device gets to finish a completion in flight. */
-#define VBG_HGCM_REMOVE_GRACE		(5 * HZ)
-
-/*
- * The cancel request, allocated before the first HGCM request is
- * submitted, so cancelling never fails for lack of memory.  Protected by
- * vbg_hgcm_cancel_mutex (the pointer and the request's contents).
- */
-static DEFINE_MUTEX(vbg_hgcm_cancel_mutex);
-static struct vmmdev_hgcm_cancel2 *vbg_hgcm_cancel_req;
-
-/* Make sure the cancel request exists.  Return: 0 or -ENOMEM. */
-static int vbg_hgcm_cancel_req_get(void)
-{
-	int ret = 0;
-
-	mutex_lock(&vbg_hgcm_cancel_mutex);
-	if (!vbg_hgcm_cancel_req) {
-		vbg_hgcm_cancel_req =
-			vbg_req_alloc(sizeof(*vbg_hgcm_cancel_req),
-				      VMMDEVREQ_HGCM_CANCEL2,
-				      VMMDEV_REQUESTOR_KERNEL |
-				      VMMDEV_REQUESTOR_USR_DRV);
-		if (!vbg_hgcm_cancel_req)
-			ret = -ENOMEM;
-	}
-	mutex_unlock(&vbg_hgcm_cancel_mutex);
-	return ret;
-}
+/* How long a refused or "not found" cancel waits for DONE. */
+#define VBG_HGCM_CANCEL_GRACE		(2 * HZ)
+/* Limit of a connect or disconnect (they do not wait for anything). */
+#define VBG_HGCM_CONNECT_TIMEOUT_MS	30000
+/* Limit of all the disconnects of a closing session together. */
+#define VBG_HGCM_CLOSE_TIMEOUT_MS	5000
 
 /**
- * vbg_hgcm_exit() - free what the HGCM code kept between calls.
- *
- * Context: module exit, after every device and session is gone and
- * before the request caches are destroyed.
+ * struct vbg_hgcm_waiter - one HGCM request in flight.
+ * @node: entry in vbg_dev.hgcm_waiters.
+ * @req: the request.
+ * @done: completed when @req is DONE (by the ISR) or the device goes.
  */
-void vbg_hgcm_exit(void)
-{
-	mutex_lock(&vbg_hgcm_cancel_mutex);
-	vbg_req_free(vbg_hgcm_cancel_req, sizeof(*vbg_hgcm_cancel_req));
-	vbg_hgcm_cancel_req = NULL;
-	mutex_unlock(&vbg_hgcm_cancel_mutex);
-}
+struct vbg_hgcm_waiter {
+	struct list_head node;
+	struct vmmdev_hgcmreq_header *req;
+	struct completion done;
+};
 
-/* DONE is set, or the device is going away: stop sleeping. */
-static bool vbg_hgcm_wake_cond(struct vbg_dev *gdev,
-			       struct vmmdev_hgcmreq_header *req)
+/**
+ * vbg_hgcm_init() - set up the HGCM state of a device.
+ * @gdev: the device (its hgcm_cancel_req is allocated with the other
+ *	fixed requests).
+ *
+ * Context: process context (init).
+ */
+void vbg_hgcm_init(struct vbg_dev *gdev)
 {
-	return (READ_ONCE(req->flags) & VBOX_HGCM_REQ_DONE) ||
-	       READ_ONCE(gdev->removed);
+	spin_lock_init(&gdev->hgcm_lock);
+	INIT_LIST_HEAD(&gdev->hgcm_waiters);
+	mutex_init(&gdev->hgcm_cancel_mutex);
 }
 
 static bool vbg_hgcm_is_done(struct vmmdev_hgcmreq_header *req)
@@ -464,22 +468,45 @@ static bool vbg_hgcm_is_done(struct vmmdev_hgcmreq_header *req)
 	return true;
 }
 
+/**
+ * vbg_hgcm_wake() - wake HGCM waiters.
+ * @gdev: the device.
+ * @all: wake every waiter (the device is going away); otherwise only
+ *	those whose request is DONE, which leave the list.
+ *
+ * Context: any (the ISR on an HGCM event, remove after setting removed).
+ */
+void vbg_hgcm_wake(struct vbg_dev *gdev, bool all)
+{
+	struct vbg_hgcm_waiter *w, *tmp;
+	unsigned long flags;
+
+	spin_lock_irqsave(&gdev->hgcm_lock, flags);
+	list_for_each_entry_safe(w, tmp, &gdev->hgcm_waiters, node) {
+		if (READ_ONCE(w->req->flags) & VBOX_HGCM_REQ_DONE)
+			list_del_init(&w->node);
+		else if (!all)
+			continue;
+		complete(&w->done);
+	}
+	spin_unlock_irqrestore(&gdev->hgcm_lock, flags);
+}
+
 /*
  * Ask the host to drop @req.  Cancel2 first; the legacy cancel (the call's
  * own header turned into type 64, same address) only if the host does not
  * know Cancel2.
  * Return: 0 if the host dropped it (it will not write to it again),
- * -ENOENT if it was not pending (its completion is in flight), another
+ * -ENOENT if it was not pending (its completion may be in flight), another
  * -errno if the cancel itself failed.
  */
 static int vbg_hgcm_cancel(struct vbg_dev *gdev,
 			   struct vmmdev_hgcmreq_header *req)
 {
-	struct vmmdev_hgcm_cancel2 *cancel;
+	struct vmmdev_hgcm_cancel2 *cancel = gdev->hgcm_cancel_req;
 	int rc;
 
-	mutex_lock(&vbg_hgcm_cancel_mutex);
-	cancel = vbg_hgcm_cancel_req;
+	mutex_lock(&gdev->hgcm_cancel_mutex);
 	cancel->header.size = sizeof(*cancel);
 	cancel->header.request_type = VMMDEVREQ_HGCM_CANCEL2;
 	cancel->header.requestor = req->header.requestor;
@@ -487,7 +514,7 @@ static int vbg_hgcm_cancel(struct vbg_dev *gdev,
 	cancel->phys_req_to_cancel = virt_to_phys(req);
 	vbg_req_submit(gdev, cancel);
 	rc = READ_ONCE(cancel->header.rc);
-	mutex_unlock(&vbg_hgcm_cancel_mutex);
+	mutex_unlock(&gdev->hgcm_cancel_mutex);
 
 	if (rc == VERR_NOT_IMPLEMENTED) {
 		WRITE_ONCE(req->header.request_type, VMMDEVREQ_HGCM_CANCEL);
@@ -508,63 +535,75 @@ static int vbg_hgcm_cancel(struct vbg_dev *gdev,
 	return vbg_status_code_to_errno(rc);
 }
 
-/* How an HGCM waiter sleeps. */
+/* How an HGCM waiter sleeps (every mode also ends on removal). */
 enum vbg_hgcm_wait_mode {
-	VBG_HGCM_WAIT_UNINTERRUPTIBLE,	/* kernel callers, session close */
-	VBG_HGCM_WAIT_KILLABLE,		/* user connect and disconnect */
+	VBG_HGCM_WAIT_UNINTERRUPTIBLE,	/* session close (bounded) */
+	VBG_HGCM_WAIT_KILLABLE,		/* kernel callers, user connect/disc. */
 	VBG_HGCM_WAIT_INTERRUPTIBLE,	/* user calls */
 };
 
+/* Sleep on @w for at most @timeout jiffies.  Return: as wait_for_*(). */
+static long vbg_hgcm_sleep(struct vbg_hgcm_waiter *w,
+			   enum vbg_hgcm_wait_mode mode, long timeout)
+{
+	if (mode == VBG_HGCM_WAIT_INTERRUPTIBLE)
+		return wait_for_completion_interruptible_timeout(&w->done,
+								 timeout);
+	if (mode == VBG_HGCM_WAIT_KILLABLE)
+		return wait_for_completion_killable_timeout(&w->done, timeout);
+	return wait_for_completion_timeout(&w->done, timeout);
+}
+
 /*
- * Wait for @req; on a signal, timeout or removal cancel it.
+ * Wait for the request of @w; on a signal, timeout or removal give up as
+ * the contract above says.
  * Return: 0 when the request finished (header.result holds the answer),
  * -EINTR / -ETIMEDOUT / -ENODEV when it was cancelled (the host is done
- * with it), -EIO when the host may still write to it: then the caller
- * must neither free the request nor release its buffers.
+ * with it), -EIO when it was abandoned: the caller must then neither free
+ * the request nor release its buffers.
  */
-static int vbg_hgcm_wait(struct vbg_dev *gdev,
-			 struct vmmdev_hgcmreq_header *req,
+static int vbg_hgcm_wait(struct vbg_dev *gdev, struct vbg_hgcm_waiter *w,
 			 enum vbg_hgcm_wait_mode mode, u32 timeout_ms)
 {
 	long timeout = timeout_ms == U32_MAX ? MAX_SCHEDULE_TIMEOUT :
 			msecs_to_jiffies(timeout_ms) + 1;
+	unsigned long end;
 	long left;
 	int ret;
 
-	if (mode == VBG_HGCM_WAIT_INTERRUPTIBLE)
-		left = wait_event_interruptible_timeout(gdev->hgcm_wq,
-							vbg_hgcm_wake_cond(gdev, req),
-							timeout);
-	else if (mode == VBG_HGCM_WAIT_KILLABLE)
-		left = wait_event_killable_timeout(gdev->hgcm_wq,
-						   vbg_hgcm_wake_cond(gdev, req),
-						   timeout);
-	else
-		left = wait_event_timeout(gdev->hgcm_wq,
-					  vbg_hgcm_wake_cond(gdev, req),
-					  timeout);
-	if (vbg_hgcm_is_done(req))
+	for (;;) {
+		if (vbg_hgcm_is_done(w->req))
+			return 0;
+		if (READ_ONCE(gdev->removed)) {
+			ret = -ENODEV;
+			break;
+		}
+		left = vbg_hgcm_sleep(w, mode, timeout);
+		if (left < 0) {
+			ret = -EINTR;
+			break;
+		}
+		if (!left) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (timeout != MAX_SCHEDULE_TIMEOUT)
+			timeout = left;
+	}
+	if (vbg_hgcm_is_done(w->req))
 		return 0;
-	if (left < 0)
-		ret = -EINTR;
-	else if (left == 0)
-		ret = -ETIMEDOUT;
-	else
-		ret = -ENODEV;
-
-	if (!vbg_hgcm_cancel(gdev, req))
+	if (!vbg_hgcm_cancel(gdev, w->req))
 		return ret;
 
-	/* The completion is in flight (or the cancel failed): wait for it. */
-	wait_event(gdev->hgcm_wq, vbg_hgcm_wake_cond(gdev, req));
-	if (!vbg_hgcm_is_done(req))
-		wait_event_timeout(gdev->hgcm_wq,
-				   READ_ONCE(req->flags) & VBOX_HGCM_REQ_DONE,
-				   VBG_HGCM_REMOVE_GRACE);
-	if (vbg_hgcm_is_done(req))
+	/* Not found (completion in flight?) or refused: a bounded grace. */
+	end = jiffies + VBG_HGCM_CANCEL_GRACE;
+	while (!vbg_hgcm_is_done(w->req) && time_before(jiffies, end))
+		wait_for_completion_timeout(&w->done, end - jiffies);
+	if (vbg_hgcm_is_done(w->req))
 		return 0;
-	dev_err(gdev->dev, "HGCM request %u neither completed nor cancelled; leaking it\n",
-		req->header.request_type);
+	atomic64_inc(&gdev->stats[VBG_STAT_HGCM_LEAKED]);
+	dev_err_ratelimited(gdev->dev, "HGCM request %u neither completed nor cancelled by the host; abandoned\n",
+			    w->req->header.request_type);
 	return -EIO;
 }
 
@@ -578,22 +617,75 @@ static int vbg_hgcm_submit_wait(struct vbg_dev *gdev,
 				struct vmmdev_hgcmreq_header *req,
 				enum vbg_hgcm_wait_mode mode, u32 timeout_ms)
 {
+	struct vbg_hgcm_waiter w = { .req = req };
 	int ret, rc;
 
-	ret = vbg_hgcm_cancel_req_get();
-	if (ret)
-		return ret;
+	init_completion(&w.done);
 	req->flags = 0;
 	req->result = VERR_GENERAL_FAILURE;
+	/* Listed first: the ISR may see it DONE before the submit returns. */
+	spin_lock_irq(&gdev->hgcm_lock);
+	list_add_tail(&w.node, &gdev->hgcm_waiters);
+	spin_unlock_irq(&gdev->hgcm_lock);
+
 	ret = vbg_req_submit(gdev, req);
 	rc = READ_ONCE(req->header.rc);
-	if (rc == VINF_HGCM_ASYNC_EXECUTE)
-		return vbg_hgcm_wait(gdev, req, mode, timeout_ms);
-	if (ret && rc == VERR_GENERAL_FAILURE)
-		return ret;	/* refused before reaching the host */
-	if (rc < 0)
-		req->result = rc;
-	return 0;
+	if (rc == VINF_HGCM_ASYNC_EXECUTE) {
+		ret = vbg_hgcm_wait(gdev, &w, mode, timeout_ms);
+	} else if (!ret || rc != VERR_GENERAL_FAILURE) {
+		/* Answered at submission (else refused before the host). */
+		if (rc < 0)
+			req->result = rc;
+		ret = 0;
+	}
+
+	spin_lock_irq(&gdev->hgcm_lock);
+	list_del(&w.node);
+	spin_unlock_irq(&gdev->hgcm_lock);
+	return ret;
+}
+
+/*
+ * HGCM requests come from the page allocator (below 4 GiB), never from
+ * the request caches: one the host may still write is leaked, and a
+ * leaked object would keep its cache from being destroyed at unload.
+ */
+static void *vbg_hgcm_req_alloc(size_t len, enum vmmdev_request_type type,
+				u32 requestor)
+{
+	struct page *page;
+
+	if (len > VMMDEV_MAX_REQUEST_SIZE)
+		return NULL;
+	page = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO,
+			   get_order(len));
+	if (!page)
+		return NULL;
+	return vbg_req_init(page_address(page), len, type, requestor);
+}
+
+static void vbg_hgcm_req_free(void *req, size_t len)
+{
+	free_pages((unsigned long)req, get_order(len));
+}
+
+/*
+ * The wait mode and limit of a connect or disconnect: killable, and
+ * bounded because the host has nothing to wait for; a closing session
+ * (@deadline set) cannot be killed, its disconnects share one deadline.
+ * Return: the limit in ms, 0 if @deadline has passed.
+ */
+static u32 vbg_hgcm_conn_limit(const unsigned long *deadline,
+			       enum vbg_hgcm_wait_mode *mode)
+{
+	if (!deadline) {
+		*mode = VBG_HGCM_WAIT_KILLABLE;
+		return VBG_HGCM_CONNECT_TIMEOUT_MS;
+	}
+	*mode = VBG_HGCM_WAIT_UNINTERRUPTIBLE;
+	if (time_after_eq(jiffies, *deadline))
+		return 0;
+	return jiffies_to_msecs(*deadline - jiffies);
 }
 
 /**
@@ -603,37 +695,39 @@ static int vbg_hgcm_submit_wait(struct vbg_dev *gdev,
  * @loc: the service.
  * @client_id: out: the new client id (valid when @vbox_status >= 0).
  * @vbox_status: out: the host's answer.
- * @killable: a fatal signal cancels the connect (userspace callers); other
- *	signals do not interrupt it.
+ *
+ * Killable, at most VBG_HGCM_CONNECT_TIMEOUT_MS; the give-up contract at
+ * the top of the HGCM code applies.
  *
  * Context: process context; the caller holds gdev->remove_rwsem for
  * reading.
- * Return: 0 if the host answered (see @vbox_status), else -errno.
+ * Return: 0 if the host answered (see @vbox_status), -EINTR (fatal
+ * signal), -ETIMEDOUT, -ENODEV (removal), -EIO (abandoned), -ENOMEM.
  */
 int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
 			const struct vmmdev_hgcm_service_location *loc,
-			u32 *client_id, int *vbox_status, bool killable)
+			u32 *client_id, int *vbox_status)
 {
+	enum vbg_hgcm_wait_mode mode;
 	struct vmmdev_hgcm_connect *req;
+	u32 limit = vbg_hgcm_conn_limit(NULL, &mode);
 	int ret;
 
-	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_HGCM_CONNECT, requestor);
+	req = vbg_hgcm_req_alloc(sizeof(*req), VMMDEVREQ_HGCM_CONNECT,
+				 requestor);
 	if (!req)
 		return -ENOMEM;
 	req->loc = *loc;
 	req->loc.u.localhost.service_name[sizeof(loc->u.localhost.service_name) - 1] = 0;
 	req->client_id = 0;
-	ret = vbg_hgcm_submit_wait(gdev, &req->header,
-				   killable ? VBG_HGCM_WAIT_KILLABLE :
-					      VBG_HGCM_WAIT_UNINTERRUPTIBLE,
-				   U32_MAX);
+	ret = vbg_hgcm_submit_wait(gdev, &req->header, mode, limit);
 	if (ret == -EIO)
 		return ret;	/* the host may still write: leaked */
 	if (!ret) {
 		*vbox_status = READ_ONCE(req->header.result);
 		*client_id = READ_ONCE(req->client_id);
 	}
-	vbg_req_free(req, sizeof(*req));
+	vbg_hgcm_req_free(req, sizeof(*req));
 	return ret;
 }
 
@@ -643,50 +737,74 @@ int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
  * @requestor: VMMDEV_REQUESTOR_* bits for the request.
  * @client_id: the client.
  * @vbox_status: out: the host's answer.
- * @killable: a fatal signal cancels the disconnect (userspace callers);
- *	other signals do not interrupt it.
+ * @deadline: NULL: killable, at most VBG_HGCM_CONNECT_TIMEOUT_MS;
+ *	else (a closing session) uninterruptible until this jiffies value.
+ *
+ * The give-up contract at the top of the HGCM code applies.
  *
  * Context: process context; the caller holds gdev->remove_rwsem for
  * reading.
- * Return: 0 if the host answered (see @vbox_status), else -errno.
+ * Return: 0 if the host answered (see @vbox_status), -EINTR (fatal
+ * signal), -ETIMEDOUT (also: @deadline already passed, nothing sent),
+ * -ENODEV (removal), -EIO (abandoned), -ENOMEM.
  */
 int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
-			   u32 client_id, int *vbox_status, bool killable)
+			   u32 client_id, int *vbox_status,
+			   const unsigned long *deadline)
 {
+	enum vbg_hgcm_wait_mode mode;
 	struct vmmdev_hgcm_disconnect *req;
+	u32 limit = vbg_hgcm_conn_limit(deadline, &mode);
 	int ret;
 
-	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_HGCM_DISCONNECT,
-			    requestor);
+	if (!limit)
+		return -ETIMEDOUT;
+	req = vbg_hgcm_req_alloc(sizeof(*req), VMMDEVREQ_HGCM_DISCONNECT,
+				 requestor);
 	if (!req)
 		return -ENOMEM;
 	req->client_id = client_id;
-	ret = vbg_hgcm_submit_wait(gdev, &req->header,
-				   killable ? VBG_HGCM_WAIT_KILLABLE :
-					      VBG_HGCM_WAIT_UNINTERRUPTIBLE,
-				   U32_MAX);
+	ret = vbg_hgcm_submit_wait(gdev, &req->header, mode, limit);
 	if (ret == -EIO)
 		return ret;
 	if (!ret)
 		*vbox_status = READ_ONCE(req->header.result);
-	vbg_req_free(req, sizeof(*req));
+	vbg_hgcm_req_free(req, sizeof(*req));
 	return ret;
 }
 
 /**
+ * vbg_hgcm_close_deadline() - when a closing session's disconnects end.
+ *
+ * For vbg_hgcm_do_disconnect(): all the disconnects of one session share
+ * this deadline.
+ *
+ * Return: a jiffies value VBG_HGCM_CLOSE_TIMEOUT_MS from now.
+ */
+unsigned long vbg_hgcm_close_deadline(void)
+{
+	return jiffies + msecs_to_jiffies(VBG_HGCM_CLOSE_TIMEOUT_MS);
+}
+
+/**
  * struct vbg_hgcm_buf - how one buffer parameter reaches the host.
- * @kaddr: kernel buffer (the caller's, or the bounce copy), or NULL.
+ * @kaddr: what the host is given for a kernel buffer or a copy: the
+ *	caller's buffer, or the bounce copy; NULL for a pinned user buffer.
+ * @kbuf: the kernel caller's buffer (where a bounce copy goes back).
  * @uaddr: the user buffer (pinned or bounced), or NULL.
- * @pages: the pinned user pages, or NULL.
+ * @pages: the pinned user pages (@pinned) or the referenced pages of a
+ *	vmalloc buffer; NULL otherwise.
  * @nr_pages: pages the buffer touches.
  * @size: buffer size.
  * @dir: VMMDEV_HGCM_F_PARM_DIRECTION_* bits.
  * @type: parameter type sent to the host.
  * @extra: offset of its descriptor or embedded data in the request.
- * @bounced: @kaddr is a kvmalloc()ed copy of the user buffer.
+ * @bounced: @kaddr is a kvmalloc()ed copy.
+ * @pinned: @pages are pinned user pages (else page references).
  */
 struct vbg_hgcm_buf {
 	void *kaddr;
+	void *kbuf;
 	void __user *uaddr;
 	struct page **pages;
 	u32 nr_pages;
@@ -695,6 +813,7 @@ struct vbg_hgcm_buf {
 	u32 type;
 	u32 extra;
 	bool bounced;
+	bool pinned;
 };
 
 /* Direction of a linear-address type; 0 for anything else. */
@@ -735,34 +854,104 @@ static size_t vbg_hgcm_pagelist_size(u32 nr_pages)
 	       nr_pages * sizeof(u64);
 }
 
-/*
- * Choose how the kernel buffer @buf->kaddr travels and return the bytes it
- * needs in the extra area.  Return: bytes, or -errno.
- */
-static long vbg_hgcm_classify_kernel(struct vbg_dev *gdev,
-				     struct vbg_hgcm_buf *buf)
+/* The page-list type for pages the host may write directly. */
+static u32 vbg_hgcm_pagelist_type(struct vbg_dev *gdev)
 {
-	unsigned long addr = (unsigned long)buf->kaddr;
-	u32 features = gdev->host_features;
+	return gdev->host_features & VMMDEV_HVF_HGCM_NO_BOUNCE_PAGE_LIST ?
+	       VMMDEV_HGCM_PARM_TYPE_NO_BOUNCE_PAGELIST :
+	       VMMDEV_HGCM_PARM_TYPE_PAGELIST;
+}
 
-	buf->nr_pages = DIV_ROUND_UP(offset_in_page(addr) + buf->size,
+/*
+ * Copy @buf into driver memory (the whole buffer whatever the direction,
+ * which keeps the bytes the host does not write).  From @buf->uaddr if
+ * set, else from @buf->kbuf.  Return: 0 or -errno.
+ */
+static int vbg_hgcm_bounce(struct vbg_hgcm_buf *buf)
+{
+	buf->kaddr = kvmalloc(buf->size, GFP_KERNEL);
+	if (!buf->kaddr)
+		return -ENOMEM;
+	buf->bounced = true;
+	if (!buf->uaddr) {
+		memcpy(buf->kaddr, buf->kbuf, buf->size);
+		return 0;
+	}
+	return copy_from_user(buf->kaddr, buf->uaddr, buf->size) ? -EFAULT : 0;
+}
+
+static void vbg_hgcm_put_pages(struct page **pages, u32 nr_pages)
+{
+	while (nr_pages--)
+		put_page(pages[nr_pages]);
+}
+
+/*
+ * Take a reference on every page of the vmalloc buffer @buf->kaddr, so
+ * that an abandoned request keeps them from being reused.  Return: true,
+ * or false (nothing held) if a page cannot be referenced.
+ */
+static bool vbg_hgcm_ref_vmalloc(struct vbg_hgcm_buf *buf)
+{
+	unsigned long va = (unsigned long)buf->kaddr & PAGE_MASK;
+	u32 i;
+
+	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
+				    GFP_KERNEL);
+	if (!buf->pages)
+		return false;
+	for (i = 0; i < buf->nr_pages; i++) {
+		buf->pages[i] = vmalloc_to_page((void *)(va + i * PAGE_SIZE));
+		if (!buf->pages[i] || !get_page_unless_zero(buf->pages[i]))
+			break;
+	}
+	if (i == buf->nr_pages)
+		return true;
+	vbg_hgcm_put_pages(buf->pages, i);
+	kvfree(buf->pages);
+	buf->pages = NULL;
+	return false;
+}
+
+/*
+ * Choose how the kernel buffer @buf reaches the host (from @buf->kbuf, or
+ * the bounce copy in @buf->kaddr) and return the bytes it needs in the
+ * extra area.  Return: bytes, or -errno.
+ */
+static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
+				    struct vbg_hgcm_buf *buf)
+{
+	u32 features = gdev->host_features;
+	int ret;
+
+	if (!buf->bounced) {
+		buf->kaddr = buf->kbuf;
+		if ((features & VMMDEV_HVF_HGCM_EMBEDDED_BUFFERS) &&
+		    buf->size <= VBG_HGCM_MAX_EMBEDDED) {
+			buf->type = VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST;
+			return ALIGN(buf->size, 8);
+		}
+		if (!is_vmalloc_addr(buf->kbuf) &&
+		    (!virt_addr_valid(buf->kbuf) ||
+		     !virt_addr_valid(buf->kbuf + buf->size - 1))) {
+			dev_err_ratelimited(gdev->dev, "HGCM: kernel buffer %p is neither linear-mapped nor vmalloc\n",
+					    buf->kbuf);
+			return -EINVAL;
+		}
+		/* A stack may be vmalloc but is reused when its task ends. */
+		if (!is_vmalloc_addr(buf->kbuf) ||
+		    object_is_on_stack(buf->kbuf) ||
+		    !vbg_hgcm_ref_vmalloc(buf)) {
+			ret = vbg_hgcm_bounce(buf);
+			if (ret)
+				return ret;
+		}
+	}
+	buf->nr_pages = DIV_ROUND_UP(offset_in_page(buf->kaddr) + buf->size,
 				     PAGE_SIZE);
-	if (!buf->bounced && (features & VMMDEV_HVF_HGCM_EMBEDDED_BUFFERS) &&
-	    buf->size <= VBG_HGCM_MAX_EMBEDDED) {
-		buf->type = VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST;
-		return ALIGN(buf->size, 8);
-	}
 	if (is_vmalloc_addr(buf->kaddr)) {
-		buf->type = features & VMMDEV_HVF_HGCM_NO_BOUNCE_PAGE_LIST ?
-			    VMMDEV_HGCM_PARM_TYPE_NO_BOUNCE_PAGELIST :
-			    VMMDEV_HGCM_PARM_TYPE_PAGELIST;
+		buf->type = vbg_hgcm_pagelist_type(gdev);
 		return vbg_hgcm_pagelist_size(buf->nr_pages);
-	}
-	if (!virt_addr_valid(buf->kaddr) ||
-	    !virt_addr_valid(buf->kaddr + buf->size - 1)) {
-		dev_err_ratelimited(gdev->dev, "HGCM: kernel buffer %p is neither linear-mapped nor vmalloc\n",
-				    buf->kaddr);
-		return -EINVAL;
 	}
 	/* The linear map is physically contiguous. */
 	if (features & VMMDEV_HVF_HGCM_CONTIGUOUS_PAGE_LIST) {
@@ -774,20 +963,17 @@ static long vbg_hgcm_classify_kernel(struct vbg_dev *gdev,
 }
 
 /*
- * Pin the user buffer @buf->uaddr, or copy it if it cannot be pinned.
+ * Pin the user buffer @buf->uaddr for the long term (its pages are
+ * already charged to RLIMIT_MEMLOCK), or copy it if it cannot be pinned.
  * Return: bytes needed in the extra area, or -errno.
  */
 static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 				  struct vbg_hgcm_buf *buf)
 {
 	unsigned long addr = (unsigned long)buf->uaddr;
-	unsigned int flags = 0;
-	int pinned;
+	unsigned int flags = FOLL_LONGTERM;
+	int pinned, ret;
 
-	if (!access_ok(buf->uaddr, buf->size))
-		return -EFAULT;
-	buf->nr_pages = DIV_ROUND_UP(offset_in_page(addr) + buf->size,
-				     PAGE_SIZE);
 	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
 				    GFP_KERNEL);
 	if (!buf->pages)
@@ -797,10 +983,8 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 	pinned = pin_user_pages_fast(addr & PAGE_MASK, buf->nr_pages, flags,
 				     buf->pages);
 	if (pinned == buf->nr_pages) {
-		buf->type = gdev->host_features &
-			    VMMDEV_HVF_HGCM_NO_BOUNCE_PAGE_LIST ?
-			    VMMDEV_HGCM_PARM_TYPE_NO_BOUNCE_PAGELIST :
-			    VMMDEV_HGCM_PARM_TYPE_PAGELIST;
+		buf->pinned = true;
+		buf->type = vbg_hgcm_pagelist_type(gdev);
 		return vbg_hgcm_pagelist_size(buf->nr_pages);
 	}
 	if (pinned > 0)
@@ -808,28 +992,22 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 	kvfree(buf->pages);
 	buf->pages = NULL;
 
-	/*
-	 * Not pinnable (I/O or PFN mappings, for instance): copy.  The whole
-	 * buffer is copied in whatever the direction, which also checks
-	 * that it is readable and keeps the bytes the host does not write.
-	 */
-	buf->kaddr = kvmalloc(buf->size, GFP_KERNEL);
-	if (!buf->kaddr)
-		return -ENOMEM;
-	buf->bounced = true;
-	if (copy_from_user(buf->kaddr, buf->uaddr, buf->size))
-		return -EFAULT;
+	/* Not pinnable (I/O or PFN mappings, for instance): copy. */
+	ret = vbg_hgcm_bounce(buf);
+	if (ret)
+		return ret;
 	atomic64_inc(&gdev->stats[VBG_STAT_HGCM_BOUNCE_COPIES]);
-	return vbg_hgcm_classify_kernel(gdev, buf);
+	return vbg_hgcm_prepare_kernel(gdev, buf);
 }
 
 /*
- * Check parameter @parm and prepare its buffer in @buf.
- * Return: bytes needed in the extra area, or -errno.
+ * Check parameter @parm and note its buffer in @buf (nothing pinned or
+ * copied yet).  Return: an upper bound of the bytes it needs in the extra
+ * area, or -errno.
  */
-static long vbg_hgcm_prepare_parm(struct vbg_dev *gdev, bool user,
-				  const struct vmmdev_hgcm_function_parameter64 *parm,
-				  struct vbg_hgcm_buf *buf)
+static long vbg_hgcm_check_parm(struct vbg_dev *gdev, bool user,
+				const struct vmmdev_hgcm_function_parameter64 *parm,
+				struct vbg_hgcm_buf *buf)
 {
 	u64 addr = parm->u.pointer.u.linear_addr;
 	u32 max = user ? VBG_HGCM_MAX_USER_BUF : VBG_HGCM_MAX_KERNEL_BUF;
@@ -853,12 +1031,17 @@ static long vbg_hgcm_prepare_parm(struct vbg_dev *gdev, bool user,
 		return -E2BIG;
 	if (addr != (unsigned long)addr)
 		return -EFAULT;
-	if (!user) {
-		buf->kaddr = (void *)(unsigned long)addr;
-		return vbg_hgcm_classify_kernel(gdev, buf);
+	if (user) {
+		buf->uaddr = u64_to_user_ptr(addr);
+		if (!access_ok(buf->uaddr, buf->size))
+			return -EFAULT;
+	} else {
+		buf->kbuf = (void *)(unsigned long)addr;
 	}
-	buf->uaddr = u64_to_user_ptr(addr);
-	return vbg_hgcm_prepare_user(gdev, buf);
+	buf->nr_pages = DIV_ROUND_UP(offset_in_page(addr) + buf->size,
+				     PAGE_SIZE);
+	return max_t(size_t, vbg_hgcm_pagelist_size(buf->nr_pages),
+		     ALIGN(VBG_HGCM_MAX_EMBEDDED, 8));
 }
 
 /* Guest-physical address of page @i of @buf. */
@@ -879,8 +1062,8 @@ static void vbg_hgcm_fill_buf(struct vmmdev_hgcm_call *req,
 			      struct vmmdev_hgcm_function_parameter64 *dst,
 			      const struct vbg_hgcm_buf *buf)
 {
-	unsigned long addr = buf->pages ? (unsigned long)buf->uaddr :
-					  (unsigned long)buf->kaddr;
+	unsigned long addr = buf->pinned ? (unsigned long)buf->uaddr :
+					   (unsigned long)buf->kaddr;
 	struct vmmdev_hgcm_pagelist *pl;
 	u64 *pages;
 	u32 i, n;
@@ -946,15 +1129,23 @@ static int vbg_hgcm_copy_back(const struct vmmdev_hgcm_call *req,
 			continue;
 		if (buf->type == VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST)
 			memcpy(buf->kaddr, (u8 *)req + buf->extra, size);
-		else if (buf->bounced &&
-			 copy_to_user(buf->uaddr, buf->kaddr, buf->size))
-			ret = -EFAULT;
+		else if (buf->bounced && buf->uaddr)
+			ret |= copy_to_user(buf->uaddr, buf->kaddr, buf->size) ?
+			       -EFAULT : 0;
+		else if (buf->bounced)
+			memcpy(buf->kbuf, buf->kaddr, buf->size);
 	}
 	return ret;
 }
 
-/* Unpin or free what vbg_hgcm_prepare_parm() took. */
-static void vbg_hgcm_release_bufs(struct vbg_hgcm_buf *bufs, u32 parm_count)
+/*
+ * Release what the buffers hold: unpin (and uncharge @locked pages from
+ * RLIMIT_MEMLOCK), drop page references, free copies.  With @abandon the
+ * host may still write into them: keep all of it for ever instead, and
+ * tell kmemleak that the arrays and copies are kept on purpose.
+ */
+static void vbg_hgcm_release_bufs(struct vbg_hgcm_buf *bufs, u32 parm_count,
+				  unsigned long locked, bool abandon)
 {
 	u32 i;
 
@@ -962,14 +1153,88 @@ static void vbg_hgcm_release_bufs(struct vbg_hgcm_buf *bufs, u32 parm_count)
 		struct vbg_hgcm_buf *buf = &bufs[i];
 		bool dirty = buf->dir & VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST;
 
-		if (buf->pages) {
+		if (abandon) {
+			kmemleak_not_leak(buf->pages);
+			if (buf->bounced)
+				kmemleak_not_leak(buf->kaddr);
+			continue;
+		}
+		if (buf->pinned)
 			unpin_user_pages_dirty_lock(buf->pages, buf->nr_pages,
 						    dirty);
-			kvfree(buf->pages);
-		}
+		else if (buf->pages)
+			vbg_hgcm_put_pages(buf->pages, buf->nr_pages);
+		kvfree(buf->pages);
 		if (buf->bounced)
 			kvfree(buf->kaddr);
 	}
+	if (locked && !abandon)
+		account_locked_vm(current->mm, locked, false);
+}
+
+/*
+ * Check every parameter and the whole call's size, then charge the user
+ * pages to RLIMIT_MEMLOCK, then pin, reference or copy the buffers.
+ * Return: the request's length, or -errno (nothing held then).
+ */
+static long vbg_hgcm_prepare_bufs(struct vbg_dev *gdev, bool user,
+				  struct vmmdev_hgcm_function_parameter64 *parms,
+				  struct vbg_hgcm_buf *bufs, u32 parm_count,
+				  unsigned long *locked)
+{
+	size_t len = ALIGN(sizeof(struct vmmdev_hgcm_call) +
+			   parm_count * sizeof(*parms), 8);
+	size_t bound = len, total = 0;
+	unsigned long pages = 0;
+	long extra;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < parm_count; i++) {
+		extra = vbg_hgcm_check_parm(gdev, user, &parms[i], &bufs[i]);
+		if (extra < 0)
+			return extra;
+		bound += extra;
+		total += bufs[i].size;
+		pages += bufs[i].uaddr ? bufs[i].nr_pages : 0;
+	}
+	if (total > VBG_HGCM_MAX_CALL_BUF || bound > VMMDEV_MAX_REQUEST_SIZE)
+		return -E2BIG;
+	*locked = 0;
+	if (pages) {
+		ret = account_locked_vm(current->mm, pages, true);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < parm_count; i++) {
+		struct vbg_hgcm_buf *buf = &bufs[i];
+
+		if (!buf->size) {
+			extra = 0;
+		} else if (buf->uaddr) {
+			extra = vbg_hgcm_prepare_user(gdev, buf);
+			if (buf->pinned)
+				*locked += buf->nr_pages;
+		} else {
+			extra = vbg_hgcm_prepare_kernel(gdev, buf);
+		}
+		if (extra < 0) {
+			ret = extra;
+			goto err;
+		}
+		buf->extra = len;
+		len += extra;
+	}
+	/* Copies are not locked memory of the caller's. */
+	if (pages > *locked)
+		account_locked_vm(current->mm, pages - *locked, false);
+	return len;
+
+err:
+	if (pages > *locked)
+		account_locked_vm(current->mm, pages - *locked, false);
+	vbg_hgcm_release_bufs(bufs, parm_count, *locked, false);
+	return ret;
 }
 
 /*
@@ -983,10 +1248,10 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 			   u32 parm_count, int *vbox_status)
 {
 	struct vmmdev_hgcm_function_parameter64 *dst;
+	struct vmmdev_hgcm_call *req;
 	struct vbg_hgcm_buf *bufs;
-	struct vmmdev_hgcm_call *req = NULL;
-	size_t len;
-	long extra;
+	unsigned long locked = 0;
+	long len;
 	u32 i;
 	int ret;
 
@@ -995,22 +1260,13 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 	bufs = kcalloc(parm_count, sizeof(*bufs), GFP_KERNEL);
 	if (parm_count && !bufs)
 		return -ENOMEM;
-
-	len = ALIGN(sizeof(*req) + parm_count * sizeof(*parms), 8);
-	for (i = 0; i < parm_count; i++) {
-		extra = vbg_hgcm_prepare_parm(gdev, user, &parms[i], &bufs[i]);
-		if (extra < 0) {
-			ret = extra;
-			goto out_release;
-		}
-		bufs[i].extra = len;
-		len += extra;
+	len = vbg_hgcm_prepare_bufs(gdev, user, parms, bufs, parm_count,
+				    &locked);
+	if (len < 0) {
+		kfree(bufs);
+		return len;
 	}
-	if (len > VMMDEV_MAX_REQUEST_SIZE) {
-		ret = -E2BIG;
-		goto out_release;
-	}
-	req = vbg_req_alloc(len, VMMDEVREQ_HGCM_CALL64, requestor);
+	req = vbg_hgcm_req_alloc(len, VMMDEVREQ_HGCM_CALL64, requestor);
 	if (!req) {
 		ret = -ENOMEM;
 		goto out_release;
@@ -1028,10 +1284,11 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 
 	ret = vbg_hgcm_submit_wait(gdev, &req->header,
 				   user ? VBG_HGCM_WAIT_INTERRUPTIBLE :
-					  VBG_HGCM_WAIT_UNINTERRUPTIBLE,
+					  VBG_HGCM_WAIT_KILLABLE,
 				   timeout_ms);
 	if (ret == -EIO) {
 		/* The host may still write to the request and the buffers. */
+		vbg_hgcm_release_bufs(bufs, parm_count, locked, true);
 		kfree(bufs);
 		return ret;
 	}
@@ -1039,9 +1296,9 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 		*vbox_status = READ_ONCE(req->header.result);
 		ret = vbg_hgcm_copy_back(req, parms, bufs, parm_count);
 	}
-	vbg_req_free(req, len);
+	vbg_hgcm_req_free(req, len);
 out_release:
-	vbg_hgcm_release_bufs(bufs, parm_count);
+	vbg_hgcm_release_bufs(bufs, parm_count, locked, false);
 	kfree(bufs);
 	return ret;
 }
@@ -1091,20 +1348,25 @@ static void vbg_hgcm_parms_to32(struct vmmdev_hgcm_function_parameter32 *p32,
  * @timeout_ms: cancel the call after this long; U32_MAX: no limit.
  * @user: @parms come from userspace: linear addresses are user addresses
  *	(types 4-6 only), and a signal cancels the call.  Otherwise they
- *	are kernel addresses (types 4-9) and the wait is uninterruptible.
+ *	are kernel addresses (types 4-9) and only a fatal signal does.
  * @parms: the parameters, updated with the outputs when the call finished.
  * @parms32: @parms are struct vmmdev_hgcm_function_parameter32, else
  *	struct vmmdev_hgcm_function_parameter64.
  * @parm_count: number of parameters (at most VMMDEV_HGCM_MAX_PARMS).
  * @vbox_status: out: the call's result.
  *
+ * The give-up contract at the top of the HGCM code applies.
+ *
  * Context: process context; the caller holds gdev->remove_rwsem for
  * reading.
  * Return: 0 if the call finished (see @vbox_status); -E2BIG for too many
- * parameters or a buffer over the limit (24 MiB user, 16 MiB kernel) or a
- * request over 1 MiB, -EINVAL for a parameter type the caller may not
- * use, -EFAULT for a bad user buffer, -EINTR / -ETIMEDOUT when cancelled,
- * -ENODEV when the device went away, -ENOMEM.
+ * parameters, a buffer over the limit (24 MiB user, 16 MiB kernel), all
+ * buffers together over 64 MiB or a request over 1 MiB (checked before
+ * anything is pinned), -EINVAL for a parameter type the caller may not
+ * use, -EFAULT for a bad user buffer, -ENOMEM (also: the user pages
+ * would exceed RLIMIT_MEMLOCK), -EINTR / -ETIMEDOUT when cancelled,
+ * -ENODEV when the device went away, -EIO when the request was
+ * abandoned.
  */
 int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
@@ -1142,6 +1404,12 @@ static bool vbg_hgcm_enter(struct vbg_dev *gdev)
 	return false;
 }
 
+/*
+ * The give-up contract of the exported functions, in their kernel-doc:
+ * every wait the host controls ends; when the host neither completes nor
+ * cancels a request the driver abandons it rather than wait for ever.
+ */
+
 /**
  * vbg_hgcm_connect() - connect to an HGCM service.
  * @gdev: the device, from vbg_get_gdev().
@@ -1151,11 +1419,15 @@ static bool vbg_hgcm_enter(struct vbg_dev *gdev)
  * @vbox_status: out: the host's answer; the client exists only if it is
  *	a success (>= 0).
  *
- * Waits uninterruptibly for the host.
+ * Waits for the host at most 30 s; a fatal signal or the device's removal
+ * ends the wait earlier.  The request is then cancelled on the host; if
+ * the host neither cancels nor completes it within 2 s more, it is
+ * abandoned (never freed, so the host may still write it) and -EIO is
+ * returned: the client may exist on the host, unknown to the caller.
  *
  * Context: process context, may sleep.
  * Return: 0 if the host answered (see @vbox_status), -ENODEV if the device
- * is gone, another -errno if the request could not be made.
+ * is gone, -EINTR (fatal signal), -ETIMEDOUT, -EIO (abandoned), -ENOMEM.
  */
 int vbg_hgcm_connect(struct vbg_dev *gdev, u32 requestor,
 		     struct vmmdev_hgcm_service_location *loc,
@@ -1166,7 +1438,7 @@ int vbg_hgcm_connect(struct vbg_dev *gdev, u32 requestor,
 	if (!vbg_hgcm_enter(gdev))
 		return -ENODEV;
 	ret = vbg_hgcm_do_connect(gdev, requestor, loc, client_id,
-				  vbox_status, false);
+				  vbox_status);
 	up_read(&gdev->remove_rwsem);
 	return ret;
 }
@@ -1179,11 +1451,14 @@ EXPORT_SYMBOL_GPL(vbg_hgcm_connect);
  * @client_id: a client id from vbg_hgcm_connect().
  * @vbox_status: out: the host's answer.
  *
- * Waits uninterruptibly for the host.
+ * Waits like vbg_hgcm_connect(): at most 30 s, a fatal signal or removal
+ * end it earlier, the request is cancelled, and abandoned with -EIO if
+ * the host neither cancels nor completes it; the client may then stay
+ * connected on the host.
  *
  * Context: process context, may sleep.
  * Return: 0 if the host answered (see @vbox_status), -ENODEV if the device
- * is gone, another -errno if the request could not be made.
+ * is gone, -EINTR (fatal signal), -ETIMEDOUT, -EIO (abandoned), -ENOMEM.
  */
 int vbg_hgcm_disconnect(struct vbg_dev *gdev, u32 requestor,
 			u32 client_id, int *vbox_status)
@@ -1193,7 +1468,7 @@ int vbg_hgcm_disconnect(struct vbg_dev *gdev, u32 requestor,
 	if (!vbg_hgcm_enter(gdev))
 		return -ENODEV;
 	ret = vbg_hgcm_do_disconnect(gdev, requestor, client_id, vbox_status,
-				     false);
+				     NULL);
 	up_read(&gdev->remove_rwsem);
 	return ret;
 }
@@ -1205,7 +1480,8 @@ EXPORT_SYMBOL_GPL(vbg_hgcm_disconnect);
  * @requestor: VMMDEV_REQUESTOR_* bits describing the caller.
  * @client_id: a client id from vbg_hgcm_connect().
  * @function: service function number.
- * @timeout_ms: cancel the call after this long; U32_MAX waits forever.
+ * @timeout_ms: cancel the call after this long; U32_MAX: no limit (a
+ *	caller that must not wait as long as the host likes passes one).
  * @parms: the parameters; values and buffer sizes are updated with the
  *	host's outputs.  Buffers are kernel addresses (kmalloc, vmalloc
  *	or the linear map), types VMMDEV_HGCM_PARM_TYPE_LINADDR*
@@ -1213,13 +1489,27 @@ EXPORT_SYMBOL_GPL(vbg_hgcm_disconnect);
  * @parm_count: number of parameters, at most 32.
  * @vbox_status: out: the call's result.
  *
- * Waits uninterruptibly; the buffers are not copied unless they are small
- * enough to travel inside the request.
+ * Buffers: up to 512 bytes travel inside the request; a vmalloc buffer
+ * is given to the host page by page, the driver holding a reference on
+ * each page during the call; any other buffer (kmalloc, pages of the
+ * linear map, the stack) is copied into driver memory and back.
+ *
+ * The wait ends when the call completes, after @timeout_ms, on a fatal
+ * signal or on the device's removal.  The call is then cancelled on the
+ * host and -ETIMEDOUT, -EINTR or -ENODEV returned.  If the host neither
+ * cancels nor completes it within 2 s more, the call is abandoned and
+ * -EIO returned: the request, the copies and the page references are
+ * never released, so what the host may still write stays valid memory.
+ * The caller's buffers are not touched after the return, except a
+ * vmalloc buffer of an abandoned call: the host may still write into its
+ * pages, which stay allocated even after vfree().  Outputs are valid only
+ * on a 0 return.
  *
  * Context: process context, may sleep.
- * Return: 0 if the call finished (see @vbox_status), -ETIMEDOUT if it was
- * cancelled after @timeout_ms, -ENODEV if the device is gone, -E2BIG or
- * -EINVAL for parameters over the limits or of a refused type, -ENOMEM.
+ * Return: 0 if the call finished (see @vbox_status), -ETIMEDOUT, -EINTR
+ * (fatal signal), -ENODEV if the device is gone, -EIO (abandoned), -E2BIG
+ * or -EINVAL for parameters over the limits or of a refused type,
+ * -ENOMEM.
  */
 int vbg_hgcm_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		  u32 function, u32 timeout_ms,

@@ -7,6 +7,15 @@
  * calls and drops the reference with vbg_put_gdev().  The reference keeps
  * the device structure alive; it is not a lock, so callers may hold it
  * while they sleep.
+ *
+ * No HGCM function waits for the host without end: a timeout (fixed for
+ * connect and disconnect), a fatal signal or the device's removal ends
+ * the wait and the request is cancelled on the host.  A request the host
+ * neither cancels nor completes is abandoned with -EIO: the driver never
+ * frees it nor what the host may still write (its copies of the caller's
+ * buffers, references on the pages of vmalloc buffers).  The kernel-doc
+ * of each function (vboxguest_utils.c) says what the caller may then
+ * assume about its buffers.
  */
 
 #ifndef __VBOX_UTILS_H__

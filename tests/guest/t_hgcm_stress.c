@@ -8,6 +8,16 @@
  * the pages the user's buffers span, no other buffer type, and our
  * driver's debugfs counter of bounce copies must not move.
  *
+ * memlock_limit_enforced: pinned user buffers count against
+ * RLIMIT_MEMLOCK; over it the call fails with ENOMEM before the host.
+ *
+ * stalled_call_dies_on_sigkill, close_returns_on_stalled_host,
+ * pci_remove_with_stalled_call: a broken host (calls or every HGCM request
+ * never complete, cancels refused) cannot keep a killed process, close()
+ * or the device's removal waiting: the driver abandons the request after
+ * a bounded time; the host's late completion is harmless and raises no
+ * interrupt after the removal.
+ *
  * pci_remove_during_call (last; our driver only): PCI removal of the
  * device while a call waits ends the call with ENODEV after cancelling it
  * on the host; a rescan re-probes the device and calls work again.
@@ -52,6 +62,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 
 #define THREADS		8
@@ -351,10 +363,10 @@ static void *signal_fn(void *arg)
 	return NULL;
 }
 
-/* Our driver's bounce-copy counter, or -1 (no debugfs, reference). */
-static long long bounce_copies(void)
+/* One of our driver's debugfs counters, or -1 (no debugfs, reference). */
+static long long driver_stat(const char *name)
 {
-	char line[128];
+	char line[128], fmt[64];
 	long long v = -1;
 	FILE *f;
 
@@ -363,11 +375,17 @@ static long long bounce_copies(void)
 	f = fopen(STATS_FILE, "r");
 	if (!f)
 		return -1;
+	snprintf(fmt, sizeof(fmt), "%s %%lld", name);
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "hgcm_bounce_copies %lld", &v) == 1)
+		if (sscanf(line, fmt, &v) == 1)
 			break;
 	fclose(f);
 	return v;
+}
+
+static long long bounce_copies(void)
+{
+	return driver_stat("hgcm_bounce_copies");
 }
 
 /* The emulator's counters this test compares. */
@@ -714,58 +732,255 @@ static int write_sysfs(const char *path, const char *val)
 struct never_result {
 	int started;	/* atomic */
 	int ret;
+	int go;		/* atomic: the parent's signal to go on */
+	int with_buf;	/* never_call_child: FILL a buffer */
+	int fd;		/* never_call_child: this session (else its own) */
+	uint32_t client;	/* and this client */
+	unsigned int close_ms;
 };
 
-/* Child: one NEVER call; the device is removed under it. */
+/*
+ * Child: one call the host holds: NEVER, or, with the host's calls
+ * stalled, a FILL of a 256 KiB (pinned) buffer.
+ */
 static void never_call_child(void *arg)
+{
+	static uint8_t buf[256 * 1024];
+	struct never_result *r = arg;
+	uint32_t client = r->client;
+	vbgt_parm p[2];
+	int32_t rc;
+	int fd = r->fd > 0 ? r->fd : open_client(&client);
+
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, buf,
+		      sizeof(buf));
+	vbgt_parm_u32(&p[1], 1);
+	__atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
+	if (r->with_buf)
+		r->ret = vbgt_hgcm_call(fd, client, FN_FILL, NO_TIMEOUT, p, 2, &rc);
+	else
+		r->ret = vbgt_hgcm_call(fd, client, 6, NO_TIMEOUT, NULL, 0, &rc);
+	close(fd);
+}
+
+/* A child blocked in a call the host holds (hgcm.calls moved). */
+static pid_t start_never_call(struct never_result *r)
+{
+	long long calls = vbgt_counter("hgcm.calls");
+	uint64_t end = vbgt_now_ms() + 5000;
+	pid_t kid;
+
+	r->ret = 1;
+	kid = vbgt_fork_user(never_call_child, r);
+	while (vbgt_counter("hgcm.calls") == calls && vbgt_now_ms() < end)
+		vbgt_sleep_ms(20);
+	ASSERT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
+	vbgt_sleep_ms(200);	/* asleep in the driver by now */
+	return kid;
+}
+
+/*
+ * A broken host: HGCM @mode ("never": calls, "stall": everything never
+ * completes) and every cancel refused.  The case's end restores a sane
+ * host and completes whatever is still held (a driver that waits forever
+ * is released that way).
+ */
+static void broken_host(const char *mode)
+{
+	vbgt_ctl_at_end("hgcm-cancel ok");
+	vbgt_ctl_at_end("hgcm-mode async");
+	vbgt_ctl_at_end("hgcm-finish");
+	vbgt_ctl_ok("hgcm-mode %s", mode);
+	vbgt_ctl_ok("hgcm-cancel refuse");
+}
+
+/*
+ * The driver gives a refused cancel a grace of 2 s for a completion in
+ * flight, then abandons the request; this bound leaves room for a slow
+ * debug kernel under TCG (where a PCI removal alone takes about 10 s),
+ * and stays below the rig's hung-task timeout (20 s).
+ */
+#define GIVEUP_LIMIT_MS		18000
+
+/*
+ * Wait up to @ms for @kid.  A driver that waits for the host for ever
+ * would keep it: then the host turns sane and completes everything it
+ * holds (which releases such a driver before the hung-task detector ends
+ * the boot), the case fails, and the child is reaped.  Return: its exit
+ * status, 128 + signal if killed by one.
+ */
+static int wait_or_release(pid_t kid, unsigned int ms)
+{
+	uint64_t end = vbgt_now_ms() + ms;
+	pid_t r;
+	int st;
+
+	while ((r = waitpid(kid, &st, WNOHANG)) == 0 && vbgt_now_ms() < end)
+		vbgt_sleep_ms(10);
+	if (r == kid)
+		return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+	vbgt_ctl_ok("hgcm-cancel ok");
+	vbgt_ctl_ok("hgcm-mode async");
+	vbgt_ctl_num("hgcm-finish");
+	vbgt_fail_at(__FILE__, __LINE__, "still in the driver after %u ms; released by completing the host's requests",
+		     ms);
+	return vbgt_wait_child(kid, 5000);
+}
+
+/*
+ * The host never completes a call and refuses its cancel: SIGKILL still
+ * ends the caller within GIVEUP_LIMIT_MS; the driver abandons (leaks) the
+ * request and its pinned pages, counted in debugfs, and the host's late
+ * completion into them afterwards is harmless.  The session (opened here,
+ * inherited by the caller) stays open, so that the host keeps the call
+ * until it completes it.
+ */
+static void stalled_call_dies_on_sigkill(void)
+{
+	struct never_result *r = vbgt_shared(sizeof(*r));
+	long long refused = vbgt_counter("hgcm.cancel_refused");
+	long long leaked = driver_stat("hgcm_leaked");
+	uint64_t t0;
+	pid_t kid;
+	int st;
+
+	if (vbgt_is_reference()) {
+		/*
+		 * Seen: the reference ends the call, but with a kernel
+		 * WARNING in vbg_hgcm_do_call (vboxguest_utils.c:535 of
+		 * Debian 6.1), which would fail the boot's dmesg_clean.
+		 */
+		vbgt_ref_defect("the reference WARNs when the host refuses the cancel");
+		vbgt_fail_at(__FILE__, __LINE__, "not run on the reference (its kernel WARNING)");
+		vbgt_end_case();
+	}
+	broken_host("never");
+	r->with_buf = 1;
+	r->fd = open_client(&r->client);
+	kid = start_never_call(r);
+	t0 = vbgt_now_ms();
+	kill(kid, SIGKILL);
+	st = wait_or_release(kid, GIVEUP_LIMIT_MS);
+	vbgt_diag("SIGKILL to exit with the cancel refused: %llu ms",
+		  (unsigned long long)(vbgt_now_ms() - t0));
+	ASSERT_EQ(st, 128 + SIGKILL);
+	EXPECT_EQ(vbgt_counter("hgcm.cancel_refused"), refused + 1);
+	if (!vbgt_is_reference()) {
+		ASSERT(leaked >= 0, "no hgcm_leaked in " STATS_FILE);
+		EXPECT_EQ(driver_stat("hgcm_leaked"), leaked + 1);
+	}
+	/* The host answers after all, into what the driver leaked. */
+	EXPECT_EQ(vbgt_ctl_num("hgcm-finish"), 1);
+	vbgt_sleep_ms(200);
+	close(r->fd);
+}
+
+/* Child: two clients; close() once the host stalls (parent's go). */
+static void close_child(void *arg)
 {
 	struct never_result *r = arg;
 	uint32_t client;
-	int32_t rc;
+	uint64_t t0;
 	int fd = open_client(&client);
+	int32_t rc;
 
+	ASSERT_EQ(vbgt_hgcm_connect(fd, SVC, &client, &rc), 0);
 	__atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
-	r->ret = vbgt_hgcm_call(fd, client, 6, NO_TIMEOUT, NULL, 0, &rc);
+	while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
+		vbgt_sleep_ms(10);
+	t0 = vbgt_now_ms();
+	r->ret = close(fd);
+	r->close_ms = (unsigned int)(vbgt_now_ms() - t0);
+}
+
+/*
+ * close() of a session with clients on a host that completes no
+ * disconnect and refuses the cancels returns within a bounded time (the
+ * driver gives the session's disconnects one deadline, then abandons).
+ */
+static void close_returns_on_stalled_host(void)
+{
+	struct never_result *r = vbgt_shared(sizeof(*r));
+	long long disconnects = vbgt_counter("hgcm.disconnects");
+	long long refused = vbgt_counter("hgcm.cancel_refused");
+	uint64_t end = vbgt_now_ms() + 5000;
+	pid_t kid;
+	int st;
+
+	if (vbgt_is_reference())
+		vbgt_ref_defect("the reference waits for a closing session's disconnects without limit");
+	kid = vbgt_fork_user(close_child, r);
+	while (!__atomic_load_n(&r->started, __ATOMIC_ACQUIRE) &&
+	       vbgt_now_ms() < end)
+		vbgt_sleep_ms(10);
+	ASSERT(r->started, "the child did not connect");
+	broken_host("stall");
+	__atomic_store_n(&r->go, 1, __ATOMIC_RELEASE);
+	st = wait_or_release(kid, GIVEUP_LIMIT_MS);
+	vbgt_diag("close() with the disconnects stalled: %u ms", r->close_ms);
+	ASSERT_EQ(st, 0);
+	EXPECT_EQ(r->ret, 0);
+	EXPECT(vbgt_counter("hgcm.disconnects") > disconnects,
+	       "no disconnect reached the host");
+	EXPECT(vbgt_counter("hgcm.cancel_refused") > refused,
+	       "no cancel refused");
+}
+
+/* Child (uid 1000): RLIMIT_MEMLOCK 64 KiB; a 2 x 1 MiB call, a 16 KiB one. */
+static void memlock_child(void *arg)
+{
+	struct rlimit rl = { 64 * 1024, 64 * 1024 };
+	struct never_result *r = arg;
+	uint8_t *in = malloc(MAX_BUF), *out = malloc(MAX_BUF);
+	uint32_t client;
+	vbgt_parm p[3];
+	int32_t rc;
+	int fd;
+
+	ASSERT(in && out, "no memory");
+	memset(in, 1, MAX_BUF);
+	memset(out, 0, MAX_BUF);
+	ASSERT_EQ(setrlimit(RLIMIT_MEMLOCK, &rl), 0);
+	fd = open_client(&client);
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, MAX_BUF);
+	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, MAX_BUF);
+	vbgt_parm_u32(&p[2], 0);
+	r->ret = vbgt_hgcm_call(fd, client, FN_ECHO, NO_TIMEOUT, p, 3, &rc);
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, 8192);
+	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, 8192);
+	vbgt_parm_u32(&p[2], 0);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_ECHO, NO_TIMEOUT, p, 3, &rc), 0);
+	EXPECT_EQ(rc, 0);
+	EXPECT_EQ(p[2].u.value32, 8192);
 	close(fd);
 }
 
 /*
- * The device is removed (PCI remove) while a call waits: the waiter wakes,
- * cancels the call on the host and fails with ENODEV, so the removal
- * finishes; a rescan brings the device back and calls work again.
+ * Pinned user buffers are charged to RLIMIT_MEMLOCK: as uid 1000 with a
+ * 64 KiB limit, a call with 2 MiB of buffers is refused with ENOMEM (the
+ * host never sees it), one with 16 KiB works.
  */
-static void pci_remove_during_call(void)
+static void memlock_limit_enforced(void)
 {
 	struct never_result *r = vbgt_shared(sizeof(*r));
 	long long calls = vbgt_counter("hgcm.calls");
-	long long cancelled = vbgt_counter("hgcm.cancelled");
-	char dir[256], path[512];
-	uint64_t end, t0;
+
+	if (vbgt_is_reference())
+		vbgt_ref_defect("the reference pins user buffers without charging RLIMIT_MEMLOCK");
+	r->ret = 1;
+	EXPECT_EQ(vbgt_wait_child(vbgt_fork_user(memlock_child, r), 15000), 0);
+	EXPECT_EQ(r->ret, -ENOMEM);
+	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
+}
+
+/* A rescan re-probes the removed device; calls work again. */
+static void rescan_and_call(void)
+{
+	uint64_t end;
 	uint32_t client;
 	vbgt_parm p[2];
 	int32_t rc;
-	pid_t kid;
 	int fd;
-
-	if (vbgt_is_reference())
-		vbgt_skip("PCI removal under a call: our driver only");
-	vmmdev_sysfs(dir, sizeof(dir));
-	ASSERT(dir[0], "no 80ee:cafe device in sysfs");
-	r->ret = 1;
-	kid = vbgt_fork_user(never_call_child, r);
-	end = vbgt_now_ms() + 5000;
-	while (vbgt_counter("hgcm.calls") == calls && vbgt_now_ms() < end)
-		vbgt_sleep_ms(20);
-	ASSERT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
-
-	snprintf(path, sizeof(path), "%s/remove", dir);
-	t0 = vbgt_now_ms();
-	ASSERT_EQ(write_sysfs(path, "1"), 0);
-	vbgt_diag("PCI remove with a call waiting took %llu ms",
-		  (unsigned long long)(vbgt_now_ms() - t0));
-	EXPECT_EQ(vbgt_wait_child(kid, 5000), 0);
-	EXPECT_EQ(r->ret, -ENODEV);
-	EXPECT_EQ(vbgt_counter("hgcm.cancelled"), cancelled + 1);
 
 	ASSERT_EQ(write_sysfs("/sys/bus/pci/rescan", "1"), 0);
 	end = vbgt_now_ms() + 10000;
@@ -781,6 +996,125 @@ static void pci_remove_during_call(void)
 	EXPECT_EQ(rc, 0);
 	EXPECT_EQ(p[1].u.value32, client);
 	close(fd);
+}
+
+/*
+ * Remove the device through sysfs, from a child so that a removal that
+ * would wait for ever can be released (wait_or_release()).
+ * Return: how long it took (ms).
+ */
+static unsigned int pci_remove(void)
+{
+	char dir[256], path[512];
+	uint64_t t0;
+	pid_t kid;
+
+	vmmdev_sysfs(dir, sizeof(dir));
+	ASSERT(dir[0], "no 80ee:cafe device in sysfs");
+	snprintf(path, sizeof(path), "%s/remove", dir);
+	t0 = vbgt_now_ms();
+	kid = fork();
+	ASSERT(kid >= 0, "fork: %s", strerror(errno));
+	if (!kid)
+		_exit(write_sysfs(path, "1") ? 1 : 0);
+	EXPECT_EQ(wait_or_release(kid, GIVEUP_LIMIT_MS), 0);
+	return (unsigned int)(vbgt_now_ms() - t0);
+}
+
+/*
+ * The device is removed while a call waits on a host that refuses the
+ * cancel: the waiter gives up after its grace (EIO: the request is
+ * abandoned), so the removal completes.  The host's completion after the
+ * removal must not raise the line (no interrupt reaches the guest: the
+ * driver disabled INTx); a rescan brings the device back.
+ */
+static void pci_remove_with_stalled_call(void)
+{
+	struct never_result *r = vbgt_shared(sizeof(*r));
+	long long irqs;
+	unsigned int ms;
+	pid_t kid;
+
+	if (vbgt_is_reference())
+		vbgt_skip("PCI removal under a call: our driver only");
+	broken_host("never");
+	r->with_buf = 1;
+	kid = start_never_call(r);
+	ms = pci_remove();
+	vbgt_diag("PCI remove with a call waiting and the cancel refused took %u ms",
+		  ms);
+	EXPECT_EQ(wait_or_release(kid, 5000), 0);
+	EXPECT_EQ(r->ret, -EIO);
+	irqs = vbgt_counter("irqs");
+	EXPECT_EQ(vbgt_ctl_num("hgcm-finish"), 1);
+	vbgt_sleep_ms(1000);
+	EXPECT_EQ(vbgt_counter("irqs"), irqs);
+	vbgt_ctl_ok("hgcm-cancel ok");
+	vbgt_ctl_ok("hgcm-mode async");
+	rescan_and_call();
+}
+
+/*
+ * The device is removed (PCI remove) while a call waits: the waiter wakes,
+ * cancels the call on the host and fails with ENODEV, so the removal
+ * finishes; a rescan brings the device back and calls work again.
+ */
+static void pci_remove_during_call(void)
+{
+	struct never_result *r = vbgt_shared(sizeof(*r));
+	long long cancelled = vbgt_counter("hgcm.cancelled");
+	pid_t kid;
+
+	if (vbgt_is_reference())
+		vbgt_skip("PCI removal under a call: our driver only");
+	kid = start_never_call(r);
+	vbgt_diag("PCI remove with a call waiting took %u ms", pci_remove());
+	EXPECT_EQ(vbgt_wait_child(kid, 5000), 0);
+	EXPECT_EQ(r->ret, -ENODEV);
+	EXPECT_EQ(vbgt_counter("hgcm.cancelled"), cancelled + 1);
+	rescan_and_call();
+}
+
+/*
+ * rmmod with abandoned requests the host still holds (a call whose
+ * caller was killed, and the disconnect of its session, closed while the
+ * host stalls): the unload completes, and neither the request caches
+ * (kernel log, checked by the runner) nor the line (no interrupt after
+ * the unload) complain when the host completes them afterwards; the
+ * module loads again.
+ */
+static void rmmod_after_abandoned_request(void)
+{
+	struct never_result *r = vbgt_shared(sizeof(*r));
+	long long irqs;
+	pid_t kid;
+	int fd;
+
+	if (vbgt_is_reference())
+		vbgt_skip("abandoned requests: our driver only");
+	if (access("/sys/module/vboxguest/initstate", F_OK))
+		vbgt_skip("driver built in: no rmmod");
+	broken_host("never");
+	r->with_buf = 1;
+	r->fd = open_client(&r->client);
+	kid = start_never_call(r);
+	kill(kid, SIGKILL);
+	ASSERT_EQ(vbgt_wait_child(kid, GIVEUP_LIMIT_MS), 128 + SIGKILL);
+	vbgt_ctl_ok("hgcm-mode stall");
+	close(r->fd);
+	ASSERT_EQ(syscall(SYS_delete_module, "vboxguest", O_NONBLOCK), 0);
+	irqs = vbgt_counter("irqs");
+	vbgt_ctl_ok("hgcm-cancel ok");
+	vbgt_ctl_ok("hgcm-mode async");
+	EXPECT_EQ(vbgt_ctl_num("hgcm-finish"), 2);
+	vbgt_sleep_ms(1000);
+	EXPECT_EQ(vbgt_counter("irqs"), irqs);
+	fd = open("/lib/modules/test/vboxguest.ko", O_RDONLY | O_CLOEXEC);
+	ASSERT(fd >= 0, "no module file");
+	ASSERT_EQ(syscall(SYS_finit_module, fd, "", 0), 0);
+	close(fd);
+	vbgt_sleep_ms(500);
+	EXPECT_EQ(access(VBGT_NODE_USER, F_OK), 0);
 }
 
 /* Kernel log lines with a warning, oops or BUG since @fd's position. */
@@ -1015,8 +1349,13 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(pinned_user_buffers_not_bounced, 30),
 	VBGT_CASE(unpinnable_buffer_copied_and_counted),
 	VBGT_CASE_T(stress_8_threads, DEADLINE_MS / 1000 + 50),
-	/* Last: it removes and re-probes the device. */
-	VBGT_CASE(pci_remove_during_call),
+	VBGT_CASE(memlock_limit_enforced),
+	VBGT_CASE_T(stalled_call_dies_on_sigkill, 60),
+	VBGT_CASE_T(close_returns_on_stalled_host, 60),
+	/* Last: they remove and re-probe the device, unload and reload. */
+	VBGT_CASE_T(pci_remove_with_stalled_call, 60),
+	VBGT_CASE_T(pci_remove_during_call, 60),
+	VBGT_CASE_T(rmmod_after_abandoned_request, 60),
 };
 
 /* The full-size build (Makefile: t_hgcm_stress_full) runs under its own name. */

@@ -54,7 +54,10 @@ static const uint32_t max_clients[CAT_MAX] = { 2048, 1024, 1024 };
 static const uint32_t max_calls[CAT_MAX] = { 8192, 4096, 2048 };
 
 enum cmd_state { CMD_QUEUED, CMD_RUNNING, CMD_SVC_PENDING, CMD_READY };
-enum hgcm_mode { MODE_ASYNC, MODE_INLINE, MODE_NEVER };
+enum hgcm_mode { MODE_ASYNC, MODE_INLINE, MODE_NEVER, MODE_STALL };
+/* How the host answers a cancel of a command it holds (test knobs). */
+enum cancel_mode { CANCEL_OK, CANCEL_REFUSE, CANCEL_NOT_FOUND };
+static const char *const cancel_modes[] = { "ok", "refuse", "not-found" };
 
 struct client {
 	uint32_t id;
@@ -109,6 +112,7 @@ struct cmd {
 
 struct hgcm_counters {
 	uint64_t connects, disconnects, calls, cancels, cancel_not_found;
+	uint64_t cancel_refused, finished;
 	uint64_t completions, cancelled, bytes_in, bytes_out, linear_rejected;
 	uint64_t param[14];
 	uint64_t pages;
@@ -127,6 +131,7 @@ struct hgcm {
 	uint32_t nclients;
 	uint32_t npending;
 	enum hgcm_mode mode;
+	enum cancel_mode cancel_mode;
 	uint64_t delay_us;
 	/* Guest pages to tell apart (hgcm-watch): sorted page addresses. */
 	uint64_t *watch;
@@ -893,7 +898,8 @@ int32_t hgcm_submit(struct hgcm *h, uint64_t gpa, uint8_t *req, uint32_t size)
 		cmd_free(h, c);
 		return rc;
 	}
-	if (h->mode == MODE_NEVER && (type == 62 || type == 63))
+	if ((h->mode == MODE_NEVER && (type == 62 || type == 63)) ||
+	    h->mode == MODE_STALL)
 		c->due_ns = NEVER_DUE;
 	else if (h->mode == MODE_ASYNC)
 		c->due_ns = now + h->delay_us * 1000ull;
@@ -917,8 +923,13 @@ int32_t hgcm_submit(struct hgcm *h, uint64_t gpa, uint8_t *req, uint32_t size)
  * @gpa:    address of the request to cancel.
  * @legacy: true for request 64 (not found is VERR_INVALID_PARAMETER).
  *
+ * The "hgcm-cancel" knob makes a broken host: "refuse" answers
+ * VERR_NOT_SUPPORTED and "not-found" answers as if the command were not
+ * pending; either way the command stays (until "hgcm-finish").
+ *
  * Context: dev->lock held.
- * Return: VINF_SUCCESS, VERR_NOT_FOUND or VERR_INVALID_PARAMETER.
+ * Return: VINF_SUCCESS, VERR_NOT_FOUND, VERR_INVALID_PARAMETER or
+ * VERR_NOT_SUPPORTED.
  */
 int32_t hgcm_cancel(struct hgcm *h, uint64_t gpa, bool legacy)
 {
@@ -930,14 +941,43 @@ int32_t hgcm_cancel(struct hgcm *h, uint64_t gpa, bool legacy)
 		return VERR_INVALID_PARAMETER;
 	}
 	for (c = h->head; c; c = c->next) {
-		if (c->gpa == gpa) {
-			drop_cmd(h, c);
-			pthread_cond_signal(&h->cond);
-			return VINF_SUCCESS;
+		if (c->gpa != gpa)
+			continue;
+		/* A broken host: the command stays and may complete later. */
+		if (h->cancel_mode == CANCEL_REFUSE) {
+			h->cnt.cancel_refused++;
+			return VERR_NOT_SUPPORTED;
 		}
+		if (h->cancel_mode == CANCEL_NOT_FOUND)
+			break;
+		drop_cmd(h, c);
+		pthread_cond_signal(&h->cond);
+		return VINF_SUCCESS;
 	}
 	h->cnt.cancel_not_found++;
 	return legacy ? VERR_INVALID_PARAMETER : VERR_NOT_FOUND;
+}
+
+/*
+ * Complete every command in flight now with VERR_INTERRUPTED, as a host
+ * that answers late (after the guest gave up): the request is written,
+ * DONE set and the HGCM event posted.  Return: how many.
+ */
+static unsigned int finish_all(struct hgcm *h)
+{
+	unsigned int n = 0;
+	struct cmd *c;
+
+	while ((c = h->head)) {
+		if (c->state == CMD_SVC_PENDING)
+			svc_cancel(h, c);
+		if (c->state != CMD_READY)
+			c->status = VERR_INTERRUPTED;
+		complete_cmd(h, c);
+		n++;
+	}
+	h->cnt.finished += n;
+	return n;
 }
 
 /**
@@ -1091,13 +1131,15 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 		return false;
 	if (!strcmp(name, "hgcm-mode")) {
 		if (n != 2) {
-			fprintf(out, "err usage: hgcm-mode async|inline|never\n");
+			fprintf(out, "err usage: hgcm-mode async|inline|never|stall\n");
 		} else if (!strcmp(arg, "async")) {
 			h->mode = MODE_ASYNC;
 		} else if (!strcmp(arg, "inline")) {
 			h->mode = MODE_INLINE;
 		} else if (!strcmp(arg, "never")) {
 			h->mode = MODE_NEVER;
+		} else if (!strcmp(arg, "stall")) {
+			h->mode = MODE_STALL;
 		} else {
 			fprintf(out, "err unknown mode '%s'\n", arg);
 			return true;
@@ -1105,6 +1147,26 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 		if (n == 2)
 			fprintf(out, "ok\n");
 		pthread_cond_signal(&h->cond);
+		return true;
+	}
+	if (!strcmp(name, "hgcm-cancel")) {
+		size_t i;
+
+		for (i = 0; n == 2 && i < ARRAY_SIZE(cancel_modes); i++) {
+			if (!strcmp(arg, cancel_modes[i])) {
+				h->cancel_mode = (enum cancel_mode)i;
+				fprintf(out, "ok\n");
+				return true;
+			}
+		}
+		fprintf(out, "err usage: hgcm-cancel ok|refuse|not-found\n");
+		return true;
+	}
+	if (!strcmp(name, "hgcm-finish")) {
+		if (n != 1)
+			fprintf(out, "err usage: hgcm-finish\n");
+		else
+			fprintf(out, "ok %u\n", finish_all(h));
 		return true;
 	}
 	if (!strcmp(name, "hgcm-delay") || !strcmp(name, "hgcm-delay-us")) {
@@ -1141,12 +1203,14 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 		return handled;
 	}
 	if (!strcmp(name, "hgcm-state")) {
-		static const char *const modes[] = { "async", "inline", "never" };
+		static const char *const modes[] = { "async", "inline", "never",
+						     "stall" };
 
 		fprintf(out, "mode %s\ndelay_ms %" PRIu64 "\ndelay_us %" PRIu64
-			"\nclients %u\npending %u\nnext_client_id %u\nwatched_pages %u\nok\n",
+			"\nclients %u\npending %u\nnext_client_id %u\nwatched_pages %u\ncancel %s\nok\n",
 			modes[h->mode], h->delay_us / 1000, h->delay_us, h->nclients,
-			h->npending, h->next_id, h->nwatch);
+			h->npending, h->next_id, h->nwatch,
+			cancel_modes[h->cancel_mode]);
 		return true;
 	}
 	return false;
@@ -1169,6 +1233,8 @@ void hgcm_counters(struct hgcm *h, FILE *out)
 	fprintf(out, "hgcm.calls %" PRIu64 "\n", k->calls);
 	fprintf(out, "hgcm.cancels %" PRIu64 "\n", k->cancels);
 	fprintf(out, "hgcm.cancel_not_found %" PRIu64 "\n", k->cancel_not_found);
+	fprintf(out, "hgcm.cancel_refused %" PRIu64 "\n", k->cancel_refused);
+	fprintf(out, "hgcm.finished %" PRIu64 "\n", k->finished);
 	fprintf(out, "hgcm.completions %" PRIu64 "\n", k->completions);
 	fprintf(out, "hgcm.cancelled %" PRIu64 "\n", k->cancelled);
 	fprintf(out, "hgcm.bytes_in %" PRIu64 "\n", k->bytes_in);

@@ -1240,6 +1240,67 @@ static void never_fn_and_disconnect(struct ktap_case_ctx *t)
 	teardown();
 }
 
+/* A broken host: cancels refused or "not found", answers after all. */
+static void broken_cancel_and_late_finish(struct ktap_case_ctx *t)
+{
+	uint8_t snap[64];
+	uint32_t id;
+	int up;
+
+	KTAP_ASSERT(t, setup());
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-cancel refuse"), "ok\n"));
+	id = connect_svc("vbgtest");
+	KTAP_ASSERT(t, id != 0);
+	ctl("hgcm-mode never");
+	b_begin(REQ, 63, id, FN_ECHO, 3);
+	b_embedded(0, 1, 4, "abcd");
+	b_embedded(1, 2, 4, NULL);
+	b_u32(2, 0);
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT_EQ(t, cancel2(REQ), VERR_NOT_SUPPORTED);
+	/* Legacy cancel: the guest rewrote the type; refused the same way. */
+	wr32(REQ + 8, 64);
+	KTAP_EXPECT_EQ(t, submit(REQ), VERR_NOT_SUPPORTED);
+	wr32(REQ + 8, 63);
+	KTAP_EXPECT_EQ(t, counter("hgcm.cancel_refused"), 2);
+	KTAP_EXPECT(t, !done(REQ));
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-cancel not-found"), "ok\n"));
+	KTAP_EXPECT_EQ(t, cancel2(REQ), VERR_NOT_FOUND);
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 1);
+	/* A NEVER call held by the service, a disconnect that stalls. */
+	b_begin(REQ2, 63, id, FN_NEVER, 0);
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-mode stall"), "ok\n"));
+	KTAP_EXPECT_EQ(t, disconnect_at(REQ3, id), VINF_HGCM_ASYNC_EXECUTE);
+	sleep_ms(100);
+	KTAP_EXPECT(t, !done(REQ3));
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 3);
+	memcpy(snap, F.ram + REQ, sizeof(snap));
+	KTAP_EXPECT(t, !memcmp(snap, F.ram + REQ, sizeof(snap)));
+	/* Late: everything completes now, interrupted, with the event. */
+	vmmdev_port_read(F.dev, VMMDEV_PORT_FAST, 4);	/* ack: line low */
+	KTAP_EXPECT_EQ(t, irq_level(), 0);
+	up = irq_ups();
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-finish"), "ok 3\n"));
+	KTAP_EXPECT_EQ(t, irq_level(), 1);
+	KTAP_EXPECT(t, done(REQ) && done(REQ2) && done(REQ3));
+	KTAP_EXPECT_EQ(t, result(REQ), VERR_INTERRUPTED);
+	KTAP_EXPECT_EQ(t, result(REQ2), VERR_INTERRUPTED);
+	KTAP_EXPECT_EQ(t, result(REQ3), VERR_INTERRUPTED);
+	KTAP_EXPECT_EQ(t, irq_ups(), up + 1);
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 0);
+	KTAP_EXPECT_EQ(t, hgcm_state("clients"), 1);	/* never disconnected */
+	KTAP_EXPECT_EQ(t, counter("hgcm.finished"), 3);
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-finish"), "ok 0\n"));
+	/* Back to a sane host: a cancel drops again. */
+	ctl("hgcm-mode never");
+	ctl("hgcm-cancel ok");
+	b_begin(REQ, 63, id, FN_WHOAMI, 0);
+	b_submit();
+	KTAP_EXPECT_EQ(t, cancel2(REQ), 0);
+	teardown();
+}
+
 static void per_client_call_limit(struct ktap_case_ctx *t)
 {
 	uint32_t id, i, ok = 0;
@@ -1445,6 +1506,15 @@ static void control_hgcm(struct ktap_case_ctx *t)
 		{ "hgcm-mode inline", "ok\n" },
 		{ "hgcm-mode async", "ok\n" },
 		{ "hgcm-mode async extra", "err" },
+		{ "hgcm-mode stall", "ok\n" },
+		{ "hgcm-mode async", "ok\n" },
+		{ "hgcm-cancel", "err" },
+		{ "hgcm-cancel maybe", "err" },
+		{ "hgcm-cancel refuse", "ok\n" },
+		{ "hgcm-cancel not-found", "ok\n" },
+		{ "hgcm-cancel ok", "ok\n" },
+		{ "hgcm-finish", "ok 0\n" },
+		{ "hgcm-finish now", "err" },
 		{ "hgcm-delay", "err" },
 		{ "hgcm-delay 0x10", "ok\n" },
 		{ "hgcm-delay 1e3", "err" },
@@ -1605,6 +1675,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(delay_then_cancel),
 	KTAP_CASE(service_delay_and_status),
 	KTAP_CASE(never_fn_and_disconnect),
+	KTAP_CASE(broken_cancel_and_late_finish),
 	KTAP_CASE(per_client_call_limit),
 	KTAP_CASE(requestor_with_feature),
 	KTAP_CASE(type_recheck_at_completion),
