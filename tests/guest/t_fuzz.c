@@ -80,7 +80,8 @@ static const struct { int err; unsigned int bit; } errbits[] = {
 /* Shared by all cases (mapped before vbgt_main forks them). */
 struct totals {
 	uint64_t ioctls, errs, max_us, malformed_raw;
-	uint64_t by_nr[32];
+	uint64_t by_nr[32], ok_nr[32];
+	uint64_t echoes;
 	uint64_t us;
 };
 
@@ -229,6 +230,7 @@ struct fuzzer {
 	int nfds;
 	uint32_t client[MAX_FDS][MAX_CLIENTS];	/* 0: free */
 	int racing;		/* another thread closes our sessions */
+	int post_events;	/* ask the host for events now and then */
 	uint64_t iter, n, ioctls;
 	uint8_t *req;		/* where the argument is built */
 	char what[160];		/* the op, for the report */
@@ -335,8 +337,10 @@ static int fz_ioctl(struct fuzzer *f, int fd, unsigned long cmd, void *arg,
 			     cmd, dt / 1000, timeout_ms);
 		report_repro(f);
 	}
-	if (ret == 0)
+	if (ret == 0) {
+		__atomic_fetch_add(&tot->ok_nr[_IOC_NR(cmd) & 31], 1, __ATOMIC_RELAXED);
 		return 0;
+	}
 	__atomic_fetch_add(&tot->errs, 1, __ATOMIC_RELAXED);
 	if (ret != -1) {
 		vbgt_fail_at(__FILE__, __LINE__, "ioctl %#lx returned %d", cmd, ret);
@@ -352,6 +356,99 @@ static int fz_ioctl(struct fuzzer *f, int fd, unsigned long cmd, void *arg,
 		report_repro(f);
 	}
 	return -err;
+}
+
+/*
+ * Keeps the u32 at @off of the argument @arg (wherever mutate() put it)
+ * within [@lo, @hi], or, with @keep, a valid mask (no bit above @hi)
+ * within @keep: a wait or call timeout that mutations made endless would
+ * hang the fuzzer, not find a defect.
+ */
+static void bound_u32(struct fuzzer *f, void *arg, size_t off, uint32_t lo,
+		      uint32_t hi, uint32_t keep)
+{
+	uint8_t *p = (uint8_t *)arg + off;
+	int ro = arg == M.ro;
+	uint32_t v;
+
+	if (!((p >= M.arena && p + 4 <= M.arena + ARENA_SIZE) ||
+	      (p >= M.edge && p + 4 <= M.edge + PAGE) || ro))
+		return;
+	if (ro && mprotect(M.ro, PAGE, PROT_READ | PROT_WRITE))
+		return;
+	memcpy(&v, p, 4);
+	if (keep && !(v & ~hi)) {
+		v &= keep;	/* a mask: only the bits allowed to stick */
+		memcpy(p, &v, 4);
+	} else if (!keep && (v < lo || v > hi)) {
+		v = lo + below(&f->r, hi - lo + 1);
+		memcpy(p, &v, 4);
+	}
+	if (ro)
+		mprotect(M.ro, PAGE, PROT_READ);
+}
+
+/* Longest legitimate block of the final code (its timeout, bounded below). */
+static uint32_t code_timeout(unsigned long cmd)
+{
+	if (_IOC_TYPE(cmd) != 'V')
+		return 0;
+	switch (_IOC_NR(cmd)) {
+	case 6:
+	case 7:
+		return 200;
+	case 10:
+		return 30;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The argument as it will be passed (@arg, @len bytes, for code @cmd):
+ * what mutations may not do, because it would hang the fuzzer or change
+ * state that outlives the boot's other programs, is undone here.
+ *   - wait and call timeouts stay bounded (code_timeout());
+ *   - acquire mode is sticky for the driver's lifetime (t_caps): only
+ *     host window mapping (0x2), which t_caps uses in acquire mode, may
+ *     be acquired or configured;
+ *   - a raw SetPowerStatus (30) never asks for pause or power off.
+ */
+static void *finish(struct fuzzer *f, unsigned long cmd, void *arg, uint32_t len)
+{
+	uint32_t type;
+
+	if (_IOC_TYPE(cmd) != 'V')
+		return arg;
+	switch (_IOC_NR(cmd)) {
+	case 10:
+		bound_u32(f, arg, 24, 0, 30, 0);
+		break;
+	case 6:
+	case 7:
+		bound_u32(f, arg, offsetof(struct vbg_ioctl_hgcm_call, timeout_ms),
+			  1, 200, 0);
+		break;
+	case 13:
+		bound_u32(f, arg, 28, 0, 0x7, 0x2);
+		break;
+	case 2:
+	case 3:
+		if (len >= 28 && (arg == f->req || arg == M.ro ||
+				  ((uint8_t *)arg >= M.edge && (uint8_t *)arg + 28 <= M.edge + PAGE))) {
+			if (arg == M.ro && mprotect(M.ro, PAGE, PROT_READ | PROT_WRITE))
+				break;
+			memcpy(&type, (uint8_t *)arg + 8, 4);
+			if (type == 30)
+				memset((uint8_t *)arg + 24, 0xff, 4);
+			if (arg == M.ro)
+				mprotect(M.ro, PAGE, PROT_READ);
+		}
+		break;
+	default:
+		break;
+	}
+	return arg;
 }
 
 /* --------------------------------------------------------------- mutate */
@@ -411,61 +508,36 @@ static void *mutate(struct fuzzer *f, unsigned long *cmd, uint32_t len)
 		default:	/* where the argument lives */
 			switch (below(r, 7)) {
 			case 0:
-				return NULL;
+				return finish(f, *cmd, NULL, len);
 			case 1:
-				return M.none;
+				return finish(f, *cmd, M.none, len);
 			case 2:	/* cut by the guard page */
 				at = M.edge + PAGE - below(r, (len < PAGE ? len : PAGE) + 1);
 				memcpy(at, f->req, M.edge + PAGE - at);
-				return at;
+				return finish(f, *cmd, at, len);
 			case 3:	/* read-only: copy-out fails */
 				if (len > PAGE || mprotect(M.ro, PAGE, PROT_READ | PROT_WRITE))
 					break;
 				memcpy(M.ro, f->req, len);
 				mprotect(M.ro, PAGE, PROT_READ);
-				return M.ro;
+				return finish(f, *cmd, M.ro, len);
 			case 4:
-				return M.pfn ? M.pfn : M.ro;
+				return finish(f, *cmd, M.pfn ? M.pfn : M.ro, len);
 			case 5:	/* misaligned */
 				if (len + 3 > PAGE)
 					break;
 				memmove(f->req + 1 + below(r, 3), f->req, len);
-				return f->req + 1 + below(r, 3);
+				return finish(f, *cmd, f->req + 1 + below(r, 3), len);
 			default:
-				return (void *)(uintptr_t)0x1000;
+				return finish(f, *cmd, (void *)(uintptr_t)0x1000, len);
 			}
 		}
 	}
-	return f->req;
+	return finish(f, *cmd, f->req, len);
 }
 
 /* ------------------------------------------------------------ builders */
 
-/*
- * Keeps the u32 at @off of the argument @arg (wherever mutate() put it)
- * within [@lo, @hi]: a wait or call timeout that mutations made endless
- * would hang the fuzzer, not find a defect.
- */
-static void bound_u32(struct fuzzer *f, void *arg, size_t off, uint32_t lo,
-		      uint32_t hi)
-{
-	uint8_t *p = (uint8_t *)arg + off;
-	int ro = arg == M.ro;
-	uint32_t v;
-
-	if (!((p >= M.arena && p + 4 <= M.arena + ARENA_SIZE) ||
-	      (p >= M.edge && p + 4 <= M.edge + PAGE) || ro))
-		return;
-	if (ro && mprotect(M.ro, PAGE, PROT_READ | PROT_WRITE))
-		return;
-	memcpy(&v, p, 4);
-	if (v < lo || v > hi) {
-		v = lo + below(&f->r, hi - lo + 1);
-		memcpy(p, &v, 4);
-	}
-	if (ro)
-		mprotect(M.ro, PAGE, PROT_READ);
-}
 
 static void hdr_init(void *p, uint32_t len, uint32_t size_out)
 {
@@ -513,18 +585,13 @@ static void op_raw(struct fuzzer *f, int fd)
 
 		memcpy(f->req + k, &v, 4);
 	}
-	if (type == 30)		/* SetPowerStatus: never pause/power off */
-		memset(f->req + 24, 0xff, 4);
 	cmd = len <= 1024 && pct(r, 70) ? VBG_IOCTL_VMMDEV_REQUEST(len) :
 	      VBG_IOCTL_VMMDEV_REQUEST_BIG;
 	if (pct(r, 5))
 		cmd = _IOC(_IOC_READ | _IOC_WRITE, 'V', 3, 0);
 	arg = mutate(f, &cmd, len);
-	/* Whatever the mutations did, power status stays harmless. */
-	if (((struct vbg_ioctl_hdr *)f->req)->type == 30 && arg == f->req)
-		memset(f->req + 24, 0xff, 4);
 	snprintf(f->what, sizeof(f->what), "raw request type %u len %u", type, len);
-	fz_ioctl(f, fd, cmd, arg, 0);
+	fz_ioctl(f, fd, cmd, arg, code_timeout(cmd));
 }
 
 static void op_simple(struct fuzzer *f, int fd)
@@ -543,7 +610,7 @@ static void op_simple(struct fuzzer *f, int fd)
 	struct rng *r = &f->r;
 	unsigned int i = below(r, sizeof(ops) / sizeof(ops[0]));
 	uint32_t len = ops[i].in > ops[i].out ? ops[i].in : ops[i].out;
-	uint32_t *in = (uint32_t *)(f->req + 24);
+	uint32_t *in = (uint32_t *)(f->req + 24), k;
 	unsigned long cmd = ops[i].cmd;
 	void *arg;
 
@@ -561,17 +628,15 @@ static void op_simple(struct fuzzer *f, int fd)
 		in[0] = pct(r, 70) ? 0 : below(r, 30);
 		in[1] = pct(r, 50) ? (uint32_t)rnd(r) : 1u << below(r, 11);
 		break;
-	default:
-		in[0] = pct(r, 50) ? 1u << below(r, 32) : (uint32_t)rnd(r);
-		in[1] = pct(r, 50) ? 1u << below(r, 32) : (uint32_t)rnd(r);
-		in[2] = below(r, 3);
+	default:	/* masks and flags: mostly small, valid ones */
+		for (k = 0; k < 3; k++)
+			in[k] = pct(r, 30) ? 0 : pct(r, 60) ? below(r, 1u << below(r, 12)) :
+				pct(r, 50) ? 1u << below(r, 32) : (uint32_t)rnd(r);
 		break;
 	}
 	arg = mutate(f, &cmd, len);
-	if (_IOC_NR(cmd) == 10)
-		bound_u32(f, arg, 24, 0, 30);
 	snprintf(f->what, sizeof(f->what), "%s", ops[i].name);
-	fz_ioctl(f, fd, cmd, arg, _IOC_NR(cmd) == 10 ? 30 : 0);
+	fz_ioctl(f, fd, cmd, arg, code_timeout(cmd));
 }
 
 static void op_log(struct fuzzer *f, int fd)
@@ -588,7 +653,7 @@ static void op_log(struct fuzzer *f, int fd)
 		f->req[24 + k] = pct(r, 2) ? 0 : (uint8_t)('a' + below(r, 26));
 	arg = mutate(f, &cmd, 24 + n);
 	snprintf(f->what, sizeof(f->what), "log of %u bytes", n);
-	fz_ioctl(f, fd, cmd, arg, 0);
+	fz_ioctl(f, fd, cmd, arg, code_timeout(cmd));
 }
 
 static void op_unknown(struct fuzzer *f, int fd)
@@ -608,7 +673,7 @@ static void op_unknown(struct fuzzer *f, int fd)
 	if (_IOC_NR(cmd) < 20)
 		cmd = _IOC(_IOC_DIR(cmd), 'V', 20 + _IOC_NR(cmd), _IOC_SIZE(cmd));
 	snprintf(f->what, sizeof(f->what), "unknown ioctl %#lx", cmd);
-	fz_ioctl(f, fd, cmd, arg, 0);
+	fz_ioctl(f, fd, cmd, arg, code_timeout(cmd));
 }
 
 /* A free or used client slot of session @s. */
@@ -645,7 +710,7 @@ static void op_connect(struct fuzzer *f, int s)
 		       sizeof(c->u.in.loc.u.localhost.service_name));
 	arg = mutate(f, &cmd, sizeof(*c));
 	snprintf(f->what, sizeof(f->what), "connect '%s'", name);
-	ret = fz_ioctl(f, f->fds[s], cmd, arg, 0);
+	ret = fz_ioctl(f, f->fds[s], cmd, arg, code_timeout(cmd));
 	/* Keep the client if there is room; the session drops the rest. */
 	if (!ret && arg == c && cmd == VBG_IOCTL_HGCM_CONNECT && c->hdr.rc >= 0 &&
 	    c->u.out.client_id && slot >= 0) {
@@ -669,7 +734,7 @@ static void op_disconnect(struct fuzzer *f, int s)
 	/* Whatever the answer, this id is no longer used. */
 	if (slot >= 0 && d->u.in.client_id == f->client[s][slot])
 		f->client[s][slot] = 0;
-	fz_ioctl(f, f->fds[s], cmd, arg, 0);
+	fz_ioctl(f, f->fds[s], cmd, arg, code_timeout(cmd));
 }
 
 /*
@@ -763,11 +828,82 @@ static void op_call(struct fuzzer *f, int s)
 	if (pct(r, 5))
 		cmd = wide ? VBG_IOCTL_HGCM_CALL_32(len) : VBG_IOCTL_HGCM_CALL_64(len);
 	arg = mutate(f, &cmd, len);
-	bound_u32(f, arg, offsetof(struct vbg_ioctl_hgcm_call, timeout_ms), 1, 200);
 	snprintf(f->what, sizeof(f->what),
 		 "HGCM call%s code %#lx fn %u, %u parms, client %u, last buffer %s",
 		 wide ? "64" : "32", cmd, fn, n, c->client_id, what);
-	fz_ioctl(f, f->fds[s], cmd, arg, timeout);
+	fz_ioctl(f, f->fds[s], cmd, arg, code_timeout(cmd));
+}
+
+/*
+ * A well-formed vbgtest ECHO call (in buffer, out buffer, u32) in either
+ * layout through either code, buffers of any size and alignment: the page
+ * lists the driver builds for them must pass the host's checks, and the
+ * data must arrive byte for byte.
+ */
+static void op_echo(struct fuzzer *f, int s)
+{
+	struct vbg_ioctl_hgcm_call *c = (void *)f->req;
+	struct rng *r = &f->r;
+	int wide = pct(r, 50), slot = client_slot(f, s, 1), ret;
+	uint32_t esz = wide ? 16 : 12, len = sizeof(*c) + 3 * esz, i;
+	uint32_t size[2], type[2] = { 4 + below(r, 2), 4 + 2 * below(r, 2) };
+	uint32_t seed32 = (uint32_t)rnd(r), n, v;
+	uint8_t *buf[2], *e;
+	unsigned long cmd;
+
+	if (slot < 0) {
+		op_connect(f, s);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		size[i] = pct(r, 70) ? below(r, 2 * PAGE) : below(r, 256 << 10);
+		/* In: the arena's upper quarter; out: the one below. */
+		buf[i] = M.arena + ARENA_SIZE / 2 + (1 - i) * (ARENA_SIZE / 4) +
+			 below(r, ARENA_SIZE / 4 - (256 << 10));
+	}
+	vbgt_fill_pattern(buf[0], size[0], seed32);
+	memset(buf[1], 0xee, size[1]);
+	memset(c, 0, len);
+	vbgt_hdr(&c->hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, len, len);
+	c->client_id = f->client[s][slot];
+	c->function = 1;
+	c->timeout_ms = 5000;
+	c->interruptible = 1;
+	c->parm_count = 3;
+	e = (uint8_t *)(c + 1);
+	for (i = 0; i < 3; i++, e += esz) {
+		v = i < 2 ? type[i] : VMMDEV_HGCM_PARM_TYPE_32BIT;
+		memcpy(e, &v, 4);
+		if (i == 2)
+			break;
+		memcpy(e + 4, &size[i], 4);
+		if (wide) {
+			uint64_t a = (uintptr_t)buf[i];
+
+			memcpy(e + 8, &a, 8);
+		} else {
+			v = (uint32_t)(uintptr_t)buf[i];
+			memcpy(e + 8, &v, 4);
+		}
+	}
+	cmd = pct(r, 50) ? VBG_IOCTL_HGCM_CALL_64(len) : VBG_IOCTL_HGCM_CALL_32(len);
+	if (wide != (_IOC_NR(cmd) == 7))	/* the layout must match the code */
+		cmd = wide ? VBG_IOCTL_HGCM_CALL_64(len) : VBG_IOCTL_HGCM_CALL_32(len);
+	snprintf(f->what, sizeof(f->what), "echo%s %u -> %u bytes, %p -> %p",
+		 wide ? "64" : "32", size[0], size[1], (void *)buf[0], (void *)buf[1]);
+	ret = fz_ioctl(f, f->fds[s], cmd, c, 5000);
+	/* Sessions replaced under us, or a client of another service. */
+	if (ret || c->hdr.rc)
+		return;
+	__atomic_fetch_add(&tot->echoes, 1, __ATOMIC_RELAXED);
+	n = size[0] < size[1] ? size[0] : size[1];
+	memcpy(&v, (uint8_t *)(c + 1) + 2 * esz + 4, 4);
+	if (v != n || vbgt_check_pattern(buf[1], n, seed32) >= 0) {
+		vbgt_fail_at(__FILE__, __LINE__, "echo: %u bytes reported, %u expected;"
+			     " first bad byte %ld", v, n,
+			     vbgt_check_pattern(buf[1], n, seed32));
+		report_repro(f);
+	}
 }
 
 /* Closes session @s and opens it again (its clients go with it). */
@@ -783,6 +919,10 @@ static void fuzz_one(struct fuzzer *f)
 	struct rng *r = &f->r;
 	int s = (int)below(r, (uint32_t)f->nfds), k = (int)below(r, 100);
 
+	/* Now and then the host posts events, so that waits end with one. */
+	if (f->post_events && pct(r, 1) && pct(r, 50))
+		vbgt_ctl(NULL, 0, "events %#x", 1u << below(r, 10));
+
 	if (k < 20)
 		op_raw(f, f->fds[s]);
 	else if (k < 40)
@@ -795,8 +935,10 @@ static void fuzz_one(struct fuzzer *f)
 		op_connect(f, s);
 	else if (k < 56)
 		op_disconnect(f, s);
-	else if (k < 99)
+	else if (k < 85)
 		op_call(f, s);
+	else if (k < 99)
+		op_echo(f, s);
 	else if (!f->racing)
 		reopen(f, s);
 }
@@ -811,6 +953,7 @@ static void fuzz_init(struct fuzzer *f, const char *name, unsigned int salt,
 	f->r.s = seed * 0x100000001b3ull + salt;
 	f->n = n;
 	f->nfds = nfds;
+	f->post_events = 1;
 	f->req = M.arena + ARENA_SIZE / 2 - 3 * PAGE;
 	for (i = 0; i < nfds; i++) {
 		f->node[i] = nodes[i];
@@ -1137,6 +1280,7 @@ static void fuzz_signals(void)
 	mem_setup();
 	counts_read(&c);
 	fuzz_init(&f, "fuzz_signals", 4, share(20), both_nodes, 3);
+	f.post_events = 0;	/* the control channel does not restart reads */
 	sg.target = pthread_self();
 	ASSERT(pthread_create(&t, NULL, signaller, &sg) == 0, "pthread_create");
 	fuzz_run(&f);
@@ -1162,13 +1306,15 @@ static void valid_calls_after(void)
 	close(u);
 	for (i = 0; i < 32; i++)
 		if (tot->by_nr[i])
-			o += (size_t)snprintf(line + o, sizeof(line) - o, " %u:%" PRIu64,
-					      i, tot->by_nr[i]);
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+					      " %u:%" PRIu64 "/%" PRIu64, i,
+					      tot->ok_nr[i], tot->by_nr[i]);
 	vbgt_diag("fuzz-total: %" PRIu64 " ioctls (%" PRIu64 " failed as expected),"
 		  " longest %" PRIu64 " ms, %" PRIu64 " raw requests the host refused,"
 		  " seed %#" PRIx64, tot->ioctls, tot->errs, tot->max_us / 1000,
 		  tot->malformed_raw, seed);
-	vbgt_diag("ioctls by number:%s", line);
+	vbgt_diag("ioctls by number (succeeded/all):%s", line);
+	vbgt_diag("%" PRIu64 " well-formed echo calls, data checked", tot->echoes);
 	(void)us;
 }
 
