@@ -437,7 +437,8 @@ static void *finish(struct fuzzer *f, unsigned long cmd, void *arg, uint32_t len
 	case 2:
 	case 3:
 		if (len >= 28 && (arg == f->req || arg == M.ro ||
-				  ((uint8_t *)arg >= M.edge && (uint8_t *)arg + 28 <= M.edge + PAGE))) {
+				  ((uint8_t *)arg >= M.edge &&
+				   (uint8_t *)arg + 28 <= M.edge + PAGE))) {
 			if (arg == M.ro && mprotect(M.ro, PAGE, PROT_READ | PROT_WRITE))
 				break;
 			memcpy(&type, (uint8_t *)arg + 8, 4);
@@ -539,7 +540,6 @@ static void *mutate(struct fuzzer *f, unsigned long *cmd, uint32_t len)
 }
 
 /* ------------------------------------------------------------ builders */
-
 
 static void hdr_init(void *p, uint32_t len, uint32_t size_out)
 {
