@@ -916,14 +916,40 @@ static void reopen(struct fuzzer *f, int s)
 	memset(f->client[s], 0, sizeof(f->client[s]));
 }
 
+/*
+ * The control channel's client does not restart an interrupted write:
+ * SIGUSR1 (fuzz_signals) waits while it talks.
+ */
+static void ctl_signals(int block)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static long long host_counter(const char *name)
+{
+	long long v;
+
+	ctl_signals(1);
+	v = vbgt_counter(name);
+	ctl_signals(0);
+	return v;
+}
+
 static void fuzz_one(struct fuzzer *f)
 {
 	struct rng *r = &f->r;
 	int s = (int)below(r, (uint32_t)f->nfds), k = (int)below(r, 100);
 
 	/* Now and then the host posts events, so that waits end with one. */
-	if (f->post_events && pct(r, 1) && pct(r, 50))
+	if (f->post_events && pct(r, 1) && pct(r, 50)) {
+		ctl_signals(1);
 		vbgt_ctl(NULL, 0, "events %#x", 1u << below(r, 10));
+		ctl_signals(0);
+	}
 
 	if (k < 20)
 		op_raw(f, f->fds[s]);
@@ -969,14 +995,14 @@ static void fuzz_init(struct fuzzer *f, const char *name, unsigned int salt,
  */
 static void check_host(struct fuzzer *f)
 {
-	long long m = vbgt_counter("req.malformed.driver");
+	long long m = host_counter("req.malformed.driver");
 
 	if (m == f->malformed)
 		return;
 	vbgt_fail_at(__FILE__, __LINE__,
 		     "the host refused %lld request(s) the driver built (last type %lld)"
 		     " within iterations %" PRIu64 "-%" PRIu64, m - f->malformed,
-		     vbgt_counter("req.malformed.driver_last_type"),
+		     host_counter("req.malformed.driver_last_type"),
 		     f->iter / CHECK_EVERY * CHECK_EVERY, f->iter);
 	report_repro(f);
 	f->malformed = m;
@@ -992,7 +1018,7 @@ static void fuzz_run(struct fuzzer *f)
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
 	cur = f;
-	f->malformed = vbgt_counter("req.malformed.driver");
+	f->malformed = host_counter("req.malformed.driver");
 	for (f->iter = 0; f->iter < f->n && !vbgt_failed(); f->iter++) {
 		/* The request area sits in the arena's lower half. */
 		f->req = M.arena + ARENA_SIZE / 2 - 3 * PAGE;
