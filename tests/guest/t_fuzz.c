@@ -1019,11 +1019,12 @@ static void fuzz_run(struct fuzzer *f)
 	sigaction(SIGBUS, &sa, NULL);
 	cur = f;
 	f->malformed = host_counter("req.malformed.driver");
-	for (f->iter = 0; f->iter < f->n && !vbgt_failed(); f->iter++) {
+	/* FUZZ_IOCTLS counts ioctls, not iterations (a reopen makes none). */
+	for (f->iter = 0; f->ioctls < f->n && !vbgt_failed(); f->iter++) {
 		/* The request area sits in the arena's lower half. */
 		f->req = M.arena + ARENA_SIZE / 2 - 3 * PAGE;
 		fuzz_one(f);
-		if (f->iter % CHECK_EVERY == CHECK_EVERY - 1 || f->iter + 1 == f->n)
+		if (f->iter % CHECK_EVERY == CHECK_EVERY - 1 || f->ioctls >= f->n)
 			check_host(f);
 	}
 }
