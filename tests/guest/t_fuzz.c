@@ -280,9 +280,12 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 #ifdef __x86_64__
 	vbgt_diag("signal %d code %d at address %p, ip %#llx", sig, si->si_code,
 		  si->si_addr, (unsigned long long)u->uc_mcontext.gregs[REG_RIP]);
-#else
+#elif defined(__i386__)
 	vbgt_diag("signal %d code %d at address %p, ip %#x", sig, si->si_code,
 		  si->si_addr, (unsigned int)u->uc_mcontext.gregs[REG_EIP]);
+#else
+	(void)u;
+	vbgt_diag("signal %d code %d at address %p", sig, si->si_code, si->si_addr);
 #endif
 #ifdef __x86_64__
 	{
