@@ -110,6 +110,14 @@ bench: deps
 bench-smoke: deps
 	@bash tests/bench/bench.sh --smoke
 
+# Issue 9's ioctl fuzzer (t_fuzz) on the debug kernel, 64- and 32-bit, then
+# the guest suite in the same boot: FUZZ_SEED=, FUZZ_IOCTLS= (per program,
+# default 500000), KERNEL=distro for the loadable module.
+.PHONY: fuzz
+fuzz: deps
+	@KERNEL=$(if $(filter command line,$(origin KERNEL)),$(KERNEL),debug) \
+		bash tests/vm/fuzz.sh
+
 # Everything this project has; .ci/run runs exactly this.
 check: deps
 	@bash tests/check.sh

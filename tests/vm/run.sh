@@ -21,7 +21,9 @@
 # default the largest limit= of suites.txt in that boot + 10),
 # VBG_NO_PVH=1 (boot the bzImage instead of the extracted vmlinux),
 # VBG_EXTRA_MODULES (module files to insmod after the driver),
-# VBG_EMU_ARGS (more emulator options, e.g. --mmio-req, --share NAME=DIR).
+# VBG_EMU_ARGS (more emulator options, e.g. --mmio-req, --share NAME=DIR),
+# VBG_SUITES (another suites file, e.g. make fuzz's), FUZZ_SEED and
+# FUZZ_IOCTLS (passed to the guest programs: t_fuzz).
 #
 # --arch arm64 (make check-vm ARCH=arm64, after make deps-arm64): Debian's
 # arm64 kernel on QEMU's virt machine; the device as VirtualBox 7.1+ shows
@@ -48,6 +50,7 @@ BOOT_TIMEOUT=170
 KEEP=0
 VBG_SMP=${VBG_SMP:-2}
 GUEST_DIR=${VBG_GUEST_DIR:-$VBG_ROOT/tests/guest}
+SUITES=${VBG_SUITES:-$GUEST_DIR/suites.txt}
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -136,7 +139,7 @@ trap 'echo "[vm] interrupted" >&2; exit 130' INT TERM HUP
 # ---------------------------------------------------------------------------
 [ -f "$GUEST_DIR/Makefile" ] ||
 	fatal "no guest tests in $GUEST_DIR (tests/guest not written yet?)"
-[ -f "$GUEST_DIR/suites.txt" ] || fatal "$GUEST_DIR/suites.txt missing"
+[ -f "$SUITES" ] || fatal "$SUITES missing"
 
 MAIN=()		# "prog:bits" of the shared boot, in order
 VBU=		# 1: a program needs VirtualBox's guest userspace (make deps)
@@ -180,9 +183,9 @@ while read -r prog bits flags; do
 			fatal "suites.txt: ref-hgcm32 without own-boot for $prog $bits"
 		MAIN+=("$prog:$bits")
 	fi
-done < "$GUEST_DIR/suites.txt"
+done < "$SUITES"
 [ $((${#MAIN[@]} + ${#OWN[@]})) -gt 0 ] ||
-	fatal "no program${SUITE:+ named $SUITE} in $GUEST_DIR/suites.txt"
+	fatal "no program${SUITE:+ named $SUITE} in $SUITES"
 
 # ---------------------------------------------------------------------------
 # Build
@@ -395,6 +398,9 @@ run_boot() {
 	VBG_PROG_TIMEOUT=${VBG_PROG_TIMEOUT:-$((maxlim + 10))}
 	export VBG_PROG_LIMITS="${limits# }"
 	EOF
+	for v in FUZZ_SEED FUZZ_IOCTLS; do
+		[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
+	done >> "$bd/conf/etc/vbg-run.conf"
 	vbg_cpio "$bd/conf" "$bd/conf.cpio.gz"
 	cat "$RUNDIR/base.cpio.gz" "$bd/conf.cpio.gz" > "$bd/initramfs.cpio.gz"
 	ln -f "$VMLINUZ" "$bd/vmlinuz" 2>/dev/null || cp "$VMLINUZ" "$bd/vmlinuz"

@@ -153,6 +153,8 @@ struct vmmdev {
 	uint64_t irq_raises, acks, fast_acks, heartbeats;
 	uint64_t balloon_pages, balloon_inflates, balloon_deflates;
 	uint64_t guest_errors;
+	uint64_t malformed_driver, malformed_raw, reserved1_set;
+	uint32_t malformed_driver_last;
 	uint64_t xport[VMMDEV_CNT_XPORT_MAX];	/* atomics */
 	int peer_pid;			/* QEMU, for host_cpu_us */
 	uint64_t cpu_base_ns;		/* host CPU time at reset-counters */
@@ -1542,17 +1544,65 @@ static void write_header_rc(struct vmmdev *dev, uint64_t gpa, uint8_t *hdr,
 		vmmdev_log("guest-error: request at %#" PRIx64 " not writable", gpa);
 }
 
+#define REQUESTOR_USER_MODE	0x8u
+
+/*
+ * Who built a request: a raw request from userspace carries the user-mode
+ * requestor bit (the driver forces the session's requestor in, spec 4.4);
+ * the driver's own requests carry a kernel requestor, and HGCM requests
+ * (60-65) are never passed through raw.  Userspace may send what a host
+ * rejects; the driver itself must not.
+ */
+static bool driver_built(uint32_t type, uint32_t requestor)
+{
+	return !(requestor & REQUESTOR_USER_MODE) || (type >= 60 && type <= 65);
+}
+
+/* Statuses by which a host refuses a malformed request (spec 4.2, 7.4). */
+static bool malformed_rc(int32_t rc)
+{
+	switch (rc) {
+	case VERR_INVALID_PARAMETER:
+	case VERR_INVALID_POINTER:
+	case VERR_INVALID_FLAGS:
+	case VERR_NOT_IMPLEMENTED:
+	case VERR_NOT_SUPPORTED:
+	case VERR_OUT_OF_RANGE:
+	case VERR_HGCM_INVALID_CLIENT_ID:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A request a real host would refuse or drop: counted by its builder. */
+static void count_malformed(struct vmmdev *dev, const uint8_t *hdr, int32_t rc)
+{
+	uint32_t type = get32(hdr + 8);
+
+	if (!driver_built(type, get32(hdr + 20))) {
+		dev->malformed_raw++;
+		return;
+	}
+	dev->malformed_driver++;
+	dev->malformed_driver_last = type;
+	vmmdev_log("guest-error: the driver's own request type %u refused (rc %d)",
+		   type, rc);
+}
+
 /* Spec 4.2: everything for one submitted request address. */
 static void process_request(struct vmmdev *dev, uint64_t gpa)
 {
 	const struct req_handler *h;
 	uint8_t hdr[REQ_HDR_SIZE];
 	struct req r = { .gpa = gpa };
+	bool injected = false;
 	int32_t rc;
 
 	if (vmmdev_mem_read(dev, gpa, hdr, sizeof(hdr))) {
 		vmmdev_log("guest-error: request at %#" PRIx64 " is not guest RAM", gpa);
 		dev->guest_errors++;
+		dev->malformed_driver++;
 		return;
 	}
 	r.size = get32(hdr);
@@ -1561,9 +1611,12 @@ static void process_request(struct vmmdev *dev, uint64_t gpa)
 		vmmdev_log("guest-error: request at %#" PRIx64 ": size %u version %#x, ignored",
 			   gpa, r.size, get32(hdr + 4));
 		dev->req_ignored++;
+		count_malformed(dev, hdr, 0);
 		return;
 	}
 	dev->req_total++;
+	if (get32(hdr + 16))
+		dev->reserved1_set++;
 	if (r.type < NUM_TYPES) {
 		dev->req_count[r.type]++;
 		dev->last_requestor[r.type] = get32(hdr + 20);
@@ -1573,12 +1626,14 @@ static void process_request(struct vmmdev *dev, uint64_t gpa)
 	if (r.size > REQ_MAX_SIZE) {
 		vmmdev_log("guest-error: request type %u size %u too big", r.type, r.size);
 		dev->req_rejected++;
+		count_malformed(dev, hdr, VERR_NOT_SUPPORTED);
 		write_header_rc(dev, gpa, hdr, VERR_NOT_SUPPORTED);
 		return;
 	}
 	if (!dev->accepted && !allowed_before_report(r.type)) {
 		vmmdev_log("guest-error: request type %u before ReportGuestInfo", r.type);
 		dev->req_rejected++;
+		count_malformed(dev, hdr, VERR_NOT_SUPPORTED);
 		write_header_rc(dev, gpa, hdr, VERR_NOT_SUPPORTED);
 		return;
 	}
@@ -1591,6 +1646,7 @@ static void process_request(struct vmmdev *dev, uint64_t gpa)
 		vmmdev_log("guest-error: request at %#" PRIx64 " (%u bytes) is not guest RAM",
 			   gpa, r.size);
 		dev->guest_errors++;
+		count_malformed(dev, hdr, 0);
 		free(r.buf);
 		return;
 	}
@@ -1600,6 +1656,7 @@ static void process_request(struct vmmdev *dev, uint64_t gpa)
 	h = r.type < NUM_TYPES ? &handlers[r.type] : NULL;
 	if (take_fault(dev, r.type, &rc)) {
 		vmmdev_log("fault injected: type %u rc %d", r.type, rc);
+		injected = true;
 	} else if (!h || !h->fn) {
 		vmmdev_log("request type %u not implemented", r.type);
 		dev->req_rejected++;
@@ -1623,6 +1680,8 @@ static void process_request(struct vmmdev *dev, uint64_t gpa)
 			return;
 		}
 	}
+	if (!injected && malformed_rc(rc))
+		count_malformed(dev, hdr, rc);
 	if (!r.no_rc)
 		put32(r.buf + 12, (uint32_t)rc);
 	if (vmmdev_mem_write(dev, gpa, r.buf, r.size))
@@ -1832,6 +1891,11 @@ static void print_counters(struct vmmdev *dev, FILE *out)
 	fprintf(out, "req.ignored %" PRIu64 "\n", dev->req_ignored);
 	fprintf(out, "req.unknown_type %" PRIu64 "\n", dev->req_unknown_type);
 	fprintf(out, "guest_errors %" PRIu64 "\n", dev->guest_errors);
+	fprintf(out, "req.malformed.driver %" PRIu64 "\n", dev->malformed_driver);
+	fprintf(out, "req.malformed.driver_last_type %" PRIu32 "\n",
+		dev->malformed_driver_last);
+	fprintf(out, "req.malformed.raw %" PRIu64 "\n", dev->malformed_raw);
+	fprintf(out, "req.reserved1_set %" PRIu64 "\n", dev->reserved1_set);
 	for (i = 0; i < VMMDEV_CNT_XPORT_MAX; i++)
 		fprintf(out, "%s %" PRIu64 "\n", xname[i],
 			__atomic_load_n(&dev->xport[i], __ATOMIC_RELAXED));
@@ -1853,6 +1917,8 @@ static void reset_counters(struct vmmdev *dev)
 
 	dev->req_total = dev->req_rejected = dev->req_ignored = 0;
 	dev->req_unknown_type = dev->guest_errors = 0;
+	dev->malformed_driver = dev->malformed_raw = dev->reserved1_set = 0;
+	dev->malformed_driver_last = 0;
 	memset(dev->req_count, 0, sizeof(dev->req_count));
 	for (i = 0; i < VMMDEV_CNT_XPORT_MAX; i++)
 		__atomic_store_n(&dev->xport[i], 0, __ATOMIC_RELAXED);

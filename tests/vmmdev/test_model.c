@@ -293,6 +293,59 @@ static void header_too_big(struct ktap_case_ctx *t)
 	teardown();
 }
 
+/*
+ * Refusals a real host makes are counted by who built the request: the
+ * user-mode requestor bit marks a raw request from userspace; kernel
+ * requestors and HGCM requests are the driver's own.
+ */
+static void malformed_counted_by_builder(struct ktap_case_ctx *t)
+{
+	setup();
+	/* Before ReportGuestInfo: refused, the driver's (requestor 1). */
+	KTAP_EXPECT_EQ(t, simple(1, 36), VERR_NOT_SUPPORTED);
+	KTAP_EXPECT_EQ(t, counter("req.malformed.driver"), 1);
+	KTAP_EXPECT_EQ(t, counter("req.malformed.driver_last_type"), 1);
+	KTAP_ASSERT(t, report());
+	/* Accepted requests count nothing; nor does an injected fault. */
+	KTAP_EXPECT_EQ(t, simple(4, 40), 0);
+	ctl("fault 4 1 -2");
+	KTAP_EXPECT_EQ(t, simple(4, 40), VERR_INVALID_PARAMETER);
+	KTAP_EXPECT_EQ(t, counter("req.malformed.driver"), 1);
+	/* A wrong size from a user session: raw. */
+	hdr(REQ, 44, 4);
+	wr32(REQ + 20, 0x808e);
+	KTAP_EXPECT_EQ(t, submit(REQ), VERR_INVALID_PARAMETER);
+	KTAP_EXPECT_EQ(t, counter("req.malformed.raw"), 1);
+	/* The same from the kernel: the driver's. */
+	KTAP_EXPECT_EQ(t, simple(4, 44), VERR_INVALID_PARAMETER);
+	KTAP_EXPECT_EQ(t, counter("req.malformed.driver"), 2);
+	/* HGCM is always the driver's, whatever the requestor. */
+	hdr(REQ, 36, 61);
+	wr32(REQ + 20, 0x808e);
+	KTAP_EXPECT_EQ(t, submit(REQ), VERR_INVALID_PARAMETER);
+	KTAP_EXPECT_EQ(t, counter("req.malformed.driver"), 3);
+	KTAP_EXPECT_EQ(t, counter("req.malformed.driver_last_type"), 61);
+	/* A bad header version is dropped: still counted. */
+	hdr(REQ, 40, 4);
+	wr32(REQ + 4, 0x00010000);
+	submit(REQ);
+	KTAP_EXPECT_EQ(t, counter("req.malformed.driver"), 4);
+	/* Semantic refusals are no malformed requests. */
+	KTAP_EXPECT_EQ(t, simple(218, 28), VERR_ACCESS_DENIED);
+	KTAP_EXPECT_EQ(t, counter("req.malformed.driver"), 4);
+	KTAP_EXPECT_EQ(t, counter("req.malformed.raw"), 1);
+	/* reserved1 (offset 16) must be zero: counted, not refused. */
+	KTAP_EXPECT_EQ(t, counter("req.reserved1_set"), 0);
+	hdr(REQ, 40, 4);
+	wr32(REQ + 16, 7);
+	KTAP_EXPECT_EQ(t, submit(REQ), 0);
+	KTAP_EXPECT_EQ(t, counter("req.reserved1_set"), 1);
+	ctl("reset-counters");
+	KTAP_EXPECT_EQ(t, counter("req.malformed.driver"), 0);
+	KTAP_EXPECT_EQ(t, counter("req.reserved1_set"), 0);
+	teardown();
+}
+
 static void pre_report_refused(struct ktap_case_ctx *t)
 {
 	static const struct { uint32_t type, size; int32_t rc; } rows[] = {
@@ -1410,6 +1463,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(header_bad_version_ignored),
 	KTAP_CASE(header_too_big),
 	KTAP_CASE(pre_report_refused),
+	KTAP_CASE(malformed_counted_by_builder),
 	KTAP_CASE(unmapped_request_dropped),
 	KTAP_CASE(size_rules),
 	KTAP_CASE(variable_sizes),
