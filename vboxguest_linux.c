@@ -120,6 +120,8 @@ static u32 vbg_linux_requestor(bool user_node)
 static int vbg_misc_open(struct vbg_dev *gdev, struct file *filp,
 			 bool user_node)
 {
+	/* Before remove_rwsem: it takes console_lock. */
+	u32 requestor = vbg_linux_requestor(user_node);
 	struct vbg_session *session;
 	int ret = 0;
 
@@ -128,8 +130,7 @@ static int vbg_misc_open(struct vbg_dev *gdev, struct file *filp,
 		ret = -ENODEV;
 		goto out_unlock;
 	}
-	session = vbg_core_open_session(gdev, vbg_linux_requestor(user_node),
-					user_node);
+	session = vbg_core_open_session(gdev, requestor, user_node);
 	if (IS_ERR(session))
 		ret = PTR_ERR(session);
 	else
