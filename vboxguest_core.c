@@ -995,17 +995,41 @@ void vbg_core_drain_events(struct vbg_dev *gdev)
 	local_irq_restore(flags);
 }
 
+/* ioctls whose size is part of the code: match type, nr and direction. */
+static bool vbg_ioctl_is(unsigned int cmd, unsigned int nr, bool any_dir)
+{
+	if (_IOC_TYPE(cmd) != 'V' || _IOC_NR(cmd) != nr)
+		return false;
+	return any_dir ? (_IOC_DIR(cmd) == _IOC_NONE ||
+			  _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE)) :
+			 _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE);
+}
+
+/* VBG_IOCTL_VMMDEV_REQUEST(_BIG): the header is a VMMDev request header. */
+static bool vbg_ioctl_is_vmmrequest(unsigned int cmd)
+{
+	return vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_VMMDEV_REQUEST(0)), false) ||
+	       vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_VMMDEV_REQUEST_BIG), true);
+}
+
 /**
  * vbg_ioctl_hdr_check() - validate the common header of an ioctl.
  * @cmd: the ioctl code.
  * @hdr: the header as copied from the caller.
  * @size: out: bytes the ioctl reads and writes (max of in and out).
  *
- * The one place that checks version, sizes against each other, against
- * _IOC_SIZE(@cmd) and against the size cap.
+ * The one place that checks version, type, the reserved word, sizes
+ * against each other, against _IOC_SIZE(@cmd) and against the size cap.
+ * The uapi header asks for type VBG_IOCTL_HDR_TYPE_DEFAULT and a zero
+ * reserved word; the raw request is the exception: there the header is
+ * the VMMDev request's, type its request type and the reserved word its
+ * requestor field, which vbg_ioctl_vmmrequest() overwrites.  The
+ * reference driver refuses another type too, but accepts any reserved
+ * word; we refuse it, so the word can be given a meaning later without
+ * old callers' garbage in it.
  *
  * Context: any.
- * Return: 0 or -EINVAL.
+ * Return: 0, -EINVAL or -E2BIG.
  */
 int vbg_ioctl_hdr_check(unsigned int cmd, const struct vbg_ioctl_hdr *hdr,
 			size_t *size)
@@ -1013,6 +1037,9 @@ int vbg_ioctl_hdr_check(unsigned int cmd, const struct vbg_ioctl_hdr *hdr,
 	u32 size_out = hdr->size_out ? hdr->size_out : hdr->size_in;
 
 	if (hdr->version != VBG_IOCTL_HDR_VERSION)
+		return -EINVAL;
+	if (!vbg_ioctl_is_vmmrequest(cmd) &&
+	    (hdr->type != VBG_IOCTL_HDR_TYPE_DEFAULT || hdr->reserved))
 		return -EINVAL;
 	if (hdr->size_in < sizeof(*hdr) || size_out < sizeof(*hdr))
 		return -EINVAL;
@@ -1037,6 +1064,23 @@ static int vbg_ioctl_chk(struct vbg_ioctl_hdr *hdr, size_t in, size_t out)
 			    hdr->size_in < sizeof(*hdr) + out)
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * The result of a filter, capability, acquire or mouse change.  A host
+ * refusal fails the ioctl with the errno of the host's status
+ * (vbg_req_submit()), and -EBUSY a conflict with another session: the
+ * header is then not copied back, so hdr.rc only ever says success.
+ * The uapi header describes hdr.rc as the status of the operation, which
+ * would allow returning 0 with the VBox status there instead; the
+ * reference driver fails the ioctl (measured with a host refusing 42 and
+ * 56), which is what VirtualBox's userspace meets there; we do the same.
+ */
+static int vbg_ioctl_host_result(struct vbg_ioctl_hdr *hdr, int ret)
+{
+	if (!ret)
+		hdr->rc = VINF_SUCCESS;
+	return ret;
 }
 
 static int vbg_ioctl_driver_version_info(struct vbg_dev *gdev,
@@ -1099,10 +1143,28 @@ static u32 vbg_req_min_size(u32 type)
 	return 0;
 }
 
-/* Is a raw request of @type allowed from this session (per node)? */
-static bool vbg_req_allowed(const struct vbg_session *session, u32 type)
+/*
+ * ReportGuestStatus from userspace: any facility but the driver's own
+ * (20), which the driver reports active at probe and inactive at remove,
+ * and "all facilities" (0x7ffffffe), which would overwrite it too
+ * (vmmdev-spec.md 5.3).
+ */
+static bool vbg_guest_status_allowed(const struct vbg_ioctl_hdr *hdr)
 {
-	switch (type) {
+	const struct vmmdev_guest_status *req = (const void *)hdr;
+
+	return req->facility != VBOXGUEST_FACILITY_TYPE_VBOXGUEST_DRIVER &&
+	       req->facility != VBOXGUEST_FACILITY_TYPE_ALL;
+}
+
+/*
+ * Is this raw request allowed from this session (per node)?  @hdr is at
+ * least vbg_req_min_size() of its type long.
+ */
+static bool vbg_req_allowed(const struct vbg_session *session,
+			    const struct vbg_ioctl_hdr *hdr)
+{
+	switch (hdr->type) {
 	case VMMDEVREQ_GET_MOUSE_STATUS:
 	case VMMDEVREQ_SET_MOUSE_STATUS:
 	case VMMDEVREQ_SET_POINTER_SHAPE:
@@ -1114,9 +1176,7 @@ static bool vbg_req_allowed(const struct vbg_session *session, u32 type)
 	case VMMDEVREQ_VIDEMODE_SUPPORTED:
 	case VMMDEVREQ_GET_HEIGHT_REDUCTION:
 	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQ2:
-	case VMMDEVREQ_REPORT_GUEST_CAPABILITIES:
 	case VMMDEVREQ_VIDEMODE_SUPPORTED2:
-	case VMMDEVREQ_REPORT_GUEST_STATUS:
 	case VMMDEVREQ_VIDEO_ACCEL_ENABLE:
 	case VMMDEVREQ_VIDEO_ACCEL_FLUSH:
 	case VMMDEVREQ_VIDEO_SET_VISIBLE_REGION:
@@ -1128,6 +1188,8 @@ static bool vbg_req_allowed(const struct vbg_session *session, u32 type)
 	case VMMDEVREQ_GET_SESSION_ID:
 	case VMMDEVREQ_VIDEO_UPDATE_MONITOR_POSITIONS:
 		return true;
+	case VMMDEVREQ_REPORT_GUEST_STATUS:
+		return vbg_guest_status_allowed(hdr);
 	/* Only through the trusted /dev/vboxguest. */
 	case VMMDEVREQ_REPORT_GUEST_USER_STATE:
 	case VMMDEVREQ_QUERY_CREDENTIALS:
@@ -1146,7 +1208,14 @@ static bool vbg_req_allowed(const struct vbg_session *session, u32 type)
 	/*
 	 * Everything else is the driver's own business: guest info, event
 	 * acknowledge and filter, capabilities, balloon, heartbeat, HGCM.
-	 * Letting userspace send them would desynchronise the driver.
+	 * Letting userspace send them would desynchronise the driver.  That
+	 * includes the legacy ReportGuestCapabilities (55) on both nodes: it
+	 * replaces the host's whole capability set (value | GRAPHICS) behind
+	 * the set and acquire trackers, which would then report and restore
+	 * a set the host no longer has.  No current VirtualBox userspace
+	 * sends it (they use the capability ioctls); mapping it onto the
+	 * trackers would give one session's report the power to drop other
+	 * sessions' capabilities, which is what the trackers exist to stop.
 	 */
 	default:
 		return false;
@@ -1175,7 +1244,7 @@ static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
 	if (hdr->type == VMMDEVREQ_SET_MOUSE_STATUS &&
 	    len == sizeof(struct vmmdev_mouse_status))
 		return -EPERM;	/* must go through VBG_IOCTL_SET_MOUSE_STATUS */
-	if (!vbg_req_allowed(session, hdr->type)) {
+	if (!vbg_req_allowed(session, hdr)) {
 		dev_dbg_ratelimited(gdev->dev, "request type %u refused (%s)\n",
 				    hdr->type, session->user_session ? "vboxuser" : "vboxguest");
 		return -EPERM;
@@ -1328,8 +1397,7 @@ static int vbg_ioctl_change_filter_mask(struct vbg_dev *gdev,
 		spin_unlock_irq(&gdev->event_spinlock);
 	}
 	mutex_unlock(&gdev->session_mutex);
-	filter->hdr.rc = ret ? VERR_GENERAL_FAILURE : VINF_SUCCESS;
-	return ret;
+	return vbg_ioctl_host_result(&filter->hdr, ret);
 }
 
 /*
@@ -1408,9 +1476,7 @@ static int vbg_ioctl_acquire_guest_capabilities(struct vbg_dev *gdev,
 		ret = vbg_acquire_caps_locked(gdev, session, or_mask, not_mask);
 	}
 	mutex_unlock(&gdev->session_mutex);
-	caps->hdr.rc = ret == -EBUSY ? VERR_RESOURCE_BUSY :
-		       ret ? VERR_GENERAL_FAILURE : VINF_SUCCESS;
-	return ret;
+	return vbg_ioctl_host_result(&caps->hdr, ret);
 }
 
 /* VBG_IOCTL_CHANGE_GUEST_CAPABILITIES: shared ("set" mode) capabilities. */
@@ -1448,9 +1514,7 @@ static int vbg_ioctl_change_guest_capabilities(struct vbg_dev *gdev,
 	caps->u.out.global_caps = gdev->guest_caps_host;
 out_unlock:
 	mutex_unlock(&gdev->session_mutex);
-	caps->hdr.rc = ret == -EBUSY ? VERR_RESOURCE_BUSY :
-		       ret ? VERR_GENERAL_FAILURE : VINF_SUCCESS;
-	return ret;
+	return vbg_ioctl_host_result(&caps->hdr, ret);
 }
 
 /* VBG_IOCTL_SET_MOUSE_STATUS: this session's guest mouse bits. */
@@ -1478,8 +1542,7 @@ static int vbg_ioctl_set_mouse_status(struct vbg_dev *gdev,
 		session->mouse_status = old;
 	}
 	mutex_unlock(&gdev->session_mutex);
-	mouse->hdr.rc = ret ? VERR_GENERAL_FAILURE : VINF_SUCCESS;
-	return ret;
+	return vbg_ioctl_host_result(&mouse->hdr, ret);
 }
 
 /* VBG_IOCTL_CHECK_BALLOON: move the balloon to the host's target now. */
@@ -1643,16 +1706,6 @@ static int vbg_ioctl_hgcm_call(struct vbg_dev *gdev,
 	return 0;
 }
 
-/* ioctls whose size is part of the code: match type, nr and direction. */
-static bool vbg_ioctl_is(unsigned int cmd, unsigned int nr, bool any_dir)
-{
-	if (_IOC_TYPE(cmd) != 'V' || _IOC_NR(cmd) != nr)
-		return false;
-	return any_dir ? (_IOC_DIR(cmd) == _IOC_NONE ||
-			  _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE)) :
-			 _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE);
-}
-
 /**
  * vbg_core_ioctl() - route one ioctl to its handler.
  * @session: the caller's session.
@@ -1699,8 +1752,7 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_HGCM_CALL_64(0)), false))
 		return vbg_ioctl_hgcm_call(gdev, session, false, data);
 
-	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_VMMDEV_REQUEST(0)), false) ||
-	    vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_VMMDEV_REQUEST_BIG), true))
+	if (vbg_ioctl_is_vmmrequest(cmd))
 		return vbg_ioctl_vmmrequest(gdev, session, data);
 	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_LOG(0)), true))
 		return vbg_ioctl_log(gdev, session, hdr);

@@ -71,6 +71,55 @@ static void vbg_ioctl_hdr_check_table(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, size, c->size);
 }
 
+/* --- the header's type and reserved word ------------------------------ */
+
+struct vbg_hdr_word_case {
+	const char *name;
+	unsigned int cmd;
+	u32 size;		/* size_in = size_out */
+	u32 type;
+	u32 reserved;
+	int ret;
+};
+
+static const struct vbg_hdr_word_case vbg_hdr_word_cases[] = {
+	{ "wait_default", VBG_WAIT, 32, VBG_IOCTL_HDR_TYPE_DEFAULT, 0, 0 },
+	{ "wait_request_type", VBG_WAIT, 32, VMMDEVREQ_GET_HOST_VERSION, 0,
+	  -EINVAL },
+	{ "wait_type_bit_31", VBG_WAIT, 32, BIT(31), 0, -EINVAL },
+	{ "wait_reserved", VBG_WAIT, 32, VBG_IOCTL_HDR_TYPE_DEFAULT, 1, -EINVAL },
+	{ "wait_reserved_bit_31", VBG_WAIT, 32, VBG_IOCTL_HDR_TYPE_DEFAULT,
+	  BIT(31), -EINVAL },
+	{ "hgcm_call_type", VBG_IOCTL_HGCM_CALL_64(40), 40,
+	  VMMDEVREQ_HGCM_CALL64, 0, -EINVAL },
+	{ "hgcm_call_reserved", VBG_IOCTL_HGCM_CALL_32(40), 40,
+	  VBG_IOCTL_HDR_TYPE_DEFAULT, 2, -EINVAL },
+	{ "log_type", VBG_IOCTL_LOG(0), 30, 1, 0, -EINVAL },
+	{ "log_reserved", VBG_IOCTL_LOG(0), 30, 0, 1, -EINVAL },
+	/* The raw request: its type, and its requestor in the reserved word. */
+	{ "request_type_and_requestor", VBG_IOCTL_VMMDEV_REQUEST(40), 40,
+	  VMMDEVREQ_GET_HOST_VERSION, VMMDEV_REQUESTOR_USR_DRV, 0 },
+	{ "request_big_type_and_requestor", VBG_IOCTL_VMMDEV_REQUEST_BIG, 40,
+	  VMMDEVREQ_GET_HOST_VERSION, VMMDEV_REQUESTOR_USR_DRV, 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vbg_hdr_word, vbg_hdr_word_cases, name);
+
+static void vbg_ioctl_hdr_check_type_reserved(struct kunit *test)
+{
+	const struct vbg_hdr_word_case *c = test->param_value;
+	struct vbg_ioctl_hdr hdr = {
+		.size_in = c->size,
+		.version = VBG_V,
+		.type = c->type,
+		.size_out = c->size,
+		.reserved = c->reserved,
+	};
+	size_t size = 0;
+
+	KUNIT_EXPECT_EQ(test, vbg_ioctl_hdr_check(c->cmd, &hdr, &size), c->ret);
+}
+
 /* --- the shape check of every handler (vbg_ioctl_chk) ------------------ */
 
 struct vbg_shape_case {
@@ -334,6 +383,7 @@ static void vbg_ioctl_interrupt_all_cancels_session(struct kunit *test)
 
 static struct kunit_case vbg_ioctl_test_cases[] = {
 	KUNIT_CASE_PARAM(vbg_ioctl_hdr_check_table, vbg_hdr_gen_params),
+	KUNIT_CASE_PARAM(vbg_ioctl_hdr_check_type_reserved, vbg_hdr_word_gen_params),
 	KUNIT_CASE_PARAM(vbg_ioctl_chk_table, vbg_shape_gen_params),
 	KUNIT_CASE_PARAM(vbg_core_ioctl_unknown_code, vbg_unknown_gen_params),
 	KUNIT_CASE_PARAM(vbg_ioctl_driver_version_info_table,

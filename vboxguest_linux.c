@@ -14,20 +14,20 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/console.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/input.h>
-#include <linux/major.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/tty.h>
-#include <linux/tty_driver.h>
-#include <linux/vt.h>
+#include <linux/user_namespace.h>
+#include <linux/vt_kern.h>
 #include <linux/uaccess.h>
 #include <linux/vbox_utils.h>
 #include "vboxguest_core.h"
@@ -38,10 +38,15 @@
 #define VBOX_VENDORID		0x80ee
 #define VMMDEV_DEVICEID		0xcafe
 
+/*
+ * A gid of the initial user namespace: its members get the VirtualBox users
+ * group bit in the requestor.  Root may change it at run time (read once
+ * per open).
+ */
 static int vboxusers_gid = -1;
-module_param(vboxusers_gid, int, 0444);
+module_param(vboxusers_gid, int, 0644);
 MODULE_PARM_DESC(vboxusers_gid,
-		 "gid whose members count as the VirtualBox users group in the requestor (-1: none)");
+		 "gid (initial namespace) whose members count as the VirtualBox users group in the requestor (-1: none)");
 
 /* The one device, for vbg_get_gdev().  Protected by vbg_gdev_mutex. */
 static struct vbg_dev *vbg_gdev;
@@ -65,26 +70,49 @@ static const char * const vbg_stat_names[VBG_STAT_NR] = {
 };
 
 /*
+ * Is @tty a virtual console (tty1..tty63)?  Asked of the VT layer: a VT's
+ * tty uses the tty_port of its vc_data.  The serial ttyS lines share
+ * TTY_MAJOR with the VTs and also count their index from 0, so neither
+ * the major nor the index can tell them apart.
+ */
+static bool vbg_tty_is_vt(struct tty_struct *tty)
+{
+	struct vc_data *vc;
+	bool vt;
+
+	if (!IS_ENABLED(CONFIG_VT) || tty->index < 0 ||
+	    tty->index >= MAX_NR_CONSOLES)
+		return false;
+	console_lock();		/* vc_cons[] */
+	vc = vc_cons[tty->index].d;
+	vt = vc && tty->port == &vc->port;
+	console_unlock();
+	return vt;
+}
+
+/*
  * The requestor bits of the calling process: root or user, which node,
  * the VirtualBox group (module parameter) and whether its controlling
- * terminal is a virtual console.
+ * terminal is a virtual console.  Identities are those of the initial
+ * user namespace: being root, or having the group's gid, inside a
+ * namespace of one's own proves nothing to the host.
  */
 static u32 vbg_linux_requestor(bool user_node)
 {
 	bool root = uid_eq(current_uid(), GLOBAL_ROOT_UID);
+	int vbox_gid = READ_ONCE(vboxusers_gid);
 	bool group = false;
 	struct tty_struct *tty;
 	int console = 0;
 
-	if (vboxusers_gid >= 0) {
-		kgid_t gid = make_kgid(current_user_ns(), vboxusers_gid);
+	if (vbox_gid >= 0) {
+		kgid_t gid = make_kgid(&init_user_ns, vbox_gid);
 
 		group = gid_valid(gid) && in_group_p(gid);
 	}
 	tty = get_current_tty();
 	if (tty) {
-		console = tty->driver->major == TTY_MAJOR &&
-			  tty->index >= 1 && tty->index < MAX_NR_CONSOLES;
+		console = vbg_tty_is_vt(tty);
 		tty_kref_put(tty);
 	}
 	return vbg_session_requestor(user_node, root, group, console);
@@ -93,6 +121,8 @@ static u32 vbg_linux_requestor(bool user_node)
 static int vbg_misc_open(struct vbg_dev *gdev, struct file *filp,
 			 bool user_node)
 {
+	/* Before remove_rwsem: it takes console_lock. */
+	u32 requestor = vbg_linux_requestor(user_node);
 	struct vbg_session *session;
 	int ret = 0;
 
@@ -101,8 +131,7 @@ static int vbg_misc_open(struct vbg_dev *gdev, struct file *filp,
 		ret = -ENODEV;
 		goto out_unlock;
 	}
-	session = vbg_core_open_session(gdev, vbg_linux_requestor(user_node),
-					user_node);
+	session = vbg_core_open_session(gdev, requestor, user_node);
 	if (IS_ERR(session))
 		ret = PTR_ERR(session);
 	else

@@ -4,7 +4,8 @@
  *
  * Status conversion (vbg_status_code_to_errno), request allocation and
  * submission (vbg_req_alloc/vbg_req_submit) against the scripted fake host,
- * the raw-request allow-list per node with the forced requestor, and the
+ * the raw-request allow-list per node with the forced requestor and the
+ * facilities userspace may report, and the
  * requestor computed at open (vbg_session_requestor).
  */
 
@@ -284,8 +285,10 @@ static const struct vbg_raw_case vbg_raw_cases[] = {
 	VBG_RAW_U(VMMDEVREQ_SET_POWER_STATUS, 0),
 	VBG_RAW_G(VMMDEVREQ_GET_DISPLAY_CHANGE_REQ, 0),
 	VBG_RAW_U(VMMDEVREQ_GET_DISPLAY_CHANGE_REQ, 0),
-	VBG_RAW_G(VMMDEVREQ_REPORT_GUEST_CAPABILITIES, 0),
-	VBG_RAW_U(VMMDEVREQ_REPORT_GUEST_CAPABILITIES, 0),
+	/* Replaces the host's capability set behind the trackers. */
+	VBG_RAW_G(VMMDEVREQ_REPORT_GUEST_CAPABILITIES, -EPERM),
+	VBG_RAW_U(VMMDEVREQ_REPORT_GUEST_CAPABILITIES, -EPERM),
+	/* Facility 0 here: allowed (vbg_req_guest_status_table has more). */
 	VBG_RAW_G(VMMDEVREQ_REPORT_GUEST_STATUS, 0),
 	VBG_RAW_U(VMMDEVREQ_REPORT_GUEST_STATUS, 0),
 	VBG_RAW_G(VMMDEVREQ_VIDEO_SET_VISIBLE_REGION, 0),
@@ -384,6 +387,56 @@ static void vbg_req_allowed_table(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, rec->requestor, session->requestor);
 		KUNIT_EXPECT_EQ(test, rec->reserved1, 0);
 		KUNIT_EXPECT_EQ(test, hdr->rc, VINF_SUCCESS);
+	}
+	vbg_test_close(session);
+}
+
+/* --- ReportGuestStatus: which facilities userspace may report -------- */
+
+struct vbg_facility_case {
+	const char *name;
+	u32 facility;
+	bool user_session;
+	int ret;
+};
+
+static const struct vbg_facility_case vbg_facility_cases[] = {
+	{ "driver_vboxguest", VBOXGUEST_FACILITY_TYPE_VBOXGUEST_DRIVER, false,
+	  -EPERM },
+	{ "driver_vboxuser", VBOXGUEST_FACILITY_TYPE_VBOXGUEST_DRIVER, true,
+	  -EPERM },
+	{ "all_vboxguest", VBOXGUEST_FACILITY_TYPE_ALL, false, -EPERM },
+	{ "all_vboxuser", VBOXGUEST_FACILITY_TYPE_ALL, true, -EPERM },
+	{ "vboxservice_vboxguest", 100, false, 0 },
+	{ "vboxclient_vboxuser", 101, true, 0 },
+	{ "seamless_vboxuser", 1000, true, 0 },
+	{ "driver_plus_one_vboxuser", 21, true, 0 },
+	{ "all_plus_one_vboxuser", VBOXGUEST_FACILITY_TYPE_ALL + 1, true, 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vbg_facility, vbg_facility_cases, name);
+
+static void vbg_req_guest_status_table(struct kunit *test)
+{
+	const struct vbg_facility_case *c = test->param_value;
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vbg_session *session = vbg_test_open(test, c->user_session);
+	u32 len = sizeof(struct vmmdev_guest_status);
+	struct vbg_ioctl_hdr *hdr = vbg_raw_req(test, VMMDEVREQ_REPORT_GUEST_STATUS,
+						len);
+	struct vmmdev_guest_status *req = (void *)hdr;
+	const struct vbg_test_record *rec;
+
+	req->facility = c->facility;
+	req->status = VBOXGUEST_FACILITY_STATUS_INACTIVE;
+	KUNIT_EXPECT_EQ(test, vbg_test_ioctl(session, VBG_IOCTL_VMMDEV_REQUEST(len),
+					     hdr), c->ret);
+	rec = vbg_test_last(host, VMMDEVREQ_REPORT_GUEST_STATUS);
+	if (c->ret) {
+		KUNIT_EXPECT_NULL_MSG(test, rec, "a refused status reached the host");
+	} else {
+		KUNIT_ASSERT_NOT_NULL(test, rec);
+		KUNIT_EXPECT_EQ(test, rec->word[0], c->facility);
 	}
 	vbg_test_close(session);
 }
@@ -551,6 +604,7 @@ static struct kunit_case vbg_req_test_cases[] = {
 	KUNIT_CASE_PARAM(vbg_req_submit_results, vbg_submit_gen_params),
 	KUNIT_CASE_PARAM(vbg_req_submit_malformed, vbg_malformed_gen_params),
 	KUNIT_CASE_PARAM(vbg_req_allowed_table, vbg_raw_gen_params),
+	KUNIT_CASE_PARAM(vbg_req_guest_status_table, vbg_facility_gen_params),
 	KUNIT_CASE(vbg_req_raw_host_error_in_rc),
 	KUNIT_CASE(vbg_req_raw_payload_round_trip),
 	KUNIT_CASE_PARAM(vbg_req_raw_shape, vbg_raw_shape_gen_params),

@@ -122,6 +122,8 @@ static_assert(sizeof(struct vmmdev_memory) == 16);
 
 /* Facilities and their status (ReportGuestStatus). */
 #define VBOXGUEST_FACILITY_TYPE_VBOXGUEST_DRIVER	20
+/* Updates every facility the host knows, the driver's included. */
+#define VBOXGUEST_FACILITY_TYPE_ALL			0x7ffffffe
 #define VBOXGUEST_FACILITY_STATUS_INACTIVE		0
 #define VBOXGUEST_FACILITY_STATUS_ACTIVE		50
 

@@ -160,6 +160,65 @@ static void acquire_bad_flags_einval(void)
 	close(fd);
 }
 
+/*
+ * A host refusing SetGuestCapabilities (56): the ioctl fails with the
+ * errno of the host's status, as the reference's does (the header is not
+ * copied back), nothing is left half-done, the same call works afterwards.
+ */
+static void set_caps_host_refusal_errno(void)
+{
+	struct vbg_ioctl_set_guest_caps c;
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t s, g;
+
+	vbgt_ctl_at_end("fault-clear");
+	vbgt_ctl_ok("fault 56 1 %d", VERR_INVALID_PARAMETER);
+	memset(&c, 0, sizeof(c));
+	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c), sizeof(c));
+	c.u.in.or_mask = CAP_SEAMLESS;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_CHANGE_GUEST_CAPABILITIES, &c),
+		  -EINVAL);
+	EXPECT_EQ(c.hdr.rc, -1);
+	EXPECT_EQ(host_caps() & CAP_SEAMLESS, 0);
+	ASSERT_EQ(set_caps(fd, CAP_SEAMLESS, 0, &s, &g), 0);
+	EXPECT_EQ(s, CAP_SEAMLESS);
+	EXPECT_EQ(g & CAP_SEAMLESS, CAP_SEAMLESS);
+	EXPECT_EQ(host_caps() & CAP_SEAMLESS, CAP_SEAMLESS);
+	close(fd);
+	EXPECT_EQ(host_caps() & CAP_SEAMLESS, 0);
+}
+
+static void acquire_host_refusal_errno(void)
+{
+	struct vbg_ioctl_acquire_guest_caps c;
+	int a = vbgt_open(VBGT_NODE_USER), b = vbgt_open(VBGT_NODE_USER);
+
+	/* CAP_HOSTWIN is in acquire mode since acquire_conflict. */
+	ASSERT_EQ(acquire_caps(a, VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE,
+			       CAP_HOSTWIN, 0), 0);
+	vbgt_ctl_at_end("fault-clear");
+	vbgt_ctl_ok("fault 56 1 %d", VERR_INVALID_PARAMETER);
+	memset(&c, 0, sizeof(c));
+	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c), sizeof(c.hdr));
+	c.u.in.or_mask = CAP_HOSTWIN;
+	EXPECT_EQ(vbgt_ioctl(a, VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES, &c),
+		  -EINVAL);
+	EXPECT_EQ(c.hdr.rc, -1);
+	EXPECT_EQ(host_caps() & CAP_HOSTWIN, 0);
+	/* a does not hold it: b can take it, then a cannot. */
+	EXPECT_EQ(acquire_caps(b, 0, CAP_HOSTWIN, 0), 0);
+	EXPECT_EQ(host_caps() & CAP_HOSTWIN, CAP_HOSTWIN);
+	EXPECT_EQ(acquire_caps(a, 0, CAP_HOSTWIN, 0), -EBUSY);
+	/* A refused release leaves it held. */
+	vbgt_ctl_ok("fault 56 1 %d", VERR_INVALID_PARAMETER);
+	EXPECT_EQ(acquire_caps(b, 0, 0, CAP_HOSTWIN), -EINVAL);
+	EXPECT_EQ(host_caps() & CAP_HOSTWIN, CAP_HOSTWIN);
+	EXPECT_EQ(acquire_caps(a, 0, CAP_HOSTWIN, 0), -EBUSY);
+	close(b);
+	EXPECT_EQ(host_caps() & CAP_HOSTWIN, 0);
+	close(a);
+}
+
 static const struct vbgt_case cases[] = {
 	VBGT_CASE(set_caps_reach_host),
 	VBGT_CASE(set_caps_dropped_on_close),
@@ -168,6 +227,8 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(acquire_conflict),
 	VBGT_CASE(acquire_mode_cap_not_settable),
 	VBGT_CASE(acquire_bad_flags_einval),
+	VBGT_CASE(set_caps_host_refusal_errno),
+	VBGT_CASE(acquire_host_refusal_errno),
 };
 
 VBGT_SUITE("t_caps", cases)

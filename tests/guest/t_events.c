@@ -285,6 +285,38 @@ static void filter_bad_bits_einval(void)
 	close(fd);
 }
 
+/*
+ * The host refuses the filter change: the ioctl fails with the errno of
+ * the host's status (as the reference does; the header is not copied
+ * back), the host's filter and the session's stay as they were, and the
+ * same change succeeds once the host takes it.
+ */
+static void filter_host_refusal_errno(void)
+{
+	uint32_t bits = unused_bits(VBGT_EV_STATS | VBGT_EV_VRDP |
+				    VBGT_EV_JUDGE_CREDS);
+	uint32_t bit = bits & -bits;
+	struct vbg_ioctl_change_filter f;
+	int fd = vbgt_open(VBGT_NODE_USER);
+	long long before = vbgt_counter("req.42");
+
+	ASSERT(bit, "no free filter bit");
+	vbgt_ctl_at_end("fault-clear");
+	vbgt_ctl_ok("fault 42 1 %d", VERR_INVALID_PARAMETER);
+	memset(&f, 0, sizeof(f));
+	vbgt_hdr(&f.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(f), sizeof(f.hdr));
+	f.u.in.or_mask = bit;
+	EXPECT_EQ(vbgt_ioctl(fd, VBG_IOCTL_CHANGE_FILTER_MASK, &f), -EINVAL);
+	EXPECT_EQ(f.hdr.rc, -1);
+	EXPECT_EQ(vbgt_counter("req.42"), before + 1);
+	EXPECT_EQ(vbgt_state("filter") & bit, 0);
+	ASSERT_EQ(vbgt_change_filter(fd, bit, 0), 0);
+	EXPECT_EQ(vbgt_counter("req.42"), before + 2);
+	EXPECT_EQ(vbgt_state("filter") & bit, bit);
+	close(fd);
+	EXPECT_EQ(vbgt_state("filter") & bit, 0);
+}
+
 static void wait_bad_header_einval(void)
 {
 	struct vbg_ioctl_wait_for_events w;
@@ -332,6 +364,7 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(filter_mask_reaches_host),
 	VBGT_CASE(filter_two_sessions),
 	VBGT_CASE(filter_bad_bits_einval),
+	VBGT_CASE(filter_host_refusal_errno),
 	VBGT_CASE(wait_bad_header_einval),
 	VBGT_CASE(ack_fast_when_advertised),
 };

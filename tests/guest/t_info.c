@@ -138,6 +138,183 @@ static void hdr_size_mismatch_einval(void)
 	close(fd);
 }
 
+/*
+ * Every ioctl but the raw request, in a shape it accepts: the header's
+ * type must be VBG_IOCTL_HDR_TYPE_DEFAULT and its reserved word zero
+ * (include/uapi/linux/vboxguest.h).
+ */
+struct hdr_ioctl {
+	const char *name;
+	unsigned long cmd;
+	uint32_t size_in;
+	uint32_t size_out;
+	uint32_t word[2];	/* after the header */
+	int ret;		/* of the well-formed call */
+};
+
+static const struct hdr_ioctl hdr_ioctls[] = {
+	{ "version", VBG_IOCTL_DRIVER_VERSION_INFO, 40, 44,
+	  { VBG_IOC_VERSION, VBG_IOC_VERSION & 0xffff0000u }, 0 },
+	{ "wait", VBG_IOCTL_WAIT_FOR_EVENTS, 32, 28, { 0, VBGT_EV_VRDP },
+	  -ETIMEDOUT },
+	{ "filter", VBG_IOCTL_CHANGE_FILTER_MASK, 32, 24, { 0, 0 }, 0 },
+	{ "acquire", VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES, 36, 24, { 0, 0 },
+	  0 },
+	{ "caps", VBG_IOCTL_CHANGE_GUEST_CAPABILITIES, 32, 32, { 0, 0 }, 0 },
+	{ "balloon", VBG_IOCTL_CHECK_BALLOON, 24, 32, { 0, 0 }, 0 },
+	{ "log", VBG_IOCTL_LOG(0), 30, 24, { 0x6c6c6568, 0x6f }, 0 },
+	{ "interrupt_all", VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS, 24, 24,
+	  { 0, 0 }, 0 },
+};
+
+static int hdr_call(const struct hdr_ioctl *c, uint32_t type,
+		    uint32_t reserved)
+{
+	struct {
+		struct vbg_ioctl_hdr hdr;
+		uint32_t word[6];
+	} a;
+	int fd = vbgt_open(VBGT_NODE_USER), ret;
+
+	memset(&a, 0, sizeof(a));
+	vbgt_hdr(&a.hdr, type, c->size_in, c->size_out);
+	a.hdr.reserved = reserved;
+	memcpy(a.word, c->word, sizeof(c->word));
+	ret = vbgt_ioctl(fd, c->cmd, &a);
+	close(fd);
+	return ret;
+}
+
+static void hdr_type_not_default_einval(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(hdr_ioctls) / sizeof(hdr_ioctls[0]); i++) {
+		const struct hdr_ioctl *c = &hdr_ioctls[i];
+
+		EXPECT(hdr_call(c, VMMDEVREQ_GET_HOST_VERSION, 0) == -EINVAL,
+		       "%s with a request type accepted", c->name);
+		EXPECT(hdr_call(c, 0x80000000u, 0) == -EINVAL,
+		       "%s with type 0x80000000 accepted", c->name);
+		EXPECT(hdr_call(c, VBG_IOCTL_HDR_TYPE_DEFAULT, 0) == c->ret,
+		       "%s well-formed: not %d", c->name, c->ret);
+	}
+}
+
+static void hdr_reserved_nonzero_einval(void)
+{
+	unsigned int i;
+
+	vbgt_ref_defect("the header's reserved word (MBZ in the uapi "
+			"header) is not checked");
+	for (i = 0; i < sizeof(hdr_ioctls) / sizeof(hdr_ioctls[0]); i++) {
+		const struct hdr_ioctl *c = &hdr_ioctls[i];
+
+		EXPECT(hdr_call(c, VBG_IOCTL_HDR_TYPE_DEFAULT, 1) == -EINVAL,
+		       "%s with reserved 1 accepted", c->name);
+		EXPECT(hdr_call(c, VBG_IOCTL_HDR_TYPE_DEFAULT,
+				0x80000000u) == -EINVAL,
+		       "%s with reserved 0x80000000 accepted", c->name);
+	}
+}
+
+/* The same for the HGCM ioctls, which need a client. */
+static int hgcm_connect_hdr(int fd, uint32_t type, uint32_t reserved,
+			    uint32_t *client)
+{
+	struct vbg_ioctl_hgcm_connect c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	vbgt_hdr(&c.hdr, type, sizeof(c), sizeof(c.hdr) + sizeof(c.u.out));
+	c.hdr.reserved = reserved;
+	c.u.in.loc.type = VMMDEV_HGCM_LOC_LOCALHOST_EXISTING;
+	strcpy(c.u.in.loc.u.localhost.service_name, "vbgtest");
+	ret = vbgt_ioctl(fd, VBG_IOCTL_HGCM_CONNECT, &c);
+	*client = ret || c.hdr.rc ? 0 : c.u.out.client_id;
+	return ret ? ret : c.hdr.rc;
+}
+
+static int hgcm_disconnect_hdr(int fd, uint32_t type, uint32_t reserved,
+			       uint32_t client)
+{
+	struct vbg_ioctl_hgcm_disconnect d;
+	int ret;
+
+	memset(&d, 0, sizeof(d));
+	vbgt_hdr(&d.hdr, type, sizeof(d), sizeof(d.hdr));
+	d.hdr.reserved = reserved;
+	d.u.in.client_id = client;
+	ret = vbgt_ioctl(fd, VBG_IOCTL_HGCM_DISCONNECT, &d);
+	return ret ? ret : d.hdr.rc;
+}
+
+/* vbgtest STATUS (7) with result 0. */
+static int hgcm_call_hdr(int fd, uint32_t type, uint32_t reserved,
+			 uint32_t client)
+{
+	struct {
+		struct vbg_ioctl_hgcm_call c;
+		vbgt_parm p[1];
+	} a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	vbgt_hdr(&a.c.hdr, type, sizeof(a), sizeof(a));
+	a.c.hdr.reserved = reserved;
+	a.c.client_id = client;
+	a.c.function = 7;
+	a.c.timeout_ms = 10000;
+	a.c.parm_count = 1;
+	vbgt_parm_u32(&a.p[0], 0);
+	ret = vbgt_ioctl(fd, VBG_IOCTL_HGCM_CALL(sizeof(a)), &a);
+	return ret ? ret : a.c.hdr.rc;
+}
+
+/* The reference's 32-bit HGCM call corrupts its kernel: not called there. */
+static int hgcm_call_safe(void)
+{
+	return !(vbgt_is_reference() && vbgt_is_32bit());
+}
+
+/*
+ * Connect, call and disconnect, each first with the header words @type
+ * and @reserved (refused before the host sees it), then well-formed.
+ */
+static void hgcm_hdr_refused(uint32_t type, uint32_t reserved)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	long long connects = vbgt_counter("hgcm.connects");
+	long long calls = vbgt_counter("hgcm.calls");
+	long long disconnects = vbgt_counter("hgcm.disconnects");
+	uint32_t client;
+
+	EXPECT_EQ(hgcm_connect_hdr(fd, type, reserved, &client), -EINVAL);
+	EXPECT_EQ(vbgt_counter("hgcm.connects"), connects);
+	ASSERT_EQ(hgcm_connect_hdr(fd, 0, 0, &client), 0);
+	if (hgcm_call_safe()) {
+		EXPECT_EQ(hgcm_call_hdr(fd, type, reserved, client), -EINVAL);
+		EXPECT_EQ(vbgt_counter("hgcm.calls"), calls);
+		EXPECT_EQ(hgcm_call_hdr(fd, 0, 0, client), 0);
+	}
+	EXPECT_EQ(hgcm_disconnect_hdr(fd, type, reserved, client), -EINVAL);
+	EXPECT_EQ(vbgt_counter("hgcm.disconnects"), disconnects);
+	EXPECT_EQ(hgcm_disconnect_hdr(fd, 0, 0, client), 0);
+	close(fd);
+}
+
+static void hgcm_hdr_type_einval(void)
+{
+	hgcm_hdr_refused(VMMDEVREQ_HGCM_CONNECT, 0);
+}
+
+static void hgcm_hdr_reserved_einval(void)
+{
+	vbgt_ref_defect("the header's reserved word (MBZ in the uapi "
+			"header) is not checked");
+	hgcm_hdr_refused(VBG_IOCTL_HDR_TYPE_DEFAULT, 1);
+}
+
 static void unknown_ioctl_enotty(void)
 {
 	struct vbg_ioctl_hdr h;
@@ -247,6 +424,10 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(hdr_bad_version_einval),
 	VBGT_CASE(hdr_size_in_below_header_einval),
 	VBGT_CASE(hdr_size_mismatch_einval),
+	VBGT_CASE(hdr_type_not_default_einval),
+	VBGT_CASE(hdr_reserved_nonzero_einval),
+	VBGT_CASE(hgcm_hdr_type_einval),
+	VBGT_CASE(hgcm_hdr_reserved_einval),
 	VBGT_CASE(unknown_ioctl_enotty),
 	VBGT_CASE(log_root_and_user),
 	VBGT_CASE(user_cannot_open_vboxguest),

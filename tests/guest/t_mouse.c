@@ -231,12 +231,36 @@ static void set_mouse_status_ioctl(void)
 	close(fd);
 }
 
+/* The host refuses SetMouseStatus (2): errno, as for filter and caps. */
+static void set_mouse_status_host_refusal_errno(void)
+{
+	struct set_mouse_status s;
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+
+	vbgt_ref_defect("no VBG_IOCTL_SET_MOUSE_STATUS (nr 15)");
+	vbgt_ctl_at_end("fault-clear");
+	vbgt_ctl_ok("fault 2 1 %d", VERR_INVALID_PARAMETER);
+	memset(&s, 0, sizeof(s));
+	vbgt_hdr(&s.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(s), sizeof(s.hdr));
+	s.mouse_status = MOUSE_GUEST_NEEDS_HOST_CURSOR;
+	EXPECT_EQ(vbgt_ioctl(fd, SET_MOUSE_STATUS, &s), -EINVAL);
+	EXPECT_EQ(s.hdr.rc, -1);
+	EXPECT_EQ(vbgt_state("mouse_guest") & MOUSE_GUEST_NEEDS_HOST_CURSOR, 0);
+	EXPECT_EQ(vbgt_ioctl(fd, SET_MOUSE_STATUS, &s), 0);
+	EXPECT_EQ(vbgt_state("mouse_guest") & MOUSE_GUEST_NEEDS_HOST_CURSOR,
+		  MOUSE_GUEST_NEEDS_HOST_CURSOR);
+	close(fd);
+	EXPECT(wait_guest_bits(MOUSE_GUEST_NEEDS_HOST_CURSOR, 0),
+	       "GUEST_NEEDS_HOST_CURSOR still set after close");
+}
+
 static const struct vbgt_case cases[] = {
 	VBGT_CASE(position_from_host),
 	VBGT_CASE(host_caps_event),
 	VBGT_CASE(input_device_registered),
 	VBGT_CASE(input_device_absolute),
 	VBGT_CASE(set_mouse_status_ioctl),
+	VBGT_CASE(set_mouse_status_host_refusal_errno),
 };
 
 VBGT_SUITE("t_mouse", cases)

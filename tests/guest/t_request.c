@@ -4,15 +4,21 @@
  * both nodes: what reaches the host, what comes back, the allow-list, the
  * requestor the host sees, header validation.
  */
+#define _GNU_SOURCE
 #include "vbgt.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 
 struct req_host_version {
 	struct vbg_ioctl_hdr hdr;
@@ -479,6 +485,315 @@ static void requestor_not_spoofable(void)
 	EXPECT(!(req & VMMDEV_REQUESTOR_USER_DEVICE), "requestor %#x", req);
 }
 
+
+/* ------------------------------------------- driver-owned host state (55, 59) */
+
+#define CAP_SEAMLESS	0x1
+#define CAP_GRAPHICS	0x4
+#define FACILITY_DRIVER	20
+#define FACILITY_ALL	0x7ffffffe
+#define FACILITY_ACTIVE	50
+
+struct req_caps {		/* report guest capabilities (55) */
+	struct vbg_ioctl_hdr hdr;
+	uint32_t caps;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct req_caps) == 28, "legacy caps");
+
+static int set_caps(int fd, uint32_t or_mask, uint32_t not_mask)
+{
+	struct vbg_ioctl_set_guest_caps c;
+
+	memset(&c, 0, sizeof(c));
+	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c), sizeof(c));
+	c.u.in.or_mask = or_mask;
+	c.u.in.not_mask = not_mask;
+	return vbgt_ioctl(fd, VBG_IOCTL_CHANGE_GUEST_CAPABILITIES, &c);
+}
+
+/* ReportGuestCapabilities 0: a host obeying it keeps only GRAPHICS. */
+static void legacy_caps_refused_on(const char *node)
+{
+	struct req_caps r;
+	int fd = vbgt_open(node);
+
+	vbgt_vmmreq_init(&r, sizeof(r), VMMDEVREQ_REPORT_GUEST_CAPABILITIES);
+	r.caps = 0;
+	EXPECT(vbgt_vmmreq(fd, &r, sizeof(r)) == -EPERM,
+	       "ReportGuestCapabilities through %s not refused (rc %d)", node,
+	       r.hdr.rc);
+	close(fd);
+}
+
+static void user_legacy_caps(void *arg)
+{
+	legacy_caps_refused_on(VBGT_NODE_USER);
+}
+
+static void legacy_report_caps_refused(void)
+{
+	int keeper = vbgt_open(VBGT_NODE_ROOT);
+	long long before = vbgt_counter("req.55");
+
+	vbgt_ref_defect("ReportGuestCapabilities (55) passes from userspace "
+			"and replaces the host's capability set");
+	/* The host's set is the trackers' (a session holds seamless). */
+	ASSERT_EQ(set_caps(keeper, CAP_SEAMLESS, 0), 0);
+	ASSERT_EQ(vbgt_state("caps") & 0x7, CAP_SEAMLESS);
+	vbgt_run_as_user(user_legacy_caps, NULL);
+	legacy_caps_refused_on(VBGT_NODE_USER);
+	legacy_caps_refused_on(VBGT_NODE_ROOT);
+	EXPECT_EQ(vbgt_counter("req.55"), before);
+	EXPECT_EQ(vbgt_state("caps") & 0x7, CAP_SEAMLESS);
+	/* Both bits through the trackers, then none: the host ends at 0. */
+	EXPECT_EQ(set_caps(keeper, CAP_GRAPHICS, 0), 0);
+	EXPECT_EQ(set_caps(keeper, 0, CAP_SEAMLESS | CAP_GRAPHICS), 0);
+	close(keeper);
+	EXPECT_EQ(vbgt_state("caps") & 0x7, 0);
+}
+
+static int report_status(int fd, uint32_t facility, uint32_t status)
+{
+	struct req_status r;
+
+	vbgt_vmmreq_init(&r, sizeof(r), VMMDEVREQ_REPORT_GUEST_STATUS);
+	r.facility = facility;
+	r.status = status;
+	return vbgt_vmmreq(fd, &r, sizeof(r));
+}
+
+/* Paused (1) for the driver itself, and for every facility at once. */
+static void driver_status_refused_on(const char *node)
+{
+	int fd = vbgt_open(node);
+
+	EXPECT(report_status(fd, FACILITY_DRIVER, 1) == -EPERM,
+	       "status of facility 20 through %s not refused", node);
+	EXPECT(report_status(fd, FACILITY_ALL, 1) == -EPERM,
+	       "status of all facilities through %s not refused", node);
+	close(fd);
+}
+
+static void user_driver_status(void *arg)
+{
+	driver_status_refused_on(VBGT_NODE_USER);
+}
+
+static void driver_facility_status_refused(void)
+{
+	static const uint32_t fixed[] = { 100, 101, 1000, 1100 };
+	long long before = vbgt_counter("req.59");
+	unsigned int i;
+	int fd;
+
+	vbgt_ref_defect("ReportGuestStatus (59) for the driver's facility "
+			"(20) or for all facilities passes from userspace");
+	ASSERT_EQ(vbgt_ctl_num("facility %u", FACILITY_DRIVER),
+		  FACILITY_ACTIVE);
+	vbgt_run_as_user(user_driver_status, NULL);
+	driver_status_refused_on(VBGT_NODE_USER);
+	driver_status_refused_on(VBGT_NODE_ROOT);
+	EXPECT_EQ(vbgt_counter("req.59"), before);
+	EXPECT_EQ(vbgt_ctl_num("facility %u", FACILITY_DRIVER),
+		  FACILITY_ACTIVE);
+	if (!vbgt_failed())
+		return;
+	/* A driver that let them through: put the host's table back. */
+	fd = vbgt_open(VBGT_NODE_ROOT);
+	report_status(fd, FACILITY_DRIVER, FACILITY_ACTIVE);
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		report_status(fd, fixed[i], 0);
+	close(fd);
+}
+
+/* --------------------------------------------------- requestor at open */
+
+#define VBOXUSERS_PARAM	"/sys/module/vboxguest/parameters/vboxusers_gid"
+#define VBOXUSERS_GID	1234	/* no user of the suite is in it */
+
+/* The requestor the host honours for an HGCM connect through @node. */
+static uint32_t hgcm_requestor(const char *node)
+{
+	int fd = vbgt_open(node);
+	uint32_t client, req;
+	int32_t rc;
+
+	ASSERT_EQ(vbgt_hgcm_connect(fd, "vbgtest", &client, &rc), 0);
+	ASSERT_EQ(rc, 0);
+	req = (uint32_t)vbgt_ctl_num("last-requestor %u",
+				     VMMDEVREQ_HGCM_CONNECT);
+	EXPECT_EQ(vbgt_hgcm_disconnect(fd, client, &rc), 0);
+	close(fd);
+	return req;
+}
+
+/*
+ * In a child of its own session, with @tty as controlling terminal:
+ * the requestor of root through /dev/vboxguest.  The terminal is given up
+ * before the child ends, so it is not hung up for its other users.
+ */
+static uint32_t requestor_on_tty(const char *tty)
+{
+	uint32_t *out = vbgt_shared(sizeof(*out));
+	pid_t pid;
+	int ret;
+
+	fflush(stdout);
+	pid = fork();
+	ASSERT(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd;
+
+		signal(SIGHUP, SIG_IGN);
+		ASSERT(setsid() > 0, "setsid: %s", strerror(errno));
+		fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK);
+		ASSERT(fd >= 0, "open %s: %s", tty, strerror(errno));
+		ASSERT(ioctl(fd, TIOCSCTTY, 0) == 0, "TIOCSCTTY %s: %s", tty,
+		       strerror(errno));
+		*out = hgcm_requestor(VBGT_NODE_ROOT);
+		ioctl(fd, TIOCNOTTY);
+		close(fd);
+		fflush(stdout);
+		_exit(0);
+	}
+	ret = vbgt_wait_child(pid, 15000);
+	EXPECT(ret == 0 || ret == 1, "child ended with status %d", ret);
+	vbgt_diag("controlling terminal %s: requestor %#x", tty, *out);
+	return *out;
+}
+
+static void requestor_console_is_vt(void)
+{
+	vbgt_ref_defect("no console information in the requestor (bits "
+			"0x30 always 0)");
+	/* tty1 is the first virtual console (VT index 0). */
+	EXPECT_EQ(requestor_on_tty("/dev/tty1") & VMMDEV_REQUESTOR_CON_MASK,
+		  VMMDEV_REQUESTOR_CON_YES);
+	EXPECT_EQ(requestor_on_tty("/dev/tty2") & VMMDEV_REQUESTOR_CON_MASK,
+		  VMMDEV_REQUESTOR_CON_YES);
+	/* Serial lines share the VTs' major (4) but are no console. */
+	EXPECT_EQ(requestor_on_tty("/dev/ttyS3") & VMMDEV_REQUESTOR_CON_MASK,
+		  VMMDEV_REQUESTOR_CON_NO);
+}
+
+/* Set the driver's vboxusers gid (-1: none); 0 if the driver has one. */
+static int set_vboxusers_gid(int gid)
+{
+	FILE *f = fopen(VBOXUSERS_PARAM, "w");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fprintf(f, "%d\n", gid) > 0;
+	ok = !fclose(f) && ok;
+	return ok ? 0 : -EIO;
+}
+
+/* The requestor of the calling user through /dev/vboxuser. */
+static void user_in_group(void *arg)
+{
+	uint32_t *out = arg;
+
+	*out = hgcm_requestor(VBGT_NODE_USER);
+}
+
+static void write_id_map(const char *file, const char *map)
+{
+	int fd = open(file, O_WRONLY);
+
+	ASSERT(fd >= 0, "open %s: %s", file, strerror(errno));
+	ASSERT(write(fd, map, strlen(map)) == (ssize_t)strlen(map),
+	       "write %s: %s", file, strerror(errno));
+	close(fd);
+}
+
+/*
+ * uid 1000 in a user namespace of its own, where it is root and its gid
+ * is mapped to VBOXUSERS_GID: it still is the user 1000 outside.
+ */
+static void user_in_own_userns(void *arg)
+{
+	uint32_t *out = arg;
+	char map[64];
+
+	/* Dropping from root made us non-dumpable: /proc/self is root's. */
+	ASSERT_EQ(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+	if (unshare(CLONE_NEWUSER)) {
+		out[1] = errno;
+		return;
+	}
+	write_id_map("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "%d %d 1", VBOXUSERS_GID, VBGT_GID);
+	write_id_map("/proc/self/gid_map", map);
+	snprintf(map, sizeof(map), "0 %d 1", VBGT_UID);
+	write_id_map("/proc/self/uid_map", map);
+	ASSERT_EQ(getgid(), VBOXUSERS_GID);
+	ASSERT_EQ(getuid(), 0);
+	*out = hgcm_requestor(VBGT_NODE_USER);
+}
+
+static void requestor_group_from_init_ns(void)
+{
+	uint32_t *got = vbgt_shared(2 * sizeof(*got));
+	uint32_t req;
+	int ret;
+
+	ret = set_vboxusers_gid(VBOXUSERS_GID);
+	if (ret && vbgt_is_reference())
+		vbgt_diag("no %s (%s): the group is never granted",
+			  VBOXUSERS_PARAM, strerror(-ret));
+	else
+		ASSERT(ret == 0, "set %s: %s", VBOXUSERS_PARAM, strerror(-ret));
+	vbgt_run_as_user(user_in_own_userns, got);
+	if (!ret)
+		EXPECT_EQ(set_vboxusers_gid(-1), 0);
+	if (got[1] == EINVAL || got[1] == ENOSPC || got[1] == EPERM)
+		vbgt_skip("no user namespaces for uid 1000 in this kernel");
+	ASSERT_EQ(got[1], 0);
+	req = got[0];
+	vbgt_diag("uid 1000, root of its own user namespace with gid %d: "
+		  "requestor %#x", VBOXUSERS_GID, req);
+	vbgt_ref_defect("root of a user namespace is reported as root "
+			"(class 3)");
+	EXPECT_EQ(req & VMMDEV_REQUESTOR_USR_MASK, VMMDEV_REQUESTOR_USR_USER);
+	EXPECT(!(req & VMMDEV_REQUESTOR_GRP_VBOX),
+	       "the group claimed in a user namespace counted: %#x", req);
+}
+
+/* A real member of the group (supplementary gid) gets the bit. */
+static void requestor_group_member(void)
+{
+	uint32_t *got = vbgt_shared(sizeof(*got));
+	gid_t groups[1] = { VBOXUSERS_GID };
+	pid_t pid;
+	int ret;
+
+	vbgt_ref_defect("no vboxusers_gid parameter: a user never gets the "
+			"group bit");
+	ret = set_vboxusers_gid(VBOXUSERS_GID);
+	ASSERT(ret == 0, "set %s: %s", VBOXUSERS_PARAM, strerror(-ret));
+	fflush(stdout);
+	pid = fork();
+	ASSERT(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		ASSERT(setgroups(1, groups) == 0 && setgid(VBGT_GID) == 0 &&
+		       setuid(VBGT_UID) == 0, "drop to uid 1000: %s",
+		       strerror(errno));
+		user_in_group(got);
+		fflush(stdout);
+		_exit(0);
+	}
+	ret = vbgt_wait_child(pid, 15000);
+	EXPECT(ret == 0 || ret == 1, "helper ended with status %d", ret);
+	EXPECT_EQ(set_vboxusers_gid(-1), 0);
+	vbgt_diag("uid 1000 in group %d: requestor %#x", VBOXUSERS_GID, *got);
+	EXPECT(*got & VMMDEV_REQUESTOR_GRP_VBOX, "requestor %#x", *got);
+	/* And without the parameter nobody is. */
+	vbgt_run_as_user(user_in_group, got);
+	EXPECT(!(*got & VMMDEV_REQUESTOR_GRP_VBOX), "requestor %#x", *got);
+}
+
 static const struct vbgt_case cases[] = {
 	VBGT_CASE(host_version_root_vboxguest),
 	VBGT_CASE(host_version_root_vboxuser),
@@ -501,6 +816,11 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(write_core_dump_user),
 	VBGT_CASE(request_big_alt_code),
 	VBGT_CASE(requestor_not_spoofable),
+	VBGT_CASE(legacy_report_caps_refused),
+	VBGT_CASE(driver_facility_status_refused),
+	VBGT_CASE(requestor_console_is_vt),
+	VBGT_CASE(requestor_group_from_init_ns),
+	VBGT_CASE(requestor_group_member),
 };
 
 VBGT_SUITE("t_request", cases)
