@@ -385,6 +385,18 @@ static void vbg_heartbeat_work(struct work_struct *work)
 	schedule_delayed_work(&hb->work, hb->next - now);
 }
 
+/**
+ * vbg_heartbeat_interval() - the heartbeat period for the host's interval.
+ * @host_ns: the interval HeartbeatConfigure returned, in ns (not 0).
+ *
+ * Context: any.
+ * Return: the period in jiffies.
+ */
+unsigned long vbg_heartbeat_interval(u64 host_ns)
+{
+	return max_t(unsigned long, nsecs_to_jiffies(host_ns), 1);
+}
+
 /* Start the heartbeat at the host's interval (no-op if the host has none). */
 static void vbg_heartbeat_init(struct vbg_dev *gdev)
 {
@@ -396,10 +408,10 @@ static void vbg_heartbeat_init(struct vbg_dev *gdev)
 		dev_info(gdev->dev, "host heartbeat not available\n");
 		return;
 	}
-	hb->interval = max_t(unsigned long, nsecs_to_jiffies(interval_ns), 1);
+	hb->interval = vbg_heartbeat_interval(interval_ns);
 	hb->next = jiffies;
-	dev_info(gdev->dev, "heartbeat every %llu ms\n",
-		 div_u64(interval_ns, NSEC_PER_MSEC));
+	dev_info(gdev->dev, "heartbeat every %u ms\n",
+		 jiffies_to_msecs(hb->interval));
 	schedule_delayed_work(&hb->work, 0);
 }
 
@@ -544,6 +556,18 @@ static void vbg_balloon_work(struct work_struct *work)
 	vbg_balloon_update(gdev);
 }
 
+/**
+ * vbg_balloon_max_chunks() - the balloon cap for the guest's RAM.
+ * @ram_pages: the guest's RAM in pages (totalram_pages()).
+ *
+ * Context: any.
+ * Return: the RAM in whole 1 MiB chunks.
+ */
+u32 vbg_balloon_max_chunks(unsigned long ram_pages)
+{
+	return (ram_pages << PAGE_SHIFT) / SZ_1M;
+}
+
 /* Give every chunk back to the guest (teardown). */
 static void vbg_balloon_exit(struct vbg_dev *gdev)
 {
@@ -643,7 +667,7 @@ int vbg_core_init(struct vbg_dev *gdev)
 	INIT_LIST_HEAD(&gdev->balloon.chunks);
 	INIT_WORK(&gdev->balloon.work, vbg_balloon_work);
 	INIT_DELAYED_WORK(&gdev->heartbeat.work, vbg_heartbeat_work);
-	gdev->balloon.max_chunks = (totalram_pages() << PAGE_SHIFT) / SZ_1M;
+	gdev->balloon.max_chunks = vbg_balloon_max_chunks(totalram_pages());
 
 	ret = vbg_alloc_fixed_requests(gdev);
 	if (ret)

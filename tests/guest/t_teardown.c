@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_teardown: the device removed through sysfs while the host keeps
+ * posting mouse events and balloon requests (the emulator's "pump"), then
+ * brought back with a PCI rescan, many rounds.  Nothing of the driver may
+ * run after what it touches is gone: the kernel log must stay free of
+ * sanitizer reports (on the debug kernel KASAN sees a use after free), and
+ * the driver must work after every rescan.
+ *
+ * To give a work item queued by the last interrupts a chance to run late,
+ * as on a loaded machine, each round keeps the second CPU busy with a
+ * SCHED_FIFO task and routes the device's interrupt there while the first
+ * CPU removes the device, and the host answers HeartbeatConfigure (the
+ * first request of the core's teardown) slowly.  Correct teardown does not
+ * depend on any of this: it only makes a wrong order fail more often.
+ */
+#define _GNU_SOURCE
+#include "vbgt.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "t_pci.h"
+
+#ifndef TEARDOWN_ROUNDS
+#define TEARDOWN_ROUNDS	12
+#endif
+
+#define FACILITY_DRIVER	20
+#define STATUS_ACTIVE	50
+#define PAGES_PER_CHUNK	256
+
+/* A SCHED_FIFO busy loop on @cpu (a child process); 0 if it could not. */
+static pid_t start_hog(int cpu)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct sched_param sp = { .sched_priority = 1 };
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) ||
+		    sched_setscheduler(0, SCHED_FIFO, &sp))
+			_exit(1);
+		for (;;)
+			__asm__ volatile("" ::: "memory");
+	}
+	return pid > 0 ? pid : 0;
+}
+
+static void stop_hog(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void remove_rescan_under_event_storm(void)
+{
+	char dev[TPCI_PATH_MAX];
+	int round, ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	struct tpci_kmsg km;
+
+	ASSERT(tpci_find(dev, sizeof(dev)), "no 80ee:cafe device in sysfs");
+	ASSERT(tpci_driver_works(), "the driver does not work before the test");
+	vbgt_ctl_at_end("pump 0 0");
+	vbgt_ctl_at_end("delay 220 0");
+	vbgt_ctl_at_end("balloon 0");
+	tpci_kmsg_open(&km);
+	for (round = 0; round < TEARDOWN_ROUNDS; round++) {
+		long long ticks;
+		pid_t hog = 0;
+		int fd;
+
+		/* A session that filters the balloon event, as VBoxService. */
+		fd = vbgt_open(VBGT_NODE_ROOT);
+		ASSERT_EQ(vbgt_change_filter(fd, VBGT_EV_BALLOON, 0), 0);
+		vbgt_ctl_ok("pump 2000 %#x 2", VBGT_EV_MOUSE_POS | VBGT_EV_BALLOON);
+		vbgt_ctl_ok("delay 220 300");
+		ticks = vbgt_counter("pump.ticks");
+		if (ncpu > 1) {
+			pin_self(0);
+			tpci_irq_to_cpu(dev, 1);
+			hog = start_hog(1);
+		}
+		/* Events flowing: the pump ticked and the guest took them. */
+		while (vbgt_counter("pump.ticks") < ticks + 20)
+			vbgt_sleep_ms(10);
+		close(fd);
+		EXPECT(tpci_remove(dev), "round %d: remove failed", round);
+		stop_hog(hog);
+		vbgt_ctl_ok("pump 0 0");
+		vbgt_ctl_ok("delay 220 0");
+		EXPECT(tpci_wait_nodes(0), "round %d: nodes still there", round);
+		EXPECT_EQ(vbgt_state("balloon_pages"), 0);
+		vbgt_ctl_ok("balloon 0");
+		ASSERT(tpci_rescan(dev), "round %d: no device after rescan", round);
+		ASSERT(tpci_kmsg_clean(&km), "round %d: kernel log above", round);
+		ASSERT(tpci_driver_works(), "round %d: driver broken", round);
+	}
+	tpci_kmsg_close(&km);
+}
+
+static const struct vbgt_case cases[] = {
+	VBGT_CASE_T(remove_rescan_under_event_storm, 900),
+};
+
+VBGT_SUITE("t_teardown", cases)
