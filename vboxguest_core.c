@@ -385,16 +385,29 @@ static void vbg_heartbeat_work(struct work_struct *work)
 	schedule_delayed_work(&hb->work, hb->next - now);
 }
 
+/*
+ * The host's interval is configurable down to 50 ms (vmmdev-spec.md 5.5);
+ * anything shorter is a broken host and would make the work item run
+ * every jiffy.  Beating more often than the host asks is harmless, so an
+ * absurdly long interval is cut to an hour, which every kernel (32-bit
+ * jiffies included) can schedule.
+ */
+#define VBG_HEARTBEAT_MIN_MS	50
+#define VBG_HEARTBEAT_MAX_MS	(3600U * MSEC_PER_SEC)
+
 /**
  * vbg_heartbeat_interval() - the heartbeat period for the host's interval.
  * @host_ns: the interval HeartbeatConfigure returned, in ns (not 0).
  *
  * Context: any.
- * Return: the period in jiffies.
+ * Return: the period in jiffies, clamped to 50 ms .. 1 hour.
  */
 unsigned long vbg_heartbeat_interval(u64 host_ns)
 {
-	return max_t(unsigned long, nsecs_to_jiffies(host_ns), 1);
+	u64 ms = div_u64(host_ns, NSEC_PER_MSEC);
+
+	ms = clamp_t(u64, ms, VBG_HEARTBEAT_MIN_MS, VBG_HEARTBEAT_MAX_MS);
+	return msecs_to_jiffies((unsigned int)ms);
 }
 
 /* Start the heartbeat at the host's interval (no-op if the host has none). */
@@ -410,6 +423,10 @@ static void vbg_heartbeat_init(struct vbg_dev *gdev)
 	}
 	hb->interval = vbg_heartbeat_interval(interval_ns);
 	hb->next = jiffies;
+	if (interval_ns < VBG_HEARTBEAT_MIN_MS * NSEC_PER_MSEC ||
+	    interval_ns > (u64)VBG_HEARTBEAT_MAX_MS * NSEC_PER_MSEC)
+		dev_warn(gdev->dev, "host heartbeat interval %llu ns out of range\n",
+			 interval_ns);
 	dev_info(gdev->dev, "heartbeat every %u ms\n",
 		 jiffies_to_msecs(hb->interval));
 	schedule_delayed_work(&hb->work, 0);
@@ -565,7 +582,10 @@ static void vbg_balloon_work(struct work_struct *work)
  */
 u32 vbg_balloon_max_chunks(unsigned long ram_pages)
 {
-	return (ram_pages << PAGE_SHIFT) / SZ_1M;
+	/* Never the byte count: 4 GiB overflows a 32-bit unsigned long. */
+	unsigned long chunks = ram_pages / (SZ_1M / PAGE_SIZE);
+
+	return min_t(unsigned long, chunks, U32_MAX);
 }
 
 /* Give every chunk back to the guest (teardown). */
