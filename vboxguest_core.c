@@ -735,21 +735,38 @@ void vbg_core_quiesce(struct vbg_dev *gdev)
 }
 
 /**
- * vbg_core_exit() - undo vbg_core_init().
- * @gdev: the device; its interrupt must already be freed.
+ * vbg_core_cancel_event_work() - wait for the work the interrupt queued.
+ * @gdev: the device; its interrupt handler is gone (or was never there).
  *
- * Stops the heartbeat, cancels and flushes the mouse and balloon work
- * before freeing the requests they use, returns the balloon to the guest,
- * reports the driver inactive and resets filter, capabilities and mouse.
+ * Cancels the mouse and balloon work items and waits for a running one to
+ * finish; nothing queues them again.  The Linux glue calls this between
+ * freeing the IRQ and removing the input device the mouse work reports to.
+ *
+ * Context: process context (remove, probe failure).
+ */
+void vbg_core_cancel_event_work(struct vbg_dev *gdev)
+{
+	cancel_work_sync(&gdev->mouse_work);
+	cancel_work_sync(&gdev->balloon.work);
+}
+
+/**
+ * vbg_core_exit() - undo vbg_core_init().
+ * @gdev: the device; its interrupt must already be freed and its event
+ *	work cancelled (vbg_core_cancel_event_work()).
+ *
+ * Cancels the first balloon look init queued, stops the heartbeat, returns
+ * the balloon to the guest, reports the driver inactive, resets filter,
+ * capabilities and mouse and frees the fixed requests: after the work
+ * items that use them are gone.
  *
  * Context: process context (remove), no session can reach the host any
  * more (vbg_dev.removed is set).
  */
 void vbg_core_exit(struct vbg_dev *gdev)
 {
-	vbg_heartbeat_exit(gdev);
-	cancel_work_sync(&gdev->mouse_work);
 	cancel_work_sync(&gdev->balloon.work);
+	vbg_heartbeat_exit(gdev);
 	vbg_balloon_exit(gdev);
 	vbg_report_driver_status(gdev, false);
 
@@ -846,7 +863,7 @@ static void vbg_session_release_state(struct vbg_session *session)
 	gdev->acquired_guest_caps &= ~acquired;
 	spin_unlock_irq(&gdev->event_spinlock);
 
-	if (gdev->removed)
+	if (READ_ONCE(gdev->removed))
 		return;
 	vbg_host_update_filter(gdev);
 	vbg_host_update_caps(gdev);
@@ -906,7 +923,8 @@ static void vbg_session_disconnect_all(struct vbg_session *session)
 	mutex_unlock(&gdev->session_mutex);
 
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
-		if (!ids[i] || ids[i] == VBG_HGCM_SLOT_BUSY || gdev->removed)
+		if (!ids[i] || ids[i] == VBG_HGCM_SLOT_BUSY ||
+		    READ_ONCE(gdev->removed))
 			continue;
 		vbg_hgcm_do_disconnect(gdev, session->requestor, ids[i],
 				       &vbox_status, false);

@@ -6,10 +6,12 @@
  *
  * Probe is devm-managed from start to end, in this order (remove runs it
  * backwards): device structure reference, PCI enable + bus master, BARs,
- * core init, input device, IRQ, debugfs, "live" state for the exported
- * API and sessions, /dev/vboxguest, /dev/vboxuser.  So the nodes go first
- * at remove, then every session and kernel user is shut out, then the IRQ,
- * and the core (heartbeat, work items, balloon) is taken down last.
+ * core init, input device, event work cancellation, IRQ, debugfs, "live"
+ * state for the exported API and sessions, /dev/vboxguest, /dev/vboxuser.
+ * So the nodes go first at remove, then every session and kernel user is
+ * shut out, then the IRQ, then the work items it queues, then the input
+ * device they report to, and the core (heartbeat, balloon) goes last.
+ * Nothing runs after what it touches is gone.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -96,7 +98,7 @@ static int vbg_misc_open(struct vbg_dev *gdev, struct file *filp,
 	int ret = 0;
 
 	down_read(&gdev->remove_rwsem);
-	if (gdev->removed) {
+	if (READ_ONCE(gdev->removed)) {
 		ret = -ENODEV;
 		goto out_unlock;
 	}
@@ -174,7 +176,8 @@ static long vbg_misc_ioctl(struct file *filp, unsigned int cmd,
 	memcpy(buf, &hdr, sizeof(hdr));
 
 	down_read(&gdev->remove_rwsem);
-	ret = gdev->removed ? -ENODEV : vbg_core_ioctl(session, cmd, buf);
+	ret = READ_ONCE(gdev->removed) ? -ENODEV :
+					 vbg_core_ioctl(session, cmd, buf);
 	up_read(&gdev->remove_rwsem);
 
 	if (!ret && copy_to_user(argp, buf, size_out))
@@ -338,6 +341,18 @@ static void vbg_core_exit_action(void *gdev)
 	vbg_core_exit(gdev);
 }
 
+/*
+ * The interrupt handler is the only thing that queues the mouse and
+ * balloon work (besides init's first balloon look, which core exit
+ * cancels).  Registered after the input device and before the IRQ: at
+ * remove the IRQ is freed first, then the work items are cancelled, and
+ * only then does the input device the mouse work reports to go away.
+ */
+static void vbg_cancel_event_work_action(void *gdev)
+{
+	vbg_core_cancel_event_work(gdev);
+}
+
 static void vbg_debugfs_remove_action(void *dentry)
 {
 	debugfs_remove_recursive(dentry);
@@ -363,7 +378,7 @@ static void vbg_go_dead_action(void *data)
 	mutex_unlock(&vbg_gdev_mutex);
 
 	spin_lock_irq(&gdev->event_spinlock);
-	gdev->removed = true;
+	WRITE_ONCE(gdev->removed, true);
 	spin_unlock_irq(&gdev->event_spinlock);
 	wake_up_all(&gdev->event_wq);
 	wake_up_all(&gdev->hgcm_wq);
@@ -517,6 +532,9 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 		return ret;
 
 	ret = vbg_create_input_device(gdev);
+	if (ret)
+		return ret;
+	ret = devm_add_action_or_reset(dev, vbg_cancel_event_work_action, gdev);
 	if (ret)
 		return ret;
 	ret = devm_request_irq(dev, pci->irq, vbg_core_isr, IRQF_SHARED,
