@@ -110,6 +110,13 @@ bench: deps
 bench-smoke: deps
 	@bash tests/bench/bench.sh --smoke
 
+# Issue 9's life cycle: 50 rmmod/insmod and 20 PCI remove/rescan cycles
+# with sessions and a kernel user inside (tests/lifecycle/run.sh --short:
+# the form make check runs).
+.PHONY: lifecycle
+lifecycle: deps
+	@bash tests/lifecycle/run.sh
+
 # Everything this project has; .ci/run runs exactly this.
 check: deps
 	@bash tests/check.sh

@@ -44,6 +44,7 @@ static void vbg_cap_desc(const struct vbg_cap_case *c, char *desc)
 {
 	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
 }
+
 KUNIT_ARRAY_PARAM(vbg_cap, vbg_cap_cases, vbg_cap_desc);
 
 static void vbg_balloon_cap(struct kunit *test)
@@ -74,6 +75,7 @@ static void vbg_hb_desc(const struct vbg_hb_case *c, char *desc)
 {
 	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
 }
+
 KUNIT_ARRAY_PARAM(vbg_hb, vbg_hb_cases, vbg_hb_desc);
 
 static void vbg_heartbeat_period(struct kunit *test)

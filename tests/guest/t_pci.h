@@ -179,18 +179,22 @@ static inline int tpci_driver_works(void)
 		vbgt_diag("driver facility not active");
 		return 0;
 	}
+	/* Filtering the balloon event as VBoxService does. */
 	fd = vbgt_open(VBGT_NODE_ROOT);
+	vbgt_change_filter(fd, VBGT_EV_BALLOON, 0);
 	vbgt_ctl_ok("mouse 1000 2000");
 	ret = vbgt_wait_events(fd, VBGT_EV_MOUSE_POS, 10000, NULL);
-	close(fd);
 	if (ret) {
 		vbgt_diag("no mouse event: %d", ret);
+		close(fd);
 		return 0;
 	}
 	vbgt_ctl_ok("balloon 1");
 	ret = tpci_wait_state("balloon_pages", 256);
 	vbgt_ctl_ok("balloon 0");
-	return ret && tpci_wait_state("balloon_pages", 0);
+	ret = ret && tpci_wait_state("balloon_pages", 0);
+	close(fd);
+	return ret;
 }
 
 /* ------------------------------------------------------------ kernel log */
