@@ -13,6 +13,8 @@
  * CPU removes the device, and the host answers HeartbeatConfigure (the
  * first request of the core's teardown) slowly.  Correct teardown does not
  * depend on any of this: it only makes a wrong order fail more often.
+ * Meanwhile a process reads the debugfs stats file in a loop, and the
+ * heartbeat (after the first rescan) runs every 50 ms.
  */
 #define _GNU_SOURCE
 #include "vbgt.h"
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,7 +62,7 @@ static pid_t start_hog(int cpu)
 	return pid > 0 ? pid : 0;
 }
 
-static void stop_hog(pid_t pid)
+static void stop_child(pid_t pid)
 {
 	if (pid <= 0)
 		return;
@@ -76,6 +79,35 @@ static void pin_self(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
+/*
+ * A reader of the driver's debugfs file in a loop (a child process), so
+ * that a read can be running while the device goes away.
+ */
+static pid_t start_stats_reader(void)
+{
+	pid_t pid;
+
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	pid = fork();
+	if (pid == 0) {
+		char buf[4096];
+
+		for (;;) {
+			int fd = open("/sys/kernel/debug/vboxguest/stats",
+				      O_RDONLY | O_CLOEXEC);
+
+			if (fd < 0) {
+				usleep(1000);
+				continue;
+			}
+			while (read(fd, buf, sizeof(buf)) > 0)
+				;
+			close(fd);
+		}
+	}
+	return pid > 0 ? pid : 0;
+}
+
 static void remove_rescan_under_event_storm(void)
 {
 	char dev[TPCI_PATH_MAX];
@@ -89,10 +121,13 @@ static void remove_rescan_under_event_storm(void)
 	vbgt_ctl_at_end("pump 0 0");
 	vbgt_ctl_at_end("delay 220 0");
 	vbgt_ctl_at_end("balloon 0");
+	/* From the first rescan on, a heartbeat every 50 ms (the minimum). */
+	vbgt_ctl_ok("heartbeat-interval-ms 50");
+	vbgt_ctl_at_end("heartbeat-interval-ms 1000");
 	tpci_kmsg_open(&km);
 	for (round = 0; round < TEARDOWN_ROUNDS; round++) {
 		long long ticks;
-		pid_t hog = 0;
+		pid_t hog = 0, reader;
 		int fd;
 
 		/* A session that filters the balloon event, as VBoxService. */
@@ -106,12 +141,14 @@ static void remove_rescan_under_event_storm(void)
 			tpci_irq_to_cpu(dev, 1);
 			hog = start_hog(1);
 		}
+		reader = start_stats_reader();
 		/* Events flowing: the pump ticked and the guest took them. */
 		while (vbgt_counter("pump.ticks") < ticks + 20)
 			vbgt_sleep_ms(10);
 		close(fd);
 		EXPECT(tpci_remove(dev), "round %d: remove failed", round);
-		stop_hog(hog);
+		stop_child(hog);
+		stop_child(reader);
 		vbgt_ctl_ok("pump 0 0");
 		vbgt_ctl_ok("delay 220 0");
 		EXPECT(tpci_wait_nodes(0), "round %d: nodes still there", round);
