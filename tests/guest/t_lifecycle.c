@@ -18,6 +18,7 @@
  *     balloon back.
  *   no_growth: unreclaimable slab after the cycles (and kmemleak, on a
  *     kernel that has it, in /init's dmesg_clean).
+ *   left_for_shutdown: the balloon inflated when the guest powers off.
  *
  * Cycle counts: LC_RMMOD_CYCLES and LC_PCI_CYCLES (t_lifecycle: the short
  * form `make check` runs; t_lifecycle_full: make lifecycle, 50 and 20).
@@ -387,10 +388,29 @@ static void no_growth(void)
 	       now - slab_start);
 }
 
+/*
+ * Last: the balloon inflated and the driver active when /init powers the
+ * guest off.  The shutdown handler must hand the balloon back, stop the
+ * heartbeat and report the driver inactive; tests/lifecycle/run.sh reads
+ * that from the host's state at exit (the emulator's --counters-out).
+ */
+static void left_for_shutdown(void)
+{
+	int fd = vbgt_open(VBGT_NODE_ROOT);
+
+	ASSERT_EQ(vbgt_change_filter(fd, VBGT_EV_BALLOON, 0), 0);
+	vbgt_ctl_ok("balloon %d", BALLOON_CHUNKS);
+	EXPECT(tpci_wait_state("balloon_pages", BALLOON_CHUNKS * PAGES_PER_CHUNK),
+	       "balloon not inflated");
+	EXPECT_EQ(vbgt_ctl_num("facility 20"), 50);
+	close(fd);
+}
+
 static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(rmmod_insmod_cycles, 1500),
 	VBGT_CASE_T(pci_remove_rescan_cycles, 1500),
 	VBGT_CASE(no_growth),
+	VBGT_CASE(left_for_shutdown),
 };
 
 VBGT_SUITE(SUITE_NAME, cases)
