@@ -735,6 +735,26 @@ void vbg_core_quiesce(struct vbg_dev *gdev)
 }
 
 /**
+ * vbg_core_shutdown() - leave the host as a removal would (reboot, kexec).
+ * @gdev: the device, still bound.
+ *
+ * Clears the host's event filter (so the line stays low for whatever runs
+ * next, a kexec'd kernel included), stops the heartbeat and the host's
+ * monitoring, hands the balloon back and reports the driver inactive.
+ * Sessions are left alone: the system is going down.
+ *
+ * Context: process context (the PCI .shutdown callback).
+ */
+void vbg_core_shutdown(struct vbg_dev *gdev)
+{
+	vbg_core_quiesce(gdev);
+	vbg_heartbeat_exit(gdev);
+	cancel_work_sync(&gdev->balloon.work);
+	vbg_balloon_exit(gdev);
+	vbg_report_driver_status(gdev, false);
+}
+
+/**
  * vbg_core_cancel_event_work() - wait for the work the interrupt queued.
  * @gdev: the device; its interrupt handler is gone (or was never there).
  *

@@ -315,6 +315,7 @@ int vbg_core_init(struct vbg_dev *gdev);
 void vbg_core_exit(struct vbg_dev *gdev);
 void vbg_core_quiesce(struct vbg_dev *gdev);
 void vbg_core_cancel_event_work(struct vbg_dev *gdev);
+void vbg_core_shutdown(struct vbg_dev *gdev);
 void vbg_dev_put(struct vbg_dev *gdev);
 unsigned long vbg_heartbeat_interval(u64 host_ns);
 u32 vbg_balloon_max_chunks(unsigned long ram_pages);

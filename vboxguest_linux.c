@@ -566,6 +566,12 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	return 0;
 }
 
+/* Reboot, power-off and kexec: the host keeps no balloon or heartbeat. */
+static void vbg_pci_shutdown(struct pci_dev *pci)
+{
+	vbg_core_shutdown(pci_get_drvdata(pci));
+}
+
 static const struct pci_device_id vbg_pci_ids[] = {
 	{ PCI_DEVICE(VBOX_VENDORID, VMMDEV_DEVICEID) },
 	{}
@@ -576,6 +582,7 @@ static struct pci_driver vbg_pci_driver = {
 	.name = DEVICE_NAME,
 	.id_table = vbg_pci_ids,
 	.probe = vbg_pci_probe,
+	.shutdown = vbg_pci_shutdown,
 	.dev_groups = vbg_pci_groups,
 };
 
