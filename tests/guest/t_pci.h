@@ -2,8 +2,8 @@
 /*
  * Helpers of the programs that take the device away and bring it back
  * (t_teardown, t_lifecycle): the VMMDev's sysfs directory, PCI remove and
- * rescan, the device's interrupt affinity, "does the driver still work",
- * and a watch on the kernel log for sanitizer reports.
+ * rescan, "does the driver still work" and a watch on the kernel log for
+ * sanitizer reports.
  */
 #ifndef T_PCI_H
 #define T_PCI_H
@@ -115,19 +115,6 @@ static inline int tpci_rescan(const char *dev)
 		return 0;
 	}
 	return tpci_wait_nodes(1);
-}
-
-/* Route the device's interrupt to @cpu (best effort). */
-static inline void tpci_irq_to_cpu(const char *dev, int cpu)
-{
-	char p[TPCI_PATH_MAX + 64], irq[32], c[16];
-
-	snprintf(p, sizeof(p), "%s/irq", dev);
-	if (!tpci_read(p, irq, sizeof(irq)))
-		return;
-	snprintf(p, sizeof(p), "/proc/irq/%s/smp_affinity_list", irq);
-	snprintf(c, sizeof(c), "%d", cpu);
-	tpci_write(p, c);
 }
 
 static inline int tpci_wait_state(const char *name, long long want)
