@@ -117,6 +117,19 @@ static inline int tpci_rescan(const char *dev)
 	return tpci_wait_nodes(1);
 }
 
+/* Route the device's interrupt to @cpu (best effort). */
+static inline void tpci_irq_to_cpu(const char *dev, int cpu)
+{
+	char p[TPCI_PATH_MAX + 64], irq[32], c[16];
+
+	snprintf(p, sizeof(p), "%s/irq", dev);
+	if (!tpci_read(p, irq, sizeof(irq)))
+		return;
+	snprintf(p, sizeof(p), "/proc/irq/%s/smp_affinity_list", irq);
+	snprintf(c, sizeof(c), "%d", cpu);
+	tpci_write(p, c);
+}
+
 static inline int tpci_wait_state(const char *name, long long want)
 {
 	uint64_t end = vbgt_now_ms() + 30000;
