@@ -75,8 +75,9 @@ static int input_dir(const char *dev, char *buf, size_t len)
  * there (the real-time throttle is off).  It spins until the input device
  * has left sysfs, then 100 ms more, by when a teardown in the wrong order
  * has freed it and waits for the host's (delayed) HeartbeatConfigure; at
- * most 10 s (a removal that needs this CPU before that waits for it).  Then the work runs: in a correct teardown it was cancelled
- * before the input device went.
+ * most 10 s (a removal that needs this CPU before that waits for it).
+ * Then the work runs: in a correct teardown it was cancelled before the
+ * input device went.
  */
 static pid_t start_hog(int cpu, const char *input)
 {
