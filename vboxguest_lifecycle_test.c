@@ -17,6 +17,8 @@
 
 /* Pages of @mib MiB, computed without ever forming the byte count. */
 #define VBG_MIB_PAGES(mib)	((unsigned long)(mib) << (20 - PAGE_SHIFT))
+/* A chunk count as the cap reports it (a constant expression). */
+#define VBG_CAP_CLAMP(x)	((x) > U32_MAX ? U32_MAX : (u32)(x))
 
 struct vbg_cap_case {
 	const char *name;
@@ -34,10 +36,9 @@ static const struct vbg_cap_case vbg_cap_cases[] = {
 	{ "64 GiB (32-bit PAE maximum)", VBG_MIB_PAGES(65536), 65536 },
 	/* Bytes beyond an unsigned long on any kernel: pages / 256. */
 	{ "ULONG_MAX / 16 pages", ULONG_MAX / 16,
-	  (u32)min_t(unsigned long, (ULONG_MAX / 16) >> (20 - PAGE_SHIFT),
-		     U32_MAX) },
+	  VBG_CAP_CLAMP((ULONG_MAX / 16) >> (20 - PAGE_SHIFT)) },
 	{ "ULONG_MAX pages", ULONG_MAX,
-	  (u32)min_t(unsigned long, ULONG_MAX >> (20 - PAGE_SHIFT), U32_MAX) },
+	  VBG_CAP_CLAMP(ULONG_MAX >> (20 - PAGE_SHIFT)) },
 };
 
 static void vbg_cap_desc(const struct vbg_cap_case *c, char *desc)
