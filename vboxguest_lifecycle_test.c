@@ -5,7 +5,8 @@
  *
  * The balloon cap (the guest's RAM in 1 MiB chunks) for RAM sizes whose
  * byte count does not fit an unsigned long (4 GiB and more on a 32-bit
- * kernel, a huge page count on 64-bit), and the heartbeat period for host
+ * kernel, a huge page count on 64-bit) or whose chunk count does not fit
+ * the u32 cap, and the heartbeat period for host
  * intervals below the spec's 50 ms minimum, at it, normal and absurd.
  */
 
@@ -34,6 +35,10 @@ static const struct vbg_cap_case vbg_cap_cases[] = {
 	{ "4 GiB - 1 page", VBG_MIB_PAGES(4096) - 1, 4095 },
 	{ "4 GiB", VBG_MIB_PAGES(4096), 4096 },
 	{ "64 GiB (32-bit PAE maximum)", VBG_MIB_PAGES(65536), 65536 },
+#if BITS_PER_LONG == 64
+	/* 2^32 chunks: more than the u32 cap holds, so the most it can. */
+	{ "4 PiB: U32_MAX chunks", 1UL << 40, U32_MAX },
+#endif
 	/* Bytes beyond an unsigned long on any kernel: pages / 256. */
 	{ "ULONG_MAX / 16 pages", ULONG_MAX / 16,
 	  VBG_CAP_CLAMP((ULONG_MAX / 16) >> (20 - PAGE_SHIFT)) },
