@@ -9,7 +9,7 @@ obj-$(CONFIG_VBOXGUEST) += vboxguest.o
 vboxguest-y := vboxguest_linux.o vboxguest_core.o vboxguest_utils.o
 vboxguest-$(CONFIG_VBOXGUEST_KUNIT_TEST) += vboxguest_test.o \
 	vboxguest_ioctl_test.o vboxguest_req_test.o vboxguest_events_test.o \
-	vboxguest_hgcm_test.o
+	vboxguest_hgcm_test.o vboxguest_lifecycle_test.o
 # Out of tree our include/ must win over the kernel's own copies of the
 # same headers, so it goes in front of LINUXINCLUDE, not into ccflags-y
 # (which kbuild puts after it).  In tree our files are the tree's.
@@ -117,6 +117,13 @@ bench-smoke: deps
 fuzz: deps
 	@KERNEL=$(if $(filter command line,$(origin KERNEL)),$(KERNEL),debug) \
 		bash tests/vm/fuzz.sh
+
+# Issue 9's life cycle: 50 rmmod/insmod and 20 PCI remove/rescan cycles
+# with sessions and a kernel user inside (tests/lifecycle/run.sh --short:
+# the form make check runs).
+.PHONY: lifecycle
+lifecycle: deps
+	@bash tests/lifecycle/run.sh
 
 # Everything this project has; .ci/run runs exactly this.
 check: deps

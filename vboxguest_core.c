@@ -385,6 +385,31 @@ static void vbg_heartbeat_work(struct work_struct *work)
 	schedule_delayed_work(&hb->work, hb->next - now);
 }
 
+/*
+ * The host's interval is configurable down to 50 ms (vmmdev-spec.md 5.5);
+ * anything shorter is a broken host and would make the work item run
+ * every jiffy.  Beating more often than the host asks is harmless, so an
+ * absurdly long interval is cut to an hour, which every kernel (32-bit
+ * jiffies included) can schedule.
+ */
+#define VBG_HEARTBEAT_MIN_MS	50
+#define VBG_HEARTBEAT_MAX_MS	(3600U * MSEC_PER_SEC)
+
+/**
+ * vbg_heartbeat_interval() - the heartbeat period for the host's interval.
+ * @host_ns: the interval HeartbeatConfigure returned, in ns (not 0).
+ *
+ * Context: any.
+ * Return: the period in jiffies, clamped to 50 ms .. 1 hour.
+ */
+unsigned long vbg_heartbeat_interval(u64 host_ns)
+{
+	u64 ms = div_u64(host_ns, NSEC_PER_MSEC);
+
+	ms = clamp_t(u64, ms, VBG_HEARTBEAT_MIN_MS, VBG_HEARTBEAT_MAX_MS);
+	return msecs_to_jiffies((unsigned int)ms);
+}
+
 /* Start the heartbeat at the host's interval (no-op if the host has none). */
 static void vbg_heartbeat_init(struct vbg_dev *gdev)
 {
@@ -396,10 +421,14 @@ static void vbg_heartbeat_init(struct vbg_dev *gdev)
 		dev_info(gdev->dev, "host heartbeat not available\n");
 		return;
 	}
-	hb->interval = max_t(unsigned long, nsecs_to_jiffies(interval_ns), 1);
+	hb->interval = vbg_heartbeat_interval(interval_ns);
 	hb->next = jiffies;
-	dev_info(gdev->dev, "heartbeat every %llu ms\n",
-		 div_u64(interval_ns, NSEC_PER_MSEC));
+	if (interval_ns < VBG_HEARTBEAT_MIN_MS * NSEC_PER_MSEC ||
+	    interval_ns > (u64)VBG_HEARTBEAT_MAX_MS * NSEC_PER_MSEC)
+		dev_warn(gdev->dev, "host heartbeat interval %llu ns out of range\n",
+			 interval_ns);
+	dev_info(gdev->dev, "heartbeat every %u ms\n",
+		 jiffies_to_msecs(hb->interval));
 	schedule_delayed_work(&hb->work, 0);
 }
 
@@ -544,6 +573,21 @@ static void vbg_balloon_work(struct work_struct *work)
 	vbg_balloon_update(gdev);
 }
 
+/**
+ * vbg_balloon_max_chunks() - the balloon cap for the guest's RAM.
+ * @ram_pages: the guest's RAM in pages (totalram_pages()).
+ *
+ * Context: any.
+ * Return: the RAM in whole 1 MiB chunks.
+ */
+u32 vbg_balloon_max_chunks(unsigned long ram_pages)
+{
+	/* Never the byte count: 4 GiB overflows a 32-bit unsigned long. */
+	unsigned long chunks = ram_pages / (SZ_1M / PAGE_SIZE);
+
+	return min_t(unsigned long, chunks, U32_MAX);
+}
+
 /* Give every chunk back to the guest (teardown). */
 static void vbg_balloon_exit(struct vbg_dev *gdev)
 {
@@ -648,7 +692,7 @@ int vbg_core_init(struct vbg_dev *gdev)
 	INIT_LIST_HEAD(&gdev->balloon.chunks);
 	INIT_WORK(&gdev->balloon.work, vbg_balloon_work);
 	INIT_DELAYED_WORK(&gdev->heartbeat.work, vbg_heartbeat_work);
-	gdev->balloon.max_chunks = (totalram_pages() << PAGE_SHIFT) / SZ_1M;
+	gdev->balloon.max_chunks = vbg_balloon_max_chunks(totalram_pages());
 
 	ret = vbg_alloc_fixed_requests(gdev);
 	if (ret)
@@ -696,21 +740,58 @@ void vbg_core_quiesce(struct vbg_dev *gdev)
 }
 
 /**
- * vbg_core_exit() - undo vbg_core_init().
- * @gdev: the device; its interrupt must already be freed.
+ * vbg_core_shutdown() - leave the host as a removal would (reboot, kexec).
+ * @gdev: the device, still bound.
  *
- * Stops the heartbeat, cancels and flushes the mouse and balloon work
- * before freeing the requests they use, returns the balloon to the guest,
- * reports the driver inactive and resets filter, capabilities and mouse.
+ * Clears the host's event filter (so the line stays low for whatever runs
+ * next, a kexec'd kernel included), stops the heartbeat and the host's
+ * monitoring, hands the balloon back and reports the driver inactive.
+ * Sessions are left alone: the system is going down.
+ *
+ * Context: process context (the PCI .shutdown callback).
+ */
+void vbg_core_shutdown(struct vbg_dev *gdev)
+{
+	vbg_core_quiesce(gdev);
+	vbg_heartbeat_exit(gdev);
+	cancel_work_sync(&gdev->balloon.work);
+	vbg_balloon_exit(gdev);
+	vbg_report_driver_status(gdev, false);
+}
+
+/**
+ * vbg_core_cancel_event_work() - wait for the work the interrupt queued.
+ * @gdev: the device; its interrupt handler is gone (or was never there).
+ *
+ * Cancels the mouse and balloon work items and waits for a running one to
+ * finish; nothing queues them again.  The Linux glue calls this between
+ * freeing the IRQ and removing the input device the mouse work reports to.
+ *
+ * Context: process context (remove, probe failure).
+ */
+void vbg_core_cancel_event_work(struct vbg_dev *gdev)
+{
+	cancel_work_sync(&gdev->mouse_work);
+	cancel_work_sync(&gdev->balloon.work);
+}
+
+/**
+ * vbg_core_exit() - undo vbg_core_init().
+ * @gdev: the device; its interrupt must already be freed and its event
+ *	work cancelled (vbg_core_cancel_event_work()).
+ *
+ * Cancels the first balloon look init queued, stops the heartbeat, returns
+ * the balloon to the guest, reports the driver inactive, resets filter,
+ * capabilities and mouse and frees the fixed requests: after the work
+ * items that use them are gone.
  *
  * Context: process context (remove), no session can reach the host any
  * more (vbg_dev.removed is set).
  */
 void vbg_core_exit(struct vbg_dev *gdev)
 {
-	vbg_heartbeat_exit(gdev);
-	cancel_work_sync(&gdev->mouse_work);
 	cancel_work_sync(&gdev->balloon.work);
+	vbg_heartbeat_exit(gdev);
 	vbg_balloon_exit(gdev);
 	vbg_report_driver_status(gdev, false);
 
@@ -807,7 +888,7 @@ static void vbg_session_release_state(struct vbg_session *session)
 	gdev->acquired_guest_caps &= ~acquired;
 	spin_unlock_irq(&gdev->event_spinlock);
 
-	if (gdev->removed)
+	if (READ_ONCE(gdev->removed))
 		return;
 	vbg_host_update_filter(gdev);
 	vbg_host_update_caps(gdev);

@@ -178,8 +178,12 @@ struct vbg_heartbeat {
  *	driver (ioctl, session open/close, the exported kernel API) while it
  *	may touch the host; taken for writing once by remove, after setting
  *	@removed, so that no such path runs on a device that is going away.
- * @removed: set (under @remove_rwsem write, and with event_spinlock for the
- *	waiters' sake) when the device is being removed; never cleared.
+ * @removed: set once when the device is being removed, never cleared.
+ *	Written with WRITE_ONCE() under @event_spinlock (so a waiter that
+ *	checks it under that lock cannot miss the wake-up that follows),
+ *	before remove takes @remove_rwsem for writing: a holder of
+ *	@remove_rwsem that gets it after that sees it set.  Read with
+ *	READ_ONCE() wherever @event_spinlock is not held.
  * @session_mutex: serialises the trackers below, the host's filter,
  *	capability and mouse state and the requests that change them.
  * @session_list: all open sessions.  Protected by @event_spinlock
@@ -321,7 +325,11 @@ struct vbg_session {
 int vbg_core_init(struct vbg_dev *gdev);
 void vbg_core_exit(struct vbg_dev *gdev);
 void vbg_core_quiesce(struct vbg_dev *gdev);
+void vbg_core_cancel_event_work(struct vbg_dev *gdev);
+void vbg_core_shutdown(struct vbg_dev *gdev);
 void vbg_dev_put(struct vbg_dev *gdev);
+unsigned long vbg_heartbeat_interval(u64 host_ns);
+u32 vbg_balloon_max_chunks(unsigned long ram_pages);
 
 /* vboxguest_core.c: sessions and ioctls. */
 u32 vbg_session_requestor(bool user_node, bool root, bool vbox_group,

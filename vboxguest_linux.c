@@ -6,10 +6,12 @@
  *
  * Probe is devm-managed from start to end, in this order (remove runs it
  * backwards): device structure reference, PCI enable + bus master, BARs,
- * core init, input device, IRQ, debugfs, "live" state for the exported
- * API and sessions, /dev/vboxguest, /dev/vboxuser.  So the nodes go first
- * at remove, then every session and kernel user is shut out, then the IRQ,
- * and the core (heartbeat, work items, balloon) is taken down last.
+ * core init, input device, event work cancellation, IRQ, debugfs, "live"
+ * state for the exported API and sessions, /dev/vboxguest, /dev/vboxuser.
+ * So the nodes go first at remove, then every session and kernel user is
+ * shut out, then the IRQ, then the work items it queues, then the input
+ * device they report to, and the core (heartbeat, balloon) goes last.
+ * Nothing runs after what it touches is gone.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -127,7 +129,7 @@ static int vbg_misc_open(struct vbg_dev *gdev, struct file *filp,
 	int ret = 0;
 
 	down_read(&gdev->remove_rwsem);
-	if (gdev->removed) {
+	if (READ_ONCE(gdev->removed)) {
 		ret = -ENODEV;
 		goto out_unlock;
 	}
@@ -204,7 +206,8 @@ static long vbg_misc_ioctl(struct file *filp, unsigned int cmd,
 	memcpy(buf, &hdr, sizeof(hdr));
 
 	down_read(&gdev->remove_rwsem);
-	ret = gdev->removed ? -ENODEV : vbg_core_ioctl(session, cmd, buf);
+	ret = READ_ONCE(gdev->removed) ? -ENODEV :
+					 vbg_core_ioctl(session, cmd, buf);
 	up_read(&gdev->remove_rwsem);
 
 	if (!ret && copy_to_user(argp, buf, size_out))
@@ -368,6 +371,18 @@ static void vbg_core_exit_action(void *gdev)
 	vbg_core_exit(gdev);
 }
 
+/*
+ * The interrupt handler is the only thing that queues the mouse and
+ * balloon work (besides init's first balloon look, which core exit
+ * cancels).  Registered after the input device and before the IRQ: at
+ * remove the IRQ is freed first, then the work items are cancelled, and
+ * only then does the input device the mouse work reports to go away.
+ */
+static void vbg_cancel_event_work_action(void *gdev)
+{
+	vbg_core_cancel_event_work(gdev);
+}
+
 static void vbg_debugfs_remove_action(void *dentry)
 {
 	debugfs_remove_recursive(dentry);
@@ -409,7 +424,7 @@ static void vbg_go_dead_action(void *data)
 	mutex_unlock(&vbg_gdev_mutex);
 
 	spin_lock_irq(&gdev->event_spinlock);
-	gdev->removed = true;
+	WRITE_ONCE(gdev->removed, true);
 	spin_unlock_irq(&gdev->event_spinlock);
 	wake_up_all(&gdev->event_wq);
 	vbg_hgcm_wake(gdev, true);
@@ -566,6 +581,9 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	ret = vbg_create_input_device(gdev);
 	if (ret)
 		return ret;
+	ret = devm_add_action_or_reset(dev, vbg_cancel_event_work_action, gdev);
+	if (ret)
+		return ret;
 	ret = devm_request_irq(dev, pci->irq, vbg_core_isr, IRQF_SHARED,
 			       DEVICE_NAME, gdev);
 	if (ret) {
@@ -595,6 +613,12 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	return 0;
 }
 
+/* Reboot, power-off and kexec: the host keeps no balloon or heartbeat. */
+static void vbg_pci_shutdown(struct pci_dev *pci)
+{
+	vbg_core_shutdown(pci_get_drvdata(pci));
+}
+
 static const struct pci_device_id vbg_pci_ids[] = {
 	{ PCI_DEVICE(VBOX_VENDORID, VMMDEV_DEVICEID) },
 	{}
@@ -605,6 +629,7 @@ static struct pci_driver vbg_pci_driver = {
 	.name = DEVICE_NAME,
 	.id_table = vbg_pci_ids,
 	.probe = vbg_pci_probe,
+	.shutdown = vbg_pci_shutdown,
 	.dev_groups = vbg_pci_groups,
 };
 

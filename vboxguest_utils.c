@@ -1398,7 +1398,7 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 static bool vbg_hgcm_enter(struct vbg_dev *gdev)
 {
 	down_read(&gdev->remove_rwsem);
-	if (!gdev->removed)
+	if (!READ_ONCE(gdev->removed))
 		return true;
 	up_read(&gdev->remove_rwsem);
 	return false;

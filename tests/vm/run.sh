@@ -24,6 +24,8 @@
 # VBG_EMU_ARGS (more emulator options, e.g. --mmio-req, --share NAME=DIR),
 # VBG_SUITES (another suites file, e.g. make fuzz's), FUZZ_SEED and
 # FUZZ_IOCTLS (passed to the guest programs: t_fuzz).
+# VBG_APPEND_EXTRA (more kernel command line, every boot; e.g.
+# slub_debug=FZP to catch a use after free on the distro kernel).
 #
 # --arch arm64 (make check-vm ARCH=arm64, after make deps-arm64): Debian's
 # arm64 kernel on QEMU's virt machine; the device as VirtualBox 7.1+ shows
@@ -481,7 +483,7 @@ fi
 # 32-bit HGCM path): an oops, a soft lockup (10 s with watchdog_thresh=5)
 # or a task blocked for 20 s there ends the boot at once instead of leaving
 # a corrupted kernel to hang until the timeout.
-VBG_APPEND_EXTRA="oops=panic softlockup_panic=1 watchdog_thresh=5"
+VBG_APPEND_EXTRA="${VBG_APPEND_EXTRA:+$VBG_APPEND_EXTRA }oops=panic softlockup_panic=1 watchdog_thresh=5"
 VBG_APPEND_EXTRA+=" hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=20"
 # An own boot needs its program's limit and about 20 s (boot, module
 # load, power-off; 2-4x that under load): it gets the limit + 60 s.

@@ -39,7 +39,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vmmdev-emu --socket PATH --control PATH [options]\n"
-		"  --counters-out FILE         write the counters on exit\n"
+		"  --counters-out FILE         write the counters and the state on exit\n"
 		"  --log FILE                  log file (default stderr)\n"
 		"  --features HEX              host feature bits\n"
 		"  --heartbeat-interval-ms N   host heartbeat interval\n"
@@ -121,6 +121,8 @@ static int write_counters(struct emu *e, const char *path)
 	}
 	xport_flush_counts(e->x);
 	vmmdev_control(e->dev, "counters", f);
+	/* And what the guest left the host with (shutdown handler). */
+	vmmdev_control(e->dev, "state", f);
 	if (fclose(f)) {
 		vmmdev_log("emu: writing %s: %s", path, strerror(errno));
 		return -1;

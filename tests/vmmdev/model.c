@@ -145,6 +145,17 @@ struct vmmdev {
 	uint64_t session_id;
 
 	struct fault_rule faults[NUM_FAULTS];
+	/* Control "delay": ms before a request of the type is answered. */
+	uint32_t reply_delay_ms[NUM_TYPES];
+
+	/* Control "pump": a thread that keeps posting host events. */
+	struct {
+		pthread_t thread;
+		bool started, stop;
+		pthread_cond_t cond;	/* with dev->lock */
+		uint32_t period_us, events, balloon_max;
+		uint64_t ticks;
+	} pump;
 
 	/* Counters. */
 	uint64_t req_total, req_rejected, req_ignored, req_unknown_type;
@@ -572,6 +583,65 @@ static void reset_guest_state(struct vmmdev *dev, bool power_on)
 	lower_irq(dev);
 }
 
+/* ------------------------------------------------------------------ */
+/* Event pump (control "pump") */
+
+/* One tick: move the mouse, flip the balloon target, post the events. */
+static void pump_tick(struct vmmdev *dev)
+{
+	uint32_t ev = dev->pump.events;
+	uint64_t t = ++dev->pump.ticks;
+
+	if (ev & EV_MOUSE_POS) {
+		dev->mouse_x = (int32_t)((t * 997) & 0xffff);
+		dev->mouse_y = (int32_t)((t * 433) & 0xffff);
+	}
+	if (ev & EV_BALLOON) {
+		dev->balloon_target = (t & 1) ? dev->pump.balloon_max : 0;
+		if (dev->balloon_target == dev->balloon_acked)
+			ev &= ~(uint32_t)EV_BALLOON;
+	}
+	vmmdev_post_events_locked(dev, ev);
+}
+
+/* The pump thread: holds dev->lock except while it waits. */
+static void *pump_main(void *arg)
+{
+	struct vmmdev *dev = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&dev->lock);
+	while (!dev->pump.stop) {
+		if (!dev->pump.period_us) {
+			pthread_cond_wait(&dev->pump.cond, &dev->lock);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += (long)(dev->pump.period_us % 1000000) * 1000;
+		ts.tv_sec += dev->pump.period_us / 1000000 + ts.tv_nsec / 1000000000;
+		ts.tv_nsec %= 1000000000;
+		if (pthread_cond_timedwait(&dev->pump.cond, &dev->lock, &ts) ==
+		    ETIMEDOUT && !dev->pump.stop && dev->pump.period_us)
+			pump_tick(dev);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return NULL;
+}
+
+/* Stop and join the pump thread; dev->lock NOT held (the thread needs it). */
+static void pump_stop(struct vmmdev *dev)
+{
+	bool started;
+
+	pthread_mutex_lock(&dev->lock);
+	dev->pump.stop = true;
+	started = dev->pump.started;
+	pthread_cond_signal(&dev->pump.cond);
+	pthread_mutex_unlock(&dev->lock);
+	if (started)
+		pthread_join(dev->pump.thread, NULL);
+}
+
 /**
  * vmmdev_new() - create the device model in power-on state.
  * @ops:    host callbacks.
@@ -584,10 +654,15 @@ struct vmmdev *vmmdev_new(const struct vmmdev_host_ops *ops, void *opaque,
 			  uint8_t *bar1)
 {
 	struct vmmdev *dev = calloc(1, sizeof(*dev));
+	pthread_condattr_t cattr;
 
 	if (!dev)
 		return NULL;
 	pthread_mutex_init(&dev->lock, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&dev->pump.cond, &cattr);
+	pthread_condattr_destroy(&cattr);
 	dev->ops = ops;
 	dev->opaque = opaque;
 	dev->bar1 = bar1;
@@ -606,6 +681,7 @@ struct vmmdev *vmmdev_new(const struct vmmdev_host_ops *ops, void *opaque,
 	dev->hgcm = hgcm_new(dev);
 	pthread_mutex_unlock(&dev->lock);
 	if (!dev->hgcm) {
+		pthread_cond_destroy(&dev->pump.cond);
 		pthread_mutex_destroy(&dev->lock);
 		free(dev);
 		return NULL;
@@ -621,9 +697,11 @@ void vmmdev_free(struct vmmdev *dev)
 {
 	if (!dev)
 		return;
+	pump_stop(dev);
 	/* hgcm_free() joins the worker, which needs dev->lock: call unlocked. */
 	hgcm_free(dev->hgcm);
 	page_set_clear(&dev->balloon);
+	pthread_cond_destroy(&dev->pump.cond);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 }
@@ -1591,7 +1669,11 @@ static void count_malformed(struct vmmdev *dev, const uint8_t *hdr, int32_t rc)
 }
 
 /* Spec 4.2: everything for one submitted request address. */
-static void process_request(struct vmmdev *dev, uint64_t gpa)
+/*
+ * Spec 4.2: everything for one submitted request address.  *@type is set
+ * to the request type once the header was read.
+ */
+static void process_request(struct vmmdev *dev, uint64_t gpa, uint32_t *type)
 {
 	const struct req_handler *h;
 	uint8_t hdr[REQ_HDR_SIZE];
@@ -1607,6 +1689,7 @@ static void process_request(struct vmmdev *dev, uint64_t gpa)
 	}
 	r.size = get32(hdr);
 	r.type = get32(hdr + 8);
+	*type = r.type;
 	if (r.size < REQ_HDR_SIZE || get32(hdr + 4) != REQ_HDR_VERSION) {
 		vmmdev_log("guest-error: request at %#" PRIx64 ": size %u version %#x, ignored",
 			   gpa, r.size, get32(hdr + 4));
@@ -1694,9 +1777,21 @@ static void process_request(struct vmmdev *dev, uint64_t gpa)
 
 static void submit_locked(struct vmmdev *dev, uint64_t gpa)
 {
+	uint32_t type = UINT32_MAX, delay_ms = 0;
+
 	pthread_mutex_lock(&dev->lock);
-	process_request(dev, gpa);
+	process_request(dev, gpa, &type);
+	if (type < NUM_TYPES)
+		delay_ms = dev->reply_delay_ms[type];
 	pthread_mutex_unlock(&dev->lock);
+	/* A slow host (control "delay"): the guest's write returns only now. */
+	if (delay_ms) {
+		struct timespec ts = { .tv_sec = delay_ms / 1000,
+				       .tv_nsec = (long)(delay_ms % 1000) * 1000000 };
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
 }
 
 /* The fast acknowledge (spec section 2): all-ones until the guest reported. */
@@ -1908,6 +2003,7 @@ static void print_counters(struct vmmdev *dev, FILE *out)
 	fprintf(out, "balloon.pages %" PRIu64 "\n", dev->balloon_pages);
 	fprintf(out, "balloon.inflates %" PRIu64 "\n", dev->balloon_inflates);
 	fprintf(out, "balloon.deflates %" PRIu64 "\n", dev->balloon_deflates);
+	fprintf(out, "pump.ticks %" PRIu64 "\n", dev->pump.ticks);
 	hgcm_counters(dev->hgcm, out);
 }
 
@@ -1924,6 +2020,7 @@ static void reset_counters(struct vmmdev *dev)
 		__atomic_store_n(&dev->xport[i], 0, __ATOMIC_RELAXED);
 	dev->irq_raises = dev->acks = dev->fast_acks = dev->heartbeats = 0;
 	dev->balloon_pages = dev->balloon_inflates = dev->balloon_deflates = 0;
+	dev->pump.ticks = 0;
 	dev->hb_count = dev->hb_first_ns = dev->hb_last_ns = 0;
 	dev->cpu_base_ns = host_cpu_ns(dev);
 	hgcm_reset_counters(dev->hgcm);
@@ -2234,6 +2331,41 @@ static void ctl_facility(struct vmmdev *dev, const struct ctl_args *a,
 	fprintf(out, "ok %u\n", f ? f->status : 0);
 }
 
+static void ctl_pump(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
+{
+	if (a->v[0] && a->v[0] < 100) {
+		fprintf(out, "err period must be 0 or >= 100 us\n");
+		return;
+	}
+	if (a->v[1] & ~(uint32_t)EV_VALID_MASK) {
+		fprintf(out, "err events outside 0x7ff\n");
+		return;
+	}
+	dev->pump.period_us = a->v[0];
+	dev->pump.events = a->v[1];
+	dev->pump.balloon_max = a->n == 4 ? a->v[2] : 1;
+	if (a->v[0] && !dev->pump.started) {
+		if (pthread_create(&dev->pump.thread, NULL, pump_main, dev)) {
+			dev->pump.period_us = 0;
+			fprintf(out, "err cannot start the pump thread\n");
+			return;
+		}
+		dev->pump.started = true;
+	}
+	pthread_cond_signal(&dev->pump.cond);
+	fprintf(out, "ok\n");
+}
+
+static void ctl_delay(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
+{
+	if (a->v[0] >= NUM_TYPES || a->v[1] > 10000) {
+		fprintf(out, "err type 0..255, delay 0..10000 ms\n");
+		return;
+	}
+	dev->reply_delay_ms[a->v[0]] = a->v[1];
+	fprintf(out, "ok\n");
+}
+
 /**
  * struct ctl_cmd - one control command.
  * @name:    the command word.
@@ -2261,6 +2393,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "host-version", 4, 4, true, ctl_host_version },
 	{ "fault", 3, 3, true, ctl_fault },
 	{ "fault-clear", 0, 0, true, ctl_fault_clear },
+	{ "pump", 2, 3, true, ctl_pump },
+	{ "delay", 2, 2, true, ctl_delay },
 	{ "mem-version", 1, 1, true, ctl_mem_version },
 	{ "mem-size", 1, 1, true, ctl_mem_size },
 	{ "mem-default", 0, 0, true, ctl_mem_default },

@@ -1362,6 +1362,50 @@ static uint32_t rnd(void)
  * sizes and contents, at random places (some straddling the end of RAM or
  * the hole): the model must survive them all and still answer properly.
  */
+/* "pump": events keep coming with the mouse moving; "delay": a slow reply. */
+static void pump_and_delay(struct ktap_case_ctx *t)
+{
+	struct timespec a, b, nap = { .tv_nsec = 2000000 };
+	long long ticks = 0, x0;
+	uint32_t ev;
+	int i;
+
+	setup();
+	KTAP_ASSERT(t, report());
+	KTAP_EXPECT_EQ(t, filter(0x240, 0), 0);
+	KTAP_EXPECT(t, !strncmp(ctl("pump 50 0x200"), "err", 3));
+	KTAP_EXPECT(t, !strncmp(ctl("pump 1000 0x800"), "err", 3));
+	KTAP_EXPECT(t, !strcmp(ctl("pump 1000 0x240 3"), "ok\n"));
+	x0 = state("mouse_x");
+	/* Acknowledge whatever comes until the pump ticked a few times. */
+	for (i = 0; i < 2000 && ticks < 6; i++) {
+		nanosleep(&nap, NULL);
+		if (F.irq)
+			ack(&ev);
+		ticks = counter("pump.ticks");
+	}
+	KTAP_EXPECT(t, ticks >= 6);
+	KTAP_EXPECT(t, F.irq_up >= 2);
+	KTAP_EXPECT(t, state("mouse_x") != x0);
+	KTAP_EXPECT(t, state("balloon_target") == 0 ||
+		       state("balloon_target") == 3);
+	KTAP_EXPECT(t, !strcmp(ctl("pump 0 0"), "ok\n"));
+	ticks = counter("pump.ticks");
+	nanosleep(&nap, NULL);
+	nanosleep(&nap, NULL);
+	KTAP_EXPECT_EQ(t, counter("pump.ticks"), ticks);
+
+	KTAP_EXPECT(t, !strncmp(ctl("delay 256 1"), "err", 3));
+	KTAP_EXPECT(t, !strcmp(ctl("delay 10 120"), "ok\n"));
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	KTAP_EXPECT_EQ(t, simple(10, 32), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	KTAP_EXPECT(t, (b.tv_sec - a.tv_sec) * 1000 +
+		    (b.tv_nsec - a.tv_nsec) / 1000000 >= 120);
+	KTAP_EXPECT(t, !strcmp(ctl("delay 10 0"), "ok\n"));
+	teardown();
+}
+
 static void fuzz_requests(struct ktap_case_ctx *t)
 {
 	static const uint32_t types[] = {
@@ -1495,6 +1539,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(user_state),
 	KTAP_CASE(display_hints),
 	KTAP_CASE(concurrent_control_and_requests),
+	KTAP_CASE(pump_and_delay),
 	KTAP_CASE(fuzz_requests),
 	KTAP_CASE(fuzz_control),
 };
