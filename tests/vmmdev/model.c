@@ -1668,7 +1668,6 @@ static void count_malformed(struct vmmdev *dev, const uint8_t *hdr, int32_t rc)
 		   type, rc);
 }
 
-/* Spec 4.2: everything for one submitted request address. */
 /*
  * Spec 4.2: everything for one submitted request address.  *@type is set
  * to the request type once the header was read.
