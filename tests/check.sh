@@ -8,12 +8,14 @@
 #   vm-ref   make check-vm DRIVER=reference
 #   vm-ours  make check-vm DRIVER=ours   if vboxguest_core.c is in the tree
 #   vboxsf   make vboxsf-check           the in-tree vboxsf on our driver
+#   bench    make bench-smoke            make bench's short form, no timings
+#   vm-arm64 make check-vm ARCH=arm64 DRIVER=ours   Debian's arm64 kernel
 #   vm-debug make check-vm DRIVER=ours KERNEL=debug   the same, debug kernel
 #   coverage make coverage               gcov line coverage >= 85% (core, utils)
 # Each component's last "N passed, N failed[, N skipped]" line is collected;
 # a component that fails, exits non-zero or prints no such line fails the
 # whole.  Prints a table and ends with the summed line.  No terminal needed.
-# VBG_CHECK_BUDGET (seconds, default 3300: CI allows 60 minutes) bounds the
+# VBG_CHECK_BUDGET (seconds, default 4800: CI stops a run at 90 minutes) bounds the
 # whole: a component still running when it is used up is stopped and
 # fails, and the table is still printed.
 set -uo pipefail
@@ -47,12 +49,16 @@ add lint "lint"
 add vm-ref "check-vm DRIVER=reference"
 [ -f vboxguest_core.c ] && add vm-ours "check-vm DRIVER=ours"
 [ -f tests/vboxsf/check.sh ] && add vboxsf "vboxsf-check"
+# make bench's short form: every figure once, no timing asserted.
+[ -f tests/bench/bench.sh ] && add bench "bench-smoke"
+# The guest suite on Debian's arm64 kernel, BAR3 only (make deps-arm64).
+[ -f tests/vm/deps-arm64.sh ] && add vm-arm64 "check-vm ARCH=arm64 DRIVER=ours"
 [ -f vboxguest_core.c ] && add vm-debug "check-vm DRIVER=ours KERNEL=debug"
 [ -f tests/kunit/coverage.sh ] && add coverage "coverage"
 
 TP=0 TF=0 TS=0 BAD=0
-BUDGET=${VBG_CHECK_BUDGET:-3300}
-case $BUDGET in ''|*[!0-9]*) BUDGET=3300 ;; esac
+BUDGET=${VBG_CHECK_BUDGET:-4800}
+case $BUDGET in ''|*[!0-9]*) BUDGET=4800 ;; esac
 END=$((${EPOCHREALTIME%.*} + BUDGET))
 for n in "${NAMES[@]}"; do
 	echo "=== [check] $n: make ${CMD[$n]} ==="
