@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # KTAP for the host-side check scripts (source it from bash): result adds
 # one case, finish prints the plan and "N passed, N failed" and exits,
 # non-zero on any failure.

@@ -88,7 +88,7 @@ result $? "after depmod the PCI alias resolves to the dkms module"
 "${DKMS[@]}" remove "vboxguest/$VER" --all > "$B/dkms-remove.log" 2>&1 &&
 	[ -z "$(find "$D/lib/modules/$KVER/updates" -name 'vboxguest.ko*' 2>/dev/null)" ]
 result $? "dkms remove --all removes it"
-rm -rf "$D/lib"
+rm -rf "${D:?}/lib"
 
 # ----------------------------------------------------- make install
 S=$B/stage

@@ -53,8 +53,8 @@ git -C "$K" apply --stat $PATCHES 2>/dev/null | tail -1 | sed 's/^/# /'
 
 # The tree now holds exactly our files.
 bad=0
-for f in $(cd "$ROOT" && ls -1 ./*.c ./*.h | grep -v '\.mod\.c$') Kconfig .kunitconfig; do
-	f=$ROOT/${f#./}
+for f in "$ROOT"/*.c "$ROOT"/*.h "$ROOT"/Kconfig "$ROOT"/.kunitconfig; do
+	case $f in *.mod.c) continue ;; esac
 	cmp -s "$f" "$K/drivers/virt/vboxguest/${f##*/}" || { echo "# differs: ${f##*/}"; bad=1; }
 done
 for f in "$ROOT"/include/uapi/linux/vbox*.h "$ROOT"/include/linux/vbox_utils.h; do
