@@ -87,10 +87,12 @@ t0=$(date +%s)
 nice -n 19 make ARCH=x86_64 -j"$JOBS" modules_prepare > "$B/prepare.log" 2>&1
 result $? "modules_prepare ($(($(date +%s) - t0)) s)" "$(tail -3 "$B/prepare.log" | tr '\n' ' ')"
 
-# The driver and vboxsf, warnings counted (W=1, as make lint).
+# The driver and vboxsf, warnings counted (W=1, as make lint).  No
+# vmlinux was built, so modpost cannot resolve the kernel's symbols: it
+# only warns (KBUILD_MODPOST_WARN); the compile is what is checked.
 for m in drivers/virt/vboxguest fs/vboxsf; do
 	ko=$m/${m##*/}.ko
-	nice -n 19 make ARCH=x86_64 -j"$JOBS" W=1 M="$m" modules > "$B/${m##*/}.log" 2>&1
+	nice -n 19 make ARCH=x86_64 -j"$JOBS" W=1 KBUILD_MODPOST_WARN=1 M="$m" modules > "$B/${m##*/}.log" 2>&1
 	st=$?
 	[ -f "$ko" ] || st=1
 	[ "$st" = 0 ] || ours_only < "$B/${m##*/}.log"
