@@ -22,7 +22,7 @@ else
 VBG_CACHE ?= /var/cache/vboxguest-rig
 export VBG_CACHE
 # The distro kernel under test; its headers come from linux-headers-amd64.
-KVER ?= $(shell readlink $(VBG_CACHE)/kernel/current 2>/dev/null)
+KVER ?= $(or $(shell readlink $(VBG_CACHE)/kernel/current 2>/dev/null),$(shell uname -r))
 KDIR ?= /usr/src/linux-headers-$(KVER)
 DRIVER ?= reference
 KERNEL ?= distro
@@ -38,6 +38,30 @@ modules:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	rm -rf build
+
+# Out-of-tree installation into /lib/modules/$(KVER)/updates (under
+# INSTALL_MOD_PATH if given), then depmod: modprobe finds it by its PCI
+# alias before the kernel's own vboxguest.
+INSTALL_MOD_DIR ?= updates
+.PHONY: install kernel-patch install-check kernel-patch-check
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+
+# build/kernel-patch/: a git format-patch series replacing a kernel tree's
+# drivers/virt/vboxguest and vbox headers with ours (KERNEL_BASE: a tree
+# or linux-source tarball; default the newest Debian linux-source).
+kernel-patch:
+	@bash scripts/kernel-patch.sh $(if $(KERNEL_BASE),--base $(KERNEL_BASE))
+
+# DKMS (Debian's dkms) and make install into a copy of the distro kernel's
+# module tree, booted with the driver loaded by modprobe of its PCI alias.
+install-check: deps
+	@bash tests/install/check.sh
+
+# make kernel-patch applied to a fresh newest linux-source and built there.
+kernel-patch-check:
+	@bash tests/install/kernel-patch-check.sh
 
 # Idempotent set-up of a fresh Debian 12 machine (root).
 deps:

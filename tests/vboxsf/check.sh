@@ -38,25 +38,7 @@ TAR_DIR=linux-source-6.1/fs/vboxsf
 B=$ROOT/build/vboxsf
 SRC=$B/src
 LOG=$B/build.log
-N=0
-FAIL=0
-
-result() {	# result OK NAME [NOTE]
-	N=$((N + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $N - $2"
-	else
-		FAIL=$((FAIL + 1))
-		echo "not ok $N - $2${3:+ # $3}"
-	fi
-}
-
-finish() {
-	echo "1..$N"
-	echo "$((N - FAIL)) passed, $FAIL failed"
-	[ "$FAIL" = 0 ]
-	exit
-}
+. "$ROOT/tests/ktap.sh"
 
 echo "KTAP version 1"
 mkdir -p "$B" || exit 1
