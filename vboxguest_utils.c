@@ -1032,8 +1032,13 @@ static long vbg_hgcm_check_parm(struct vbg_dev *gdev, bool user,
 	if (addr != (unsigned long)addr)
 		return -EFAULT;
 	if (user) {
+		/*
+		 * A user buffer is told from a kernel one by its non-NULL
+		 * @uaddr (prepare, bounce, copy-back): address 0 is refused
+		 * here, as it is never mappable (mmap_min_addr).
+		 */
 		buf->uaddr = u64_to_user_ptr(addr);
-		if (!access_ok(buf->uaddr, buf->size))
+		if (!addr || !access_ok(buf->uaddr, buf->size))
 			return -EFAULT;
 	} else {
 		buf->kbuf = (void *)(unsigned long)addr;
