@@ -1022,82 +1022,85 @@ out:
 	unlink(SF_BIG);
 }
 
-/* Small files: create, write SF_SMALL bytes, close, stat, unlink. */
-static void sf_small(const uint8_t *data)
-{
-	uint64_t t0 = vbgt_now_us(), end;
-	long long v[C_NUM];
-	struct stat st;
-	char ops[512], path[64];
-	long n = 0;
-	int fd;
-
-	if (vbgt_ctl(NULL, 0, "reset-counters")) {
-		unmeasured("h_sf_small", "control channel");
-		return;
-	}
-	t0 = vbgt_now_us();
-	end = t0 + window_ms * 1000ull;
-	do {
-		snprintf(path, sizeof(path), SF_MNT "/small.%ld", n % 64);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 || write_full(fd, data, SF_SMALL, 0) || close(fd) ||
-		    stat(path, &st) || st.st_size != SF_SMALL || unlink(path)) {
-			unmeasured("h_sf_small", strerror(errno));
-			return;
-		}
-		n++;
-	} while (vbgt_now_us() < end || n < 2);
-	if (counters(v)) {
-		unmeasured("h_sf_small", "control channel");
-		return;
-	}
-	sf_ops(ops, sizeof(ops), v, n, secs_since(t0));
-	result("h_sf_small", "ops_s=%.1f %s", (double)n / secs_since(t0), ops);
-}
-
-/* Directory of SF_NDIR files read whole (opendir, readdir, closedir). */
-static void sf_readdir(void)
+/*
+ * @op (0 or an error message) over and over for the window, the counters
+ * reset before and read after: the count, or -1 (reported).
+ */
+static long sf_window(const char *fig, const char *(*op)(long i), long long *v,
+		      double *secs)
 {
 	uint64_t t0, end;
-	long long v[C_NUM];
-	struct dirent *de;
-	char ops[512];
-	long n = 0, entries;
-	double secs;
-	DIR *d;
+	const char *err;
+	long n = 0;
 
-	if (vbgt_ctl(NULL, 0, "reset-counters")) {
-		unmeasured("h_sf_readdir", "control channel");
-		return;
-	}
+	if (vbgt_ctl(NULL, 0, "reset-counters"))
+		return unmeasured(fig, "control channel");
 	t0 = vbgt_now_us();
 	end = t0 + window_ms * 1000ull;
 	do {
-		d = opendir(SF_DIR);
-		if (!d) {
-			unmeasured("h_sf_readdir", strerror(errno));
-			return;
-		}
-		entries = 0;
-		while ((de = readdir(d)))
-			entries += de->d_name[0] != '.';
-		closedir(d);
-		if (entries != SF_NDIR) {
-			vbgt_diag("readdir: %ld entries, not %d", entries, SF_NDIR);
-			unmeasured("h_sf_readdir", "wrong number of entries");
-			return;
-		}
+		err = op(n);
+		if (err)
+			return unmeasured(fig, err);
 		n++;
 	} while (vbgt_now_us() < end || n < 2);
-	secs = secs_since(t0);
-	if (counters(v)) {
-		unmeasured("h_sf_readdir", "control channel");
-		return;
+	*secs = secs_since(t0);
+	if (counters(v))
+		return unmeasured(fig, "control channel");
+	return n;
+}
+
+/* A small file: create, write SF_SMALL bytes, close, stat, unlink. */
+static const char *sf_small_op(long i)
+{
+	static uint8_t data[SF_SMALL];
+	char path[64];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), SF_MNT "/small.%ld", i % 64);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || write_full(fd, data, SF_SMALL, 0) || close(fd) ||
+	    stat(path, &st) || unlink(path))
+		return strerror(errno);
+	return st.st_size == SF_SMALL ? NULL : "stat: wrong size";
+}
+
+/* The directory of SF_NDIR files read whole (opendir, readdir, closedir). */
+static const char *sf_readdir_op(long i)
+{
+	DIR *d = opendir(SF_DIR);
+	struct dirent *de;
+	long entries = 0;
+
+	if (!d)
+		return strerror(errno);
+	while ((de = readdir(d)))
+		entries += de->d_name[0] != '.';
+	closedir(d);
+	if (entries == SF_NDIR)
+		return NULL;
+	vbgt_diag("readdir: %ld entries, not %d", entries, SF_NDIR);
+	return "wrong number of entries";
+}
+
+static void sf_small_and_readdir(void)
+{
+	long long v[C_NUM];
+	char ops[512];
+	double secs;
+	long n;
+
+	n = sf_window("h_sf_small", sf_small_op, v, &secs);
+	if (n > 0) {
+		sf_ops(ops, sizeof(ops), v, n, secs);
+		result("h_sf_small", "ops_s=%.1f %s", (double)n / secs, ops);
 	}
-	sf_ops(ops, sizeof(ops), v, n, secs);
-	result("h_sf_readdir", "dirs_s=%.2f entries_s=%.0f %s", (double)n / secs,
-	       (double)n * SF_NDIR / secs, ops);
+	n = sf_window("h_sf_readdir", sf_readdir_op, v, &secs);
+	if (n > 0) {
+		sf_ops(ops, sizeof(ops), v, n, secs);
+		result("h_sf_readdir", "dirs_s=%.2f entries_s=%.0f %s",
+		       (double)n / secs, (double)n * SF_NDIR / secs, ops);
+	}
 }
 
 /* Figure h: vboxsf of this load's stack loaded, the share mounted. */
@@ -1115,8 +1118,7 @@ static void shared_folder(void)
 		goto out;
 	}
 	sf_sequential(chunk, back);
-	sf_small(chunk);
-	sf_readdir();
+	sf_small_and_readdir();
 out:
 	sf_unload();
 	if (chunk)
