@@ -48,8 +48,7 @@ else
 	# Figure h moves 2 x 256 MiB through vboxsf a load, at a few MB/s.
 	PROG=vbg_bench NAME=latest TIMEOUT=7260 CMD="make bench"
 fi
-[ -z "$ROUNDS$MS$SF_MIB" ] ||
-	CMD="$CMD BENCH_ROUNDS=$ROUNDS BENCH_MS=$MS BENCH_SF_MIB=$SF_MIB"
+CMD+="${ROUNDS:+ BENCH_ROUNDS=$ROUNDS}${MS:+ BENCH_MS=$MS}${SF_MIB:+ BENCH_SF_MIB=$SF_MIB}"
 fail() {
 	echo "[bench] error: $*" >&2
 	echo "0 passed, 1 failed"
