@@ -4,12 +4,12 @@
 # in one boot of the rig, alternated load by load (reference, ours,
 # reference, ours, ...) so that machine noise hits both alike.
 #
-#   bench.sh [--smoke] [--rounds N] [--ms N]
+#   bench.sh [--smoke] [--rounds N] [--ms N] [--sf-mib N]
 #
 # --smoke     make check's short form (make bench-smoke): one round, 100 ms
-#             per figure; writes build/bench/smoke.{json,svg}
+#             per figure, a 16 MiB file; writes build/bench/smoke.{json,svg}
 # --rounds N  rounds (default 9); --ms N: measuring window per figure
-#             (default 500)
+#             (default 500); --sf-mib N: figure h's file (default 256 MiB)
 #
 # The guest side is tests/bench/vbg_bench.c (run through tests/vm/run.sh);
 # report.py turns its lines into the table (printed), build/bench/latest.json
@@ -26,15 +26,17 @@ ROOT=$(cd "$HERE/../.." && pwd)
 SMOKE=0
 ROUNDS=
 MS=
+SF_MIB=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) SMOKE=1; shift ;;
 	--rounds) ROUNDS=${2:-}; shift 2 ;;
 	--ms) MS=${2:-}; shift 2 ;;
-	*) sed -n '7,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	--sf-mib) SF_MIB=${2:-}; shift 2 ;;
+	*) sed -n '7,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done
-for v in "$ROUNDS" "$MS"; do
+for v in "$ROUNDS" "$MS" "$SF_MIB"; do
 	case $v in *[!0-9]*) echo "bench.sh: not a number: $v" >&2; exit 2 ;; esac
 done
 
@@ -43,19 +45,23 @@ mkdir -p "$OUT" "$ROOT/build/vm"
 if [ "$SMOKE" = 1 ]; then
 	PROG=vbg_bench_smoke NAME=smoke TIMEOUT=660 CMD="make bench-smoke"
 else
-	PROG=vbg_bench NAME=latest TIMEOUT=2460 CMD="make bench"
+	# Figure h moves 2 x 256 MiB through vboxsf a load, at a few MB/s.
+	PROG=vbg_bench NAME=latest TIMEOUT=7260 CMD="make bench"
 fi
-[ -z "$ROUNDS$MS" ] || CMD="$CMD BENCH_ROUNDS=$ROUNDS BENCH_MS=$MS"
+CMD+="${ROUNDS:+ BENCH_ROUNDS=$ROUNDS}${MS:+ BENCH_MS=$MS}${SF_MIB:+ BENCH_SF_MIB=$SF_MIB}"
 fail() {
 	echo "[bench] error: $*" >&2
 	echo "0 passed, 1 failed"
 	exit 1
 }
 
-# Our module first: the guest program links both module files in.
+# Our module and the in-tree vboxsf built against it first (make
+# vboxsf-check's build): the guest program links the module files in.
 KVER=$(vbg_kver)
 flock "$ROOT/build/vm/.build.lock" make -s -C "$ROOT" modules KVER="$KVER" \
 	> "$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log" >&2; fail "make modules failed"; }
+KVER=$KVER bash "$ROOT/tests/vboxsf/check.sh" --build-only >> "$OUT/build.log" 2>&1 ||
+	{ tail -30 "$OUT/build.log" >&2; fail "vboxsf does not build against our module"; }
 make -s -C "$HERE" "build/64/$PROG" >> "$OUT/build.log" 2>&1 ||
 	{ tail -30 "$OUT/build.log" >&2; fail "tests/bench does not build"; }
 
@@ -68,11 +74,20 @@ sizes() {
 }
 { sizes reference; sizes ours; } > "$OUT/$NAME.sizes" || fail "module sizes"
 
+# Figure h's share "sf": empty but for dir5000, a directory of 5,000
+# files made here on the host (the guest only reads it).
+SHARE=$OUT/share
+rm -rf "$SHARE"
+mkdir -p "$SHARE/sf/dir5000" &&
+	(cd "$SHARE/sf/dir5000" && seq -f 'entry-%04g' 1 5000 | xargs touch) ||
+	fail "the share's dir5000"
+
 echo "[bench] $CMD: reference and ours alternated in one boot; the guest's" \
 	"console goes to build/bench/$NAME.run.log"
 APPEND="${ROUNDS:+vbg_bench.rounds=$ROUNDS} ${MS:+vbg_bench.ms=$MS}"
+APPEND+="${SF_MIB:+ vbg_bench.sf_mib=$SF_MIB}"
 # Progress: the runner's own lines and one line per load.
-VBG_GUEST_DIR=$HERE VBG_APPEND_EXTRA=${APPEND# } \
+VBG_EMU_ARGS="--share sf=$SHARE/sf" VBG_GUEST_DIR=$HERE VBG_APPEND_EXTRA=${APPEND# } \
 	bash "$ROOT/tests/vm/run.sh" --driver ours --suite "$PROG" --timeout "$TIMEOUT" \
 	2>&1 | tee "$OUT/$NAME.run.log" |
 	grep --line-buffered -E '^\[vm\]|^    (not )?ok [0-9]+ |bench-fail'

@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include "../guest/vbgt.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -43,6 +44,9 @@
 #ifndef SUITE_NAME
 #define SUITE_NAME	"vbg_bench"
 #endif
+#ifndef SF_MIB
+#define SF_MIB		256	/* figure h: the sequential file, MiB */
+#endif
 
 #define MODULE_NAME	"vboxguest"
 #define FEATURES_FAST	"0x8000000f"	/* the emulator's default */
@@ -64,7 +68,10 @@
 	    ".previous\n")
 KO_BLOB(ko_reference, REF_KO);
 KO_BLOB(ko_ours, OURS_KO);
+KO_BLOB(sf_reference, REF_SF_KO);
+KO_BLOB(sf_ours, OURS_SF_KO);
 extern const char ko_reference[], ko_reference_end[], ko_ours[], ko_ours_end[];
+extern const char sf_reference[], sf_reference_end[], sf_ours[], sf_ours_end[];
 
 enum { REFERENCE, OURS };
 static const char *const drv_name[] = { "reference", "ours" };
@@ -81,6 +88,7 @@ static struct {
 } *shared;
 static struct load *loads;
 static unsigned int rounds = BENCH_ROUNDS, window_ms = BENCH_MS;
+static unsigned int sf_mib = SF_MIB;
 
 static const struct load *cur;
 
@@ -118,14 +126,17 @@ static double secs_since(uint64_t t0_us)
 enum {
 	C_PORT_W, C_PORT_R, C_BAR1_R, C_IRQS, C_HEARTBEATS, C_ACKS41,
 	C_FAST_ACKS, C_CALLS, C_PAGES, C_USER_PAGES, C_USER_BYTES, C_BYTES_IN,
-	C_BYTES_OUT, C_CPU_US, C_REQS, C_NUM
+	C_BYTES_OUT, C_CPU_US, C_REQS, C_PARM_LIN, C_PARM_LIN_IN,
+	C_PARM_LIN_OUT, C_PARM_PAGELIST, C_PARM_EMBEDDED, C_PARM_CONTIG,
+	C_PARM_NODATA, C_NUM
 };
 
 static const char *const cnt_name[C_NUM] = {
 	"port_writes", "port_reads", "bar1_reads", "irqs", "req.219", "req.41",
 	"fast_acks", "hgcm.calls", "hgcm.pages", "hgcm.user_pages",
 	"hgcm.user_bytes", "hgcm.bytes_in", "hgcm.bytes_out", "host_cpu_us",
-	"req.total",
+	"req.total", "hgcm.param.4", "hgcm.param.5", "hgcm.param.6",
+	"hgcm.param.10", "hgcm.param.11", "hgcm.param.12", "hgcm.param.13",
 };
 
 /* All counters since the last reset-counters; 0 on success. */
@@ -201,11 +212,15 @@ static int wait_for(int (*cond)(void), unsigned int ms)
 	return 0;
 }
 
+static void sf_unload(void);
+
 /* Remove the loaded vboxguest (if any) and wait for its nodes to go. */
 static int unload(void)
 {
 	uint64_t end = vbgt_now_ms() + 20000;
 	struct stat st;
+
+	sf_unload();	/* vboxsf holds vboxguest */
 
 	while (!stat("/sys/module/" MODULE_NAME, &st)) {
 		if (!syscall(SYS_delete_module, MODULE_NAME, O_NONBLOCK))
@@ -782,6 +797,336 @@ out:
 		close(fd);
 }
 
+/* ------------------------------------------------------- h: vboxsf */
+
+/*
+ * Figure h: the in-tree vboxsf on each stack (ours: built from Debian's
+ * linux-source against our module; the reference: Debian's prebuilt
+ * vboxsf.ko), the share "sf" that bench.sh gave the emulator, mounted at
+ * SF_MNT.  vboxsf moves file data one page per HGCM call (its read_folio
+ * and write_end), from and to page-cache pages as kernel buffers.
+ */
+#define SF_MNT		"/mnt/sf"
+#define SF_BIG		SF_MNT "/seq.bin"
+#define SF_DIR		SF_MNT "/dir5000"	/* made on the host by bench.sh */
+#define SF_NDIR		5000
+#define SF_SMALL	1024		/* bytes in a small file */
+#define SF_WATCH_MIB	16		/* the watched overwrite */
+#define MIB		(1u << 20)
+
+/* Unmount the share and remove vboxsf, if there. */
+static void sf_unload(void)
+{
+	struct stat st;
+
+	umount(SF_MNT);
+	if (!stat("/sys/module/vboxsf", &st))
+		syscall(SYS_delete_module, "vboxsf", O_NONBLOCK);
+}
+
+/* The vboxsf.ko of the loaded driver's stack, then the mount. */
+static int sf_load(int drv)
+{
+	const char *img = drv == OURS ? sf_ours : sf_reference;
+	const char *end = drv == OURS ? sf_ours_end : sf_reference_end;
+
+	if (syscall(SYS_init_module, img, (unsigned long)(end - img), "")) {
+		vbgt_diag("init_module vboxsf: %s", strerror(errno));
+		return -1;
+	}
+	mkdir("/mnt", 0755);
+	mkdir(SF_MNT, 0755);
+	if (mount("sf", SF_MNT, "vboxsf", 0, "")) {
+		vbgt_diag("mount sf: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The emulator's view of @n operations: HGCM calls, pages in page lists,
+ * bytes moved in and out, and the buffer parameters by kind (page list
+ * 10, embedded 11, contiguous page list 12, page list without data 13,
+ * linear addresses 4-6), each per operation; then per_op()'s exits and
+ * CPU.
+ */
+static void sf_ops(char *buf, size_t len, const long long *v, long n,
+		   double secs)
+{
+	double d = (double)n;
+	int k;
+
+	k = snprintf(buf, len,
+		     "hgcm_calls=%.2f host_pages=%.2f moved_bytes=%.0f "
+		     "parms_pagelist=%.2f parms_embedded=%.2f "
+		     "parms_contig=%.2f parms_nodata=%.2f parms_linear=%.2f ",
+		     (double)v[C_CALLS] / d, (double)v[C_PAGES] / d,
+		     (double)(v[C_BYTES_IN] + v[C_BYTES_OUT]) / d,
+		     (double)v[C_PARM_PAGELIST] / d,
+		     (double)v[C_PARM_EMBEDDED] / d, (double)v[C_PARM_CONTIG] / d,
+		     (double)v[C_PARM_NODATA] / d,
+		     (double)(v[C_PARM_LIN] + v[C_PARM_LIN_IN] +
+			      v[C_PARM_LIN_OUT]) / d);
+	per_op(buf + k, len - (size_t)k, v, n, secs);
+}
+
+static int write_full(int fd, const uint8_t *p, size_t n, off_t off)
+{
+	while (n) {
+		ssize_t r = pwrite(fd, p, n, off);
+
+		if (r <= 0)
+			return -1;
+		p += r;
+		off += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int read_full(int fd, uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t r = read(fd, p, n);
+
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Chunk @i of the file: the pattern with @i in its first 8 bytes. */
+static void stamp(uint8_t *chunk, uint64_t i)
+{
+	memcpy(chunk, &i, sizeof(i));
+}
+
+static int drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, "3", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The bytes the driver copied, as far as the host can tell: overwrite the
+ * first SF_WATCH_MIB of the file (its pages are in the page cache from the
+ * write before) with those page-cache pages on the emulator's watch list.
+ * Bytes moved through other pages went through a copy of the driver's.
+ */
+static int sf_watched(int fd, uint8_t *chunk, double *copied, double *user)
+{
+	uint64_t *list = locked_map(PAGE);
+	size_t len = (size_t)SF_WATCH_MIB * MIB;
+	long long v[C_NUM];
+	uint8_t *map;
+	unsigned int i;
+	int ret = -1;
+
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (!list || map == MAP_FAILED)
+		goto out;
+	if (vbgt_ctl(NULL, 0, "hgcm-watch-clear") || watch(list, map, len) ||
+	    vbgt_ctl(NULL, 0, "reset-counters"))
+		goto out;
+	for (i = 0; i < SF_WATCH_MIB; i++) {
+		stamp(chunk, i);
+		if (write_full(fd, chunk, MIB, (off_t)i * MIB))
+			goto out;
+	}
+	if (counters(v))
+		goto out;
+	*copied = (double)(v[C_BYTES_IN] + v[C_BYTES_OUT] - v[C_USER_BYTES]) /
+		  SF_WATCH_MIB;
+	*user = (double)v[C_USER_PAGES] / SF_WATCH_MIB;
+	ret = 0;
+out:
+	vbgt_ctl(NULL, 0, "hgcm-watch-clear");
+	if (map != MAP_FAILED)
+		munmap(map, len);
+	if (list)
+		munmap(list, PAGE);
+	return ret;
+}
+
+/* Sequential write of sf_mib MiB (new file), then read (cold cache). */
+static void sf_sequential(uint8_t *chunk, uint8_t *back)
+{
+	unsigned int mib = sf_mib < SF_WATCH_MIB ? SF_WATCH_MIB : sf_mib;
+	double copied = -1, user = -1, secs;
+	long long v[C_NUM];
+	char ops[512];
+	uint64_t t0, i, got;
+	int fd;
+
+	vbgt_fill_pattern(chunk, MIB, 11);
+	fd = open(SF_BIG, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || vbgt_ctl(NULL, 0, "reset-counters")) {
+		unmeasured("h_sf_write", "open or control channel");
+		goto read;
+	}
+	t0 = vbgt_now_us();
+	for (i = 0; i < mib; i++) {
+		stamp(chunk, i);
+		if (write_full(fd, chunk, MIB, (off_t)(i * MIB)))
+			break;
+	}
+	if (i < mib || fsync(fd) || counters(v)) {
+		unmeasured("h_sf_write", "a write failed");
+		goto read;
+	}
+	secs = secs_since(t0);
+	if (sf_watched(fd, chunk, &copied, &user))
+		vbgt_diag("h_sf_write: the watched overwrite failed");
+	sf_ops(ops, sizeof(ops), v, mib, secs);
+	result("h_sf_write", "mb_s=%.2f mib=%u copied_bytes=%.0f user_pages=%.1f %s",
+	       (double)mib * MIB / secs / 1e6, mib, copied, user, ops);
+read:
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	if (drop_caches() || (fd = open(SF_BIG, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    vbgt_ctl(NULL, 0, "reset-counters")) {
+		unmeasured("h_sf_read", "drop_caches, open or control channel");
+		goto out;
+	}
+	/* Timed: the reads; checked: each chunk's stamp and last page. */
+	secs = 0;
+	for (i = 0; i < mib; i++) {
+		t0 = vbgt_now_us();
+		if (read_full(fd, back, MIB))
+			break;
+		secs += secs_since(t0);
+		memcpy(&got, back, sizeof(got));
+		stamp(chunk, i);
+		if (got != i || memcmp(back + MIB - PAGE, chunk + MIB - PAGE, PAGE))
+			break;
+	}
+	if (i < mib || counters(v)) {
+		unmeasured("h_sf_read", "a read failed or read back different data");
+		goto out;
+	}
+	sf_ops(ops, sizeof(ops), v, mib, secs);
+	result("h_sf_read", "mb_s=%.2f mib=%u %s", (double)mib * MIB / secs / 1e6,
+	       mib, ops);
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(SF_BIG);
+}
+
+/*
+ * @op (0 or an error message) over and over for the window, the counters
+ * reset before and read after: the count, or -1 (reported).
+ */
+static long sf_window(const char *fig, const char *(*op)(long i), long long *v,
+		      double *secs)
+{
+	uint64_t t0, end;
+	const char *err;
+	long n = 0;
+
+	if (vbgt_ctl(NULL, 0, "reset-counters"))
+		return unmeasured(fig, "control channel");
+	t0 = vbgt_now_us();
+	end = t0 + window_ms * 1000ull;
+	do {
+		err = op(n);
+		if (err)
+			return unmeasured(fig, err);
+		n++;
+	} while (vbgt_now_us() < end || n < 2);
+	*secs = secs_since(t0);
+	if (counters(v))
+		return unmeasured(fig, "control channel");
+	return n;
+}
+
+/* A small file: create, write SF_SMALL bytes, close, stat, unlink. */
+static const char *sf_small_op(long i)
+{
+	static uint8_t data[SF_SMALL];
+	char path[64];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), SF_MNT "/small.%ld", i % 64);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || write_full(fd, data, SF_SMALL, 0) || close(fd) ||
+	    stat(path, &st) || unlink(path))
+		return strerror(errno);
+	return st.st_size == SF_SMALL ? NULL : "stat: wrong size";
+}
+
+/* The directory of SF_NDIR files read whole (opendir, readdir, closedir). */
+static const char *sf_readdir_op(long i)
+{
+	DIR *d = opendir(SF_DIR);
+	struct dirent *de;
+	long entries = 0;
+
+	if (!d)
+		return strerror(errno);
+	while ((de = readdir(d)))
+		entries += de->d_name[0] != '.';
+	closedir(d);
+	if (entries == SF_NDIR)
+		return NULL;
+	vbgt_diag("readdir: %ld entries, not %d", entries, SF_NDIR);
+	return "wrong number of entries";
+}
+
+static void sf_small_and_readdir(void)
+{
+	long long v[C_NUM];
+	char ops[512];
+	double secs;
+	long n;
+
+	n = sf_window("h_sf_small", sf_small_op, v, &secs);
+	if (n > 0) {
+		sf_ops(ops, sizeof(ops), v, n, secs);
+		result("h_sf_small", "ops_s=%.1f %s", (double)n / secs, ops);
+	}
+	n = sf_window("h_sf_readdir", sf_readdir_op, v, &secs);
+	if (n > 0) {
+		sf_ops(ops, sizeof(ops), v, n, secs);
+		result("h_sf_readdir", "dirs_s=%.2f entries_s=%.0f %s",
+		       (double)n / secs, (double)n * SF_NDIR / secs, ops);
+	}
+}
+
+/* Figure h: vboxsf of this load's stack loaded, the share mounted. */
+static void shared_folder(void)
+{
+	static const char *const figs[] = {
+		"h_sf_write", "h_sf_read", "h_sf_small", "h_sf_readdir",
+	};
+	uint8_t *chunk = locked_map(MIB), *back = locked_map(MIB);
+	size_t i;
+
+	if (!chunk || !back || sf_load(cur->drv)) {
+		for (i = 0; i < ARRAY_SIZE(figs); i++)
+			unmeasured(figs[i], "vboxsf not loaded or not mounted");
+		goto out;
+	}
+	sf_sequential(chunk, back);
+	sf_small_and_readdir();
+out:
+	sf_unload();
+	if (chunk)
+		munmap(chunk, MIB);
+	if (back)
+		munmap(back, MIB);
+}
+
 /* ------------------------------------------------------------ the cases */
 
 static void host_defaults(const char *features)
@@ -830,6 +1175,7 @@ static void bench_load(void)
 	vbgt_ctl_ok("hgcm-mode inline");
 	small_call("g_inline");
 	vbgt_ctl_ok("hgcm-mode async");
+	shared_folder();
 }
 
 /* The runner loaded our module; the rounds start from none. */
@@ -863,19 +1209,26 @@ int main(void)
 
 	rounds = cmdline_param("vbg_bench.rounds", rounds);
 	window_ms = cmdline_param("vbg_bench.ms", window_ms);
+	sf_mib = cmdline_param("vbg_bench.sf_mib", sf_mib);
 	if (rounds < 1 || rounds > 50)
 		rounds = BENCH_ROUNDS;
 	if (window_ms < 10 || window_ms > 60000)
 		window_ms = BENCH_MS;
+	if (sf_mib < 1 || sf_mib > 1024)
+		sf_mib = SF_MIB;
 	shared = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	cases = calloc(1 + rounds * 4, sizeof(*cases));
 	loads = calloc(rounds * 4, sizeof(*loads));
 	if (shared == MAP_FAILED || !cases || !loads)
 		return 1;
-	/* About 30 windows and a balloon a load. */
-	full_load_s = 270 + window_ms * 40 / 1000;
-	printf("    # bench-config rounds=%u window_ms=%u\n", rounds, window_ms);
+	/*
+	 * About 30 windows and a balloon a load; the vboxsf file written and
+	 * read at 1 MB/s at worst.
+	 */
+	full_load_s = 270 + window_ms * 40 / 1000 + 2 * sf_mib;
+	printf("    # bench-config rounds=%u window_ms=%u sf_mib=%u\n", rounds,
+	       window_ms, sf_mib);
 	cases[n++] = (struct vbgt_case)VBGT_CASE(unload_runner_module);
 	/* Reference, ours, reference, ours: fast ack, then without. */
 	for (r = 1; r <= (int)rounds; r++) {

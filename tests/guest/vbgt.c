@@ -1005,7 +1005,7 @@ static unsigned int suite_budget_s(const char *suite)
 			char *end;
 			unsigned long v = strtoul(p + kl, &end, 10);
 
-			if (v > 0 && v < 3600 && (*end == ' ' || !*end))
+			if (v > 0 && v < 86400 && (*end == ' ' || !*end))
 				return (unsigned int)v;
 		}
 		p = strchr(p, ' ');

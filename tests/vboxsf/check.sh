@@ -26,8 +26,11 @@
 #      prebuilt vboxguest.ko and vboxsf.ko; case results that differ
 #      between the stacks are listed.
 #
+# --build-only: steps 1-3 (make bench builds its vboxsf.ko so).
 # KTAP on stdout; the exit status is non-zero on any failure.
 set -uo pipefail
+BUILD_ONLY=0
+[ "${1:-}" = --build-only ] && BUILD_ONLY=1
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VBG_CACHE=${VBG_CACHE:-/var/cache/vboxguest-rig}
@@ -107,6 +110,7 @@ done
 ! grep -q "$KDIR.*/include/linux/vbox_utils.h\|linux-headers-.*/include/linux/vbox_utils.h" \
 	"$SRC/.vboxsf_wrappers.o.cmd" || ok=1
 result $ok "vboxsf compiled with our include/ (vbox_utils.h, uapi)"
+[ "$BUILD_ONLY" = 0 ] || finish
 
 deps=$(modinfo -F depends "$SRC/vboxsf.ko")
 echo "# vboxsf.ko depends: $deps; vermagic: $(modinfo -F vermagic "$SRC/vboxsf.ko")"
