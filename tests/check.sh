@@ -82,6 +82,12 @@ for n in "${NAMES[@]}"; do
 		BAD=1
 		continue
 	fi
+	# make coverage takes its VM half from this run's gcov dumps instead
+	# of booting the debug suite a second time.
+	if [ "$n" = vm-debug ]; then
+		logs=$(tr -d '\r' < "$TMP/$n.log" | sed -n 's/^logs: \(.*\)\/$/\1/p' | tail -1)
+		[ -z "$logs" ] || export VBG_COVERAGE_VM_LOGS=$PWD/$logs
+	fi
 	line=$(tr -d '\r' < "$TMP/$n.log" | grep -E "$SUMMARY_RE" | tail -1 |
 	       grep -oE '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$')
 	if [ -z "$line" ]; then

@@ -8,7 +8,10 @@
 #      kunit.enable=1 and a small initramfs that prints the driver's .gcda
 #      counters (base64) on the console after the suites ran.
 #   3. The VM suite: make check-vm DRIVER=ours KERNEL=debug; its /init
-#      prints the counters the same way at the end of every boot.
+#      prints the counters the same way at the end of every boot.  With
+#      VBG_COVERAGE_VM_LOGS=DIR (make check: the vm-debug component's run)
+#      the counters are taken from DIR/boot*.console.log instead of a
+#      second boot of the suite.
 #   4. All counters are merged (gcov-tool) and gcov reports each file.
 # The last line is "N passed, N failed": one case per file, passed when its
 # line coverage is at least VBG_COVERAGE_MIN percent (default 85) for
@@ -92,7 +95,18 @@ grep -E '^ *(ok|not ok) [0-9]+ vboxguest_' "$OUT/kunit.console.log" | sed 's/^/#
 extract "$OUT/kunit.console.log" "$OUT/runs/kunit"
 
 # 3. The VM suite.
-if [ "$SKIP_VM" != 1 ]; then
+if [ -n "${VBG_COVERAGE_VM_LOGS:-}" ]; then
+	# make check: the debug suite's run of this build (its counters carry
+	# the build's stamp, checked below), not a second boot.
+	say "VM suite counters from $VBG_COVERAGE_VM_LOGS"
+	n=0
+	for log in "$VBG_COVERAGE_VM_LOGS"/boot*.console.log; do
+		[ -e "$log" ] || continue
+		n=$((n + 1))
+		extract "$log" "$OUT/runs/vm$n"
+	done
+	[ "$n" -gt 0 ] || fail "no console logs in $VBG_COVERAGE_VM_LOGS"
+elif [ "$SKIP_VM" != 1 ]; then
 	say "VM suite on the debug kernel"
 	VBG_DEBUG_VMLINUZ=$OUT/snap/bzImage \
 		bash tests/vm/run.sh --driver ours --kernel debug > "$OUT/vm.log" 2>&1
