@@ -94,19 +94,11 @@ timeout 900 qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -nodefaults -nographic 
 grep -E '^ *(ok|not ok) [0-9]+ vboxguest_' "$OUT/kunit.console.log" | sed 's/^/# /'
 extract "$OUT/kunit.console.log" "$OUT/runs/kunit"
 
-# 3. The VM suite.
-if [ -n "${VBG_COVERAGE_VM_LOGS:-}" ]; then
-	# make check: the debug suite's run of this build (its counters carry
-	# the build's stamp, checked below), not a second boot.
-	say "VM suite counters from $VBG_COVERAGE_VM_LOGS"
-	n=0
-	for log in "$VBG_COVERAGE_VM_LOGS"/boot*.console.log; do
-		[ -e "$log" ] || continue
-		n=$((n + 1))
-		extract "$log" "$OUT/runs/vm$n"
-	done
-	[ "$n" -gt 0 ] || fail "no console logs in $VBG_COVERAGE_VM_LOGS"
-elif [ "$SKIP_VM" != 1 ]; then
+# 3. The VM suite: its boots' console logs, from make check's vm-debug run
+# (VBG_COVERAGE_VM_LOGS: the counters carry the build's stamp, checked
+# below) or from a boot of the suite here.
+logs=${VBG_COVERAGE_VM_LOGS:-}
+if [ -z "$logs" ] && [ "$SKIP_VM" != 1 ]; then
 	say "VM suite on the debug kernel"
 	VBG_DEBUG_VMLINUZ=$OUT/snap/bzImage \
 		bash tests/vm/run.sh --driver ours --kernel debug > "$OUT/vm.log" 2>&1
@@ -114,12 +106,17 @@ elif [ "$SKIP_VM" != 1 ]; then
 	# This run's log directory (build/vm/*-latest may be another run's).
 	logs=$(sed -n 's/^logs: \(.*\)\/$/\1/p' "$OUT/vm.log" | tail -1)
 	[ -n "$logs" ] || fail "the VM suite named no log directory"
+	logs=$ROOT/$logs
+fi
+if [ -n "$logs" ]; then
+	say "VM suite counters from ${logs#"$ROOT"/}"
 	n=0
-	for log in "$ROOT/$logs"/boot*.console.log; do
+	for log in "$logs"/boot*.console.log; do
 		[ -e "$log" ] || continue
 		n=$((n + 1))
 		extract "$log" "$OUT/runs/vm$n"
 	done
+	[ "$n" -gt 0 ] || fail "no console logs in $logs"
 fi
 
 # 4. Merge and report; counters of another build (stamp) are left out.
