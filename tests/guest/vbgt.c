@@ -960,6 +960,11 @@ static int run_case(const struct vbgt_case *c, int idx, uint64_t budget_end)
 			vbgt_diag("%s: killed by signal %d", c->name,
 				  WTERMSIG(st));
 			res->failed = 1;
+		} else if (WEXITSTATUS(st)) {
+			/* vbgt_end_case() exits 0: someone else called exit(). */
+			vbgt_diag("%s: its process exited with status %d",
+				  c->name, WEXITSTATUS(st));
+			res->failed = 1;
 		}
 	}
 	for (i = 0; i < res->n_at_end && i < VBGT_AT_END_MAX; i++)
