@@ -215,9 +215,16 @@ vbg_module_files() {
 	printf '%s\n' "$ko"
 }
 
+# vbg_alarm_re: tests/alarms.txt as one extended regular expression (the
+# kernel log lines that fail a run, shared by every scanner).
+vbg_alarm_re() {
+	grep -vE '^(#|$)' "$VBG_ROOT/tests/alarms.txt" | paste -sd'|'
+}
+
 # vbg_initramfs_tree DIR: the common part of every guest: busybox with its
 # applet links, /etc/passwd and /etc/group (root, vbguser 1000), the
-# mount points, /init from init.sh.
+# mount points, /init from init.sh, the kernel log reader /bin/vbg-kmsg
+# (tests/vm/kmsg-tee.c) and the alarm pattern in /etc/vbg-alarms.re.
 vbg_initramfs_tree() {
 	local d=$1 a bb
 	if [ "$VBG_ARCH" = arm64 ]; then
@@ -244,6 +251,9 @@ vbg_initramfs_tree() {
 	vbguser:x:1000:
 	EOF
 	install -m 0755 "$VBG_ROOT/tests/vm/init.sh" "$d/init"
+	gcc -static -O2 -Wall -Wextra -Werror -o "$d/bin/vbg-kmsg" \
+		"$VBG_ROOT/tests/vm/kmsg-tee.c" || vbg_die "tests/vm/kmsg-tee.c does not build"
+	vbg_alarm_re > "$d/etc/vbg-alarms.re" || vbg_die "no tests/alarms.txt"
 }
 
 # vbg_cpio DIR OUT: pack DIR as a gzip'ed newc archive.
