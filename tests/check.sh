@@ -12,7 +12,10 @@
 #   coverage make coverage               gcov line coverage >= 85% (core, utils)
 # Each component's last "N passed, N failed[, N skipped]" line is collected;
 # a component that fails, exits non-zero or prints no such line fails the
-# whole.  Prints a table and ends with the summed line.  No terminal needed.
+# whole.  So does one that passed fewer cases than its floor in
+# tests/floors.txt ("passed COMPONENT N": a suite that shrank or silently
+# skipped), one without a floor, and a floor whose component did not run.
+# Prints a table and ends with the summed line.  No terminal needed.
 # VBG_CHECK_BUDGET (seconds, default 3300: CI allows 60 minutes) bounds the
 # whole: a component still running when it is used up is stopped and
 # fails, and the table is still printed.
@@ -51,6 +54,10 @@ add vm-ref "check-vm DRIVER=reference"
 [ -f tests/kunit/coverage.sh ] && add coverage "coverage"
 
 TP=0 TF=0 TS=0 BAD=0
+declare -A FLOOR
+while read -r kind comp n _; do
+	[ "$kind" = passed ] && FLOOR[$comp]=$n
+done < tests/floors.txt
 BUDGET=${VBG_CHECK_BUDGET:-3300}
 case $BUDGET in ''|*[!0-9]*) BUDGET=3300 ;; esac
 END=$((${EPOCHREALTIME%.*} + BUDGET))
@@ -93,6 +100,22 @@ for n in "${NAMES[@]}"; do
 		BAD=1
 	fi
 	[ "$f" = 0 ] || BAD=1
+	if [ -z "${FLOOR[$n]:-}" ]; then
+		RESULT[$n]="$line (no floor in tests/floors.txt)"
+		BAD=1
+	elif [ "$p" -lt "${FLOOR[$n]}" ]; then
+		RESULT[$n]="$line (below its floor of ${FLOOR[$n]} passed)"
+		BAD=1
+	fi
+done
+# A component with a floor that was not run at all.
+for n in "${!FLOOR[@]}"; do
+	[ -n "${CMD[$n]:-}" ] && continue
+	NAMES+=("$n")
+	CMD[$n]="(not in this check)"
+	SECS[$n]=0
+	RESULT[$n]="not run, but tests/floors.txt expects ${FLOOR[$n]} passed"
+	BAD=1
 done
 
 echo
