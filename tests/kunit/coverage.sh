@@ -98,8 +98,9 @@ extract "$OUT/kunit.console.log" "$OUT/runs/kunit"
 # The runs are cases too: counters of a run that failed do not count as
 # coverage of working code.  RUNS: "name<TAB>result" ("ok" or the reason).
 RUNS=()
-kl=$(tr -d '\r' < "$OUT/kunit.console.log")
-kalarm=$(grep -E "$(vbg_alarm_re)" <<< "$kl" | head -5)
+# Console lines may carry a printk time stamp.
+kl=$(tr -d '\r' < "$OUT/kunit.console.log" | sed 's/^\[ *[0-9.]*\] //')
+kalarm=$(grep -v '# vbg-gcov' <<< "$kl" | grep -E "$(vbg_alarm_re)" | head -5)
 if ! grep -qE '^ *ok [0-9]+ vboxguest_' <<< "$kl"; then
 	RUNS+=("kunit_run	no suite passed (see build/coverage/kunit.console.log)")
 elif grep -qE '^ *not ok [0-9]+ ' <<< "$kl"; then
