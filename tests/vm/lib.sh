@@ -308,6 +308,8 @@ vbg_emu_stop() {
 # vbg_qemu_args DIR_IN_CHROOT: the QEMU command line (without the binary)
 # for a boot whose files are in DIR (as seen from inside the chroot), into
 # the array VBG_QEMU_ARGS.  VBG_SMP and VBG_APPEND_EXTRA may adjust it.
+# A 4 MiB kernel log ring: the debug kernel's boot alone can overflow the
+# default before /init starts reading it (dmesg_clean fails on a hole).
 vbg_qemu_args() {
 	local d=$1
 	if [ "$VBG_ARCH" = arm64 ]; then
@@ -323,7 +325,7 @@ vbg_qemu_args() {
 		-serial "unix:$d/control.sock"
 		-serial "file:$d/kmsg.log"
 		-kernel "$d/vmlinuz" -initrd "$d/initramfs.cpio.gz"
-		-append "console=ttyS0 panic=-1 loglevel=4 ${VBG_APPEND_EXTRA:-}"
+		-append "console=ttyS0 panic=-1 loglevel=4 log_buf_len=4M ${VBG_APPEND_EXTRA:-}"
 		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$d/vmmdev.sock\",\"type\":\"unix\"}}"
 	)
 }
