@@ -226,7 +226,7 @@ vbg_alarm_re() {
 # mount points, /init from init.sh, the kernel log reader /bin/vbg-kmsg
 # (tests/vm/kmsg-tee.c) and the alarm pattern in /etc/vbg-alarms.re.
 vbg_initramfs_tree() {
-	local d=$1 a bb
+	local d=$1 a bb cc
 	if [ "$VBG_ARCH" = arm64 ]; then
 		bb=$(vbg_kernel_root)/usr/bin/busybox
 		[ -x "$bb" ] || vbg_die "$bb missing: run make deps-arm64"
@@ -251,7 +251,9 @@ vbg_initramfs_tree() {
 	vbguser:x:1000:
 	EOF
 	install -m 0755 "$VBG_ROOT/tests/vm/init.sh" "$d/init"
-	gcc -static -O2 -Wall -Wextra -Werror -o "$d/bin/vbg-kmsg" \
+	cc=gcc
+	[ "$VBG_ARCH" = arm64 ] && cc=${ARM64_CC:-aarch64-linux-gnu-gcc}
+	"$cc" -static -O2 -Wall -Wextra -Werror -o "$d/bin/vbg-kmsg" \
 		"$VBG_ROOT/tests/vm/kmsg-tee.c" || vbg_die "tests/vm/kmsg-tee.c does not build"
 	vbg_alarm_re > "$d/etc/vbg-alarms.re" || vbg_die "no tests/alarms.txt"
 }
@@ -346,7 +348,7 @@ vbg_qemu_args_arm64() {
 		-chardev "file,id=s2,path=$d/kmsg.log"
 		-device pci-serial-4x,chardev1=s0,chardev2=s1,chardev3=s2
 		-kernel "$d/vmlinuz" -initrd "$d/initramfs.cpio.gz"
-		-append "console=ttyAMA0 panic=-1 loglevel=4 ${VBG_APPEND_EXTRA:-}"
+		-append "console=ttyAMA0 panic=-1 loglevel=4 log_buf_len=4M ${VBG_APPEND_EXTRA:-}"
 		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$d/vmmdev.sock\",\"type\":\"unix\"}}"
 	)
 }
