@@ -226,7 +226,7 @@ vbg_alarm_re() {
 # mount points, /init from init.sh, the kernel log reader /bin/vbg-kmsg
 # (tests/vm/kmsg-tee.c) and the alarm pattern in /etc/vbg-alarms.re.
 vbg_initramfs_tree() {
-	local d=$1 a bb cc
+	local d=$1 a bb
 	if [ "$VBG_ARCH" = arm64 ]; then
 		bb=$(vbg_kernel_root)/usr/bin/busybox
 		[ -x "$bb" ] || vbg_die "$bb missing: run make deps-arm64"
@@ -251,10 +251,20 @@ vbg_initramfs_tree() {
 	vbguser:x:1000:
 	EOF
 	install -m 0755 "$VBG_ROOT/tests/vm/init.sh" "$d/init"
-	cc=gcc
-	[ "$VBG_ARCH" = arm64 ] && cc=${ARM64_CC:-aarch64-linux-gnu-gcc}
-	"$cc" -static -O2 -Wall -Wextra -Werror -o "$d/bin/vbg-kmsg" \
-		"$VBG_ROOT/tests/vm/kmsg-tee.c" || vbg_die "tests/vm/kmsg-tee.c does not build"
+	if [ "$VBG_ARCH" = arm64 ]; then
+		# The chroot's aarch64 gcc (as build-arm64.sh); DIR is in the
+		# chroot (run.sh's run directory).
+		cp "$VBG_ROOT/tests/vm/kmsg-tee.c" "$d/kmsg-tee.c"
+		chroot "$VBG_CHROOT" aarch64-linux-gnu-gcc -static -O2 -Wall \
+			-Wextra -Werror -o "${d#"$VBG_CHROOT"}/bin/vbg-kmsg" \
+			"${d#"$VBG_CHROOT"}/kmsg-tee.c" ||
+			vbg_die "tests/vm/kmsg-tee.c does not build for arm64"
+		rm -f "$d/kmsg-tee.c"
+	else
+		gcc -static -O2 -Wall -Wextra -Werror -o "$d/bin/vbg-kmsg" \
+			"$VBG_ROOT/tests/vm/kmsg-tee.c" ||
+			vbg_die "tests/vm/kmsg-tee.c does not build"
+	fi
 	vbg_alarm_re > "$d/etc/vbg-alarms.re" || vbg_die "no tests/alarms.txt"
 }
 
