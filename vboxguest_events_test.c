@@ -665,19 +665,28 @@ static void vbg_wait_ends_on_remove(struct kunit *test)
 
 /*
  * Event and cancel race: whatever wins, the wait returns (no hang), and
- * an event the wait did not return is still pending, never lost.
+ * an event the wait did not return is still pending, never lost.  Both
+ * outcomes must be seen, or the race was not run: the actors' delays are
+ * skewed one way, then the other, then equal, round after round, until
+ * each side has won at least once (at most VBG_RACE_ROUNDS rounds).
  */
+#define VBG_RACE_ROUNDS	60
+
 static void vbg_wait_cancel_race(struct kunit *test)
 {
+	static const unsigned int delay_ms[][2] = {	/* raise, cancel */
+		{ 0, 40 }, { 40, 0 }, { 5, 5 },
+	};
 	struct vbg_test_host *host = vbg_test_host(test);
 	unsigned int i, events = 0, intr = 0;
 
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < VBG_RACE_ROUNDS && (!events || !intr || i < 10); i++) {
+		const unsigned int *d = delay_ms[i % ARRAY_SIZE(delay_ms)];
 		struct vbg_session *a = vbg_test_open(test, false);
-		struct vbg_actor raise = { .op = VBG_ACTOR_RAISE, .delay_ms = 5,
+		struct vbg_actor raise = { .op = VBG_ACTOR_RAISE, .delay_ms = d[0],
 					   .events = EV_VRDP };
-		struct vbg_actor cancel = { .op = VBG_ACTOR_INTERRUPT, .delay_ms = 5,
-					    .session = a };
+		struct vbg_actor cancel = { .op = VBG_ACTOR_INTERRUPT,
+					    .delay_ms = d[1], .session = a };
 		u32 got;
 		int ret;
 
@@ -698,9 +707,10 @@ static void vbg_wait_cancel_race(struct kunit *test)
 		}
 		vbg_test_close(a);
 	}
-	kunit_info(test, "%u waits got the event, %u were interrupted\n",
-		   events, intr);
-	KUNIT_EXPECT_EQ(test, events + intr, 10);
+	kunit_info(test, "%u rounds: %u waits got the event, %u were interrupted\n",
+		   i, events, intr);
+	KUNIT_EXPECT_GT_MSG(test, events, 0, "the event never won the race");
+	KUNIT_EXPECT_GT_MSG(test, intr, 0, "the cancel never won the race");
 	KUNIT_EXPECT_EQ(test, host->pending_events, 0);
 }
 

@@ -14,7 +14,10 @@
 #   coverage make coverage               gcov line coverage >= 85% (core, utils)
 # Each component's last "N passed, N failed[, N skipped]" line is collected;
 # a component that fails, exits non-zero or prints no such line fails the
-# whole.  Prints a table and ends with the summed line.  No terminal needed.
+# whole.  So does one that passed fewer cases than its floor in
+# tests/floors.txt ("passed COMPONENT N": a suite that shrank or silently
+# skipped), one without a floor, and a floor whose component did not run.
+# Prints a table and ends with the summed line.  No terminal needed.
 # VBG_CHECK_BUDGET (seconds, default 4800: CI stops a run at 90 minutes) bounds the
 # whole: a component still running when it is used up is stopped and
 # fails, and the table is still printed.
@@ -57,6 +60,10 @@ add vm-ref "check-vm DRIVER=reference"
 [ -f tests/kunit/coverage.sh ] && add coverage "coverage"
 
 TP=0 TF=0 TS=0 BAD=0
+declare -A FLOOR
+while read -r kind comp n _; do
+	[ "$kind" = passed ] && FLOOR[$comp]=$n
+done < tests/floors.txt
 BUDGET=${VBG_CHECK_BUDGET:-4800}
 case $BUDGET in ''|*[!0-9]*) BUDGET=4800 ;; esac
 END=$((${EPOCHREALTIME%.*} + BUDGET))
@@ -90,6 +97,7 @@ for n in "${NAMES[@]}"; do
 	fi
 	line=$(tr -d '\r' < "$TMP/$n.log" | grep -E "$SUMMARY_RE" | tail -1 |
 	       grep -oE '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$')
+	[ "$n" != vm-debug ] || export VBG_COVERAGE_VM_LINE="$line $rc"
 	if [ -z "$line" ]; then
 		RESULT[$n]="no summary line (exit $rc)"
 		BAD=1
@@ -105,6 +113,22 @@ for n in "${NAMES[@]}"; do
 		BAD=1
 	fi
 	[ "$f" = 0 ] || BAD=1
+	if [ -z "${FLOOR[$n]:-}" ]; then
+		RESULT[$n]="$line (no floor in tests/floors.txt)"
+		BAD=1
+	elif [ "$p" -lt "${FLOOR[$n]}" ]; then
+		RESULT[$n]="$line (below its floor of ${FLOOR[$n]} passed)"
+		BAD=1
+	fi
+done
+# A component with a floor that was not run at all.
+for n in "${!FLOOR[@]}"; do
+	[ -n "${CMD[$n]:-}" ] && continue
+	NAMES+=("$n")
+	CMD[$n]="(not in this check)"
+	SECS[$n]=0
+	RESULT[$n]="not run, but tests/floors.txt expects ${FLOOR[$n]} passed"
+	BAD=1
 done
 
 echo

@@ -1117,34 +1117,6 @@ static void rmmod_after_abandoned_request(void)
 	EXPECT_EQ(access(VBGT_NODE_USER, F_OK), 0);
 }
 
-/* Kernel log lines with a warning, oops or BUG since @fd's position. */
-static int kernel_alarms(int fd, char *first, size_t len)
-{
-	static const char *const alarms[] = { "WARNING:", "BUG:", "Oops",
-					      "Call Trace", "usercopy:" };
-	char rec[2048];
-	int n = 0;
-	ssize_t r;
-	size_t i;
-
-	for (;;) {
-		r = read(fd, rec, sizeof(rec) - 1);
-		if (r < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on */
-		if (r <= 0)
-			break;
-		rec[r] = 0;
-		for (i = 0; i < ARRAY_SIZE(alarms); i++) {
-			if (strstr(rec, alarms[i])) {
-				if (!n++)
-					snprintf(first, len, "%.200s", rec);
-				break;
-			}
-		}
-	}
-	return n;
-}
-
 #define KMEMLEAK	"/sys/kernel/debug/kmemleak"
 
 /*
@@ -1315,7 +1287,7 @@ static void stress_8_threads(void)
 	}
 
 	if (kfd >= 0) {
-		EXPECT_EQ(kernel_alarms(kfd, alarm, sizeof(alarm)), 0);
+		EXPECT_EQ(vbgt_kernel_alarms(kfd, alarm, sizeof(alarm)), 0);
 		if (alarm[0])
 			vbgt_diag("kernel: %s", alarm);
 		close(kfd);

@@ -102,10 +102,20 @@ static void require_module(void)
 	ASSERT(module_loaded(), "module " MODULE_NAME " is not loaded");
 }
 
+/*
+ * What rmmod_with_inflated_balloon saw, for the cases after it (each case
+ * is a process of its own): written only once the balloon was inflated
+ * and the module removed.
+ */
+#define RMMOD_STATE	"/tmp/t_unload.rmmod"
+
 static void rmmod_with_inflated_balloon(void)
 {
+	long long deflates;
+	FILE *f;
 	int fd;
 
+	unlink(RMMOD_STATE);
 	require_module();
 	ASSERT_EQ(vbgt_ctl_num("facility %d", FACILITY_DRIVER), STATUS_ACTIVE);
 	fd = vbgt_open(VBGT_NODE_ROOT);
@@ -113,17 +123,33 @@ static void rmmod_with_inflated_balloon(void)
 	vbgt_ctl_ok("balloon 2");
 	ASSERT(wait_pages(2 * PAGES_PER_CHUNK), "balloon not inflated");
 	close(fd);
+	deflates = vbgt_counter("balloon.deflates");
 	ASSERT_EQ(unload(), 0);
 	EXPECT(!module_loaded(), "module still loaded");
 	EXPECT(wait_nodes(0), "device nodes still present");
+	f = fopen(RMMOD_STATE, "w");
+	ASSERT(f, RMMOD_STATE ": %s", strerror(errno));
+	fprintf(f, "%lld\n", deflates);
+	fclose(f);
 }
 
 static void unload_returns_balloon(void)
 {
+	long long deflates = -1;
+	FILE *f;
+
 	require_module_file();
+	f = fopen(RMMOD_STATE, "r");
+	/* Else there was no inflated balloon to return. */
+	ASSERT(f, "rmmod_with_inflated_balloon did not inflate the balloon "
+	       "and remove the module");
+	ASSERT(fscanf(f, "%lld", &deflates) == 1);
+	fclose(f);
 	vbgt_ref_defect("the balloon is not deflated when the driver is "
 			"removed (the host keeps the pages)");
 	EXPECT_EQ(vbgt_state("balloon_pages"), 0);
+	/* Both chunks given back by the driver at rmmod. */
+	EXPECT_EQ(vbgt_counter("balloon.deflates") - deflates, 2);
 }
 
 static void unload_reports_inactive(void)

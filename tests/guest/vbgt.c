@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,51 @@ long long vbgt_meminfo_kb(const char *field)
 	fclose(f);
 	ASSERT(v >= 0, "no %s in /proc/meminfo", field);
 	return v;
+}
+
+/**
+ * vbgt_kernel_alarms() - the kernel log records that match the rig's alarm
+ * pattern (tests/alarms.txt, in the guest as /etc/vbg-alarms.re, shared
+ * with /init's dmesg_clean and make kunit), read from @fd (/dev/kmsg) up to
+ * its end.  A missing or bad pattern counts as one alarm.
+ * @fd: /dev/kmsg, opened O_NONBLOCK, positioned where the scan starts.
+ * @first: the first matching record (or what went wrong), cut to fit.
+ * @len: size of @first.
+ *
+ * Return: the number of matching records.
+ */
+int vbgt_kernel_alarms(int fd, char *first, size_t len)
+{
+	char re[2048], rec[2048];
+	FILE *f = fopen(VBGT_ALARMS, "r");
+	regex_t rx;
+	int n = 0;
+	ssize_t r;
+
+	if (!f || !fgets(re, sizeof(re), f)) {
+		snprintf(first, len, "no alarm pattern in %s", VBGT_ALARMS);
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	fclose(f);
+	re[strcspn(re, "\n")] = 0;
+	if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) {
+		snprintf(first, len, "bad alarm pattern in %s", VBGT_ALARMS);
+		return 1;
+	}
+	for (;;) {
+		r = read(fd, rec, sizeof(rec) - 1);
+		if (r < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (r <= 0)
+			break;
+		rec[r] = 0;
+		if (!regexec(&rx, rec, 0, NULL, 0) && !n++)
+			snprintf(first, len, "%.200s", rec);
+	}
+	regfree(&rx);
+	return n;
 }
 
 /* ------------------------------------------------------------------- time */
@@ -959,6 +1005,11 @@ static int run_case(const struct vbgt_case *c, int idx, uint64_t budget_end)
 		} else if (WIFSIGNALED(st)) {
 			vbgt_diag("%s: killed by signal %d", c->name,
 				  WTERMSIG(st));
+			res->failed = 1;
+		} else if (WEXITSTATUS(st)) {
+			/* vbgt_end_case() exits 0: someone else called exit(). */
+			vbgt_diag("%s: its process exited with status %d",
+				  c->name, WEXITSTATUS(st));
 			res->failed = 1;
 		}
 	}

@@ -114,6 +114,11 @@ void *vbgt_shared(size_t size);
 long long vbgt_meminfo_kb(const char *field);
 int vbgt_kernel_defers_frees(void);
 
+/* The rig's kernel log alarm pattern (tests/alarms.txt) in the guest. */
+#define VBGT_ALARMS	"/etc/vbg-alarms.re"
+/* Records of /dev/kmsg (@fd, from its position) matching it. */
+int vbgt_kernel_alarms(int fd, char *first, size_t len);
+
 /* Time. */
 uint64_t vbgt_now_ms(void);
 uint64_t vbgt_now_us(void);

@@ -215,9 +215,16 @@ vbg_module_files() {
 	printf '%s\n' "$ko"
 }
 
+# vbg_alarm_re: tests/alarms.txt as one extended regular expression (the
+# kernel log lines that fail a run, shared by every scanner).
+vbg_alarm_re() {
+	grep -vE '^(#|$)' "$VBG_ROOT/tests/alarms.txt" | paste -sd'|'
+}
+
 # vbg_initramfs_tree DIR: the common part of every guest: busybox with its
 # applet links, /etc/passwd and /etc/group (root, vbguser 1000), the
-# mount points, /init from init.sh.
+# mount points, /init from init.sh, the kernel log reader /bin/vbg-kmsg
+# (tests/vm/kmsg-tee.c) and the alarm pattern in /etc/vbg-alarms.re.
 vbg_initramfs_tree() {
 	local d=$1 a bb
 	if [ "$VBG_ARCH" = arm64 ]; then
@@ -244,6 +251,21 @@ vbg_initramfs_tree() {
 	vbguser:x:1000:
 	EOF
 	install -m 0755 "$VBG_ROOT/tests/vm/init.sh" "$d/init"
+	if [ "$VBG_ARCH" = arm64 ]; then
+		# The chroot's aarch64 gcc (as build-arm64.sh); DIR is in the
+		# chroot (run.sh's run directory).
+		cp "$VBG_ROOT/tests/vm/kmsg-tee.c" "$d/kmsg-tee.c"
+		chroot "$VBG_CHROOT" aarch64-linux-gnu-gcc -static -O2 -Wall \
+			-Wextra -Werror -o "${d#"$VBG_CHROOT"}/bin/vbg-kmsg" \
+			"${d#"$VBG_CHROOT"}/kmsg-tee.c" ||
+			vbg_die "tests/vm/kmsg-tee.c does not build for arm64"
+		rm -f "$d/kmsg-tee.c"
+	else
+		gcc -static -O2 -Wall -Wextra -Werror -o "$d/bin/vbg-kmsg" \
+			"$VBG_ROOT/tests/vm/kmsg-tee.c" ||
+			vbg_die "tests/vm/kmsg-tee.c does not build"
+	fi
+	vbg_alarm_re > "$d/etc/vbg-alarms.re" || vbg_die "no tests/alarms.txt"
 }
 
 # vbg_cpio DIR OUT: pack DIR as a gzip'ed newc archive.
@@ -298,6 +320,8 @@ vbg_emu_stop() {
 # vbg_qemu_args DIR_IN_CHROOT: the QEMU command line (without the binary)
 # for a boot whose files are in DIR (as seen from inside the chroot), into
 # the array VBG_QEMU_ARGS.  VBG_SMP and VBG_APPEND_EXTRA may adjust it.
+# A 4 MiB kernel log ring: the debug kernel's boot alone can overflow the
+# default before /init starts reading it (dmesg_clean fails on a hole).
 vbg_qemu_args() {
 	local d=$1
 	if [ "$VBG_ARCH" = arm64 ]; then
@@ -313,7 +337,7 @@ vbg_qemu_args() {
 		-serial "unix:$d/control.sock"
 		-serial "file:$d/kmsg.log"
 		-kernel "$d/vmlinuz" -initrd "$d/initramfs.cpio.gz"
-		-append "console=ttyS0 panic=-1 loglevel=4 ${VBG_APPEND_EXTRA:-}"
+		-append "console=ttyS0 panic=-1 loglevel=4 log_buf_len=4M ${VBG_APPEND_EXTRA:-}"
 		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$d/vmmdev.sock\",\"type\":\"unix\"}}"
 	)
 }
@@ -334,7 +358,7 @@ vbg_qemu_args_arm64() {
 		-chardev "file,id=s2,path=$d/kmsg.log"
 		-device pci-serial-4x,chardev1=s0,chardev2=s1,chardev3=s2
 		-kernel "$d/vmlinuz" -initrd "$d/initramfs.cpio.gz"
-		-append "console=ttyAMA0 panic=-1 loglevel=4 ${VBG_APPEND_EXTRA:-}"
+		-append "console=ttyAMA0 panic=-1 loglevel=4 log_buf_len=4M ${VBG_APPEND_EXTRA:-}"
 		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$d/vmmdev.sock\",\"type\":\"unix\"}}"
 	)
 }
