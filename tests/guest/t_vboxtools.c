@@ -22,7 +22,9 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/socket.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,6 +33,9 @@
 #define VBOXCONTROL	"/usr/sbin/VBoxControl"
 #define VBOXSERVICE	"/usr/sbin/VBoxService"
 #define VBOXCLIENT	"/usr/bin/VBoxClient"
+#define MOUNT_VBOXSF	"/usr/sbin/mount.vboxsf"
+/* The vboxsf.ko that goes with the driver under test (run.sh). */
+#define VBOXSF_KO	"/lib/modules/vboxsf/vboxsf.ko"
 #define OUT_MAX		16384
 
 /* VBoxService's facility (vmmdev-spec.md 5.3) and its statuses. */
@@ -839,6 +844,354 @@ static void vboxclient_checkhostversion(void)
 		diag_output("VBoxClient output", out);
 }
 
+/* ---- shared folders ---------------------------------------------------- */
+
+/*
+ * run.sh's shares (vbox-userspace boots): vbgt read-write, vbgtauto offered
+ * for auto-mounting, each with hello.txt = "hello from NAME\n".
+ */
+#define SHARE		"vbgt"
+#define SHARE_AUTO	"vbgtauto"
+
+/**
+ * struct host_share - a share as the host lists it (sf-list).
+ * @name:      its name.
+ * @dir:       the host directory.
+ * @automount: offered for auto-mounting.
+ * @maps:      mappings by all clients.
+ */
+struct host_share {
+	char name[64];
+	char dir[256];
+	int automount;
+	long long maps;
+};
+
+/* The host's shares into @s (at most @max); returns how many. */
+static int host_shares(struct host_share *s, int max)
+{
+	char reply[8192], *line, *save = NULL;
+	int n = 0;
+
+	ASSERT(vbgt_ctl(reply, sizeof(reply), "sf-list") == 0, "sf-list failed");
+	for (line = strtok_r(reply, "\n", &save); line && n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "share %*u %63s %255s %d %*d %lld", s[n].name,
+			   s[n].dir, &s[n].automount, &s[n].maps) == 4)
+			n++;
+	}
+	return n;
+}
+
+/* The host's pending WAIT_FOR_MAPPINGS_CHANGES calls. */
+static long long host_sf_waits(void)
+{
+	char reply[8192];
+	const char *w;
+
+	ASSERT(vbgt_ctl(reply, sizeof(reply), "sf-list") == 0, "sf-list failed");
+	w = strstr(reply, "waits ");
+	ASSERT(w, "no waits line in sf-list");
+	return strtoll(w + 6, NULL, 0);
+}
+
+/* The host's share @name into @out; false if it has none. */
+static bool host_share(const char *name, struct host_share *out)
+{
+	struct host_share s[64];
+	int i, n = host_shares(s, 64);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s[i].name, name)) {
+			*out = s[i];
+			return true;
+		}
+	return false;
+}
+
+/* The host's mapping count of share @name (-1: no such share). */
+static long long host_maps(const char *name)
+{
+	struct host_share s;
+
+	return host_share(name, &s) ? s.maps : -1;
+}
+
+/*
+ * Every call the shared-folder service refused since the last clear must
+ * be one a real host gives for what was asked: VERR_FILE_NOT_FOUND /
+ * VERR_PATH_NOT_FOUND for an absent object, VERR_NO_MORE_FILES at the end
+ * of a listing (spec 8.2, fs/vboxsf), VERR_CANCELLED for a mapping-change
+ * wait the guest cancelled (spec 8.2, fn 23).  Never
+ * VERR_NOT_IMPLEMENTED, VERR_INVALID_PARAMETER or anything else.
+ */
+static void check_sf_refusals(void)
+{
+	char reply[4096], *line, *save = NULL;
+	long long total = -1;
+
+	ASSERT(vbgt_ctl(reply, sizeof(reply), "sf-refusals") == 0,
+	       "sf-refusals failed");
+	for (line = strtok_r(reply, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned int fn;
+		int rc;
+		bool ok;
+
+		if (!strncmp(line, "ok ", 3)) {
+			total = strtoll(line + 3, NULL, 0);
+			continue;
+		}
+		if (sscanf(line, "refusal %u %d", &fn, &rc) != 2)
+			continue;
+		ok = rc == -102 || rc == -103 || rc == -201 ||
+		     (fn == 22 && rc == -70);
+		vbgt_diag("shared-folder service refused fn %u with %d%s", fn,
+			  rc, ok ? " (as a real host does)" : "");
+		EXPECT(ok, "shared-folder fn %u refused with %d: a real host accepts it",
+		       fn, rc);
+	}
+	EXPECT(total >= 0, "no count in sf-refusals");
+}
+
+/* vboxsf.ko loaded (from VBOXSF_KO if it is not yet); skips without one. */
+static void vboxsf_load(void)
+{
+	int fd;
+
+	if (access("/sys/module/vboxsf", F_OK) == 0)
+		return;
+	if (access(VBOXSF_KO, R_OK))
+		vbgt_skip("no vboxsf.ko for this kernel in the image (the debug "
+			  "kernel's configuration has no vboxsf)");
+	fd = open(VBOXSF_KO, O_RDONLY | O_CLOEXEC);
+	ASSERT(fd >= 0, "%s: %s", VBOXSF_KO, strerror(errno));
+	ASSERT(syscall(SYS_finit_module, fd, "", 0) == 0 || errno == EEXIST,
+	       "finit_module(vboxsf.ko): %s", strerror(errno));
+	close(fd);
+}
+
+/* The vboxsf mount of share @name: its mount point into @mp; false if none. */
+static bool vboxsf_mounted(const char *name, char *mp, size_t len)
+{
+	char src[256], dir[256], type[64];
+	bool found = false;
+	FILE *f = fopen("/proc/mounts", "r");
+
+	ASSERT(f, "/proc/mounts: %s", strerror(errno));
+	while (!found && fscanf(f, "%255s %255s %63s %*[^\n]", src, dir, type) == 3)
+		if (!strcmp(type, "vboxsf") && !strcmp(src, name)) {
+			snprintf(mp, len, "%s", dir);
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+/* The first line of @path into @buf ("" if it cannot be read). */
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (f) {
+		if (!fgets(buf, (int)len, f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+}
+
+/*
+ * VBoxControl sharedfolder list: the host's shares, every one of them, and
+ * with --automount only those offered for auto-mounting.
+ */
+static void sharedfolder_list(void)
+{
+	struct host_share s[64];
+	char out[OUT_MAX];
+	int i, n;
+
+	vbgt_ctl_ok("sf-refusals-clear");
+	n = host_shares(s, 64);
+	ASSERT(n >= 2, "the host has %d shares (run.sh gives this boot two)", n);
+	CONTROL_OK(out, "sharedfolder", "list");
+	diag_output("sharedfolder list", out);
+	for (i = 0; i < n; i++) {
+		char want[80];
+
+		snprintf(want, sizeof(want), " %.63s", s[i].name);
+		EXPECT(strstr(out, want), "share %s not listed", s[i].name);
+	}
+	CONTROL_OK(out, "sharedfolder", "list", "--automount");
+	diag_output("sharedfolder list --automount", out);
+	for (i = 0; i < n; i++) {
+		char want[80];
+		const char *at;
+		bool listed;
+
+		snprintf(want, sizeof(want), " %.63s", s[i].name);
+		at = strstr(out, want);
+		/* " vbgt" is in " vbgtauto": the name must end there. */
+		while (at && at[strlen(want)] != '\n' && at[strlen(want)] != ' ' &&
+		       at[strlen(want)])
+			at = strstr(at + 1, want);
+		listed = at != NULL;
+		EXPECT(listed == !!s[i].automount, "share %s (auto %d) %slisted",
+		       s[i].name, s[i].automount, listed ? "" : "not ");
+	}
+	check_sf_refusals();
+}
+
+/*
+ * mount.vboxsf of the read-write share on vboxsf.ko (ours: the in-tree
+ * vboxsf built against our driver; the reference: Debian's): the host sees
+ * the mapping, the host's file reads back, a file written through the
+ * mount is there after unmounting and mounting again, and the mapping is
+ * gone after umount.
+ */
+static void mount_vboxsf(void)
+{
+	const char *mp = "/mnt/vbgt";
+	char out[OUT_MAX], line[128], mounted[256];
+	long long maps;
+	FILE *f;
+
+	vbgt_ctl_ok("sf-refusals-clear");
+	vboxsf_load();
+	maps = host_maps(SHARE);
+	ASSERT(maps >= 0, "the host has no share %s", SHARE);
+	mkdir("/mnt", 0755);
+	mkdir(mp, 0755);
+	ASSERT(RUN(out, 20000, MOUNT_VBOXSF, "-n", SHARE, mp) == 0,
+	       "mount.vboxsf: %s", out);
+	EXPECT(vboxsf_mounted(SHARE, mounted, sizeof(mounted)) &&
+	       !strcmp(mounted, mp), "no vboxsf mount of %s on %s", SHARE, mp);
+	EXPECT(host_maps(SHARE) > maps, "the host saw no mapping of %s", SHARE);
+	read_line("/mnt/vbgt/hello.txt", line, sizeof(line));
+	EXPECT(!strcmp(line, "hello from " SHARE "\n"), "hello.txt: '%s'", line);
+	f = fopen("/mnt/vbgt/from-guest.txt", "w");
+	ASSERT(f, "create through the mount: %s", strerror(errno));
+	fprintf(f, "written by the guest %d\n", (int)getpid());
+	ASSERT(fclose(f) == 0, "write through the mount: %s", strerror(errno));
+	ASSERT(umount(mp) == 0, "umount: %s", strerror(errno));
+	EXPECT_EQ(host_maps(SHARE), maps);
+
+	/* Again: what the guest wrote came back from the host. */
+	ASSERT(RUN(out, 20000, MOUNT_VBOXSF, "-n", "-o", "ro", SHARE, mp) == 0,
+	       "mount.vboxsf -o ro: %s", out);
+	read_line("/mnt/vbgt/from-guest.txt", line, sizeof(line));
+	snprintf(out, sizeof(out), "written by the guest %d\n", (int)getpid());
+	EXPECT(!strcmp(line, out), "from-guest.txt: '%s'", line);
+	EXPECT(open("/mnt/vbgt/ro.txt", O_WRONLY | O_CREAT, 0644) < 0 &&
+	       errno == EROFS, "create on a read-only mount: %s", strerror(errno));
+	ASSERT(umount(mp) == 0, "umount: %s", strerror(errno));
+	EXPECT_EQ(host_maps(SHARE), maps);
+
+	/* A share the host does not have: refused, no mapping left. */
+	EXPECT(RUN(out, 20000, MOUNT_VBOXSF, "-n", "vbgt-absent", mp) != 0,
+	       "mount of an absent share succeeded: %s", out);
+	diag_output("mount.vboxsf of an absent share", out);
+	EXPECT_EQ(host_maps(SHARE), maps);
+	check_sf_refusals();
+}
+
+static char automount_point[256];
+
+/* The auto-mount share the host adds while VBoxService runs, and where. */
+#define SHARE_LATE	"vbgtlate"
+#define LATE_MP		"/mnt/vbgt-late"
+
+static void automount_check(struct service *s)
+{
+	char line[128], path[300], mp[256];
+	struct host_share auto_share;
+
+	EXPECT(WAIT_FOR(s, 30000, vboxsf_mounted(SHARE_AUTO, automount_point,
+						 sizeof(automount_point))),
+	       "VBoxService mounted no %s", SHARE_AUTO);
+	vbgt_diag("%s mounted on %s", SHARE_AUTO, automount_point);
+	/* Its default place: /media/sf_NAME. */
+	EXPECT(!strcmp(automount_point, "/media/sf_" SHARE_AUTO),
+	       "mounted on %s", automount_point);
+	EXPECT(!vboxsf_mounted(SHARE, path, sizeof(path)),
+	       "%s (not auto-mount) mounted on %s", SHARE, path);
+	EXPECT(host_maps(SHARE_AUTO) > 0, "the host saw no mapping");
+	snprintf(path, sizeof(path), "%s/hello.txt", automount_point);
+	read_line(path, line, sizeof(line));
+	EXPECT(!strcmp(line, "hello from " SHARE_AUTO "\n"), "%s: '%s'", path,
+	       line);
+
+	/*
+	 * A share the host adds now, with its own auto-mount point: the
+	 * automounter, waiting for mapping changes, mounts it there.
+	 */
+	EXPECT(WAIT_FOR(s, 15000, host_sf_waits() == 1),
+	       "%lld mapping waits pending, want 1", host_sf_waits());
+	ASSERT(host_share(SHARE_AUTO, &auto_share), "no %s on the host", SHARE_AUTO);
+	vbgt_ctl_at_end("sf-remove " SHARE_LATE);
+	vbgt_ctl_ok("sf-add %s %s auto mp=%s", SHARE_LATE, auto_share.dir, LATE_MP);
+	EXPECT(WAIT_FOR(s, 30000, vboxsf_mounted(SHARE_LATE, mp, sizeof(mp))),
+	       "VBoxService did not mount %s, added while it ran", SHARE_LATE);
+	EXPECT(!strcmp(mp, LATE_MP), "%s mounted on %s, want %s", SHARE_LATE,
+	       mp, LATE_MP);
+	read_line(LATE_MP "/hello.txt", line, sizeof(line));
+	EXPECT(!strcmp(line, "hello from " SHARE_AUTO "\n"), "%s: '%s'",
+	       LATE_MP "/hello.txt", line);
+}
+
+/*
+ * What a system with virtualbox-guest-utils installed has and this
+ * initramfs has not: the vboxsf group (the package creates it; the
+ * automounter gives it the mount points) and /etc/mtab.
+ */
+static void guest_system_files(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/etc/group", "a+");
+
+	ASSERT(f, "/etc/group: %s", strerror(errno));
+	rewind(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "vboxsf:", 7);
+	if (!found)
+		fprintf(f, "vboxsf:x:990:\n");
+	fclose(f);
+	if (access("/etc/mtab", F_OK))
+		ASSERT(symlink("/proc/self/mounts", "/etc/mtab") == 0,
+		       "/etc/mtab: %s", strerror(errno));
+}
+
+/*
+ * VBoxService --only-automount: mounts the auto-mount share (and only it)
+ * at its default mount point, then a share the host adds while it runs at
+ * the mount point the host gives (QUERY_MAP_INFO, WAIT_FOR_MAPPINGS_CHANGES);
+ * its pending wait ends when it does.
+ */
+static void service_automount(void)
+{
+	char mp[256];
+
+	vbgt_ctl_ok("sf-refusals-clear");
+	clear_refusals();
+	vboxsf_load();
+	guest_system_files();
+	automount_point[0] = '\0';
+	service_cycle("automount", 1000, automount_check, NULL);
+	/* Its wait ended with it (CANCEL_MAPPINGS_CHANGES_WAITS). */
+	EXPECT_EQ(host_sf_waits(), 0);
+	/*
+	 * VBoxService 7.2.22 leaves its mounts when it ends (seen on both
+	 * drivers): unmounted here, and the late share goes at the end.
+	 */
+	while (vboxsf_mounted(SHARE_AUTO, mp, sizeof(mp)) && !umount(mp))
+		vbgt_diag("unmounted %s from %s", SHARE_AUTO, mp);
+	while (vboxsf_mounted(SHARE_LATE, mp, sizeof(mp)) && !umount(mp))
+		vbgt_diag("unmounted %s from %s", SHARE_LATE, mp);
+	check_sf_refusals();
+	check_refusals(NULL);
+}
+
 static const struct vbgt_case cases[] = {
 	VBGT_CASE(tools_run),
 	VBGT_CASE(guestprop_set_get),
@@ -853,6 +1206,9 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(service_memballoon, 90),
 	VBGT_CASE_T(service_cpuhotplug, 60),
 	VBGT_CASE_T(vboxclient_checkhostversion, 45),
+	VBGT_CASE_T(sharedfolder_list, 40),
+	VBGT_CASE_T(mount_vboxsf, 60),
+	VBGT_CASE_T(service_automount, 90),
 };
 
 VBGT_SUITE("t_vboxtools", cases)

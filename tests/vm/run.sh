@@ -333,11 +333,30 @@ for p in "${MAIN[@]}" "${OWN[@]}"; do
 	"$VBG_STRIP" -g -o "$STAGE/tests/$bits/$prog" "$bin" 2>/dev/null ||
 		cp "$bin" "$STAGE/tests/$bits/"
 done
-# VirtualBox's guest userspace with the trixie libraries it needs (deps.sh).
+# VirtualBox's guest userspace with the trixie libraries it needs (deps.sh),
+# and the vboxsf.ko that goes with the driver (as make vboxsf-check pairs
+# them): for ours the in-tree vboxsf built against our headers and exports
+# (tests/vboxsf/check.sh --build-only), for the reference Debian's
+# prebuilt vboxsf.ko; none on the debug kernel (vboxsf is not in its
+# configuration).  The programs load it from /lib/modules/vboxsf.
 if [ -n "$VBU" ]; then
 	[ -f "$VBG_CACHE/vbox-userspace/.done" ] ||
 		fatal "$VBG_CACHE/vbox-userspace missing: run make deps"
 	cp -a "$VBG_CACHE/vbox-userspace/guest/." "$STAGE/"
+	SF_KO=
+	case $DRIVER-$KERNEL in
+	ours-distro)
+		build "vboxsf for our driver (tests/vboxsf/check.sh --build-only)" \
+			bash "$VBG_ROOT/tests/vboxsf/check.sh" --build-only
+		SF_KO=$VBG_ROOT/build/vboxsf/src/vboxsf.ko ;;
+	reference-distro)
+		SF_KO=$(vbg_kernel_modules)/kernel/fs/vboxsf/vboxsf.ko ;;
+	esac
+	if [ -n "$SF_KO" ]; then
+		[ -f "$SF_KO" ] || fatal "$SF_KO missing"
+		mkdir -p "$STAGE/lib/modules/vboxsf"
+		cp "$SF_KO" "$STAGE/lib/modules/vboxsf/vboxsf.ko"
+	fi
 fi
 vbg_cpio "$STAGE" "$RUNDIR/base.cpio.gz" || fatal "cpio of the initramfs failed"
 rm -rf "$STAGE"
@@ -375,7 +394,7 @@ console_reader() {
 # defect every failure of this boot is (vbg_ktap_records).
 run_boot() {
 	local n=$1 boot_to=$2 known=$3 bd bdin t0 rc p list="" log marks first
-	local endnote f who st emu_gone limits="" maxlim=0 lim
+	local endnote f who st emu_gone limits="" maxlim=0 lim s sf_args
 	shift 3
 	bd=$RUNDIR/boot$n
 	bdin=$RUNDIR_IN/boot$n
@@ -409,8 +428,21 @@ run_boot() {
 
 	vbg_say "boot $n: ${list# } (driver $DRIVER, -smp $VBG_SMP," \
 		"timeout ${boot_to}s${VBG_APPEND_EXTRA:+, $VBG_APPEND_EXTRA})"
+	# VirtualBox's userspace mounts shared folders (t_vboxtools): vbgt
+	# (read-write) and vbgtauto (offered for auto-mounting), each with a
+	# hello.txt of "hello from NAME".
+	sf_args=()
+	if [ -n "$VBU" ]; then
+		for s in vbgt vbgtauto; do
+			mkdir -p "$bd/share/$s"
+			printf 'hello from %s\n' "$s" > "$bd/share/$s/hello.txt"
+		done
+		sf_args=(--share "vbgt=$bd/share/vbgt"
+			 --share "vbgtauto=$bd/share/vbgtauto,auto")
+	fi
 	# shellcheck disable=SC2086
 	vbg_emu_start "$bd" --heartbeat-interval-ms 1000 ${VBG_EMU_ARGS:-} \
+		"${sf_args[@]}" \
 		$([ "$VBG_ARCH" = arm64 ] && echo --mmio-req --no-ioport)
 	vbg_qemu_args "$bdin"
 	mkfifo "$bd/console"

@@ -63,6 +63,9 @@
  * @fd:        that directory, opened once (O_PATH | O_DIRECTORY).
  * @automount: offered with the auto-mount flag of QUERY_MAPPINGS.
  * @readonly:  every change is refused with VERR_WRITE_PROTECT.
+ * @mountpoint: where the host asks the guest to auto-mount it ("" = the
+ *             guest's default), QUERY_MAP_INFO.
+ * @version:   the mappings version when it was added (QUERY_MAP_INFO).
  * @maps:      mappings by all clients.
  * @handles:   open handles by all clients.
  */
@@ -73,6 +76,8 @@ struct sf_share {
 	int fd;
 	bool automount;
 	bool readonly;
+	char mountpoint[SF_MAX_NAME + 1];
+	uint32_t version;
 	uint32_t maps;
 	uint32_t handles;
 };
@@ -118,6 +123,29 @@ struct sf_client {
 };
 
 static struct sf_share shares[SF_MAX_MAPPINGS];
+
+/*
+ * The latest calls the service refused (a negative status), for the
+ * sf-refusals command: a test checks each against what a real host
+ * answers the call it saw.
+ */
+#define SF_REFUSALS		64
+static struct {
+	uint32_t fn;
+	int32_t rc;
+} refusals[SF_REFUSALS];
+static uint32_t nrefusals;	/* since the last sf-refusals-clear */
+
+/*
+ * The mappings version: every share added or removed bumps it, and
+ * WAIT_FOR_MAPPINGS_CHANGES calls pend until it differs from the guest's.
+ */
+static uint32_t map_version = 1;
+#define SF_MAX_WAITS		64	/* pending mapping waits, all clients */
+static struct {
+	struct sf_client *c;
+	struct hgcm_svc_call *call;
+} waits[SF_MAX_WAITS];
 
 /* ---- parameters and strings ---------------------------------------------- */
 
@@ -669,6 +697,93 @@ static int32_t sf_unmap_folder(struct sf_client *c, struct hgcm_svc_call *call)
 	return VINF_SUCCESS;
 }
 
+/*
+ * QUERY_MAP_INFO (21): root u32 in, name SHFLSTRING out, auto-mount point
+ * SHFLSTRING out, flags u64 in/out, root version u32 out.  Neither the
+ * spec nor shfl_hostintf.h has this layout: it is what VBoxControl and
+ * VBoxService 7.2.22 send (kinds and sizes logged by this service; the
+ * string buffers come with their size field set, 514 and 522 bytes), and
+ * the flag bits are the ones VBoxControl's "sharedfolder list" prints for
+ * them: 0x1 writable, 0x2 auto-mount, 0x4 host-icase, 0x8 guest-icase,
+ * 0x10 create-symlink.  Strings in the client's encoding (SET_UTF8), as
+ * QUERY_MAP_NAME; an unknown root VERR_INVALID_PARAMETER, as there.  Any
+ * root the host has is answered, mapped by this client or not.
+ */
+static int32_t sf_query_map_info(struct sf_client *c, struct hgcm_svc_call *call)
+{
+	struct hgcm_parm *p = call->parms;
+	struct sf_share *s;
+	uint32_t root;
+
+	if (!sf_parms_ok(call, "ubbUu"))
+		return VERR_INVALID_PARAMETER;
+	root = p[0].u32;
+	if (root >= SF_MAX_MAPPINGS || !shares[root].used)
+		return VERR_INVALID_PARAMETER;
+	s = &shares[root];
+	if (!sf_put_string(p[1].buf, p[1].size, s->name, !c->utf8) ||
+	    !sf_put_string(p[2].buf, p[2].size, s->mountpoint, !c->utf8))
+		return VERR_BUFFER_OVERFLOW;
+	/* Host names are case-sensitive (Linux); symlinks as SYMLINK allows. */
+	p[3].u64 = (s->readonly ? 0 : SF_MIF_WRITABLE | SF_MIF_SYMLINK_CREATION) |
+		   (s->automount ? SF_MIF_AUTO_MOUNT : 0);
+	p[4].u32 = s->version;
+	return VINF_SUCCESS;
+}
+
+/* Completes every mapping wait of @c (all clients if NULL) with @rc. */
+static void sf_end_waits(const struct sf_client *c, int32_t rc)
+{
+	uint32_t i;
+
+	for (i = 0; i < SF_MAX_WAITS; i++) {
+		if (!waits[i].call || (c && waits[i].c != c))
+			continue;
+		waits[i].call->parms[0].u32 = map_version;
+		hgcm_svc_complete(waits[i].call, rc);
+		waits[i].call = NULL;
+	}
+}
+
+/*
+ * WAIT_FOR_MAPPINGS_CHANGES (22): version u32 in/out.  Observed (as fn 21)
+ * from VBoxService 7.2.22's automounter, which passes the version it last
+ * saw (fn 21's root version, or 0 at first).  A version other than the
+ * current one returns at once with the current one; the current one
+ * waits until a share is added or removed (then VINF_SUCCESS and the new
+ * version) or the client calls CANCEL_MAPPINGS_CHANGES_WAITS
+ * (VERR_CANCELLED, spec 8.2).  At most SF_MAX_WAITS waits in all:
+ * VERR_OUT_OF_RESOURCES, as the guest property service's waits.
+ */
+static int32_t sf_wait_mappings(struct sf_client *c, struct hgcm_svc_call *call)
+{
+	uint32_t i;
+
+	if (!sf_parms_ok(call, "u"))
+		return VERR_INVALID_PARAMETER;
+	if (call->parms[0].u32 != map_version) {
+		call->parms[0].u32 = map_version;
+		return VINF_SUCCESS;
+	}
+	for (i = 0; i < SF_MAX_WAITS && waits[i].call; i++)
+		;
+	if (i == SF_MAX_WAITS)
+		return VERR_OUT_OF_RESOURCES;
+	waits[i].c = c;
+	waits[i].call = call;
+	return HGCM_SVC_PENDING;
+}
+
+/* CANCEL_MAPPINGS_CHANGES_WAITS (23): no parameters (observed, as fn 22). */
+static int32_t sf_cancel_mappings_waits(struct sf_client *c,
+					struct hgcm_svc_call *call)
+{
+	if (!sf_parms_ok(call, ""))
+		return VERR_INVALID_PARAMETER;
+	sf_end_waits(c, VERR_CANCELLED);
+	return VINF_SUCCESS;
+}
+
 /* ---- create / open --------------------------------------------------------- */
 
 /* Root, share and normalised path of a (root u32, path buffer) pair. */
@@ -1087,6 +1202,44 @@ static int32_t sf_set_file_info(const struct sf_handle *h, const uint8_t *b)
 	return VINF_SUCCESS;
 }
 
+/* Sets the size of the file of @h (opened for writing) to @size. */
+static int32_t sf_truncate(const struct sf_share *s, const struct sf_handle *h,
+			   uint64_t size)
+{
+	if (s->readonly)
+		return VERR_WRITE_PROTECT;
+	if (h->isdir)
+		return VERR_IS_A_DIRECTORY;
+	if (!h->write)
+		return VERR_ACCESS_DENIED;
+	if (size > INT64_MAX)
+		return VERR_INVALID_PARAMETER;
+	return ftruncate(h->fd, (off_t)size) ? sf_errno(errno) : VINF_SUCCESS;
+}
+
+/*
+ * SET_FILE_SIZE (24): root u32, handle u64, size u64.  No source has its
+ * layout and none of VirtualBox's programs here called it: this is the
+ * spec's convention for a handle operation (root, handle, then the
+ * operand, as CLOSE, READ and WRITE), with INFORMATION's set-size rules.
+ */
+static int32_t sf_set_file_size(struct sf_client *c, struct hgcm_svc_call *call)
+{
+	struct hgcm_parm *p = call->parms;
+	struct sf_handle *h;
+	struct sf_share *s;
+
+	if (!sf_parms_ok(call, "uUU"))
+		return VERR_INVALID_PARAMETER;
+	s = sf_root(c, p[0].u32);
+	if (!s)
+		return VERR_INVALID_PARAMETER;
+	h = sf_get_handle(c, p[0].u32, p[1].u64);
+	if (!h)
+		return VERR_INVALID_HANDLE;
+	return sf_truncate(s, h, p[2].u64);
+}
+
 /* INFORMATION (root, handle, flags, bytes in/out, info in/out). */
 static int32_t sf_information(struct sf_client *c, struct hgcm_svc_call *call)
 {
@@ -1119,16 +1272,7 @@ static int32_t sf_information(struct sf_client *c, struct hgcm_svc_call *call)
 		rc = sf_set_file_info(h, p[4].buf);
 		break;
 	case SF_INFO_SET | SF_INFO_SIZE:
-		if (s->readonly)
-			return VERR_WRITE_PROTECT;
-		if (h->isdir)
-			return VERR_IS_A_DIRECTORY;
-		if (!h->write)
-			return VERR_ACCESS_DENIED;
-		if (get64(p[4].buf) > INT64_MAX)
-			return VERR_INVALID_PARAMETER;
-		if (ftruncate(h->fd, (off_t)get64(p[4].buf)))
-			rc = sf_errno(errno);
+		rc = sf_truncate(s, h, get64(p[4].buf));
 		break;
 	default:
 		vmmdev_log("guest-error: sf: information flags 0x%x", fl);
@@ -1344,7 +1488,8 @@ static int32_t sf_query_features(struct sf_client *c,
 	if (!sf_parms_ok(call, "Uu"))
 		return VERR_INVALID_PARAMETER;
 	call->parms[0].u64 = SF_FEATURE_WRITE_UPDATES_OFFSET;
-	call->parms[1].u32 = SF_FN_SET_SYMLINKS;
+	/* 21-25; 26-29 (copy, close-and-remove, error style) are not here. */
+	call->parms[1].u32 = SF_FN_QUERY_FEATURES;
 	return VINF_SUCCESS;
 }
 
@@ -1370,6 +1515,10 @@ static sf_fn_t *const sf_fns[] = {
 	[SF_FN_SYMLINK] = sf_symlink,
 	[SF_FN_SET_SYMLINKS] = sf_set_switch,
 	[SF_FN_QUERY_FEATURES] = sf_query_features,
+	[SF_FN_QUERY_MAP_INFO] = sf_query_map_info,
+	[SF_FN_WAIT_FOR_MAPPINGS_CHANGES] = sf_wait_mappings,
+	[SF_FN_CANCEL_MAPPINGS_CHANGES_WAITS] = sf_cancel_mappings_waits,
+	[SF_FN_SET_FILE_SIZE] = sf_set_file_size,
 };
 
 static int32_t sf_call(void *client, struct hgcm_svc_call *call)
@@ -1377,30 +1526,53 @@ static int32_t sf_call(void *client, struct hgcm_svc_call *call)
 	struct sf_client *c = client;
 	uint32_t i;
 
-	if (call->fn < sizeof(sf_fns) / sizeof(sf_fns[0]) && sf_fns[call->fn])
-		return sf_fns[call->fn](c, call);
-	/* What an unknown function carried, for whoever adds it. */
-	vmmdev_log("sf: client %u: function %u not implemented (%u parameters)",
-		   c->id, call->fn, call->nparms);
-	for (i = 0; i < call->nparms; i++)
-		vmmdev_log("sf:   parameter %u: kind %d size %u value 0x%llx",
-			   i, call->parms[i].kind, call->parms[i].size,
-			   (unsigned long long)(call->parms[i].kind == HGCM_PARM_U64 ?
-						call->parms[i].u64 :
-						call->parms[i].u32));
-	return VERR_NOT_IMPLEMENTED;
+	int32_t rc;
+
+	if (call->fn < sizeof(sf_fns) / sizeof(sf_fns[0]) && sf_fns[call->fn]) {
+		rc = sf_fns[call->fn](c, call);
+	} else {
+		/* What an unknown function carried, for whoever adds it. */
+		vmmdev_log("sf: client %u: function %u not implemented (%u parameters)",
+			   c->id, call->fn, call->nparms);
+		for (i = 0; i < call->nparms; i++)
+			vmmdev_log("sf:   parameter %u: kind %d dir %u size %u value 0x%llx",
+				   i, call->parms[i].kind, call->parms[i].dir,
+				   call->parms[i].size,
+				   (unsigned long long)(call->parms[i].kind == HGCM_PARM_U64 ?
+							call->parms[i].u64 :
+							call->parms[i].u32));
+		rc = VERR_NOT_IMPLEMENTED;
+	}
+	if (rc < 0 && rc != HGCM_SVC_PENDING) {
+		refusals[nrefusals % SF_REFUSALS].fn = call->fn;
+		refusals[nrefusals % SF_REFUSALS].rc = rc;
+		nrefusals++;
+	}
+	return rc;
 }
 
 static void sf_cancel(void *client, struct hgcm_svc_call *call)
 {
-	/* Nothing is ever kept pending. */
+	uint32_t i;
+
+	/* Only mapping waits are ever kept pending. */
 	(void)client;
-	(void)call;
+	for (i = 0; i < SF_MAX_WAITS; i++)
+		if (waits[i].call == call)
+			waits[i].call = NULL;
 }
 
 static void sf_reset(void)
 {
 	/* The core disconnects every client; the shares stay (host config). */
+	memset(waits, 0, sizeof(waits));
+}
+
+/* A share was added or removed: a new version, the waits end. */
+static void sf_mappings_changed(void)
+{
+	map_version++;
+	sf_end_waits(NULL, VINF_SUCCESS);
 }
 
 const struct hgcm_service hgcm_svc_sf = {
@@ -1414,24 +1586,16 @@ const struct hgcm_service hgcm_svc_sf = {
 
 /* ---- host side ------------------------------------------------------------- */
 
-/**
- * sf_host_add() - add a shared folder.
- * @name:      the share name (at most SF_MAX_NAME bytes, no blanks needed).
- * @dir:       the host directory.
- * @automount: offer it for auto-mounting.
- * @readonly:  refuse every change.
- *
- * Return: VINF_SUCCESS, VERR_ALREADY_EXISTS (name taken), VERR_TOO_MUCH_DATA
- * (SF_MAX_MAPPINGS shares), VERR_INVALID_NAME, or the status of opening @dir.
- */
-int32_t sf_host_add(const char *name, const char *dir, bool automount,
-		    bool readonly)
+/* sf_host_add() with the auto-mount point @mp the host gives the guest. */
+static int32_t sf_add(const char *name, const char *dir, bool automount,
+		      bool readonly, const char *mp)
 {
 	struct sf_share *s = NULL;
 	uint32_t i;
 	int fd;
 
-	if (!*name || strlen(name) > SF_MAX_NAME || strlen(dir) >= PATH_MAX)
+	if (!*name || strlen(name) > SF_MAX_NAME || strlen(dir) >= PATH_MAX ||
+	    strlen(mp) > SF_MAX_NAME)
 		return VERR_INVALID_NAME;
 	for (i = 0; i < SF_MAX_MAPPINGS; i++) {
 		if (shares[i].used && !strcasecmp(shares[i].name, name))
@@ -1451,9 +1615,29 @@ int32_t sf_host_add(const char *name, const char *dir, bool automount,
 	s->fd = fd;
 	s->automount = automount;
 	s->readonly = readonly;
-	vmmdev_log("sf: share %u \"%s\" = %s%s%s", (unsigned int)(s - shares),
-		   name, dir, automount ? ", auto" : "", readonly ? ", ro" : "");
+	snprintf(s->mountpoint, sizeof(s->mountpoint), "%s", mp);
+	sf_mappings_changed();
+	s->version = map_version;
+	vmmdev_log("sf: share %u \"%s\" = %s%s%s%s%s", (unsigned int)(s - shares),
+		   name, dir, automount ? ", auto" : "", readonly ? ", ro" : "",
+		   *mp ? ", mount point " : "", mp);
 	return VINF_SUCCESS;
+}
+
+/**
+ * sf_host_add() - add a shared folder.
+ * @name:      the share name (at most SF_MAX_NAME bytes, no blanks needed).
+ * @dir:       the host directory.
+ * @automount: offer it for auto-mounting.
+ * @readonly:  refuse every change.
+ *
+ * Return: VINF_SUCCESS, VERR_ALREADY_EXISTS (name taken), VERR_TOO_MUCH_DATA
+ * (SF_MAX_MAPPINGS shares), VERR_INVALID_NAME, or the status of opening @dir.
+ */
+int32_t sf_host_add(const char *name, const char *dir, bool automount,
+		    bool readonly)
+{
+	return sf_add(name, dir, automount, readonly, "");
 }
 
 /**
@@ -1474,6 +1658,7 @@ int32_t sf_host_remove(const char *name)
 			return VERR_ACCESS_DENIED;
 		close(shares[i].fd);
 		memset(&shares[i], 0, sizeof(shares[i]));
+		sf_mappings_changed();
 		return VINF_SUCCESS;
 	}
 	return VERR_FILE_NOT_FOUND;
@@ -1484,10 +1669,15 @@ int32_t sf_host_remove(const char *name)
  * @cmd: one control-channel line.
  * @out: where the reply goes.
  *
- *	sf-add NAME DIR [auto] [ro]   add a share
+ *	sf-add NAME DIR [auto] [ro] [mp=PATH]   add a share (mp: its
+ *	                              auto-mount point)
+ *	sf-refusals                   "refusal FN STATUS" lines of the latest
+ *	                              refused calls, then ok COUNT
+ *	sf-refusals-clear             forget them
  *	sf-remove NAME                remove it (err while mapped)
  *	sf-list                       "share ROOT NAME DIR auto ro maps
- *	                              handles" lines, then ok
+ *	                              handles" lines, "waits N" (pending
+ *	                              mapping waits), then ok
  *
  * Return: true if @cmd was one of these.
  */
@@ -1507,6 +1697,21 @@ bool sf_control(const char *cmd, FILE *out)
 					shares[k].name, shares[k].dir,
 					shares[k].automount, shares[k].readonly,
 					shares[k].maps, shares[k].handles);
+		for (i = k = 0; k < SF_MAX_WAITS; k++)
+			i += waits[k].call != NULL;
+		fprintf(out, "waits %d\nok\n", i);
+		return true;
+	}
+	if (!strcmp(verb, "sf-refusals")) {
+		for (i = nrefusals > SF_REFUSALS ? (int)(nrefusals - SF_REFUSALS) : 0;
+		     i < (int)nrefusals; i++)
+			fprintf(out, "refusal %u %d\n", refusals[i % SF_REFUSALS].fn,
+				refusals[i % SF_REFUSALS].rc);
+		fprintf(out, "ok %u\n", nrefusals);
+		return true;
+	}
+	if (!strcmp(verb, "sf-refusals-clear")) {
+		nrefusals = 0;
 		fprintf(out, "ok\n");
 		return true;
 	}
@@ -1523,21 +1728,31 @@ bool sf_control(const char *cmd, FILE *out)
 		return true;
 	}
 	if (!strcmp(verb, "sf-add")) {
-		n = sscanf(cmd, " %*s %256s %4095s %7s %7s", name, dir, opt[0],
-			   opt[1]);
-		for (i = 0; i + 2 < n; i++) {
-			if (!strcmp(opt[i], "auto"))
+		char line[2 * PATH_MAX], mp[SF_MAX_NAME + 2] = "", *tok, *save = NULL;
+
+		snprintf(line, sizeof(line), "%s", cmd);
+		strtok_r(line, " \t\n", &save);
+		n = 0;
+		while ((tok = strtok_r(NULL, " \t\n", &save))) {
+			if (n == 0)
+				snprintf(name, sizeof(name), "%s", tok);
+			else if (n == 1)
+				snprintf(dir, sizeof(dir), "%s", tok);
+			else if (!strcmp(tok, "auto"))
 				automount = true;
-			else if (!strcmp(opt[i], "ro"))
+			else if (!strcmp(tok, "ro"))
 				readonly = true;
+			else if (!strncmp(tok, "mp=", 3))
+				snprintf(mp, sizeof(mp), "%s", tok + 3);
 			else
-				n = 0;
+				n = -100;
+			n++;
 		}
 		if (n < 2) {
-			fprintf(out, "err usage: sf-add NAME DIR [auto] [ro]\n");
+			fprintf(out, "err usage: sf-add NAME DIR [auto] [ro] [mp=PATH]\n");
 			return true;
 		}
-		rc = sf_host_add(name, dir, automount, readonly);
+		rc = sf_add(name, dir, automount, readonly, mp);
 		if (rc)
 			fprintf(out, "err status %d\n", rc);
 		else

@@ -49,8 +49,22 @@ enum sf_fn {
 	SF_FN_READLINK = 18,
 	SF_FN_SYMLINK = 19,
 	SF_FN_SET_SYMLINKS = 20,
+	SF_FN_QUERY_MAP_INFO = 21,
+	SF_FN_WAIT_FOR_MAPPINGS_CHANGES = 22,
+	SF_FN_CANCEL_MAPPINGS_CHANGES_WAITS = 23,
+	SF_FN_SET_FILE_SIZE = 24,
 	SF_FN_QUERY_FEATURES = 25,
 };
+
+/*
+ * QUERY_MAP_INFO flags (u64): the bits VBoxControl 7.2.22's "sharedfolder
+ * list" names (observed, svc_sf.c).
+ */
+#define SF_MIF_WRITABLE		0x1
+#define SF_MIF_AUTO_MOUNT	0x2
+#define SF_MIF_HOST_ICASE	0x4
+#define SF_MIF_GUEST_ICASE	0x8
+#define SF_MIF_SYMLINK_CREATION	0x10
 
 #define SF_MAX_MAPPINGS		64
 #define SF_MAX_NAME		256	/* share name, characters */
