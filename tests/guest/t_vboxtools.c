@@ -921,9 +921,8 @@ static long long host_maps(const char *name)
  * Every call the shared-folder service refused since the last clear must
  * be one a real host gives for what was asked: VERR_FILE_NOT_FOUND /
  * VERR_PATH_NOT_FOUND for an absent object, VERR_NO_MORE_FILES at the end
- * of a listing (spec 8.2, fs/vboxsf), VERR_CANCELLED for a mapping-change
- * wait the guest cancelled (spec 8.2, fn 23).  Never
- * VERR_NOT_IMPLEMENTED, VERR_INVALID_PARAMETER or anything else.
+ * of a listing (spec 8.2, fs/vboxsf).  Never VERR_NOT_IMPLEMENTED,
+ * VERR_INVALID_PARAMETER or anything else.
  */
 static void check_sf_refusals(void)
 {
@@ -944,8 +943,7 @@ static void check_sf_refusals(void)
 		}
 		if (sscanf(line, "refusal %u %d", &fn, &rc) != 2)
 			continue;
-		ok = rc == -102 || rc == -103 || rc == -201 ||
-		     (fn == 22 && rc == -70);
+		ok = rc == -102 || rc == -103 || rc == -201;
 		vbgt_diag("shared-folder service refused fn %u with %d%s", fn,
 			  rc, ok ? " (as a real host does)" : "");
 		EXPECT(ok, "shared-folder fn %u refused with %d: a real host accepts it",

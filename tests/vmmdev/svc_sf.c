@@ -771,6 +771,8 @@ static int32_t sf_wait_mappings(struct sf_client *c, struct hgcm_svc_call *call)
 		return VERR_OUT_OF_RESOURCES;
 	waits[i].c = c;
 	waits[i].call = call;
+	vmmdev_log("sf: client %u waits for mapping changes (version %u)",
+		   c->id, map_version);
 	return HGCM_SVC_PENDING;
 }
 
@@ -780,6 +782,7 @@ static int32_t sf_cancel_mappings_waits(struct sf_client *c,
 {
 	if (!sf_parms_ok(call, ""))
 		return VERR_INVALID_PARAMETER;
+	vmmdev_log("sf: client %u cancels its mapping waits", c->id);
 	sf_end_waits(c, VERR_CANCELLED);
 	return VINF_SUCCESS;
 }

@@ -1411,12 +1411,13 @@ static void sf_features_unknown(struct ktap_case_ctx *t)
 	u32p(&c, 0);
 	KTAP_EXPECT_EQ(t, call(&c, SF_FN_QUERY_FEATURES), VINF_SUCCESS);
 	KTAP_EXPECT_EQ(t, c.p[0].u64, SF_FEATURE_WRITE_UPDATES_OFFSET);
-	KTAP_EXPECT_EQ(t, c.p[1].u32, SF_FN_SET_SYMLINKS);
+	KTAP_EXPECT_EQ(t, c.p[1].u32, SF_FN_QUERY_FEATURES);
 	sfc_reset(&c);
 	KTAP_EXPECT_EQ(t, call(&c, SF_FN_QUERY_FEATURES), VERR_INVALID_PARAMETER);
 	KTAP_EXPECT_EQ(t, call(&c, SF_FN_LOCK), VERR_NOT_IMPLEMENTED);
 	KTAP_EXPECT_EQ(t, call(&c, 10), VERR_NOT_IMPLEMENTED);
-	KTAP_EXPECT_EQ(t, call(&c, 22), VERR_NOT_IMPLEMENTED);
+	KTAP_EXPECT_EQ(t, call(&c, 26), VERR_NOT_IMPLEMENTED);
+	KTAP_EXPECT_EQ(t, call(&c, 29), VERR_NOT_IMPLEMENTED);
 	KTAP_EXPECT_EQ(t, call(&c, 1000), VERR_NOT_IMPLEMENTED);
 	sfc_disconnect(&c);
 }
@@ -1439,6 +1440,254 @@ static bool ctl(const char *cmd)
 	return ok;
 }
 
+/* The reply to control line @cmd ("" if none) in a static buffer. */
+static const char *ctl_reply(const char *cmd)
+{
+	static char buf[4096];
+	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+
+	buf[0] = 0;
+	if (!f)
+		return buf;
+	sf_control(cmd, f);
+	fclose(f);
+	return buf;
+}
+
+/* Pending mapping waits (sf-list's "waits N"); -1 if not listed. */
+static int waits_pending(void)
+{
+	const char *w = strstr(ctl_reply("sf-list"), "\nwaits ");
+
+	return w ? atoi(w + 7) : -1;
+}
+
+/* QUERY_MAP_INFO of @root into @c's parameters; the status. */
+static int32_t map_info(struct sfc *c, uint32_t root)
+{
+	uint8_t *b;
+
+	sfc_reset(c);
+	u32p(c, root);
+	b = bufp(c, 4 + 514);
+	put16(b, 514);
+	b = bufp(c, 4 + 522);
+	put16(b, 522);
+	u64p(c, 0);
+	u32p(c, 0);
+	return call(c, SF_FN_QUERY_MAP_INFO);
+}
+
+/* The SHFLSTRING (UTF-8) of parameter @i of @c's last call is @want. */
+static bool str_is(const struct sfc *c, uint32_t i, const char *want)
+{
+	const uint8_t *b = c->p[i].buf;
+
+	return get16(b + 2) == strlen(want) && !memcmp(b + 4, want, strlen(want) + 1);
+}
+
+/*
+ * QUERY_MAP_INFO (21), the layout VBoxControl and VBoxService 7.2.22 send:
+ * name, auto-mount point, flags, root version, in the client's encoding,
+ * for any root the host has (mapped or not).
+ */
+static void sf_query_map_info(struct ktap_case_ctx *t)
+{
+	char cmd[300];
+	struct sfc c;
+	uint32_t v;
+
+	KTAP_ASSERT(t, sfc_connect(&c, true, false));
+	KTAP_EXPECT_EQ(t, map_info(&c, 0), VINF_SUCCESS);
+	KTAP_EXPECT(t, str_is(&c, 1, "data"));
+	KTAP_EXPECT(t, str_is(&c, 2, ""));
+	KTAP_EXPECT_EQ(t, c.p[3].u64, SF_MIF_WRITABLE | SF_MIF_AUTO_MOUNT |
+				      SF_MIF_SYMLINK_CREATION);
+	v = c.p[4].u32;
+	KTAP_EXPECT(t, v != 0);
+	KTAP_EXPECT_EQ(t, map_info(&c, 1), VINF_SUCCESS);
+	KTAP_EXPECT(t, str_is(&c, 1, "ro"));
+	KTAP_EXPECT_EQ(t, c.p[3].u64, 0);
+	/* A host mount point; a new share has a newer version. */
+	snprintf(cmd, sizeof(cmd), "sf-add mp %s auto mp=/media/here", out_dir);
+	KTAP_ASSERT(t, ctl(cmd));
+	KTAP_EXPECT_EQ(t, map_info(&c, 2), VINF_SUCCESS);
+	KTAP_EXPECT(t, str_is(&c, 1, "mp"));
+	KTAP_EXPECT(t, str_is(&c, 2, "/media/here"));
+	KTAP_EXPECT(t, c.p[4].u32 > v);
+	KTAP_EXPECT(t, ctl("sf-remove mp"));
+	/* Unknown root, wrong layout, a buffer too small. */
+	KTAP_EXPECT_EQ(t, map_info(&c, 2), VERR_INVALID_PARAMETER);
+	KTAP_EXPECT_EQ(t, map_info(&c, SF_ROOT_NIL), VERR_INVALID_PARAMETER);
+	map_info(&c, 0);
+	c.n = 4;
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_QUERY_MAP_INFO), VERR_INVALID_PARAMETER);
+	c.n = 5;
+	c.p[1].size = 6;
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_QUERY_MAP_INFO), VERR_BUFFER_OVERFLOW);
+	sfc_disconnect(&c);
+	/* UTF-16 for a client without SET_UTF8. */
+	KTAP_ASSERT(t, sfc_connect(&c, false, false));
+	KTAP_EXPECT_EQ(t, map_info(&c, 1), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, get16(c.p[1].buf + 2), 4);
+	KTAP_EXPECT(t, !memcmp(c.p[1].buf + 4, "r\0o\0\0\0", 6));
+	sfc_disconnect(&c);
+}
+
+/* A WAIT_FOR_MAPPINGS_CHANGES call with version @v (kept alive). */
+static struct hgcm_svc_call *wait_call(uint32_t v)
+{
+	static struct hgcm_parm p[4][1];
+	static struct hgcm_svc_call k[4];
+	static int next;
+	struct hgcm_svc_call *w = &k[next];
+
+	p[next][0] = (struct hgcm_parm){ .kind = HGCM_PARM_U32, .u32 = v };
+	*w = (struct hgcm_svc_call){ .fn = SF_FN_WAIT_FOR_MAPPINGS_CHANGES,
+				     .nparms = 1, .parms = p[next],
+				     .client_id = 1, .requestor = 0xffffffff };
+	next = (next + 1) % 4;
+	return w;
+}
+
+/*
+ * WAIT_FOR_MAPPINGS_CHANGES (22) and CANCEL_MAPPINGS_CHANGES_WAITS (23):
+ * an old version returns the current one at once; the current one pends
+ * until a share is added or removed (the new version written back) or
+ * the client cancels its waits (another client's wait stays); a guest
+ * cancel or a disconnect drops a wait.  The statuses the guest sees go
+ * through the HGCM core: test_svc.c's rig_sf_mapping_waits.
+ */
+static void sf_mapping_waits(struct ktap_case_ctx *t)
+{
+	struct hgcm_svc_call *w1, *w2;
+	struct sfc c, d;
+	char cmd[300];
+	uint32_t v;
+
+	KTAP_ASSERT(t, sfc_connect(&c, true, false));
+	KTAP_ASSERT(t, sfc_connect(&d, true, false));
+	w1 = wait_call(0);
+	KTAP_EXPECT_EQ(t, hgcm_svc_sf.call(c.priv, w1), VINF_SUCCESS);
+	v = w1->parms[0].u32;
+	KTAP_EXPECT(t, v != 0);
+	KTAP_EXPECT_EQ(t, waits_pending(), 0);
+	/* The current version waits; a new share ends it. */
+	w1 = wait_call(v);
+	KTAP_EXPECT_EQ(t, hgcm_svc_sf.call(c.priv, w1), HGCM_SVC_PENDING);
+	KTAP_EXPECT_EQ(t, waits_pending(), 1);
+	snprintf(cmd, sizeof(cmd), "sf-add w %s", out_dir);
+	KTAP_ASSERT(t, ctl(cmd));
+	KTAP_EXPECT_EQ(t, waits_pending(), 0);
+	KTAP_EXPECT(t, w1->parms[0].u32 != v);
+	v = w1->parms[0].u32;
+	/* So does a removed one. */
+	w1 = wait_call(v);
+	KTAP_EXPECT_EQ(t, hgcm_svc_sf.call(c.priv, w1), HGCM_SVC_PENDING);
+	KTAP_ASSERT(t, ctl("sf-remove w"));
+	KTAP_EXPECT_EQ(t, waits_pending(), 0);
+	KTAP_EXPECT(t, w1->parms[0].u32 != v);
+	v = w1->parms[0].u32;
+	/* Cancel: only the calling client's waits end. */
+	w1 = wait_call(v);
+	w2 = wait_call(v);
+	KTAP_EXPECT_EQ(t, hgcm_svc_sf.call(c.priv, w1), HGCM_SVC_PENDING);
+	KTAP_EXPECT_EQ(t, hgcm_svc_sf.call(d.priv, w2), HGCM_SVC_PENDING);
+	KTAP_EXPECT_EQ(t, waits_pending(), 2);
+	sfc_reset(&c);
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_CANCEL_MAPPINGS_CHANGES_WAITS), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, waits_pending(), 1);
+	u32p(&c, 0);
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_CANCEL_MAPPINGS_CHANGES_WAITS),
+		       VERR_INVALID_PARAMETER);
+	/* The guest cancels the other one. */
+	hgcm_svc_sf.cancel(d.priv, w2);
+	KTAP_EXPECT_EQ(t, waits_pending(), 0);
+	/* Wrong layout. */
+	sfc_reset(&c);
+	u64p(&c, v);
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_WAIT_FOR_MAPPINGS_CHANGES),
+		       VERR_INVALID_PARAMETER);
+	sfc_disconnect(&c);
+	sfc_disconnect(&d);
+}
+
+/* SET_FILE_SIZE (24): root, handle, size; INFORMATION's set-size rules. */
+static void sf_set_file_size(struct ktap_case_ctx *t)
+{
+	struct sfc c, r;
+	struct cres w, ro, d;
+	uint32_t root, rroot;
+
+	CLIENT(t, c, root);
+	w = create(&c, root, "size.bin", SF_CF_ACCESS_READ | SF_CF_ACCESS_WRITE, 0644);
+	KTAP_ASSERT(t, w.rc == VINF_SUCCESS && w.handle != SF_HANDLE_NIL);
+	sfc_reset(&c);
+	u32p(&c, root);
+	u64p(&c, w.handle);
+	u64p(&c, 12345);
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_SET_FILE_SIZE), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, create(&c, root, "size.bin", SF_CF_LOOKUP, 0).size, 12345);
+	sfc_reset(&c);
+	u32p(&c, root);
+	u64p(&c, w.handle);
+	u64p(&c, 7);
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_SET_FILE_SIZE), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, create(&c, root, "size.bin", SF_CF_LOOKUP, 0).size, 7);
+	/* Read-only handle, directory, unknown handle, wrong kinds. */
+	ro = create(&c, root, "size.bin", SF_CF_ACCESS_READ, 0);
+	d = create(&c, root, "/", SF_CF_DIRECTORY | SF_CF_ACCESS_READ, 0);
+	sfc_reset(&c);
+	u32p(&c, root);
+	u64p(&c, ro.handle);
+	u64p(&c, 1);
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_SET_FILE_SIZE), VERR_ACCESS_DENIED);
+	c.p[1].u64 = d.handle;
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_SET_FILE_SIZE), VERR_IS_A_DIRECTORY);
+	c.p[1].u64 = 999;
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_SET_FILE_SIZE), VERR_INVALID_HANDLE);
+	c.p[1].u64 = w.handle;
+	c.p[2].kind = HGCM_PARM_U32;
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_SET_FILE_SIZE), VERR_INVALID_PARAMETER);
+	c.p[2].kind = HGCM_PARM_U64;
+	c.p[0].u32 = 1;		/* not mapped by this client */
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_SET_FILE_SIZE), VERR_INVALID_PARAMETER);
+	/* A read-only share. */
+	KTAP_ASSERT(t, sfc_connect(&r, true, false));
+	KTAP_ASSERT(t, map(&r, "ro", &rroot) == VINF_SUCCESS);
+	ro = create(&r, rroot, "r.txt", SF_CF_ACCESS_READ, 0);
+	sfc_reset(&r);
+	u32p(&r, rroot);
+	u64p(&r, ro.handle);
+	u64p(&r, 0);
+	KTAP_EXPECT_EQ(t, call(&r, SF_FN_SET_FILE_SIZE), VERR_WRITE_PROTECT);
+	KTAP_EXPECT_EQ(t, host_read(ro_dir, "r.txt")[0], 'r');
+	sfc_disconnect(&r);
+	sf_remove_p(&c, root, "size.bin", SF_REMOVE_FILE);
+	sfc_disconnect(&c);
+}
+
+/* sf-refusals lists the refused calls (fn and status), then the count. */
+static void sf_refusals(struct ktap_case_ctx *t)
+{
+	struct sfc c;
+	uint32_t root;
+
+	KTAP_EXPECT(t, ctl("sf-refusals-clear"));
+	KTAP_EXPECT(t, !strcmp(ctl_reply("sf-refusals"), "ok 0\n"));
+	CLIENT(t, c, root);
+	sfc_reset(&c);
+	KTAP_EXPECT_EQ(t, call(&c, SF_FN_LOCK), VERR_NOT_IMPLEMENTED);
+	KTAP_EXPECT_EQ(t, sf_close_h(&c, root, 12345), VERR_INVALID_HANDLE);
+	KTAP_EXPECT_EQ(t, create(&c, root, "nope.txt", SF_CF_LOOKUP, 0).rc,
+		       VINF_SUCCESS);
+	KTAP_EXPECT(t, !strcmp(ctl_reply("sf-refusals"),
+			       "refusal 7 -12\nrefusal 4 -4\nok 2\n"));
+	KTAP_EXPECT(t, ctl("sf-refusals-clear"));
+	KTAP_EXPECT(t, !strcmp(ctl_reply("sf-refusals"), "ok 0\n"));
+	sfc_disconnect(&c);
+}
+
 static void sf_control_commands(struct ktap_case_ctx *t)
 {
 	char cmd[300];
@@ -1452,6 +1701,13 @@ static void sf_control_commands(struct ktap_case_ctx *t)
 	KTAP_EXPECT(t, !ctl("sf-add other /nonexistent/dir"));
 	KTAP_EXPECT(t, !ctl("sf-add other"));
 	KTAP_EXPECT(t, !ctl("sf-add other /tmp bogus"));
+	KTAP_EXPECT(t, !ctl("sf-add other /tmp mp="
+			    "/0123456789abcdef0123456789abcdef0123456789abcdef"
+			    "0123456789abcdef0123456789abcdef0123456789abcdef"
+			    "0123456789abcdef0123456789abcdef0123456789abcdef"
+			    "0123456789abcdef0123456789abcdef0123456789abcdef"
+			    "0123456789abcdef0123456789abcdef0123456789abcdef"
+			    "0123456789abcdef0123456789abcdef0123456789abcdef"));
 	KTAP_EXPECT(t, !ctl("sf-frobnicate"));
 	share_counts("extra", &maps, &handles);
 	KTAP_EXPECT_EQ(t, maps, 0);
@@ -1494,6 +1750,10 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(sf_disconnect_cleans_up),
 	KTAP_CASE(sf_handle_limit),
 	KTAP_CASE(sf_features_unknown),
+	KTAP_CASE(sf_query_map_info),
+	KTAP_CASE(sf_mapping_waits),
+	KTAP_CASE(sf_set_file_size),
+	KTAP_CASE(sf_refusals),
 	KTAP_CASE(sf_control_commands),
 };
 

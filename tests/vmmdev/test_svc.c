@@ -2488,6 +2488,53 @@ static void rig_vbg_never(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, rq_cancel(&r2), VERR_NOT_FOUND);
 }
 
+/*
+ * The shared-folder service's mapping waits (fn 22) as the guest sees them
+ * through the core: pending until the host adds a share (VINF_SUCCESS,
+ * the new version written back), VERR_CANCELLED after the client's
+ * CANCEL_MAPPINGS_CHANGES_WAITS (fn 23), never written after a guest
+ * cancel.  test_sf.c has the service's own cases.
+ */
+static void rig_sf_mapping_waits(struct ktap_case_ctx *t)
+{
+	struct rreq r, w;
+	uint32_t id, v;
+
+	KTAP_ASSERT(t, rig_up());
+	id = rig_connect("VBoxSharedFolders");
+	KTAP_ASSERT(t, id);
+	r = rq_call(id, 22, 1, 0);
+	rq_u32(&r, 0, 0);
+	KTAP_EXPECT_EQ(t, rq_run(&r), VINF_SUCCESS);
+	v = rq_get32(&r, 0);
+	w = rq_call(id, 22, 1, 0);
+	rq_u32(&w, 0, v);
+	KTAP_EXPECT_EQ(t, rq_submit(&w), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT(t, !rq_done(&w));
+	KTAP_ASSERT(t, rig_control("sf-add rigw /tmp"));
+	KTAP_EXPECT(t, rq_done(&w));
+	KTAP_EXPECT_EQ(t, rq_result(&w), VINF_SUCCESS);
+	KTAP_EXPECT(t, rq_get32(&w, 0) != v);
+	v = rq_get32(&w, 0);
+	/* Cancelled by the client's fn 23. */
+	w = rq_call(id, 22, 1, 0);
+	rq_u32(&w, 0, v);
+	KTAP_EXPECT_EQ(t, rq_submit(&w), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT(t, !rq_done(&w));
+	r = rq_call(id, 23, 0, 0);
+	KTAP_EXPECT_EQ(t, rq_run(&r), VINF_SUCCESS);
+	KTAP_EXPECT(t, rq_done(&w));
+	KTAP_EXPECT_EQ(t, rq_result(&w), VERR_CANCELLED);
+	/* A guest cancel: dropped, the share's removal writes nothing. */
+	w = rq_call(id, 22, 1, 0);
+	rq_u32(&w, 0, v);
+	KTAP_EXPECT_EQ(t, rq_submit(&w), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT_EQ(t, rq_cancel(&w), VINF_SUCCESS);
+	KTAP_ASSERT(t, rig_control("sf-remove rigw"));
+	KTAP_EXPECT(t, !rq_done(&w));
+	KTAP_EXPECT_EQ(t, rig_disconnect(id), VINF_SUCCESS);
+}
+
 static void gp_notify_history_256(struct ktap_case_ctx *t)
 {
 	static uint64_t ts[300];
@@ -2829,6 +2876,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(rig_vbg_whoami),
 	KTAP_CASE(rig_vbg_delay),
 	KTAP_CASE(rig_vbg_never),
+	KTAP_CASE(rig_sf_mapping_waits),
 	KTAP_CASE(guest_errors_logged),
 	KTAP_CASE(gp_control_commands),
 };
