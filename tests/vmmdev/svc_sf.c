@@ -26,9 +26,12 @@
  * unmapped root VERR_INVALID_PARAMETER; an unknown handle
  * VERR_INVALID_HANDLE; a LIST buffer too small for one entry
  * VERR_BUFFER_OVERFLOW.  The deny (share) modes are ignored, as on any
- * POSIX host.  LOCK and the 6.x functions other than QUERY_FEATURES answer
- * VERR_NOT_IMPLEMENTED (their layouts are in neither source) and log the
- * parameter kinds they got.
+ * POSIX host.  QUERY_MAP_INFO, WAIT_FOR_MAPPINGS_CHANGES and
+ * CANCEL_MAPPINGS_CHANGES_WAITS (21-23) have the layouts VirtualBox's own
+ * programs sent (observed; see each function); SET_FILE_SIZE (24) the
+ * spec's convention.  LOCK and 26-29 answer VERR_NOT_IMPLEMENTED (no
+ * layout in either source, never called by VirtualBox's programs here)
+ * and log the parameters they got.
  *
  * Every entry point is serialised by the HGCM core (svc.h): no lock here.
  */
@@ -630,17 +633,31 @@ static int32_t sf_query_mappings(struct sf_client *c, struct hgcm_svc_call *call
 	return n > room ? VINF_BUFFER_OVERFLOW : VINF_SUCCESS;
 }
 
+/*
+ * The share whose root is @call's first parameter, mapped by the client or
+ * not, if the parameters have @kinds; NULL if not or no such root.
+ */
+static struct sf_share *sf_any_root(const struct hgcm_svc_call *call,
+				    const char *kinds)
+{
+	uint32_t root;
+
+	if (!sf_parms_ok(call, kinds))
+		return NULL;
+	root = call->parms[0].u32;
+	if (root >= SF_MAX_MAPPINGS || !shares[root].used)
+		return NULL;
+	return &shares[root];
+}
+
 static int32_t sf_query_map_name(struct sf_client *c, struct hgcm_svc_call *call)
 {
 	struct hgcm_parm *p = call->parms;
-	uint32_t root;
+	struct sf_share *s = sf_any_root(call, "ub");
 
-	if (!sf_parms_ok(call, "ub"))
+	if (!s)
 		return VERR_INVALID_PARAMETER;
-	root = p[0].u32;
-	if (root >= SF_MAX_MAPPINGS || !shares[root].used)
-		return VERR_INVALID_PARAMETER;
-	if (!sf_put_string(p[1].buf, p[1].size, shares[root].name, !c->utf8))
+	if (!sf_put_string(p[1].buf, p[1].size, s->name, !c->utf8))
 		return VERR_BUFFER_OVERFLOW;
 	return VINF_SUCCESS;
 }
@@ -712,15 +729,10 @@ static int32_t sf_unmap_folder(struct sf_client *c, struct hgcm_svc_call *call)
 static int32_t sf_query_map_info(struct sf_client *c, struct hgcm_svc_call *call)
 {
 	struct hgcm_parm *p = call->parms;
-	struct sf_share *s;
-	uint32_t root;
+	struct sf_share *s = sf_any_root(call, "ubbUu");
 
-	if (!sf_parms_ok(call, "ubbUu"))
+	if (!s)
 		return VERR_INVALID_PARAMETER;
-	root = p[0].u32;
-	if (root >= SF_MAX_MAPPINGS || !shares[root].used)
-		return VERR_INVALID_PARAMETER;
-	s = &shares[root];
 	if (!sf_put_string(p[1].buf, p[1].size, s->name, !c->utf8) ||
 	    !sf_put_string(p[2].buf, p[2].size, s->mountpoint, !c->utf8))
 		return VERR_BUFFER_OVERFLOW;

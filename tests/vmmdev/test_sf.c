@@ -1612,6 +1612,16 @@ static void sf_mapping_waits(struct ktap_case_ctx *t)
 	sfc_disconnect(&d);
 }
 
+/* SET_FILE_SIZE of handle @h to @size; the parameters stay for changes. */
+static int32_t set_size(struct sfc *c, uint32_t root, uint64_t h, uint64_t size)
+{
+	sfc_reset(c);
+	u32p(c, root);
+	u64p(c, h);
+	u64p(c, size);
+	return call(c, SF_FN_SET_FILE_SIZE);
+}
+
 /* SET_FILE_SIZE (24): root, handle, size; INFORMATION's set-size rules. */
 static void sf_set_file_size(struct ktap_case_ctx *t)
 {
@@ -1622,26 +1632,14 @@ static void sf_set_file_size(struct ktap_case_ctx *t)
 	CLIENT(t, c, root);
 	w = create(&c, root, "size.bin", SF_CF_ACCESS_READ | SF_CF_ACCESS_WRITE, 0644);
 	KTAP_ASSERT(t, w.rc == VINF_SUCCESS && w.handle != SF_HANDLE_NIL);
-	sfc_reset(&c);
-	u32p(&c, root);
-	u64p(&c, w.handle);
-	u64p(&c, 12345);
-	KTAP_EXPECT_EQ(t, call(&c, SF_FN_SET_FILE_SIZE), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, set_size(&c, root, w.handle, 12345), VINF_SUCCESS);
 	KTAP_EXPECT_EQ(t, create(&c, root, "size.bin", SF_CF_LOOKUP, 0).size, 12345);
-	sfc_reset(&c);
-	u32p(&c, root);
-	u64p(&c, w.handle);
-	u64p(&c, 7);
-	KTAP_EXPECT_EQ(t, call(&c, SF_FN_SET_FILE_SIZE), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, set_size(&c, root, w.handle, 7), VINF_SUCCESS);
 	KTAP_EXPECT_EQ(t, create(&c, root, "size.bin", SF_CF_LOOKUP, 0).size, 7);
 	/* Read-only handle, directory, unknown handle, wrong kinds. */
 	ro = create(&c, root, "size.bin", SF_CF_ACCESS_READ, 0);
 	d = create(&c, root, "/", SF_CF_DIRECTORY | SF_CF_ACCESS_READ, 0);
-	sfc_reset(&c);
-	u32p(&c, root);
-	u64p(&c, ro.handle);
-	u64p(&c, 1);
-	KTAP_EXPECT_EQ(t, call(&c, SF_FN_SET_FILE_SIZE), VERR_ACCESS_DENIED);
+	KTAP_EXPECT_EQ(t, set_size(&c, root, ro.handle, 1), VERR_ACCESS_DENIED);
 	c.p[1].u64 = d.handle;
 	KTAP_EXPECT_EQ(t, call(&c, SF_FN_SET_FILE_SIZE), VERR_IS_A_DIRECTORY);
 	c.p[1].u64 = 999;
@@ -1656,11 +1654,7 @@ static void sf_set_file_size(struct ktap_case_ctx *t)
 	KTAP_ASSERT(t, sfc_connect(&r, true, false));
 	KTAP_ASSERT(t, map(&r, "ro", &rroot) == VINF_SUCCESS);
 	ro = create(&r, rroot, "r.txt", SF_CF_ACCESS_READ, 0);
-	sfc_reset(&r);
-	u32p(&r, rroot);
-	u64p(&r, ro.handle);
-	u64p(&r, 0);
-	KTAP_EXPECT_EQ(t, call(&r, SF_FN_SET_FILE_SIZE), VERR_WRITE_PROTECT);
+	KTAP_EXPECT_EQ(t, set_size(&r, rroot, ro.handle, 0), VERR_WRITE_PROTECT);
 	KTAP_EXPECT_EQ(t, host_read(ro_dir, "r.txt")[0], 'r');
 	sfc_disconnect(&r);
 	sf_remove_p(&c, root, "size.bin", SF_REMOVE_FILE);
