@@ -855,15 +855,19 @@ static void vboxclient_checkhostversion(void)
 
 /**
  * struct host_share - a share as the host lists it (sf-list).
+ * @root:      its root id.
  * @name:      its name.
  * @dir:       the host directory.
  * @automount: offered for auto-mounting.
+ * @readonly:  read-only.
  * @maps:      mappings by all clients.
  */
 struct host_share {
+	unsigned int root;
 	char name[64];
 	char dir[256];
 	int automount;
+	int readonly;
 	long long maps;
 };
 
@@ -876,8 +880,9 @@ static int host_shares(struct host_share *s, int max)
 	ASSERT(vbgt_ctl(reply, sizeof(reply), "sf-list") == 0, "sf-list failed");
 	for (line = strtok_r(reply, "\n", &save); line && n < max;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "share %*u %63s %255s %d %*d %lld", s[n].name,
-			   s[n].dir, &s[n].automount, &s[n].maps) == 4)
+		if (sscanf(line, "share %u %63s %255s %d %d %lld", &s[n].root,
+			   s[n].name, s[n].dir, &s[n].automount, &s[n].readonly,
+			   &s[n].maps) == 6)
 			n++;
 	}
 	return n;
@@ -1000,40 +1005,80 @@ static void read_line(const char *path, char *buf, size_t len)
 }
 
 /*
- * VBoxControl sharedfolder list: the host's shares, every one of them, and
- * with --automount only those offered for auto-mounting.
+ * The line of VBoxControl's sharedfolder list @out for share @name
+ * ("NN - NAME [idRoot=R FLAGS...]") into @line; false if not listed.
+ */
+static bool listed_line(const char *out, const char *name, char *line,
+			size_t len)
+{
+	char key[80];
+	const char *at, *start, *end;
+
+	snprintf(key, sizeof(key), " - %.63s [", name);
+	at = strstr(out, key);
+	if (!at)
+		return false;
+	for (start = at; start > out && start[-1] != '\n'; start--)
+		;
+	end = at + strcspn(at, "\n");
+	snprintf(line, len, "%.*s", (int)(end - start), start);
+	return true;
+}
+
+/* Does @line have the word @w (between blanks or brackets)? */
+static bool has_word(const char *line, const char *w)
+{
+	size_t n = strlen(w);
+	const char *at;
+
+	for (at = strstr(line, w); at; at = strstr(at + 1, w))
+		if ((at[-1] == ' ' || at[-1] == '[') &&
+		    (at[n] == ' ' || at[n] == ']'))
+			return true;
+	return false;
+}
+
+/*
+ * VBoxControl sharedfolder list: every share the host has, with its root
+ * id, writable or read-only, auto-mount and the host's mount point as the
+ * host has them (QUERY_MAP_INFO); with --automount only the auto-mount
+ * ones.  A read-only share with a mount point is added for it.
  */
 static void sharedfolder_list(void)
 {
-	struct host_share s[64];
-	char out[OUT_MAX];
+	struct host_share s[64], vbgt;
+	char out[OUT_MAX], line[256], word[64];
 	int i, n;
 
 	vbgt_ctl_ok("sf-refusals-clear");
+	ASSERT(host_share(SHARE, &vbgt), "no share %s on the host", SHARE);
+	vbgt_ctl_at_end("sf-remove vbgtro");
+	vbgt_ctl_ok("sf-add vbgtro %s ro mp=/mnt/ro-here", vbgt.dir);
 	n = host_shares(s, 64);
-	ASSERT(n >= 2, "the host has %d shares (run.sh gives this boot two)", n);
+	ASSERT(n >= 3, "the host has %d shares (run.sh gives this boot two)", n);
 	CONTROL_OK(out, "sharedfolder", "list");
 	diag_output("sharedfolder list", out);
 	for (i = 0; i < n; i++) {
-		char want[80];
-
-		snprintf(want, sizeof(want), " %.63s", s[i].name);
-		EXPECT(strstr(out, want), "share %s not listed", s[i].name);
+		if (!listed_line(out, s[i].name, line, sizeof(line))) {
+			EXPECT(0, "share %s not listed", s[i].name);
+			continue;
+		}
+		snprintf(word, sizeof(word), "[idRoot=%u", s[i].root);
+		EXPECT(strstr(line, word), "%s: not root %u", line, s[i].root);
+		EXPECT(has_word(line, s[i].readonly ? "readonly" : "writable"),
+		       "%s: the host has it %s", line,
+		       s[i].readonly ? "read-only" : "writable");
+		EXPECT(has_word(line, "auto-mount") == !!s[i].automount,
+		       "%s: auto-mount %d on the host", line, s[i].automount);
+		EXPECT(!strcmp(s[i].name, "vbgtro") ==
+		       has_word(line, "mnt-pt=/mnt/ro-here"),
+		       "%s: the host's mount point", line);
 	}
 	CONTROL_OK(out, "sharedfolder", "list", "--automount");
 	diag_output("sharedfolder list --automount", out);
 	for (i = 0; i < n; i++) {
-		char want[80];
-		const char *at;
-		bool listed;
+		bool listed = listed_line(out, s[i].name, line, sizeof(line));
 
-		snprintf(want, sizeof(want), " %.63s", s[i].name);
-		at = strstr(out, want);
-		/* " vbgt" is in " vbgtauto": the name must end there. */
-		while (at && at[strlen(want)] != '\n' && at[strlen(want)] != ' ' &&
-		       at[strlen(want)])
-			at = strstr(at + 1, want);
-		listed = at != NULL;
 		EXPECT(listed == !!s[i].automount, "share %s (auto %d) %slisted",
 		       s[i].name, s[i].automount, listed ? "" : "not ");
 	}
@@ -1043,14 +1088,16 @@ static void sharedfolder_list(void)
 /*
  * mount.vboxsf of the read-write share on vboxsf.ko (ours: the in-tree
  * vboxsf built against our driver; the reference: Debian's): the host sees
- * the mapping, the host's file reads back, a file written through the
- * mount is there after unmounting and mounting again, and the mapping is
- * gone after umount.
+ * the mapping, the host's file reads back (owned by the uid and gid of the
+ * mount options), a file written through the mount is there after
+ * unmounting and mounting again (read-only: EROFS), and the mapping is
+ * gone after umount; an absent share is refused.
  */
 static void mount_vboxsf(void)
 {
 	const char *mp = "/mnt/vbgt";
 	char out[OUT_MAX], line[128], mounted[256];
+	struct stat st = { 0 };
 	long long maps;
 	FILE *f;
 
@@ -1060,13 +1107,17 @@ static void mount_vboxsf(void)
 	ASSERT(maps >= 0, "the host has no share %s", SHARE);
 	mkdir("/mnt", 0755);
 	mkdir(mp, 0755);
-	ASSERT(RUN(out, 20000, MOUNT_VBOXSF, "-n", SHARE, mp) == 0,
-	       "mount.vboxsf: %s", out);
+	ASSERT(RUN(out, 20000, MOUNT_VBOXSF, "-n", "-o", "uid=1000,gid=1000",
+		   SHARE, mp) == 0, "mount.vboxsf: %s", out);
 	EXPECT(vboxsf_mounted(SHARE, mounted, sizeof(mounted)) &&
 	       !strcmp(mounted, mp), "no vboxsf mount of %s on %s", SHARE, mp);
 	EXPECT(host_maps(SHARE) > maps, "the host saw no mapping of %s", SHARE);
 	read_line("/mnt/vbgt/hello.txt", line, sizeof(line));
 	EXPECT(!strcmp(line, "hello from " SHARE "\n"), "hello.txt: '%s'", line);
+	/* Its options reached vboxsf. */
+	EXPECT(stat("/mnt/vbgt/hello.txt", &st) == 0 && st.st_uid == 1000 &&
+	       st.st_gid == 1000, "hello.txt owned by %u:%u, want 1000:1000",
+	       st.st_uid, st.st_gid);
 	f = fopen("/mnt/vbgt/from-guest.txt", "w");
 	ASSERT(f, "create through the mount: %s", strerror(errno));
 	fprintf(f, "written by the guest %d\n", (int)getpid());
