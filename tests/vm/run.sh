@@ -346,9 +346,13 @@ if [ -n "$VBU" ]; then
 	SF_KO=
 	case $DRIVER-$KERNEL in
 	ours-distro)
-		build "vboxsf for our driver (tests/vboxsf/check.sh --build-only)" \
-			bash "$VBG_ROOT/tests/vboxsf/check.sh" --build-only
-		SF_KO=$VBG_ROOT/build/vboxsf/src/vboxsf.ko ;;
+		# Built again only when our exports or headers are newer.
+		SF_KO=$VBG_ROOT/build/vboxsf/src/vboxsf.ko
+		if [ ! -f "$SF_KO" ] || [ "$VBG_ROOT/Module.symvers" -nt "$SF_KO" ] ||
+		   [ -n "$(find "$VBG_ROOT/include" -newer "$SF_KO" -print -quit)" ]; then
+			build "vboxsf for our driver (tests/vboxsf/check.sh --build-only)" \
+				bash "$VBG_ROOT/tests/vboxsf/check.sh" --build-only
+		fi ;;
 	reference-distro)
 		SF_KO=$(vbg_kernel_modules)/kernel/fs/vboxsf/vboxsf.ko ;;
 	esac

@@ -759,8 +759,10 @@ static void sf_end_waits(const struct sf_client *c, int32_t rc)
 
 /*
  * WAIT_FOR_MAPPINGS_CHANGES (22): version u32 in/out.  Observed (as fn 21)
- * from VBoxService 7.2.22's automounter, which passes the version it last
- * saw (fn 21's root version, or 0 at first).  A version other than the
+ * from VBoxService 7.2.22's automounter: it cancels its client's waits
+ * (fn 23, no parameters) when it starts, calls this with 0, then with the
+ * version it got back, and with the new one after each change; it cancels
+ * again when it ends.  A version other than the
  * current one returns at once with the current one; the current one
  * waits until a share is added or removed (then VINF_SUCCESS and the new
  * version) or the client calls CANCEL_MAPPINGS_CHANGES_WAITS
@@ -773,6 +775,8 @@ static int32_t sf_wait_mappings(struct sf_client *c, struct hgcm_svc_call *call)
 
 	if (!sf_parms_ok(call, "u"))
 		return VERR_INVALID_PARAMETER;
+	vmmdev_log("sf: client %u: mapping wait with version %u (the host's: %u)",
+		   c->id, call->parms[0].u32, map_version);
 	if (call->parms[0].u32 != map_version) {
 		call->parms[0].u32 = map_version;
 		return VINF_SUCCESS;
@@ -783,8 +787,6 @@ static int32_t sf_wait_mappings(struct sf_client *c, struct hgcm_svc_call *call)
 		return VERR_OUT_OF_RESOURCES;
 	waits[i].c = c;
 	waits[i].call = call;
-	vmmdev_log("sf: client %u waits for mapping changes (version %u)",
-		   c->id, map_version);
 	return HGCM_SVC_PENDING;
 }
 
@@ -1540,7 +1542,6 @@ static int32_t sf_call(void *client, struct hgcm_svc_call *call)
 {
 	struct sf_client *c = client;
 	uint32_t i;
-
 	int32_t rc;
 
 	if (call->fn < sizeof(sf_fns) / sizeof(sf_fns[0]) && sf_fns[call->fn]) {
