@@ -248,7 +248,7 @@ int vbg_req_submit(struct vbg_dev *gdev, void *req)
 }
 
 /**
- * vbg_req_host_has_events() - does the host have events for us?
+ * vbg_host_has_events() - does the host have events for us?
  * @gdev: the device.
  *
  * Reads have_events in the VMMDev memory: the ISR's "is it ours" test.
@@ -256,7 +256,7 @@ int vbg_req_submit(struct vbg_dev *gdev, void *req)
  * Context: any.
  * Return: true if the host raised the interrupt.
  */
-bool vbg_req_host_has_events(struct vbg_dev *gdev)
+bool vbg_host_has_events(struct vbg_dev *gdev)
 {
 	return ioread8(&gdev->mmio->v.v1_04.have_events) != 0;
 }

@@ -106,17 +106,25 @@ static_assert(sizeof(struct vmmdev_memory) == 16);
 #define VMMDEV_GUEST_SUPPORTS_GRAPHICS			BIT(2)
 #define VMMDEV_GUEST_CAPABILITIES_MASK			0x00000007U
 
-/* Mouse status bits (spec 5.4); the guest owns MOUSE_GUEST_MASK. */
-#define VMMDEV_MOUSE_GUEST_CAN_ABSOLUTE			BIT(0)
-#define VMMDEV_MOUSE_HOST_WANTS_ABSOLUTE		BIT(1)
-#define VMMDEV_MOUSE_GUEST_NEEDS_HOST_CURSOR		BIT(2)
-#define VMMDEV_MOUSE_HOST_CANNOT_HWPOINTER		BIT(3)
-#define VMMDEV_MOUSE_NEW_PROTOCOL			BIT(4)
-#define VMMDEV_MOUSE_HOST_RECHECKS_NEEDS_HOST_CURSOR	BIT(5)
-#define VMMDEV_MOUSE_HOST_HAS_ABS_DEV			BIT(6)
-#define VMMDEV_MOUSE_GUEST_USES_FULL_STATE_PROTOCOL	BIT(7)
-#define VMMDEV_MOUSE_HOST_USES_FULL_STATE_PROTOCOL	BIT(8)
-#define VMMDEV_MOUSE_GUEST_MASK				0x00000095U
+/*
+ * The mouse status word (spec 5.4) is shared: SetMouseStatus replaces the
+ * guest's bits only (VMMDEV_MOUSE_GUEST_MASK), GetMouseStatus returns all.
+ */
+/* What the guest tells the host. */
+#define VMMDEV_MOUSE_GUEST_CAN_ABSOLUTE			0x001U
+#define VMMDEV_MOUSE_GUEST_NEEDS_HOST_CURSOR		0x004U
+/* The guest reads positions on MOUSE_POSITION_CHANGED events. */
+#define VMMDEV_MOUSE_NEW_PROTOCOL			0x010U
+/* The guest reads buttons and wheels with GetMouseStatusEx (7.0+). */
+#define VMMDEV_MOUSE_GUEST_USES_FULL_STATE_PROTOCOL	0x080U
+#define VMMDEV_MOUSE_GUEST_MASK		(VMMDEV_MOUSE_GUEST_CAN_ABSOLUTE | \
+					 VMMDEV_MOUSE_GUEST_NEEDS_HOST_CURSOR | \
+					 VMMDEV_MOUSE_NEW_PROTOCOL | \
+					 VMMDEV_MOUSE_GUEST_USES_FULL_STATE_PROTOCOL)
+static_assert(VMMDEV_MOUSE_GUEST_MASK == 0x095);
+/* What the host tells the guest (only the bits the driver looks at). */
+#define VMMDEV_MOUSE_HOST_WANTS_ABSOLUTE		0x002U
+#define VMMDEV_MOUSE_HOST_USES_FULL_STATE_PROTOCOL	0x100U
 /* Absolute coordinates run from 0 to this value on both axes. */
 #define VMMDEV_MOUSE_RANGE_MAX				0xffff
 
