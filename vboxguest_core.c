@@ -249,7 +249,8 @@ static int vbg_query_host_version(struct vbg_dev *gdev)
 		return ret;
 	}
 	snprintf(gdev->host_version, sizeof(gdev->host_version),
-		 "%u.%u.%ur%u", req.major, req.minor, req.build, req.revision);
+		 "%u.%u.%ur%u", req.version.major, req.version.minor,
+		 req.version.build, req.version.revision);
 	gdev->host_features = req.features;
 	gdev->fast_ack = req.features & VMMDEV_HVF_FAST_IRQ_ACK;
 	dev_info(gdev->dev, "host version %s, features %#x\n",
@@ -265,11 +266,9 @@ static int vbg_query_host_version(struct vbg_dev *gdev)
 static int vbg_report_guest_info(struct vbg_dev *gdev)
 {
 	struct vmmdev_guest_info2 info2 = {
-		.additions_major = VBG_VERSION_MAJOR,
-		.additions_minor = VBG_VERSION_MINOR,
-		.additions_build = VBG_VERSION_BUILD,
-		.additions_revision = VBG_SVN_REV,
-		.additions_features = VBOXGSTINFO2_F_REQUESTOR_INFO,
+		.version = { VBG_VERSION_MAJOR, VBG_VERSION_MINOR,
+			     VBG_VERSION_BUILD, VBG_SVN_REV },
+		.features = VBOXGSTINFO2_F_REQUESTOR_INFO,
 		.name = VBG_VERSION_STRING,
 	};
 	struct vmmdev_guest_info info = {
@@ -842,16 +841,17 @@ struct vbg_session *vbg_core_open_session(struct vbg_dev *gdev,
 	session = kzalloc(sizeof(*session), GFP_KERNEL);
 	if (!session)
 		return ERR_PTR(-ENOMEM);
-	session->gdev = gdev;
-	session->requestor = requestor;
-	session->user_session = user_session;
-	kref_get(&gdev->refcount);
+	kref_get(&gdev->refcount);	/* dropped by the glue after close */
+	*session = (struct vbg_session){
+		.gdev = gdev,
+		.user_session = user_session,
+		.requestor = requestor,
+	};
 
-	mutex_lock(&gdev->session_mutex);
+	guard(mutex)(&gdev->session_mutex);
 	spin_lock_irq(&gdev->event_spinlock);
 	list_add_tail(&session->node, &gdev->session_list);
 	spin_unlock_irq(&gdev->event_spinlock);
-	mutex_unlock(&gdev->session_mutex);
 	return session;
 }
 
@@ -1152,10 +1152,11 @@ static int vbg_ioctl_host_result(struct vbg_ioctl_hdr *hdr, int ret)
 	return ret;
 }
 
-static int vbg_ioctl_driver_version_info(struct vbg_dev *gdev,
-					 struct vbg_session *session,
-					 struct vbg_ioctl_driver_version_info *info)
+static int vbg_ioctl_driver_version_info(struct vbg_session *session,
+					 struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_driver_version_info *info =
+		container_of(hdr, struct vbg_ioctl_driver_version_info, hdr);
 	u32 req_major = info->u.in.req_version >> 16;
 	u32 min_version = info->u.in.min_version;
 	int ret;
@@ -1179,44 +1180,85 @@ static int vbg_ioctl_driver_version_info(struct vbg_dev *gdev,
 }
 
 /*
- * The smallest valid size of each request type the host knows (spec 5.1),
- * 0 for numbers that are no request.  A raw request shorter than this, or
- * of type 0, is malformed (-EINVAL) before it is even checked against the
- * allow-list, which refuses unknown types (-EPERM).
+ * Who may send a raw request (VBG_IOCTL_VMMDEV_REQUEST) of a type.  The
+ * driver's own types (guest info, event acknowledge and filter,
+ * capabilities, balloon, heartbeat, HGCM, ...) are refused: letting
+ * userspace send them would desynchronise the driver.  That includes the
+ * legacy ReportGuestCapabilities (55) on both nodes: it replaces the
+ * host's whole capability set (value | GRAPHICS) behind the set and
+ * acquire trackers, which would then report and restore a set the host no
+ * longer has.  No current VirtualBox userspace sends it (they use the
+ * capability ioctls); mapping it onto the trackers would give one
+ * session's report the power to drop other sessions' capabilities, which
+ * is what the trackers exist to stop.
  */
-static u32 vbg_req_min_size(u32 type)
+enum vbg_raw_sender {
+	VBG_RAW_DRIVER,		/* nobody: the driver's own business */
+	VBG_RAW_ANY,		/* either node */
+	VBG_RAW_VBOXGUEST,	/* only through the trusted /dev/vboxguest */
+	VBG_RAW_STATUS,		/* either node, vbg_guest_status_allowed() */
+};
+
+/**
+ * struct vbg_raw_rule - what the driver knows of a request type.
+ * @type: enum vmmdev_request_type.
+ * @min_size: its smallest valid size (spec 5.1).
+ * @sender: enum vbg_raw_sender.
+ */
+struct vbg_raw_rule {
+	u8 type;
+	u16 min_size;
+	u8 sender;
+};
+
+/* Every request type the host knows; types not listed are refused. */
+static const struct vbg_raw_rule vbg_raw_rules[] = {
+	{ 1, 36, VBG_RAW_ANY }, { 2, 36, VBG_RAW_ANY }, { 3, 48, VBG_RAW_ANY },
+	{ 4, 40, VBG_RAW_ANY }, { 5, 24, VBG_RAW_ANY }, { 10, 32, VBG_RAW_ANY },
+	{ 20, 32, VBG_RAW_DRIVER }, { 21, 32, VBG_RAW_DRIVER },
+	{ 22, 36, VBG_RAW_DRIVER }, { 23, 36, VBG_RAW_DRIVER },
+	{ 30, 32, VBG_RAW_ANY }, { 41, 28, VBG_RAW_DRIVER },
+	{ 42, 32, VBG_RAW_DRIVER }, { 50, 32, VBG_RAW_DRIVER },
+	{ 51, 40, VBG_RAW_ANY }, { 52, 40, VBG_RAW_ANY },
+	{ 53, 28, VBG_RAW_ANY }, { 54, 44, VBG_RAW_ANY },
+	{ 55, 28, VBG_RAW_DRIVER }, { 56, 32, VBG_RAW_DRIVER },
+	{ 57, 44, VBG_RAW_ANY }, { 58, 168, VBG_RAW_DRIVER },
+	{ 59, 36, VBG_RAW_STATUS }, { 60, 168, VBG_RAW_DRIVER },
+	{ 61, 36, VBG_RAW_DRIVER }, { 62, 44, VBG_RAW_DRIVER },
+	{ 63, 44, VBG_RAW_DRIVER }, { 64, 32, VBG_RAW_DRIVER },
+	{ 65, 28, VBG_RAW_DRIVER }, { 70, 36, VBG_RAW_ANY },
+	{ 71, 24, VBG_RAW_ANY }, { 72, 28, VBG_RAW_ANY },
+	{ 73, 32, VBG_RAW_ANY }, { 74, 44, VBG_RAW_VBOXGUEST },
+	{ 80, 56, VBG_RAW_ANY }, { 81, 32, VBG_RAW_ANY },
+	{ 100, 412, VBG_RAW_VBOXGUEST }, { 101, 412, VBG_RAW_VBOXGUEST },
+	{ 110, 100, VBG_RAW_VBOXGUEST }, { 111, 36, VBG_RAW_DRIVER },
+	{ 112, 32, VBG_RAW_VBOXGUEST }, { 113, 2080, VBG_RAW_DRIVER },
+	{ 150, 32, VBG_RAW_ANY }, { 200, 28, VBG_RAW_ANY },
+	{ 210, 36, VBG_RAW_VBOXGUEST }, { 211, 28, VBG_RAW_VBOXGUEST },
+	{ 212, 208, VBG_RAW_VBOXGUEST }, { 213, 184, VBG_RAW_VBOXGUEST },
+	{ 214, 24, VBG_RAW_VBOXGUEST }, { 215, 28, VBG_RAW_VBOXGUEST },
+	{ 216, 44, VBG_RAW_VBOXGUEST }, { 217, 32, VBG_RAW_ANY },
+	{ 218, 28, VBG_RAW_VBOXGUEST }, { 219, 24, VBG_RAW_DRIVER },
+	{ 220, 36, VBG_RAW_DRIVER }, { 221, 24, VBG_RAW_DRIVER },
+	{ 222, 28, VBG_RAW_ANY }, { 223, 48, VBG_RAW_DRIVER },
+};
+
+/* The rule for @type, or NULL for a number that is no request type. */
+static const struct vbg_raw_rule *vbg_raw_rule(u32 type)
 {
-	static const struct {
-		u16 type;
-		u16 size;
-	} sizes[] = {
-		{ 1, 36 }, { 2, 36 }, { 3, 48 }, { 4, 40 }, { 5, 24 },
-		{ 10, 32 }, { 20, 32 }, { 21, 32 }, { 22, 36 }, { 23, 36 },
-		{ 30, 32 }, { 41, 28 }, { 42, 32 }, { 50, 32 }, { 51, 40 },
-		{ 52, 40 }, { 53, 28 }, { 54, 44 }, { 55, 28 }, { 56, 32 },
-		{ 57, 44 }, { 58, 168 }, { 59, 36 }, { 60, 168 }, { 61, 36 },
-		{ 62, 44 }, { 63, 44 }, { 64, 32 }, { 65, 28 }, { 70, 36 },
-		{ 71, 24 }, { 72, 28 }, { 73, 32 }, { 74, 44 }, { 80, 56 },
-		{ 81, 32 }, { 100, 412 }, { 101, 412 }, { 110, 100 },
-		{ 111, 36 }, { 112, 32 }, { 113, 2080 }, { 150, 32 },
-		{ 200, 28 }, { 210, 36 }, { 211, 28 }, { 212, 208 },
-		{ 213, 184 }, { 214, 24 }, { 215, 28 }, { 216, 44 },
-		{ 217, 32 }, { 218, 28 }, { 219, 24 }, { 220, 36 },
-		{ 221, 24 }, { 222, 28 }, { 223, 48 },
-	};
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(sizes); i++)
-		if (sizes[i].type == type)
-			return sizes[i].size;
-	return 0;
+	for (i = 0; i < ARRAY_SIZE(vbg_raw_rules); i++)
+		if (vbg_raw_rules[i].type == type)
+			return &vbg_raw_rules[i];
+	return NULL;
 }
 
 /*
  * ReportGuestStatus from userspace: any facility but the driver's own
  * (20), which the driver reports active at probe and inactive at remove,
  * and "all facilities" (0x7ffffffe), which would overwrite it too
- * (vmmdev-spec.md 5.3).
+ * (vmmdev-spec.md 5.3).  @hdr is at least the rule's size long.
  */
 static bool vbg_guest_status_allowed(const struct vbg_ioctl_hdr *hdr)
 {
@@ -1226,66 +1268,18 @@ static bool vbg_guest_status_allowed(const struct vbg_ioctl_hdr *hdr)
 	       req->facility != VBOXGUEST_FACILITY_TYPE_ALL;
 }
 
-/*
- * Is this raw request allowed from this session (per node)?  @hdr is at
- * least vbg_req_min_size() of its type long.
- */
-static bool vbg_req_allowed(const struct vbg_session *session,
+/* May @session send the raw request @hdr, whose type has @rule? */
+static bool vbg_raw_allowed(const struct vbg_session *session,
+			    const struct vbg_raw_rule *rule,
 			    const struct vbg_ioctl_hdr *hdr)
 {
-	switch (hdr->type) {
-	case VMMDEVREQ_GET_MOUSE_STATUS:
-	case VMMDEVREQ_SET_MOUSE_STATUS:
-	case VMMDEVREQ_SET_POINTER_SHAPE:
-	case VMMDEVREQ_GET_HOST_VERSION:
-	case VMMDEVREQ_IDLE:
-	case VMMDEVREQ_GET_HOST_TIME:
-	case VMMDEVREQ_SET_POWER_STATUS:
-	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQ:
-	case VMMDEVREQ_VIDEMODE_SUPPORTED:
-	case VMMDEVREQ_GET_HEIGHT_REDUCTION:
-	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQ2:
-	case VMMDEVREQ_VIDEMODE_SUPPORTED2:
-	case VMMDEVREQ_VIDEO_ACCEL_ENABLE:
-	case VMMDEVREQ_VIDEO_ACCEL_FLUSH:
-	case VMMDEVREQ_VIDEO_SET_VISIBLE_REGION:
-	case VMMDEVREQ_GET_SEAMLESS_CHANGE_REQ:
-	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQEX:
-	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQ_MULTI:
-	case VMMDEVREQ_GET_VRDPCHANGE_REQ:
-	case VMMDEVREQ_LOG_STRING:
-	case VMMDEVREQ_GET_SESSION_ID:
-	case VMMDEVREQ_VIDEO_UPDATE_MONITOR_POSITIONS:
+	switch (rule ? rule->sender : VBG_RAW_DRIVER) {
+	case VBG_RAW_ANY:
 		return true;
-	case VMMDEVREQ_REPORT_GUEST_STATUS:
-		return vbg_guest_status_allowed(hdr);
-	/* Only through the trusted /dev/vboxguest. */
-	case VMMDEVREQ_REPORT_GUEST_USER_STATE:
-	case VMMDEVREQ_QUERY_CREDENTIALS:
-	case VMMDEVREQ_REPORT_CREDENTIALS_JUDGEMENT:
-	case VMMDEVREQ_REPORT_GUEST_STATS:
-	case VMMDEVREQ_GET_STATISTICS_CHANGE_REQ:
-	case VMMDEVREQ_GET_CPU_HOTPLUG_REQ:
-	case VMMDEVREQ_SET_CPU_HOTPLUG_STATUS:
-	case VMMDEVREQ_REGISTER_SHARED_MODULE:
-	case VMMDEVREQ_UNREGISTER_SHARED_MODULE:
-	case VMMDEVREQ_CHECK_SHARED_MODULES:
-	case VMMDEVREQ_GET_PAGE_SHARING_STATUS:
-	case VMMDEVREQ_DEBUG_IS_PAGE_SHARED:
-	case VMMDEVREQ_WRITE_COREDUMP:
+	case VBG_RAW_VBOXGUEST:
 		return !session->user_session;
-	/*
-	 * Everything else is the driver's own business: guest info, event
-	 * acknowledge and filter, capabilities, balloon, heartbeat, HGCM.
-	 * Letting userspace send them would desynchronise the driver.  That
-	 * includes the legacy ReportGuestCapabilities (55) on both nodes: it
-	 * replaces the host's whole capability set (value | GRAPHICS) behind
-	 * the set and acquire trackers, which would then report and restore
-	 * a set the host no longer has.  No current VirtualBox userspace
-	 * sends it (they use the capability ioctls); mapping it onto the
-	 * trackers would give one session's report the power to drop other
-	 * sessions' capabilities, which is what the trackers exist to stop.
-	 */
+	case VBG_RAW_STATUS:
+		return vbg_guest_status_allowed(hdr);
 	default:
 		return false;
 	}
@@ -1300,6 +1294,7 @@ static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
 				struct vbg_session *session, void *data)
 {
 	struct vbg_ioctl_hdr *hdr = data;
+	const struct vbg_raw_rule *rule = vbg_raw_rule(hdr->type);
 	struct vmmdev_request_header *req;
 	size_t len = hdr->size_in;
 
@@ -1308,12 +1303,12 @@ static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
 	if (len > VMMDEV_MAX_REQUEST_SIZE)
 		return -E2BIG;
 	if (hdr->type == VMMDEVREQ_INVALID_REQUEST ||
-	    len < vbg_req_min_size(hdr->type))
-		return -EINVAL;		/* unknown types: the allow-list says no */
+	    (rule && len < rule->min_size))
+		return -EINVAL;		/* unknown types: the rules say no */
 	if (hdr->type == VMMDEVREQ_SET_MOUSE_STATUS &&
 	    len == sizeof(struct vmmdev_mouse_status))
 		return -EPERM;	/* must go through VBG_IOCTL_SET_MOUSE_STATUS */
-	if (!vbg_req_allowed(session, hdr)) {
+	if (!vbg_raw_allowed(session, rule, hdr)) {
 		dev_dbg_ratelimited(gdev->dev, "request type %u refused (%s)\n",
 				    hdr->type, session->user_session ? "vboxuser" : "vboxguest");
 		return -EPERM;
@@ -1385,10 +1380,12 @@ static bool vbg_wait_done(struct vbg_dev *gdev, struct vbg_session *session,
  * the session: it is cleared from the session's pending set under the
  * lock in the same step that returns it.
  */
-static int vbg_ioctl_wait_for_events(struct vbg_dev *gdev,
-				     struct vbg_session *session,
-				     struct vbg_ioctl_wait_for_events *wait)
+static int vbg_ioctl_wait_for_events(struct vbg_session *session,
+				     struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_wait_for_events *wait =
+		container_of(hdr, struct vbg_ioctl_wait_for_events, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	u32 mask = wait->u.in.events & VMMDEV_EVENT_VALID_EVENT_MASK;
 	u32 timeout_ms = wait->u.in.timeout_ms;
 	long timeout, left;
@@ -1419,10 +1416,10 @@ static int vbg_ioctl_wait_for_events(struct vbg_dev *gdev,
 }
 
 /* VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS. */
-static int vbg_ioctl_interrupt_all_wait_events(struct vbg_dev *gdev,
-					       struct vbg_session *session,
+static int vbg_ioctl_interrupt_all_wait_events(struct vbg_session *session,
 					       struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_dev *gdev = session->gdev;
 	int ret = vbg_ioctl_check_sizes(hdr, 0, 0);
 
 	if (ret)
@@ -1455,10 +1452,13 @@ static int vbg_ioctl_change_mask(struct vbg_dev *gdev, struct vbg_ioctl_hdr *hdr
 }
 
 /* VBG_IOCTL_CHANGE_FILTER_MASK. */
-static int vbg_ioctl_change_filter_mask(struct vbg_dev *gdev,
-					struct vbg_session *session,
-					struct vbg_ioctl_change_filter *filter)
+static int vbg_ioctl_change_filter_mask(struct vbg_session *session,
+					struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_change_filter *filter =
+		container_of(hdr, struct vbg_ioctl_change_filter, hdr);
+	struct vbg_dev *gdev = session->gdev;
+
 	return vbg_ioctl_check_sizes(&filter->hdr, sizeof(filter->u.in), 0) ?:
 	       vbg_ioctl_change_mask(gdev, &filter->hdr, &gdev->event_filter,
 				     &session->event_filter, filter->u.in.or_mask,
@@ -1528,10 +1528,12 @@ static int vbg_guest_caps_acquire_locked(struct vbg_dev *gdev,
 }
 
 /* VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES: exclusive capabilities, one owner. */
-static int vbg_ioctl_acquire_guest_capabilities(struct vbg_dev *gdev,
-						struct vbg_session *session,
-						struct vbg_ioctl_acquire_guest_caps *caps)
+static int vbg_ioctl_acquire_guest_capabilities(struct vbg_session *session,
+						struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_acquire_guest_caps *caps =
+		container_of(hdr, struct vbg_ioctl_acquire_guest_caps, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	u32 caps_in = caps->u.in.or_mask | caps->u.in.not_mask;
 
 	if (vbg_ioctl_check_sizes(&caps->hdr, sizeof(caps->u.in), 0) ||
@@ -1546,10 +1548,12 @@ static int vbg_ioctl_acquire_guest_capabilities(struct vbg_dev *gdev,
 }
 
 /* VBG_IOCTL_CHANGE_GUEST_CAPABILITIES: shared ("set" mode) capabilities. */
-static int vbg_ioctl_change_guest_capabilities(struct vbg_dev *gdev,
-					       struct vbg_session *session,
-					       struct vbg_ioctl_set_guest_caps *caps)
+static int vbg_ioctl_change_guest_capabilities(struct vbg_session *session,
+					       struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_set_guest_caps *caps =
+		container_of(hdr, struct vbg_ioctl_set_guest_caps, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	int ret;
 
 	ret = vbg_ioctl_check_sizes(&caps->hdr, sizeof(caps->u.in), sizeof(caps->u.out)) ?:
@@ -1566,10 +1570,12 @@ static int vbg_ioctl_change_guest_capabilities(struct vbg_dev *gdev,
 }
 
 /* VBG_IOCTL_SET_MOUSE_STATUS: this session's guest mouse bits. */
-static int vbg_ioctl_set_mouse_status(struct vbg_dev *gdev,
-				      struct vbg_session *session,
-				      struct vbg_ioctl_set_mouse_status *mouse)
+static int vbg_ioctl_set_mouse_status(struct vbg_session *session,
+				      struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_set_mouse_status *mouse =
+		container_of(hdr, struct vbg_ioctl_set_mouse_status, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	u32 bits = mouse->u.in.mouse_status;
 
 	return vbg_ioctl_check_sizes(&mouse->hdr, sizeof(mouse->u.in), 0) ?:
@@ -1580,10 +1586,12 @@ static int vbg_ioctl_set_mouse_status(struct vbg_dev *gdev,
 }
 
 /* VBG_IOCTL_CHECK_BALLOON: move the balloon to the host's target now. */
-static int vbg_ioctl_check_balloon(struct vbg_dev *gdev,
-				   struct vbg_session *session,
-				   struct vbg_ioctl_check_balloon *balloon)
+static int vbg_ioctl_check_balloon(struct vbg_session *session,
+				   struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_check_balloon *balloon =
+		container_of(hdr, struct vbg_ioctl_check_balloon, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	int ret;
 
 	ret = vbg_ioctl_check_sizes(&balloon->hdr, 0, sizeof(balloon->u.out));
@@ -1600,10 +1608,12 @@ static int vbg_ioctl_check_balloon(struct vbg_dev *gdev,
 }
 
 /* VBG_IOCTL_WRITE_CORE_DUMP: ask the host for a core dump of the VM. */
-static int vbg_ioctl_write_core_dump(struct vbg_dev *gdev,
-				     struct vbg_session *session,
-				     struct vbg_ioctl_write_coredump *dump)
+static int vbg_ioctl_write_core_dump(struct vbg_session *session,
+				     struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_write_coredump *dump =
+		container_of(hdr, struct vbg_ioctl_write_coredump, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	struct vmmdev_write_core_dump req = {};
 	int ret;
 
@@ -1621,10 +1631,12 @@ static int vbg_ioctl_write_core_dump(struct vbg_dev *gdev,
 	return 0;
 }
 
-static int vbg_ioctl_hgcm_connect(struct vbg_dev *gdev,
-				  struct vbg_session *session,
-				  struct vbg_ioctl_hgcm_connect *conn)
+static int vbg_ioctl_hgcm_connect(struct vbg_session *session,
+				  struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_hgcm_connect *conn =
+		container_of(hdr, struct vbg_ioctl_hgcm_connect, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	struct vmmdev_hgcm_service_location loc;
 	int ret, slot, vbox_status = VERR_GENERAL_FAILURE;
 	u32 client_id = 0;
@@ -1664,10 +1676,12 @@ static int vbg_ioctl_hgcm_connect(struct vbg_dev *gdev,
 	return 0;
 }
 
-static int vbg_ioctl_hgcm_disconnect(struct vbg_dev *gdev,
-				     struct vbg_session *session,
-				     struct vbg_ioctl_hgcm_disconnect *disc)
+static int vbg_ioctl_hgcm_disconnect(struct vbg_session *session,
+				     struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_hgcm_disconnect *disc =
+		container_of(hdr, struct vbg_ioctl_hgcm_disconnect, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	u32 client_id = disc->u.in.client_id;
 	int ret, slot = -1, vbox_status = VERR_GENERAL_FAILURE;
 
@@ -1752,30 +1766,30 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 {
 	struct vbg_dev *gdev = session->gdev;
 	void *data = hdr;
-
+	/* The ioctls whose code is fixed. */
 	switch (cmd) {
 	case VBG_IOCTL_DRIVER_VERSION_INFO:
-		return vbg_ioctl_driver_version_info(gdev, session, data);
+		return vbg_ioctl_driver_version_info(session, hdr);
 	case VBG_IOCTL_WAIT_FOR_EVENTS:
-		return vbg_ioctl_wait_for_events(gdev, session, data);
+		return vbg_ioctl_wait_for_events(session, hdr);
 	case VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS:
-		return vbg_ioctl_interrupt_all_wait_events(gdev, session, hdr);
+		return vbg_ioctl_interrupt_all_wait_events(session, hdr);
 	case VBG_IOCTL_CHANGE_FILTER_MASK:
-		return vbg_ioctl_change_filter_mask(gdev, session, data);
+		return vbg_ioctl_change_filter_mask(session, hdr);
 	case VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES:
-		return vbg_ioctl_acquire_guest_capabilities(gdev, session, data);
+		return vbg_ioctl_acquire_guest_capabilities(session, hdr);
 	case VBG_IOCTL_CHANGE_GUEST_CAPABILITIES:
-		return vbg_ioctl_change_guest_capabilities(gdev, session, data);
+		return vbg_ioctl_change_guest_capabilities(session, hdr);
 	case VBG_IOCTL_SET_MOUSE_STATUS:
-		return vbg_ioctl_set_mouse_status(gdev, session, data);
+		return vbg_ioctl_set_mouse_status(session, hdr);
 	case VBG_IOCTL_CHECK_BALLOON:
-		return vbg_ioctl_check_balloon(gdev, session, data);
+		return vbg_ioctl_check_balloon(session, hdr);
 	case VBG_IOCTL_WRITE_CORE_DUMP:
-		return vbg_ioctl_write_core_dump(gdev, session, data);
+		return vbg_ioctl_write_core_dump(session, hdr);
 	case VBG_IOCTL_HGCM_CONNECT:
-		return vbg_ioctl_hgcm_connect(gdev, session, data);
+		return vbg_ioctl_hgcm_connect(session, hdr);
 	case VBG_IOCTL_HGCM_DISCONNECT:
-		return vbg_ioctl_hgcm_disconnect(gdev, session, data);
+		return vbg_ioctl_hgcm_disconnect(session, hdr);
 	}
 
 	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_HGCM_CALL_32(0)), false))

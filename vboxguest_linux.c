@@ -313,28 +313,28 @@ static int vbg_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vbg_stats);
 
-static ssize_t host_version_show(struct device *dev,
-				 struct device_attribute *attr, char *buf)
+/* sysfs host_version and host_features: what GetHostVersion said. */
+static ssize_t vbg_host_show(struct device *dev, struct device_attribute *attr,
+			     char *buf);
+static struct device_attribute vbg_host_attrs[] = {
+	__ATTR(host_version, 0444, vbg_host_show, NULL),
+	__ATTR(host_features, 0444, vbg_host_show, NULL),
+};
+
+static ssize_t vbg_host_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
 {
 	struct vbg_dev *gdev = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%s\n", gdev->host_version);
-}
-static DEVICE_ATTR_RO(host_version);
-
-static ssize_t host_features_show(struct device *dev,
-				  struct device_attribute *attr, char *buf)
-{
-	struct vbg_dev *gdev = dev_get_drvdata(dev);
-
+	if (attr == &vbg_host_attrs[0])
+		return sysfs_emit(buf, "%s\n", gdev->host_version);
 	return sysfs_emit(buf, "%#x\n", gdev->host_features);
 }
-static DEVICE_ATTR_RO(host_features);
 
 static struct attribute *vbg_pci_attrs[] = {
-	&dev_attr_host_version.attr,
-	&dev_attr_host_features.attr,
-	NULL,
+	&vbg_host_attrs[0].attr,
+	&vbg_host_attrs[1].attr,
+	NULL
 };
 ATTRIBUTE_GROUPS(vbg_pci);
 

@@ -214,7 +214,7 @@ static int vbg_test_submit(struct vbg_dev *gdev,
 		ack = (void *)req;
 		ack->events = reply.value ?: host->pending_events;
 		host->pending_events = 0;
-		host->mmio->v.v1_04.have_events = 0;
+		host->mmio->have_events = 0;
 		break;
 	default:
 		req->rc = reply.rc;
@@ -241,7 +241,7 @@ static u32 vbg_test_fast_ack(struct vbg_dev *gdev)
 	} else {
 		events = host->pending_events;
 		host->pending_events = 0;
-		host->mmio->v.v1_04.have_events = 0;
+		host->mmio->have_events = 0;
 	}
 	spin_unlock_irqrestore(&host->lock, flags);
 	return events;
@@ -524,7 +524,7 @@ irqreturn_t vbg_test_raise(struct vbg_test_host *host, u32 events)
 
 	spin_lock_irqsave(&host->lock, flags);
 	host->pending_events |= events;
-	host->mmio->v.v1_04.have_events = host->pending_events ? 1 : 0;
+	host->mmio->have_events = host->pending_events ? 1 : 0;
 	spin_unlock_irqrestore(&host->lock, flags);
 
 	local_irq_save(flags);

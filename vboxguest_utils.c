@@ -90,12 +90,13 @@ static struct kmem_cache *vbg_req_cache(size_t len)
 static void *vbg_req_init(struct vmmdev_request_header *req, size_t len,
 			  enum vmmdev_request_type type, u32 requestor)
 {
-	req->size = len;
-	req->version = VMMDEV_REQUEST_HEADER_VERSION;
-	req->request_type = type;
-	req->rc = VERR_GENERAL_FAILURE;
-	req->reserved1 = 0;
-	req->requestor = requestor;
+	*req = (struct vmmdev_request_header){
+		.size = len,
+		.version = VMMDEV_REQUEST_HEADER_VERSION,
+		.request_type = type,
+		.rc = VERR_GENERAL_FAILURE,	/* until the host says otherwise */
+		.requestor = requestor,
+	};
 	return req;
 }
 
@@ -258,7 +259,7 @@ int vbg_req_submit(struct vbg_dev *gdev, void *req)
  */
 bool vbg_host_has_events(struct vbg_dev *gdev)
 {
-	return ioread8(&gdev->mmio->v.v1_04.have_events) != 0;
+	return ioread8(&gdev->mmio->have_events) != 0;
 }
 
 /**

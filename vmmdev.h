@@ -49,49 +49,38 @@
 #define VBOXOSTYPE_X64					0x00100
 
 /**
- * struct vmmdev_memory - the start of BAR1, RAM shared with the host.
+ * struct vmmdev_memory - the start of BAR1, RAM shared with the host, as
+ *	interface 1.04 lays it out (the 1.03 event words are not used).
  * @size: size of the structure as the host sees it (>= 32).
  * @version: VMMDEV_MEMORY_VERSION.
- * @v: interface dependent part.
- * @v.v1_04.have_events: set by the host when it raises the interrupt,
- *	cleared on acknowledge; tells the ISR whether a shared IRQ is ours.
- * @v.v1_04.padding: unused.
- * @v.v1_03.host_events: legacy 1.03 interface only.
- * @v.v1_03.guest_event_mask: legacy 1.03 interface only.
- *
- * The rest (VBVA) is not used by this driver.
+ * @have_events: set by the host when it raises the interrupt, cleared on
+ *	acknowledge; tells the ISR whether a shared IRQ is ours.
+ * @unused: the rest of the 16 bytes; VBVA follows, not used here.
  */
 struct vmmdev_memory {
 	u32 size;
 	u32 version;
-	union {
-		struct {
-			u8 have_events;
-			u8 padding[3];
-		} v1_04;
-		struct {
-			u32 host_events;
-			u32 guest_event_mask;
-		} v1_03;
-	} v;
+	u8 have_events;
+	u8 unused[7];
 };
 
-static_assert(offsetof(struct vmmdev_memory, v.v1_04.have_events) == 8);
+static_assert(offsetof(struct vmmdev_memory, have_events) == 8);
 static_assert(sizeof(struct vmmdev_memory) == 16);
 
-/* Events (spec section 6). */
-#define VMMDEV_EVENT_MOUSE_CAPABILITIES_CHANGED		BIT(0)
-#define VMMDEV_EVENT_HGCM				BIT(1)
-#define VMMDEV_EVENT_DISPLAY_CHANGE_REQUEST		BIT(2)
-#define VMMDEV_EVENT_JUDGE_CREDENTIALS			BIT(3)
-#define VMMDEV_EVENT_RESTORED				BIT(4)
-#define VMMDEV_EVENT_SEAMLESS_MODE_CHANGE_REQUEST	BIT(5)
-#define VMMDEV_EVENT_BALLOON_CHANGE_REQUEST		BIT(6)
-#define VMMDEV_EVENT_STATISTICS_INTERVAL_CHANGE_REQUEST	BIT(7)
-#define VMMDEV_EVENT_VRDP				BIT(8)
-#define VMMDEV_EVENT_MOUSE_POSITION_CHANGED		BIT(9)
-#define VMMDEV_EVENT_CPU_HOTPLUG			BIT(10)
+/*
+ * Events (spec section 6): bits 0-10 of the word AcknowledgeEvents returns.
+ * Only the ones the driver names are here.
+ */
 #define VMMDEV_EVENT_VALID_EVENT_MASK			0x000007ffU
+/* Handled by the driver itself (always in its filter). */
+#define VMMDEV_EVENT_HGCM				0x002U
+#define VMMDEV_EVENT_BALLOON_CHANGE_REQUEST		0x040U
+#define VMMDEV_EVENT_MOUSE_POSITION_CHANGED		0x200U
+/* Delivered to sessions; two belong to acquire-mode capabilities. */
+#define VMMDEV_EVENT_DISPLAY_CHANGE_REQUEST		0x004U
+#define VMMDEV_EVENT_SEAMLESS_MODE_CHANGE_REQUEST	0x020U
+#define VMMDEV_EVENT_VRDP				0x100U
+#define VMMDEV_EVENT_CPU_HOTPLUG			0x400U
 
 /* Host feature bits returned by GetHostVersion (spec 5.2). */
 #define VMMDEV_HVF_HGCM_PHYS_PAGE_LIST			BIT(0)
@@ -183,20 +172,30 @@ struct vmmdev_mouse_status {
 static_assert(sizeof(struct vmmdev_mouse_status) == 36);
 
 /**
- * struct vmmdev_host_version - GetHostVersion (4).
- * @header: request header.
- * @major: host major version.
- * @minor: host minor version.
- * @build: host build number.
- * @revision: host revision.
- * @features: VMMDEV_HVF_* bits.
+ * struct vmmdev_version - a VirtualBox version as requests carry it.
+ * @major: major version.
+ * @minor: minor version.
+ * @build: build number.
+ * @revision: source revision.
  */
-struct vmmdev_host_version {
-	struct vmmdev_request_header header;
+struct vmmdev_version {
 	u16 major;
 	u16 minor;
 	u32 build;
 	u32 revision;
+};
+
+static_assert(sizeof(struct vmmdev_version) == 12);
+
+/**
+ * struct vmmdev_host_version - GetHostVersion (4): the host's version.
+ * @header: request header.
+ * @version: the host's version.
+ * @features: VMMDEV_HVF_* bits.
+ */
+struct vmmdev_host_version {
+	struct vmmdev_request_header header;
+	struct vmmdev_version version;
 	u32 features;
 };
 
@@ -258,22 +257,16 @@ struct vmmdev_guest_info {
 static_assert(sizeof(struct vmmdev_guest_info) == 32);
 
 /**
- * struct vmmdev_guest_info2 - ReportGuestInfo2 (58).
+ * struct vmmdev_guest_info2 - ReportGuestInfo2 (58): who the guest is.
  * @header: request header.
- * @additions_major: our version, major (>= 3).
- * @additions_minor: minor.
- * @additions_build: build.
- * @additions_revision: revision.
- * @additions_features: VBOXGSTINFO2_F_* bits.
+ * @version: the additions' version.
+ * @features: VBOXGSTINFO2_F_* bits.
  * @name: "major.minor.build", NUL-terminated.
  */
 struct vmmdev_guest_info2 {
 	struct vmmdev_request_header header;
-	u16 additions_major;
-	u16 additions_minor;
-	u32 additions_build;
-	u32 additions_revision;
-	u32 additions_features;
+	struct vmmdev_version version;
+	u32 features;
 	char name[128];
 };
 
