@@ -69,118 +69,123 @@ void vbg_dev_put(struct vbg_dev *gdev)
 	kref_put(&gdev->refcount, vbg_dev_free);
 }
 
-/*
- * Apply a change of one session's bits to a usage tracker.  @changed are
- * the bits that changed, @previous the session's old bits.  Returns the
- * bits whose union over all sessions changed.
+/**
+ * vbg_req_send_as() - send a fixed-size request described on the stack.
+ * @gdev: the device.
+ * @requestor: VMMDEV_REQUESTOR_* bits for the header.
+ * @type: the request type.
+ * @req: the request, header first; its body is sent, and the host's
+ *	answer, header included, is copied back over it.
+ * @len: its size.
+ *
+ * The host gets a copy in memory it can reach; the caller reads the
+ * answer from @req, where the host cannot change it any more.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -ENOMEM, or the errno of the host's status.
  */
-static u32 vbg_track_bit_usage(struct vbg_bit_usage_tracker *tracker,
-			       u32 changed, u32 previous)
+static int vbg_req_send_as(struct vbg_dev *gdev, u32 requestor, u32 type,
+			   struct vmmdev_request_header *req, size_t len)
 {
-	u32 global_change = 0;
+	struct vmmdev_request_header *copy;
+	int ret;
+
+	copy = vbg_req_alloc(len, type, requestor);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy + 1, req + 1, len - sizeof(*req));
+	ret = vbg_req_submit(gdev, copy);
+	memcpy(req, copy, len);
+	vbg_req_free(copy, len);
+	return ret;
+}
+
+/* vbg_req_send_as() for the driver's own requests. */
+static int vbg_req_send(struct vbg_dev *gdev, u32 type,
+			struct vmmdev_request_header *req, size_t len)
+{
+	return vbg_req_send_as(gdev, VBG_KERNEL_REQUESTOR, type, req, len);
+}
+
+/* Set the host's value of @m to @value: one request 42, 56 or 2. */
+static int vbg_host_mask_send(struct vbg_dev *gdev,
+			      const struct vbg_host_mask *m, u32 value)
+{
+	struct vmmdev_mouse_status mouse = { .mouse_features = value };
+	struct vmmdev_mask mask = { .or_mask = value, .not_mask = ~value };
+
+	if (m->type == VMMDEVREQ_SET_MOUSE_STATUS)
+		return vbg_req_send(gdev, m->type, &mouse.header, sizeof(mouse));
+	return vbg_req_send(gdev, m->type, &mask.header, sizeof(mask));
+}
+
+/*
+ * Count a holder's change of bits from @old to @new in @m->holders and
+ * @m->sessions.  Context: session_mutex held.
+ */
+static void vbg_host_mask_count_locked(struct vbg_host_mask *m, u32 old,
+				       u32 new)
+{
+	u32 changed = old ^ new;
 
 	while (changed) {
-		u32 bit = __ffs(changed);
-		u32 mask = BIT(bit);
+		unsigned int bit = __ffs(changed);
 
-		if (previous & mask) {
-			if (--tracker->per_bit_usage[bit] == 0) {
-				tracker->mask &= ~mask;
-				global_change |= mask;
-			}
-		} else if (tracker->per_bit_usage[bit]++ == 0) {
-			tracker->mask |= mask;
-			global_change |= mask;
-		}
-		changed &= ~mask;
+		changed &= changed - 1;
+		if (new & BIT(bit))
+			m->holders[bit]++;
+		else
+			m->holders[bit]--;
+		if (m->holders[bit])
+			m->sessions |= BIT(bit);
+		else
+			m->sessions &= ~BIT(bit);
 	}
-	return global_change;
 }
 
-/* Send a two-mask request (42 or 56) with or = @value, not = ~@value. */
-static int vbg_host_set_mask(struct vbg_dev *gdev,
-			     enum vmmdev_request_type type, u32 value)
+/*
+ * Bring the host's value of @m in line with its holders and extra bits.
+ * Context: session_mutex held.
+ */
+static int vbg_host_mask_sync_locked(struct vbg_dev *gdev,
+				     struct vbg_host_mask *m)
 {
-	struct vmmdev_mask *req;
+	u32 want = m->sessions | m->extra;
 	int ret;
 
-	req = vbg_req_alloc(sizeof(*req), type, VBG_KERNEL_REQUESTOR);
-	if (!req)
-		return -ENOMEM;
-	req->or_mask = value;
-	req->not_mask = ~value;
-	ret = vbg_req_submit(gdev, req);
-	vbg_req_free(req, sizeof(*req));
+	lockdep_assert_held(&gdev->session_mutex);
+	if (want == m->host)
+		return 0;
+	ret = vbg_host_mask_send(gdev, m, want);
+	if (!ret)
+		m->host = want;
 	return ret;
 }
 
 /*
- * Bring the host's event filter in line with the sessions' wishes.
- * Context: session_mutex held.
+ * The one way a session changes its bits of @m: from *@bits to @new,
+ * counted, stored (under event_spinlock, where the ISR reads the
+ * session's filter) and sent to the host; if the host refuses, all of it
+ * is undone.  Context: session_mutex held.
  */
-static int vbg_host_update_filter(struct vbg_dev *gdev)
+static int vbg_host_mask_change_locked(struct vbg_dev *gdev,
+				       struct vbg_host_mask *m, u32 *bits,
+				       u32 new)
 {
-	u32 want = gdev->event_filter_tracker.mask | VBG_FIXED_EVENTS;
+	u32 old = *bits;
 	int ret;
 
-	lockdep_assert_held(&gdev->session_mutex);
-	if (want == gdev->event_filter_host)
-		return 0;
-	ret = vbg_host_set_mask(gdev, VMMDEVREQ_CTL_GUEST_FILTER_MASK, want);
-	if (!ret)
-		gdev->event_filter_host = want;
-	return ret;
-}
-
-/*
- * Bring the host's guest capabilities in line with the sessions.
- * Context: session_mutex held.
- */
-static int vbg_host_update_caps(struct vbg_dev *gdev)
-{
-	u32 want = gdev->set_guest_caps_tracker.mask | gdev->acquired_guest_caps;
-	int ret;
-
-	lockdep_assert_held(&gdev->session_mutex);
-	if (want == gdev->guest_caps_host)
-		return 0;
-	ret = vbg_host_set_mask(gdev, VMMDEVREQ_SET_GUEST_CAPABILITIES, want);
-	if (!ret)
-		gdev->guest_caps_host = want;
-	return ret;
-}
-
-/* Send SetMouseStatus with @features. */
-static int vbg_host_set_mouse(struct vbg_dev *gdev, u32 features)
-{
-	struct vmmdev_mouse_status *req;
-	int ret;
-
-	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_SET_MOUSE_STATUS,
-			    VBG_KERNEL_REQUESTOR);
-	if (!req)
-		return -ENOMEM;
-	req->mouse_features = features;
-	ret = vbg_req_submit(gdev, req);
-	vbg_req_free(req, sizeof(*req));
-	return ret;
-}
-
-/*
- * Bring the host's guest mouse bits in line with sessions and input device.
- * Context: session_mutex held.
- */
-static int vbg_host_update_mouse(struct vbg_dev *gdev)
-{
-	u32 want = gdev->mouse_status_tracker.mask | gdev->input_mouse_status;
-	int ret;
-
-	lockdep_assert_held(&gdev->session_mutex);
-	if (want == gdev->mouse_status_host)
-		return 0;
-	ret = vbg_host_set_mouse(gdev, want);
-	if (!ret)
-		gdev->mouse_status_host = want;
+	vbg_host_mask_count_locked(m, old, new);
+	spin_lock_irq(&gdev->event_spinlock);
+	*bits = new;
+	spin_unlock_irq(&gdev->event_spinlock);
+	ret = vbg_host_mask_sync_locked(gdev, m);
+	if (ret) {
+		vbg_host_mask_count_locked(m, new, old);
+		spin_lock_irq(&gdev->event_spinlock);
+		*bits = old;
+		spin_unlock_irq(&gdev->event_spinlock);
+	}
 	return ret;
 }
 
@@ -196,15 +201,16 @@ static int vbg_host_update_mouse(struct vbg_dev *gdev)
  */
 int vbg_core_set_input_mouse_status(struct vbg_dev *gdev, bool open)
 {
+	struct vbg_host_mask *m = &gdev->mouse_status;
 	u32 old;
 	int ret;
 
 	mutex_lock(&gdev->session_mutex);
-	old = gdev->input_mouse_status;
-	gdev->input_mouse_status = open ? VBG_INPUT_MOUSE_STATUS : 0;
-	ret = vbg_host_update_mouse(gdev);
+	old = m->extra;
+	m->extra = open ? VBG_INPUT_MOUSE_STATUS : 0;
+	ret = vbg_host_mask_sync_locked(gdev, m);
 	if (ret && open)
-		gdev->input_mouse_status = old;
+		m->extra = old;
 	mutex_unlock(&gdev->session_mutex);
 	return ret;
 }
@@ -212,22 +218,18 @@ int vbg_core_set_input_mouse_status(struct vbg_dev *gdev, bool open)
 /* ReportGuestStatus for the driver facility. */
 static int vbg_report_driver_status(struct vbg_dev *gdev, bool active)
 {
-	struct vmmdev_guest_status *req;
+	struct vmmdev_guest_status req = {
+		.facility = VBOXGUEST_FACILITY_TYPE_VBOXGUEST_DRIVER,
+		.status = active ? VBOXGUEST_FACILITY_STATUS_ACTIVE :
+				   VBOXGUEST_FACILITY_STATUS_INACTIVE,
+	};
 	int ret;
 
-	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_REPORT_GUEST_STATUS,
-			    VBG_KERNEL_REQUESTOR);
-	if (!req)
-		return -ENOMEM;
-	req->facility = VBOXGUEST_FACILITY_TYPE_VBOXGUEST_DRIVER;
-	req->status = active ? VBOXGUEST_FACILITY_STATUS_ACTIVE :
-			       VBOXGUEST_FACILITY_STATUS_INACTIVE;
-	req->flags = 0;
-	ret = vbg_req_submit(gdev, req);
+	ret = vbg_req_send(gdev, VMMDEVREQ_REPORT_GUEST_STATUS, &req.header,
+			   sizeof(req));
 	if (ret)
 		dev_err(gdev->dev, "reporting driver status %s failed: %d\n",
 			active ? "active" : "inactive", ret);
-	vbg_req_free(req, sizeof(*req));
 	return ret;
 }
 
@@ -237,71 +239,52 @@ static int vbg_report_driver_status(struct vbg_dev *gdev, bool active)
  */
 static int vbg_query_host_version(struct vbg_dev *gdev)
 {
-	struct vmmdev_host_version *req;
+	struct vmmdev_host_version req = {};
 	int ret;
 
-	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_GET_HOST_VERSION,
-			    VBG_KERNEL_REQUESTOR);
-	if (!req)
-		return -ENOMEM;
-	ret = vbg_req_submit(gdev, req);
+	ret = vbg_req_send(gdev, VMMDEVREQ_GET_HOST_VERSION, &req.header,
+			   sizeof(req));
 	if (ret) {
 		dev_err(gdev->dev, "GetHostVersion failed: %d\n", ret);
-		goto out_free;
+		return ret;
 	}
 	snprintf(gdev->host_version, sizeof(gdev->host_version),
-		 "%u.%u.%ur%u", req->major, req->minor, req->build,
-		 req->revision);
-	gdev->host_features = READ_ONCE(req->features);
-	gdev->fast_ack = gdev->host_features & VMMDEV_HVF_FAST_IRQ_ACK;
+		 "%u.%u.%ur%u", req.version.major, req.version.minor,
+		 req.version.build, req.version.revision);
+	gdev->host_features = req.features;
+	gdev->fast_ack = req.features & VMMDEV_HVF_FAST_IRQ_ACK;
 	dev_info(gdev->dev, "host version %s, features %#x\n",
 		 gdev->host_version, gdev->host_features);
-	if (!(gdev->host_features & VMMDEV_HVF_HGCM_PHYS_PAGE_LIST)) {
+	if (!(req.features & VMMDEV_HVF_HGCM_PHYS_PAGE_LIST)) {
 		dev_err(gdev->dev, "host lacks physical page lists (feature bit 0); VirtualBox 3.1 or newer is needed\n");
-		ret = -ENODEV;
+		return -ENODEV;
 	}
-out_free:
-	vbg_req_free(req, sizeof(*req));
-	return ret;
+	return 0;
 }
 
 /* ReportGuestInfo2 then ReportGuestInfo, in the order the host expects. */
 static int vbg_report_guest_info(struct vbg_dev *gdev)
 {
-	struct vmmdev_guest_info2 *req2;
-	struct vmmdev_guest_info *req1;
-	int ret = -ENOMEM;
+	struct vmmdev_guest_info2 info2 = {
+		.version = { VBG_VERSION_MAJOR, VBG_VERSION_MINOR,
+			     VBG_VERSION_BUILD, VBG_SVN_REV },
+		.features = VBOXGSTINFO2_F_REQUESTOR_INFO,
+		.name = VBG_VERSION_STRING,
+	};
+	struct vmmdev_guest_info info = {
+		.interface_version = VMMDEV_VERSION,
+		.os_type = VBOXOSTYPE_LINUX26 |
+			   (IS_ENABLED(CONFIG_64BIT) ? VBOXOSTYPE_X64 : 0),
+	};
+	int ret;
 
-	req2 = vbg_req_alloc(sizeof(*req2), VMMDEVREQ_REPORT_GUEST_INFO2,
-			     VBG_KERNEL_REQUESTOR);
-	req1 = vbg_req_alloc(sizeof(*req1), VMMDEVREQ_REPORT_GUEST_INFO,
-			     VBG_KERNEL_REQUESTOR);
-	if (!req1 || !req2)
-		goto out_free;
-
-	req2->additions_major = VBG_VERSION_MAJOR;
-	req2->additions_minor = VBG_VERSION_MINOR;
-	req2->additions_build = VBG_VERSION_BUILD;
-	req2->additions_revision = VBG_SVN_REV;
-	req2->additions_features = VBOXGSTINFO2_F_REQUESTOR_INFO;
-	strscpy(req2->name, VBG_VERSION_STRING, sizeof(req2->name));
-
-	req1->interface_version = VMMDEV_VERSION;
-	req1->os_type = VBOXOSTYPE_LINUX26;
-	if (IS_ENABLED(CONFIG_64BIT))
-		req1->os_type |= VBOXOSTYPE_X64;
-
-	ret = vbg_req_submit(gdev, req2);
-	if (ret) {
-		dev_err(gdev->dev, "ReportGuestInfo2 failed: %d\n", ret);
-		goto out_free;
-	}
-	ret = vbg_req_submit(gdev, req1);
+	ret = vbg_req_send(gdev, VMMDEVREQ_REPORT_GUEST_INFO2, &info2.header,
+			   sizeof(info2));
+	if (!ret)
+		ret = vbg_req_send(gdev, VMMDEVREQ_REPORT_GUEST_INFO,
+				   &info.header, sizeof(info));
 	if (ret)
-		dev_err(gdev->dev, "ReportGuestInfo failed: %d\n", ret);
-out_free:
-	vbg_req_free(req1, sizeof(*req1));
-	vbg_req_free(req2, sizeof(*req2));
+		dev_err(gdev->dev, "reporting guest info failed: %d\n", ret);
 	return ret;
 }
 
@@ -312,16 +295,12 @@ out_free:
  */
 static void vbg_query_hypervisor_info(struct vbg_dev *gdev)
 {
-	struct vmmdev_hypervisorinfo *req;
+	struct vmmdev_hypervisorinfo req = {};
 
-	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_GET_HYPERVISOR_INFO,
-			    VBG_KERNEL_REQUESTOR);
-	if (!req)
-		return;
-	if (!vbg_req_submit(gdev, req) && READ_ONCE(req->hypervisor_size))
+	if (!vbg_req_send(gdev, VMMDEVREQ_GET_HYPERVISOR_INFO, &req.header,
+			  sizeof(req)) && req.hypervisor_size)
 		dev_info(gdev->dev, "host offers a %u byte hypervisor window; not used\n",
-			 req->hypervisor_size);
-	vbg_req_free(req, sizeof(*req));
+			 req.hypervisor_size);
 }
 
 /* Reset filter, capabilities and mouse bits to the driver's own. */
@@ -330,14 +309,14 @@ static int vbg_reset_host_state(struct vbg_dev *gdev)
 	int ret;
 
 	mutex_lock(&gdev->session_mutex);
-	gdev->event_filter_host = ~0U;
-	gdev->guest_caps_host = ~0U;
-	gdev->mouse_status_host = ~0U;
-	ret = vbg_host_update_filter(gdev);
+	gdev->event_filter.host = ~0U;
+	gdev->guest_caps.host = ~0U;
+	gdev->mouse_status.host = ~0U;
+	ret = vbg_host_mask_sync_locked(gdev, &gdev->event_filter);
 	if (!ret)
-		ret = vbg_host_update_caps(gdev);
+		ret = vbg_host_mask_sync_locked(gdev, &gdev->guest_caps);
 	if (!ret)
-		ret = vbg_host_update_mouse(gdev);
+		ret = vbg_host_mask_sync_locked(gdev, &gdev->mouse_status);
 	mutex_unlock(&gdev->session_mutex);
 	if (ret)
 		dev_err(gdev->dev, "resetting filter/capabilities/mouse failed: %d\n", ret);
@@ -347,18 +326,12 @@ static int vbg_reset_host_state(struct vbg_dev *gdev)
 /* HeartbeatConfigure; returns the host interval in ns (0 on failure). */
 static u64 vbg_heartbeat_configure(struct vbg_dev *gdev, bool enable)
 {
-	struct vmmdev_heartbeat *req;
-	u64 interval = 0;
+	struct vmmdev_heartbeat req = { .enabled = enable };
 
-	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_HEARTBEAT_CONFIGURE,
-			    VBG_KERNEL_REQUESTOR);
-	if (!req)
+	if (vbg_req_send(gdev, VMMDEVREQ_HEARTBEAT_CONFIGURE, &req.header,
+			 sizeof(req)))
 		return 0;
-	req->enabled = enable;
-	if (!vbg_req_submit(gdev, req))
-		interval = READ_ONCE(req->interval_ns);
-	vbg_req_free(req, sizeof(*req));
-	return interval;
+	return req.interval_ns;
 }
 
 /*
@@ -443,7 +416,7 @@ static void vbg_heartbeat_exit(struct vbg_dev *gdev)
 }
 
 /* Give one 1 MiB chunk to the host.  Context: balloon.mutex held. */
-static int vbg_balloon_inflate_chunk(struct vbg_dev *gdev)
+static int vbg_balloon_inflate_chunk_locked(struct vbg_dev *gdev)
 {
 	struct vbg_balloon *b = &gdev->balloon;
 	struct vmmdev_memballoon_change *req = b->req;
@@ -481,7 +454,7 @@ out_free_pages:
 }
 
 /* Take one chunk back from the host.  Context: balloon.mutex held. */
-static int vbg_balloon_deflate_chunk(struct vbg_dev *gdev)
+static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
 {
 	struct vbg_balloon *b = &gdev->balloon;
 	struct vmmdev_memballoon_change *req = b->req;
@@ -512,18 +485,18 @@ static int vbg_balloon_deflate_chunk(struct vbg_dev *gdev)
 }
 
 /* Move the balloon to @target chunks.  Context: balloon.mutex held. */
-static int vbg_balloon_resize(struct vbg_dev *gdev, u32 target)
+static int vbg_balloon_resize_locked(struct vbg_dev *gdev, u32 target)
 {
 	struct vbg_balloon *b = &gdev->balloon;
 	int ret = 0;
 
 	lockdep_assert_held(&b->mutex);
 	while (!ret && b->nr_chunks < target) {
-		ret = vbg_balloon_inflate_chunk(gdev);
+		ret = vbg_balloon_inflate_chunk_locked(gdev);
 		cond_resched();
 	}
 	while (!ret && b->nr_chunks > target) {
-		ret = vbg_balloon_deflate_chunk(gdev);
+		ret = vbg_balloon_deflate_chunk_locked(gdev);
 		cond_resched();
 	}
 	if (ret)
@@ -539,20 +512,17 @@ static int vbg_balloon_resize(struct vbg_dev *gdev, u32 target)
 static int vbg_balloon_update(struct vbg_dev *gdev)
 {
 	struct vbg_balloon *b = &gdev->balloon;
-	struct vmmdev_memballoon_info *req;
+	struct vmmdev_memballoon_info req = {
+		.event_ack = VMMDEV_EVENT_ACK_BALLOON,
+	};
 	u32 target;
 	int ret;
 
-	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_GET_MEMBALLOON_CHANGE_REQ,
-			    VBG_KERNEL_REQUESTOR);
-	if (!req)
-		return -ENOMEM;
-	req->event_ack = VMMDEV_EVENT_ACK_BALLOON;
-	ret = vbg_req_submit(gdev, req);
-	target = READ_ONCE(req->balloon_chunks);
-	vbg_req_free(req, sizeof(*req));
+	ret = vbg_req_send(gdev, VMMDEVREQ_GET_MEMBALLOON_CHANGE_REQ,
+			   &req.header, sizeof(req));
 	if (ret)
 		return ret;
+	target = req.balloon_chunks;
 
 	mutex_lock(&b->mutex);
 	if (target > b->max_chunks) {
@@ -560,7 +530,7 @@ static int vbg_balloon_update(struct vbg_dev *gdev)
 				     target, b->max_chunks);
 		target = b->max_chunks;
 	}
-	vbg_balloon_resize(gdev, target);
+	vbg_balloon_resize_locked(gdev, target);
 	ret = b->nr_chunks;
 	mutex_unlock(&b->mutex);
 	return ret;
@@ -595,7 +565,7 @@ static void vbg_balloon_exit(struct vbg_dev *gdev)
 	struct vbg_balloon_chunk *chunk, *tmp;
 
 	mutex_lock(&b->mutex);
-	if (vbg_balloon_resize(gdev, 0)) {
+	if (vbg_balloon_resize_locked(gdev, 0)) {
 		/*
 		 * The host refused to return some chunks.  Its view and ours
 		 * differ now; leaking the pages is safer than freeing memory
@@ -616,14 +586,16 @@ static void vbg_mouse_work(struct work_struct *work)
 {
 	struct vbg_dev *gdev = container_of(work, struct vbg_dev, mouse_work);
 	struct vmmdev_mouse_status *req = gdev->mouse_status_req;
+	struct vbg_mouse_report report;
 
 	req->header.rc = VERR_GENERAL_FAILURE;
 	req->mouse_features = 0;
 	if (vbg_req_submit(gdev, req))
 		return;
+	report.x = READ_ONCE(req->pointer_pos_x);
+	report.y = READ_ONCE(req->pointer_pos_y);
 	atomic64_inc(&gdev->stats[VBG_STAT_MOUSE_EVENTS]);
-	vbg_linux_mouse_event(gdev, READ_ONCE(req->pointer_pos_x),
-			      READ_ONCE(req->pointer_pos_y));
+	gdev->glue->report_mouse(gdev, &report);
 }
 
 /* Requests used where allocation is not possible, allocated once. */
@@ -665,22 +637,16 @@ static void vbg_free_fixed_requests(struct vbg_dev *gdev)
 }
 
 /**
- * vbg_core_init() - bring the device up and introduce the guest to the host.
- * @gdev: the device, with @dev, @ops, @mmio and its request registers set.
+ * vbg_core_init_state() - the device's locks, lists, work items and masks.
+ * @gdev: the device.
  *
- * Initialises the locks and lists, allocates the fixed requests, reads
- * the host version (refusing a host without page lists), reports guest
- * info 2 and guest info, resets filter/capabilities/mouse, queries the
- * hypervisor info, starts the heartbeat, reports the driver active and
- * looks at the balloon once.  Undone by vbg_core_exit().
+ * Everything vbg_core_init() sets up without talking to the host (the
+ * KUnit fake host starts from here too).
  *
- * Context: process context (probe).
- * Return: 0 or -errno; on failure nothing is left to undo.
+ * Context: process context.
  */
-int vbg_core_init(struct vbg_dev *gdev)
+void vbg_core_init_state(struct vbg_dev *gdev)
 {
-	int ret;
-
 	init_rwsem(&gdev->remove_rwsem);
 	mutex_init(&gdev->session_mutex);
 	INIT_LIST_HEAD(&gdev->session_list);
@@ -693,7 +659,31 @@ int vbg_core_init(struct vbg_dev *gdev)
 	INIT_WORK(&gdev->balloon.work, vbg_balloon_work);
 	INIT_DELAYED_WORK(&gdev->heartbeat.work, vbg_heartbeat_work);
 	gdev->balloon.max_chunks = vbg_balloon_max_chunks(totalram_pages());
+	gdev->event_filter.type = VMMDEVREQ_CTL_GUEST_FILTER_MASK;
+	gdev->event_filter.extra = VBG_FIXED_EVENTS;
+	gdev->guest_caps.type = VMMDEVREQ_SET_GUEST_CAPABILITIES;
+	gdev->mouse_status.type = VMMDEVREQ_SET_MOUSE_STATUS;
+}
 
+/**
+ * vbg_core_init() - bring the device up and introduce the guest to the host.
+ * @gdev: the device, with @dev, @ops, @glue, @mmio and its request
+ *	registers set.
+ *
+ * Initialises the state (vbg_core_init_state()), allocates the fixed
+ * requests, reads the host version (refusing a host without page lists),
+ * reports guest info 2 and guest info, resets filter/capabilities/mouse,
+ * queries the hypervisor info, starts the heartbeat, reports the driver
+ * active and looks at the balloon once.  Undone by vbg_core_exit().
+ *
+ * Context: process context (probe).
+ * Return: 0 or -errno; on failure nothing is left to undo.
+ */
+int vbg_core_init(struct vbg_dev *gdev)
+{
+	int ret;
+
+	vbg_core_init_state(gdev);
 	ret = vbg_alloc_fixed_requests(gdev);
 	if (ret)
 		goto err_free_requests;
@@ -734,8 +724,8 @@ err_free_requests:
 void vbg_core_quiesce(struct vbg_dev *gdev)
 {
 	mutex_lock(&gdev->session_mutex);
-	if (!vbg_host_set_mask(gdev, VMMDEVREQ_CTL_GUEST_FILTER_MASK, 0))
-		gdev->event_filter_host = 0;
+	if (!vbg_host_mask_send(gdev, &gdev->event_filter, 0))
+		gdev->event_filter.host = 0;
 	mutex_unlock(&gdev->session_mutex);
 }
 
@@ -796,9 +786,9 @@ void vbg_core_exit(struct vbg_dev *gdev)
 	vbg_report_driver_status(gdev, false);
 
 	mutex_lock(&gdev->session_mutex);
-	vbg_host_set_mask(gdev, VMMDEVREQ_CTL_GUEST_FILTER_MASK, 0);
-	vbg_host_set_mask(gdev, VMMDEVREQ_SET_GUEST_CAPABILITIES, 0);
-	vbg_host_set_mouse(gdev, 0);
+	vbg_host_mask_send(gdev, &gdev->event_filter, 0);
+	vbg_host_mask_send(gdev, &gdev->guest_caps, 0);
+	vbg_host_mask_send(gdev, &gdev->mouse_status, 0);
 	mutex_unlock(&gdev->session_mutex);
 
 	vbg_free_fixed_requests(gdev);
@@ -851,16 +841,17 @@ struct vbg_session *vbg_core_open_session(struct vbg_dev *gdev,
 	session = kzalloc(sizeof(*session), GFP_KERNEL);
 	if (!session)
 		return ERR_PTR(-ENOMEM);
-	session->gdev = gdev;
-	session->requestor = requestor;
-	session->user_session = user_session;
-	kref_get(&gdev->refcount);
+	kref_get(&gdev->refcount);	/* dropped by the glue after close */
+	*session = (struct vbg_session){
+		.gdev = gdev,
+		.user_session = user_session,
+		.requestor = requestor,
+	};
 
-	mutex_lock(&gdev->session_mutex);
+	guard(mutex)(&gdev->session_mutex);
 	spin_lock_irq(&gdev->event_spinlock);
 	list_add_tail(&session->node, &gdev->session_list);
 	spin_unlock_irq(&gdev->event_spinlock);
-	mutex_unlock(&gdev->session_mutex);
 	return session;
 }
 
@@ -870,29 +861,26 @@ struct vbg_session *vbg_core_open_session(struct vbg_dev *gdev,
  * cleanup: the session is going away whatever the host says.
  * Context: session_mutex held.
  */
-static void vbg_session_release_state(struct vbg_session *session)
+static void vbg_session_release_state_locked(struct vbg_session *session)
 {
 	struct vbg_dev *gdev = session->gdev;
 	u32 acquired = session->acquired_guest_caps;
 
 	lockdep_assert_held(&gdev->session_mutex);
-	vbg_track_bit_usage(&gdev->event_filter_tracker,
-			    session->event_filter, session->event_filter);
-	vbg_track_bit_usage(&gdev->set_guest_caps_tracker,
-			    session->set_guest_caps, session->set_guest_caps);
-	vbg_track_bit_usage(&gdev->mouse_status_tracker,
-			    session->mouse_status, session->mouse_status);
+	vbg_host_mask_count_locked(&gdev->event_filter, session->event_filter, 0);
+	vbg_host_mask_count_locked(&gdev->guest_caps, session->set_guest_caps, 0);
+	vbg_host_mask_count_locked(&gdev->mouse_status, session->mouse_status, 0);
 
 	spin_lock_irq(&gdev->event_spinlock);
 	list_del(&session->node);
-	gdev->acquired_guest_caps &= ~acquired;
+	gdev->guest_caps.extra &= ~acquired;
 	spin_unlock_irq(&gdev->event_spinlock);
 
 	if (READ_ONCE(gdev->removed))
 		return;
-	vbg_host_update_filter(gdev);
-	vbg_host_update_caps(gdev);
-	vbg_host_update_mouse(gdev);
+	vbg_host_mask_sync_locked(gdev, &gdev->event_filter);
+	vbg_host_mask_sync_locked(gdev, &gdev->guest_caps);
+	vbg_host_mask_sync_locked(gdev, &gdev->mouse_status);
 }
 
 /*
@@ -904,7 +892,7 @@ static void vbg_session_release_state(struct vbg_session *session)
 #define VBG_HGCM_SLOT_BUSY	U32_MAX
 
 /* The slot holding @client_id, or -1.  Context: session_mutex held. */
-static int vbg_session_client_slot(struct vbg_session *session, u32 value)
+static int vbg_session_client_slot_locked(struct vbg_session *session, u32 value)
 {
 	int i;
 
@@ -925,7 +913,7 @@ static bool vbg_session_has_client(struct vbg_session *session,
 	if (!client_id || client_id == VBG_HGCM_SLOT_BUSY)
 		return false;
 	mutex_lock(&gdev->session_mutex);
-	found = vbg_session_client_slot(session, client_id) >= 0;
+	found = vbg_session_client_slot_locked(session, client_id) >= 0;
 	mutex_unlock(&gdev->session_mutex);
 	return found;
 }
@@ -973,7 +961,7 @@ void vbg_core_close_session(struct vbg_session *session)
 
 	vbg_session_disconnect_all(session);
 	mutex_lock(&gdev->session_mutex);
-	vbg_session_release_state(session);
+	vbg_session_release_state_locked(session);
 	mutex_unlock(&gdev->session_mutex);
 	kfree(session);
 }
@@ -999,7 +987,7 @@ static void vbg_dispatch_events_locked(struct vbg_dev *gdev, u32 events)
 		session->pending_events |= want;
 		delivered |= want;
 	}
-	owned &= ~vbg_caps_to_events(gdev->acquired_guest_caps);
+	owned &= ~vbg_caps_to_events(gdev->guest_caps.extra);
 	gdev->unowned_events |= owned;
 	delivered |= owned | VMMDEV_EVENT_HGCM;
 	if (events & ~delivered)
@@ -1046,7 +1034,7 @@ irqreturn_t vbg_core_isr(int irq, void *dev_id)
 {
 	struct vbg_dev *gdev = dev_id;
 
-	if (!vbg_req_host_has_events(gdev)) {
+	if (!vbg_host_has_events(gdev)) {
 		atomic64_inc(&gdev->stats[VBG_STAT_IRQS_NOT_OURS]);
 		return IRQ_NONE;
 	}
@@ -1094,7 +1082,7 @@ static bool vbg_ioctl_is_vmmrequest(unsigned int cmd)
 }
 
 /**
- * vbg_ioctl_hdr_check() - validate the common header of an ioctl.
+ * vbg_ioctl_check_header() - validate the common header of an ioctl.
  * @cmd: the ioctl code.
  * @hdr: the header as copied from the caller.
  * @size: out: bytes the ioctl reads and writes (max of in and out).
@@ -1112,8 +1100,8 @@ static bool vbg_ioctl_is_vmmrequest(unsigned int cmd)
  * Context: any.
  * Return: 0, -EINVAL or -E2BIG.
  */
-int vbg_ioctl_hdr_check(unsigned int cmd, const struct vbg_ioctl_hdr *hdr,
-			size_t *size)
+int vbg_ioctl_check_header(unsigned int cmd, const struct vbg_ioctl_hdr *hdr,
+			   size_t *size)
 {
 	u32 size_out = hdr->size_out ? hdr->size_out : hdr->size_in;
 
@@ -1137,7 +1125,7 @@ int vbg_ioctl_hdr_check(unsigned int cmd, const struct vbg_ioctl_hdr *hdr,
  * in, @out bytes after the header out (size_out 0 = size_in, allowed when
  * that is at least as large).
  */
-static int vbg_ioctl_chk(struct vbg_ioctl_hdr *hdr, size_t in, size_t out)
+static int vbg_ioctl_check_sizes(struct vbg_ioctl_hdr *hdr, size_t in, size_t out)
 {
 	if (hdr->size_in != sizeof(*hdr) + in)
 		return -EINVAL;
@@ -1164,15 +1152,16 @@ static int vbg_ioctl_host_result(struct vbg_ioctl_hdr *hdr, int ret)
 	return ret;
 }
 
-static int vbg_ioctl_driver_version_info(struct vbg_dev *gdev,
-					 struct vbg_session *session,
-					 struct vbg_ioctl_driver_version_info *info)
+static int vbg_ioctl_driver_version_info(struct vbg_session *session,
+					 struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_driver_version_info *info =
+		container_of(hdr, struct vbg_ioctl_driver_version_info, hdr);
 	u32 req_major = info->u.in.req_version >> 16;
 	u32 min_version = info->u.in.min_version;
 	int ret;
 
-	ret = vbg_ioctl_chk(&info->hdr, sizeof(info->u.in), sizeof(info->u.out));
+	ret = vbg_ioctl_check_sizes(&info->hdr, sizeof(info->u.in), sizeof(info->u.out));
 	if (ret)
 		return ret;
 
@@ -1191,44 +1180,85 @@ static int vbg_ioctl_driver_version_info(struct vbg_dev *gdev,
 }
 
 /*
- * The smallest valid size of each request type the host knows (spec 5.1),
- * 0 for numbers that are no request.  A raw request shorter than this, or
- * of type 0, is malformed (-EINVAL) before it is even checked against the
- * allow-list, which refuses unknown types (-EPERM).
+ * Who may send a raw request (VBG_IOCTL_VMMDEV_REQUEST) of a type.  The
+ * driver's own types (guest info, event acknowledge and filter,
+ * capabilities, balloon, heartbeat, HGCM, ...) are refused: letting
+ * userspace send them would desynchronise the driver.  That includes the
+ * legacy ReportGuestCapabilities (55) on both nodes: it replaces the
+ * host's whole capability set (value | GRAPHICS) behind the set and
+ * acquire trackers, which would then report and restore a set the host no
+ * longer has.  No current VirtualBox userspace sends it (they use the
+ * capability ioctls); mapping it onto the trackers would give one
+ * session's report the power to drop other sessions' capabilities, which
+ * is what the trackers exist to stop.
  */
-static u32 vbg_req_min_size(u32 type)
+enum vbg_raw_sender {
+	VBG_RAW_DRIVER,		/* nobody: the driver's own business */
+	VBG_RAW_ANY,		/* either node */
+	VBG_RAW_VBOXGUEST,	/* only through the trusted /dev/vboxguest */
+	VBG_RAW_STATUS,		/* either node, vbg_guest_status_allowed() */
+};
+
+/**
+ * struct vbg_raw_rule - what the driver knows of a request type.
+ * @type: enum vmmdev_request_type.
+ * @min_size: its smallest valid size (spec 5.1).
+ * @sender: enum vbg_raw_sender.
+ */
+struct vbg_raw_rule {
+	u8 type;
+	u16 min_size;
+	u8 sender;
+};
+
+/* Every request type the host knows; types not listed are refused. */
+static const struct vbg_raw_rule vbg_raw_rules[] = {
+	{ 1, 36, VBG_RAW_ANY }, { 2, 36, VBG_RAW_ANY }, { 3, 48, VBG_RAW_ANY },
+	{ 4, 40, VBG_RAW_ANY }, { 5, 24, VBG_RAW_ANY }, { 10, 32, VBG_RAW_ANY },
+	{ 20, 32, VBG_RAW_DRIVER }, { 21, 32, VBG_RAW_DRIVER },
+	{ 22, 36, VBG_RAW_DRIVER }, { 23, 36, VBG_RAW_DRIVER },
+	{ 30, 32, VBG_RAW_ANY }, { 41, 28, VBG_RAW_DRIVER },
+	{ 42, 32, VBG_RAW_DRIVER }, { 50, 32, VBG_RAW_DRIVER },
+	{ 51, 40, VBG_RAW_ANY }, { 52, 40, VBG_RAW_ANY },
+	{ 53, 28, VBG_RAW_ANY }, { 54, 44, VBG_RAW_ANY },
+	{ 55, 28, VBG_RAW_DRIVER }, { 56, 32, VBG_RAW_DRIVER },
+	{ 57, 44, VBG_RAW_ANY }, { 58, 168, VBG_RAW_DRIVER },
+	{ 59, 36, VBG_RAW_STATUS }, { 60, 168, VBG_RAW_DRIVER },
+	{ 61, 36, VBG_RAW_DRIVER }, { 62, 44, VBG_RAW_DRIVER },
+	{ 63, 44, VBG_RAW_DRIVER }, { 64, 32, VBG_RAW_DRIVER },
+	{ 65, 28, VBG_RAW_DRIVER }, { 70, 36, VBG_RAW_ANY },
+	{ 71, 24, VBG_RAW_ANY }, { 72, 28, VBG_RAW_ANY },
+	{ 73, 32, VBG_RAW_ANY }, { 74, 44, VBG_RAW_VBOXGUEST },
+	{ 80, 56, VBG_RAW_ANY }, { 81, 32, VBG_RAW_ANY },
+	{ 100, 412, VBG_RAW_VBOXGUEST }, { 101, 412, VBG_RAW_VBOXGUEST },
+	{ 110, 100, VBG_RAW_VBOXGUEST }, { 111, 36, VBG_RAW_DRIVER },
+	{ 112, 32, VBG_RAW_VBOXGUEST }, { 113, 2080, VBG_RAW_DRIVER },
+	{ 150, 32, VBG_RAW_ANY }, { 200, 28, VBG_RAW_ANY },
+	{ 210, 36, VBG_RAW_VBOXGUEST }, { 211, 28, VBG_RAW_VBOXGUEST },
+	{ 212, 208, VBG_RAW_VBOXGUEST }, { 213, 184, VBG_RAW_VBOXGUEST },
+	{ 214, 24, VBG_RAW_VBOXGUEST }, { 215, 28, VBG_RAW_VBOXGUEST },
+	{ 216, 44, VBG_RAW_VBOXGUEST }, { 217, 32, VBG_RAW_ANY },
+	{ 218, 28, VBG_RAW_VBOXGUEST }, { 219, 24, VBG_RAW_DRIVER },
+	{ 220, 36, VBG_RAW_DRIVER }, { 221, 24, VBG_RAW_DRIVER },
+	{ 222, 28, VBG_RAW_ANY }, { 223, 48, VBG_RAW_DRIVER },
+};
+
+/* The rule for @type, or NULL for a number that is no request type. */
+static const struct vbg_raw_rule *vbg_raw_rule(u32 type)
 {
-	static const struct {
-		u16 type;
-		u16 size;
-	} sizes[] = {
-		{ 1, 36 }, { 2, 36 }, { 3, 48 }, { 4, 40 }, { 5, 24 },
-		{ 10, 32 }, { 20, 32 }, { 21, 32 }, { 22, 36 }, { 23, 36 },
-		{ 30, 32 }, { 41, 28 }, { 42, 32 }, { 50, 32 }, { 51, 40 },
-		{ 52, 40 }, { 53, 28 }, { 54, 44 }, { 55, 28 }, { 56, 32 },
-		{ 57, 44 }, { 58, 168 }, { 59, 36 }, { 60, 168 }, { 61, 36 },
-		{ 62, 44 }, { 63, 44 }, { 64, 32 }, { 65, 28 }, { 70, 36 },
-		{ 71, 24 }, { 72, 28 }, { 73, 32 }, { 74, 44 }, { 80, 56 },
-		{ 81, 32 }, { 100, 412 }, { 101, 412 }, { 110, 100 },
-		{ 111, 36 }, { 112, 32 }, { 113, 2080 }, { 150, 32 },
-		{ 200, 28 }, { 210, 36 }, { 211, 28 }, { 212, 208 },
-		{ 213, 184 }, { 214, 24 }, { 215, 28 }, { 216, 44 },
-		{ 217, 32 }, { 218, 28 }, { 219, 24 }, { 220, 36 },
-		{ 221, 24 }, { 222, 28 }, { 223, 48 },
-	};
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(sizes); i++)
-		if (sizes[i].type == type)
-			return sizes[i].size;
-	return 0;
+	for (i = 0; i < ARRAY_SIZE(vbg_raw_rules); i++)
+		if (vbg_raw_rules[i].type == type)
+			return &vbg_raw_rules[i];
+	return NULL;
 }
 
 /*
  * ReportGuestStatus from userspace: any facility but the driver's own
  * (20), which the driver reports active at probe and inactive at remove,
  * and "all facilities" (0x7ffffffe), which would overwrite it too
- * (vmmdev-spec.md 5.3).
+ * (vmmdev-spec.md 5.3).  @hdr is at least the rule's size long.
  */
 static bool vbg_guest_status_allowed(const struct vbg_ioctl_hdr *hdr)
 {
@@ -1238,66 +1268,18 @@ static bool vbg_guest_status_allowed(const struct vbg_ioctl_hdr *hdr)
 	       req->facility != VBOXGUEST_FACILITY_TYPE_ALL;
 }
 
-/*
- * Is this raw request allowed from this session (per node)?  @hdr is at
- * least vbg_req_min_size() of its type long.
- */
-static bool vbg_req_allowed(const struct vbg_session *session,
+/* May @session send the raw request @hdr, whose type has @rule? */
+static bool vbg_raw_allowed(const struct vbg_session *session,
+			    const struct vbg_raw_rule *rule,
 			    const struct vbg_ioctl_hdr *hdr)
 {
-	switch (hdr->type) {
-	case VMMDEVREQ_GET_MOUSE_STATUS:
-	case VMMDEVREQ_SET_MOUSE_STATUS:
-	case VMMDEVREQ_SET_POINTER_SHAPE:
-	case VMMDEVREQ_GET_HOST_VERSION:
-	case VMMDEVREQ_IDLE:
-	case VMMDEVREQ_GET_HOST_TIME:
-	case VMMDEVREQ_SET_POWER_STATUS:
-	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQ:
-	case VMMDEVREQ_VIDEMODE_SUPPORTED:
-	case VMMDEVREQ_GET_HEIGHT_REDUCTION:
-	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQ2:
-	case VMMDEVREQ_VIDEMODE_SUPPORTED2:
-	case VMMDEVREQ_VIDEO_ACCEL_ENABLE:
-	case VMMDEVREQ_VIDEO_ACCEL_FLUSH:
-	case VMMDEVREQ_VIDEO_SET_VISIBLE_REGION:
-	case VMMDEVREQ_GET_SEAMLESS_CHANGE_REQ:
-	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQEX:
-	case VMMDEVREQ_GET_DISPLAY_CHANGE_REQ_MULTI:
-	case VMMDEVREQ_GET_VRDPCHANGE_REQ:
-	case VMMDEVREQ_LOG_STRING:
-	case VMMDEVREQ_GET_SESSION_ID:
-	case VMMDEVREQ_VIDEO_UPDATE_MONITOR_POSITIONS:
+	switch (rule ? rule->sender : VBG_RAW_DRIVER) {
+	case VBG_RAW_ANY:
 		return true;
-	case VMMDEVREQ_REPORT_GUEST_STATUS:
-		return vbg_guest_status_allowed(hdr);
-	/* Only through the trusted /dev/vboxguest. */
-	case VMMDEVREQ_REPORT_GUEST_USER_STATE:
-	case VMMDEVREQ_QUERY_CREDENTIALS:
-	case VMMDEVREQ_REPORT_CREDENTIALS_JUDGEMENT:
-	case VMMDEVREQ_REPORT_GUEST_STATS:
-	case VMMDEVREQ_GET_STATISTICS_CHANGE_REQ:
-	case VMMDEVREQ_GET_CPU_HOTPLUG_REQ:
-	case VMMDEVREQ_SET_CPU_HOTPLUG_STATUS:
-	case VMMDEVREQ_REGISTER_SHARED_MODULE:
-	case VMMDEVREQ_UNREGISTER_SHARED_MODULE:
-	case VMMDEVREQ_CHECK_SHARED_MODULES:
-	case VMMDEVREQ_GET_PAGE_SHARING_STATUS:
-	case VMMDEVREQ_DEBUG_IS_PAGE_SHARED:
-	case VMMDEVREQ_WRITE_COREDUMP:
+	case VBG_RAW_VBOXGUEST:
 		return !session->user_session;
-	/*
-	 * Everything else is the driver's own business: guest info, event
-	 * acknowledge and filter, capabilities, balloon, heartbeat, HGCM.
-	 * Letting userspace send them would desynchronise the driver.  That
-	 * includes the legacy ReportGuestCapabilities (55) on both nodes: it
-	 * replaces the host's whole capability set (value | GRAPHICS) behind
-	 * the set and acquire trackers, which would then report and restore
-	 * a set the host no longer has.  No current VirtualBox userspace
-	 * sends it (they use the capability ioctls); mapping it onto the
-	 * trackers would give one session's report the power to drop other
-	 * sessions' capabilities, which is what the trackers exist to stop.
-	 */
+	case VBG_RAW_STATUS:
+		return vbg_guest_status_allowed(hdr);
 	default:
 		return false;
 	}
@@ -1312,6 +1294,7 @@ static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
 				struct vbg_session *session, void *data)
 {
 	struct vbg_ioctl_hdr *hdr = data;
+	const struct vbg_raw_rule *rule = vbg_raw_rule(hdr->type);
 	struct vmmdev_request_header *req;
 	size_t len = hdr->size_in;
 
@@ -1320,12 +1303,12 @@ static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
 	if (len > VMMDEV_MAX_REQUEST_SIZE)
 		return -E2BIG;
 	if (hdr->type == VMMDEVREQ_INVALID_REQUEST ||
-	    len < vbg_req_min_size(hdr->type))
-		return -EINVAL;		/* unknown types: the allow-list says no */
+	    (rule && len < rule->min_size))
+		return -EINVAL;		/* unknown types: the rules say no */
 	if (hdr->type == VMMDEVREQ_SET_MOUSE_STATUS &&
 	    len == sizeof(struct vmmdev_mouse_status))
 		return -EPERM;	/* must go through VBG_IOCTL_SET_MOUSE_STATUS */
-	if (!vbg_req_allowed(session, hdr)) {
+	if (!vbg_raw_allowed(session, rule, hdr)) {
 		dev_dbg_ratelimited(gdev->dev, "request type %u refused (%s)\n",
 				    hdr->type, session->user_session ? "vboxuser" : "vboxguest");
 		return -EPERM;
@@ -1397,17 +1380,19 @@ static bool vbg_wait_done(struct vbg_dev *gdev, struct vbg_session *session,
  * the session: it is cleared from the session's pending set under the
  * lock in the same step that returns it.
  */
-static int vbg_ioctl_wait_for_events(struct vbg_dev *gdev,
-				     struct vbg_session *session,
-				     struct vbg_ioctl_wait_for_events *wait)
+static int vbg_ioctl_wait_for_events(struct vbg_session *session,
+				     struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_wait_for_events *wait =
+		container_of(hdr, struct vbg_ioctl_wait_for_events, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	u32 mask = wait->u.in.events & VMMDEV_EVENT_VALID_EVENT_MASK;
 	u32 timeout_ms = wait->u.in.timeout_ms;
 	long timeout, left;
 	u32 events = 0;
 	int ret;
 
-	ret = vbg_ioctl_chk(&wait->hdr, sizeof(wait->u.in), sizeof(wait->u.out));
+	ret = vbg_ioctl_check_sizes(&wait->hdr, sizeof(wait->u.in), sizeof(wait->u.out));
 	if (ret)
 		return ret;
 	if (wait->u.in.events & ~VMMDEV_EVENT_VALID_EVENT_MASK)
@@ -1431,11 +1416,11 @@ static int vbg_ioctl_wait_for_events(struct vbg_dev *gdev,
 }
 
 /* VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS. */
-static int vbg_ioctl_interrupt_all_wait_events(struct vbg_dev *gdev,
-					       struct vbg_session *session,
+static int vbg_ioctl_interrupt_all_wait_events(struct vbg_session *session,
 					       struct vbg_ioctl_hdr *hdr)
 {
-	int ret = vbg_ioctl_chk(hdr, 0, 0);
+	struct vbg_dev *gdev = session->gdev;
+	int ret = vbg_ioctl_check_sizes(hdr, 0, 0);
 
 	if (ret)
 		return ret;
@@ -1447,193 +1432,169 @@ static int vbg_ioctl_interrupt_all_wait_events(struct vbg_dev *gdev,
 	return 0;
 }
 
-/* VBG_IOCTL_CHANGE_FILTER_MASK. */
-static int vbg_ioctl_change_filter_mask(struct vbg_dev *gdev,
-					struct vbg_session *session,
-					struct vbg_ioctl_change_filter *filter)
+/*
+ * The filter, "set" capability and mouse ioctls: the session's bits of
+ * @m become (*@bits | @or_mask) & ~@not_mask, both masks within @valid.
+ * A capability in acquire mode cannot be used in "set" mode (-EBUSY).
+ */
+static int vbg_ioctl_change_mask(struct vbg_dev *gdev, struct vbg_ioctl_hdr *hdr,
+				 struct vbg_host_mask *m, u32 *bits,
+				 u32 or_mask, u32 not_mask, u32 valid)
 {
-	u32 or_mask = filter->u.in.or_mask;
-	u32 not_mask = filter->u.in.not_mask;
-	u32 old, new;
-	int ret;
-
-	ret = vbg_ioctl_chk(&filter->hdr, sizeof(filter->u.in), 0);
-	if (ret)
-		return ret;
-	if ((or_mask | not_mask) & ~VMMDEV_EVENT_VALID_EVENT_MASK)
+	if ((or_mask | not_mask) & ~valid)
 		return -EINVAL;
+	guard(mutex)(&gdev->session_mutex);
+	if (m == &gdev->guest_caps && (or_mask & gdev->acquire_mode_guest_caps))
+		return -EBUSY;
+	return vbg_ioctl_host_result(hdr,
+		vbg_host_mask_change_locked(gdev, m, bits,
+					    (*bits | or_mask) & ~not_mask));
+}
 
-	mutex_lock(&gdev->session_mutex);
-	old = session->event_filter;
-	new = (old | or_mask) & ~not_mask;
-	vbg_track_bit_usage(&gdev->event_filter_tracker, old ^ new, old);
+/* VBG_IOCTL_CHANGE_FILTER_MASK. */
+static int vbg_ioctl_change_filter_mask(struct vbg_session *session,
+					struct vbg_ioctl_hdr *hdr)
+{
+	struct vbg_ioctl_change_filter *filter =
+		container_of(hdr, struct vbg_ioctl_change_filter, hdr);
+	struct vbg_dev *gdev = session->gdev;
+
+	return vbg_ioctl_check_sizes(&filter->hdr, sizeof(filter->u.in), 0) ?:
+	       vbg_ioctl_change_mask(gdev, &filter->hdr, &gdev->event_filter,
+				     &session->event_filter, filter->u.in.or_mask,
+				     filter->u.in.not_mask,
+				     VMMDEV_EVENT_VALID_EVENT_MASK);
+}
+
+/* Hand the events that waited for an owner of @gained to @session. */
+static void vbg_give_unowned_events(struct vbg_dev *gdev,
+				    struct vbg_session *session, u32 gained)
+{
+	u32 events;
+
 	spin_lock_irq(&gdev->event_spinlock);
-	session->event_filter = new;
+	events = gdev->unowned_events & vbg_caps_to_events(gained);
+	gdev->unowned_events &= ~events;
+	session->pending_events |= events;
 	spin_unlock_irq(&gdev->event_spinlock);
-	ret = vbg_host_update_filter(gdev);
-	if (ret) {
-		vbg_track_bit_usage(&gdev->event_filter_tracker, old ^ new, new);
-		spin_lock_irq(&gdev->event_spinlock);
-		session->event_filter = old;
-		spin_unlock_irq(&gdev->event_spinlock);
-	}
-	mutex_unlock(&gdev->session_mutex);
-	return vbg_ioctl_host_result(&filter->hdr, ret);
+	if (gained)
+		wake_up_all(&gdev->event_wq);
 }
 
 /*
- * Acquire or release acquire-mode capabilities for @session.
+ * Acquire-mode capabilities: with VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE
+ * only switch @or_mask to acquire mode, else make @session the owner of
+ * @or_mask and give up @not_mask.  Capabilities a session uses in "set"
+ * mode cannot switch; one another session owns cannot be taken (-EBUSY).
  * Context: session_mutex held.
  */
-static int vbg_acquire_caps_locked(struct vbg_dev *gdev,
-				   struct vbg_session *session,
-				   u32 or_mask, u32 not_mask)
+static int vbg_guest_caps_acquire_locked(struct vbg_dev *gdev,
+					 struct vbg_session *session,
+					 u32 flags, u32 or_mask, u32 not_mask)
 {
-	u32 old_dev = gdev->acquired_guest_caps;
-	u32 old = session->acquired_guest_caps;
-	u32 new = (old | or_mask) & ~not_mask;
-	u32 gained = new & ~old;
+	u32 mine = session->acquired_guest_caps;
+	u32 others = gdev->guest_caps.extra & ~mine;
+	u32 want = (mine | or_mask) & ~not_mask;
 	int ret;
 
 	lockdep_assert_held(&gdev->session_mutex);
-	if (gained & (gdev->acquired_guest_caps & ~old))
+	if (or_mask & gdev->guest_caps.sessions)
+		return -EBUSY;		/* in use in "set" mode */
+	if (flags & VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE) {
+		spin_lock_irq(&gdev->event_spinlock);
+		gdev->acquire_mode_guest_caps |= or_mask;
+		spin_unlock_irq(&gdev->event_spinlock);
+		return 0;
+	}
+	if (want & others)
 		return -EBUSY;		/* another session owns it */
 
 	spin_lock_irq(&gdev->event_spinlock);
 	gdev->acquire_mode_guest_caps |= or_mask;
-	gdev->acquired_guest_caps = (old_dev & ~old) | new;
-	session->acquired_guest_caps = new;
+	gdev->guest_caps.extra = others | want;
+	session->acquired_guest_caps = want;
 	spin_unlock_irq(&gdev->event_spinlock);
 
-	ret = vbg_host_update_caps(gdev);
-	spin_lock_irq(&gdev->event_spinlock);
-	if (ret) {
-		gdev->acquired_guest_caps = old_dev;
-		session->acquired_guest_caps = old;
-	} else {
-		/* Events that waited for an owner go to the new one. */
-		u32 events = gdev->unowned_events & vbg_caps_to_events(gained);
-
-		gdev->unowned_events &= ~events;
-		session->pending_events |= events;
+	ret = vbg_host_mask_sync_locked(gdev, &gdev->guest_caps);
+	if (!ret) {
+		vbg_give_unowned_events(gdev, session, want & ~mine);
+		return 0;
 	}
+	spin_lock_irq(&gdev->event_spinlock);
+	gdev->guest_caps.extra = others | mine;
+	session->acquired_guest_caps = mine;
 	spin_unlock_irq(&gdev->event_spinlock);
-	if (!ret && gained)
-		wake_up_all(&gdev->event_wq);
 	return ret;
 }
 
-/*
- * VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES.  A capability is either shared
- * ("set" mode, VBG_IOCTL_CHANGE_GUEST_CAPABILITIES) or exclusive ("acquire"
- * mode, one owner).  Switching to acquire mode is refused while a session
- * uses the capability in set mode; acquiring one that another session
- * owns is refused with -EBUSY.
- */
-static int vbg_ioctl_acquire_guest_capabilities(struct vbg_dev *gdev,
-						struct vbg_session *session,
-						struct vbg_ioctl_acquire_guest_caps *caps)
+/* VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES: exclusive capabilities, one owner. */
+static int vbg_ioctl_acquire_guest_capabilities(struct vbg_session *session,
+						struct vbg_ioctl_hdr *hdr)
 {
-	u32 flags = caps->u.in.flags;
-	u32 or_mask = caps->u.in.or_mask;
-	u32 not_mask = caps->u.in.not_mask;
-	int ret;
+	struct vbg_ioctl_acquire_guest_caps *caps =
+		container_of(hdr, struct vbg_ioctl_acquire_guest_caps, hdr);
+	struct vbg_dev *gdev = session->gdev;
+	u32 caps_in = caps->u.in.or_mask | caps->u.in.not_mask;
 
-	ret = vbg_ioctl_chk(&caps->hdr, sizeof(caps->u.in), 0);
-	if (ret)
-		return ret;
-	if ((flags & ~VBGL_IOC_AGC_FLAGS_VALID_MASK) ||
-	    ((or_mask | not_mask) & ~VMMDEV_GUEST_CAPABILITIES_MASK))
+	if (vbg_ioctl_check_sizes(&caps->hdr, sizeof(caps->u.in), 0) ||
+	    (caps->u.in.flags & ~VBGL_IOC_AGC_FLAGS_VALID_MASK) ||
+	    (caps_in & ~VMMDEV_GUEST_CAPABILITIES_MASK))
 		return -EINVAL;
-
-	mutex_lock(&gdev->session_mutex);
-	if (or_mask & gdev->set_guest_caps_tracker.mask) {
-		ret = -EBUSY;		/* in use in set mode */
-	} else if (flags & VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE) {
-		spin_lock_irq(&gdev->event_spinlock);
-		gdev->acquire_mode_guest_caps |= or_mask;
-		spin_unlock_irq(&gdev->event_spinlock);
-	} else {
-		ret = vbg_acquire_caps_locked(gdev, session, or_mask, not_mask);
-	}
-	mutex_unlock(&gdev->session_mutex);
-	return vbg_ioctl_host_result(&caps->hdr, ret);
+	guard(mutex)(&gdev->session_mutex);
+	return vbg_ioctl_host_result(&caps->hdr,
+		vbg_guest_caps_acquire_locked(gdev, session, caps->u.in.flags,
+					      caps->u.in.or_mask,
+					      caps->u.in.not_mask));
 }
 
 /* VBG_IOCTL_CHANGE_GUEST_CAPABILITIES: shared ("set" mode) capabilities. */
-static int vbg_ioctl_change_guest_capabilities(struct vbg_dev *gdev,
-					       struct vbg_session *session,
-					       struct vbg_ioctl_set_guest_caps *caps)
+static int vbg_ioctl_change_guest_capabilities(struct vbg_session *session,
+					       struct vbg_ioctl_hdr *hdr)
 {
-	u32 or_mask = caps->u.in.or_mask;
-	u32 not_mask = caps->u.in.not_mask;
-	u32 old, new;
+	struct vbg_ioctl_set_guest_caps *caps =
+		container_of(hdr, struct vbg_ioctl_set_guest_caps, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	int ret;
 
-	ret = vbg_ioctl_chk(&caps->hdr, sizeof(caps->u.in), sizeof(caps->u.out));
+	ret = vbg_ioctl_check_sizes(&caps->hdr, sizeof(caps->u.in), sizeof(caps->u.out)) ?:
+	      vbg_ioctl_change_mask(gdev, &caps->hdr, &gdev->guest_caps,
+				    &session->set_guest_caps, caps->u.in.or_mask,
+				    caps->u.in.not_mask,
+				    VMMDEV_GUEST_CAPABILITIES_MASK);
 	if (ret)
 		return ret;
-	if ((or_mask | not_mask) & ~VMMDEV_GUEST_CAPABILITIES_MASK)
-		return -EINVAL;
-
-	mutex_lock(&gdev->session_mutex);
-	if (or_mask & gdev->acquire_mode_guest_caps) {
-		ret = -EBUSY;		/* exclusive: use ACQUIRE */
-		goto out_unlock;
-	}
-	old = session->set_guest_caps;
-	new = (old | or_mask) & ~not_mask;
-	vbg_track_bit_usage(&gdev->set_guest_caps_tracker, old ^ new, old);
-	session->set_guest_caps = new;
-	ret = vbg_host_update_caps(gdev);
-	if (ret) {
-		vbg_track_bit_usage(&gdev->set_guest_caps_tracker, old ^ new, new);
-		session->set_guest_caps = old;
-		goto out_unlock;
-	}
+	guard(mutex)(&gdev->session_mutex);
 	caps->u.out.session_caps = session->set_guest_caps;
-	caps->u.out.global_caps = gdev->guest_caps_host;
-out_unlock:
-	mutex_unlock(&gdev->session_mutex);
-	return vbg_ioctl_host_result(&caps->hdr, ret);
+	caps->u.out.global_caps = gdev->guest_caps.host;
+	return 0;
 }
 
 /* VBG_IOCTL_SET_MOUSE_STATUS: this session's guest mouse bits. */
-static int vbg_ioctl_set_mouse_status(struct vbg_dev *gdev,
-				      struct vbg_session *session,
-				      struct vbg_ioctl_set_mouse_status *mouse)
+static int vbg_ioctl_set_mouse_status(struct vbg_session *session,
+				      struct vbg_ioctl_hdr *hdr)
 {
-	u32 new = mouse->u.in.mouse_status;
-	u32 old;
-	int ret;
+	struct vbg_ioctl_set_mouse_status *mouse =
+		container_of(hdr, struct vbg_ioctl_set_mouse_status, hdr);
+	struct vbg_dev *gdev = session->gdev;
+	u32 bits = mouse->u.in.mouse_status;
 
-	ret = vbg_ioctl_chk(&mouse->hdr, sizeof(mouse->u.in), 0);
-	if (ret)
-		return ret;
-	if (new & ~VMMDEV_MOUSE_GUEST_MASK)
-		return -EINVAL;
-
-	mutex_lock(&gdev->session_mutex);
-	old = session->mouse_status;
-	vbg_track_bit_usage(&gdev->mouse_status_tracker, old ^ new, old);
-	session->mouse_status = new;
-	ret = vbg_host_update_mouse(gdev);
-	if (ret) {
-		vbg_track_bit_usage(&gdev->mouse_status_tracker, old ^ new, new);
-		session->mouse_status = old;
-	}
-	mutex_unlock(&gdev->session_mutex);
-	return vbg_ioctl_host_result(&mouse->hdr, ret);
+	return vbg_ioctl_check_sizes(&mouse->hdr, sizeof(mouse->u.in), 0) ?:
+	       vbg_ioctl_change_mask(gdev, &mouse->hdr, &gdev->mouse_status,
+				     &session->mouse_status, bits,
+				     VMMDEV_MOUSE_GUEST_MASK & ~bits,
+				     VMMDEV_MOUSE_GUEST_MASK);
 }
 
 /* VBG_IOCTL_CHECK_BALLOON: move the balloon to the host's target now. */
-static int vbg_ioctl_check_balloon(struct vbg_dev *gdev,
-				   struct vbg_session *session,
-				   struct vbg_ioctl_check_balloon *balloon)
+static int vbg_ioctl_check_balloon(struct vbg_session *session,
+				   struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_check_balloon *balloon =
+		container_of(hdr, struct vbg_ioctl_check_balloon, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	int ret;
 
-	ret = vbg_ioctl_chk(&balloon->hdr, 0, sizeof(balloon->u.out));
+	ret = vbg_ioctl_check_sizes(&balloon->hdr, 0, sizeof(balloon->u.out));
 	if (ret)
 		return ret;
 	ret = vbg_balloon_update(gdev);
@@ -1647,46 +1608,47 @@ static int vbg_ioctl_check_balloon(struct vbg_dev *gdev,
 }
 
 /* VBG_IOCTL_WRITE_CORE_DUMP: ask the host for a core dump of the VM. */
-static int vbg_ioctl_write_core_dump(struct vbg_dev *gdev,
-				     struct vbg_session *session,
-				     struct vbg_ioctl_write_coredump *dump)
+static int vbg_ioctl_write_core_dump(struct vbg_session *session,
+				     struct vbg_ioctl_hdr *hdr)
 {
-	struct vmmdev_write_core_dump *req;
+	struct vbg_ioctl_write_coredump *dump =
+		container_of(hdr, struct vbg_ioctl_write_coredump, hdr);
+	struct vbg_dev *gdev = session->gdev;
+	struct vmmdev_write_core_dump req = {};
 	int ret;
 
-	ret = vbg_ioctl_chk(&dump->hdr, sizeof(dump->u.in), 0);
+	ret = vbg_ioctl_check_sizes(&dump->hdr, sizeof(dump->u.in), 0);
 	if (ret)
 		return ret;
 	if (dump->u.in.flags)
 		return -EINVAL;
 
-	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_WRITE_COREDUMP,
-			    session->requestor);
-	if (!req)
-		return -ENOMEM;
-	req->flags = 0;
-	vbg_req_submit(gdev, req);	/* the host's verdict goes to hdr.rc */
-	dump->hdr.rc = READ_ONCE(req->header.rc);
-	vbg_req_free(req, sizeof(*req));
+	ret = vbg_req_send_as(gdev, session->requestor, VMMDEVREQ_WRITE_COREDUMP,
+			      &req.header, sizeof(req));
+	if (!req.header.size)
+		return ret;		/* it never reached the host */
+	dump->hdr.rc = req.header.rc;	/* the host's verdict */
 	return 0;
 }
 
-static int vbg_ioctl_hgcm_connect(struct vbg_dev *gdev,
-				  struct vbg_session *session,
-				  struct vbg_ioctl_hgcm_connect *conn)
+static int vbg_ioctl_hgcm_connect(struct vbg_session *session,
+				  struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_hgcm_connect *conn =
+		container_of(hdr, struct vbg_ioctl_hgcm_connect, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	struct vmmdev_hgcm_service_location loc;
 	int ret, slot, vbox_status = VERR_GENERAL_FAILURE;
 	u32 client_id = 0;
 
-	ret = vbg_ioctl_chk(&conn->hdr, sizeof(conn->u.in),
-			    sizeof(conn->u.out));
+	ret = vbg_ioctl_check_sizes(&conn->hdr, sizeof(conn->u.in),
+				    sizeof(conn->u.out));
 	if (ret)
 		return ret;
 
 	/* Reserve a slot first: never connect a client we cannot track. */
 	mutex_lock(&gdev->session_mutex);
-	slot = vbg_session_client_slot(session, 0);
+	slot = vbg_session_client_slot_locked(session, 0);
 	if (slot >= 0)
 		session->hgcm_client_ids[slot] = VBG_HGCM_SLOT_BUSY;
 	mutex_unlock(&gdev->session_mutex);
@@ -1714,20 +1676,22 @@ static int vbg_ioctl_hgcm_connect(struct vbg_dev *gdev,
 	return 0;
 }
 
-static int vbg_ioctl_hgcm_disconnect(struct vbg_dev *gdev,
-				     struct vbg_session *session,
-				     struct vbg_ioctl_hgcm_disconnect *disc)
+static int vbg_ioctl_hgcm_disconnect(struct vbg_session *session,
+				     struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_hgcm_disconnect *disc =
+		container_of(hdr, struct vbg_ioctl_hgcm_disconnect, hdr);
+	struct vbg_dev *gdev = session->gdev;
 	u32 client_id = disc->u.in.client_id;
 	int ret, slot = -1, vbox_status = VERR_GENERAL_FAILURE;
 
-	ret = vbg_ioctl_chk(&disc->hdr, sizeof(disc->u.in), 0);
+	ret = vbg_ioctl_check_sizes(&disc->hdr, sizeof(disc->u.in), 0);
 	if (ret)
 		return ret;
 
 	mutex_lock(&gdev->session_mutex);
 	if (client_id && client_id != VBG_HGCM_SLOT_BUSY)
-		slot = vbg_session_client_slot(session, client_id);
+		slot = vbg_session_client_slot_locked(session, client_id);
 	if (slot >= 0)
 		session->hgcm_client_ids[slot] = VBG_HGCM_SLOT_BUSY;
 	mutex_unlock(&gdev->session_mutex);
@@ -1792,7 +1756,7 @@ static int vbg_ioctl_hgcm_call(struct vbg_dev *gdev,
  * @session: the caller's session.
  * @cmd: the ioctl code.
  * @hdr: the argument, copied in, its header checked by
- *	vbg_ioctl_hdr_check(); the reply is written in place.
+ *	vbg_ioctl_check_header(); the reply is written in place.
  *
  * Context: process context; the caller holds remove_rwsem for reading.
  * Return: 0 or -errno; -ENOTTY for unknown codes.
@@ -1802,30 +1766,30 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 {
 	struct vbg_dev *gdev = session->gdev;
 	void *data = hdr;
-
+	/* The ioctls whose code is fixed. */
 	switch (cmd) {
 	case VBG_IOCTL_DRIVER_VERSION_INFO:
-		return vbg_ioctl_driver_version_info(gdev, session, data);
+		return vbg_ioctl_driver_version_info(session, hdr);
 	case VBG_IOCTL_WAIT_FOR_EVENTS:
-		return vbg_ioctl_wait_for_events(gdev, session, data);
+		return vbg_ioctl_wait_for_events(session, hdr);
 	case VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS:
-		return vbg_ioctl_interrupt_all_wait_events(gdev, session, hdr);
+		return vbg_ioctl_interrupt_all_wait_events(session, hdr);
 	case VBG_IOCTL_CHANGE_FILTER_MASK:
-		return vbg_ioctl_change_filter_mask(gdev, session, data);
+		return vbg_ioctl_change_filter_mask(session, hdr);
 	case VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES:
-		return vbg_ioctl_acquire_guest_capabilities(gdev, session, data);
+		return vbg_ioctl_acquire_guest_capabilities(session, hdr);
 	case VBG_IOCTL_CHANGE_GUEST_CAPABILITIES:
-		return vbg_ioctl_change_guest_capabilities(gdev, session, data);
+		return vbg_ioctl_change_guest_capabilities(session, hdr);
 	case VBG_IOCTL_SET_MOUSE_STATUS:
-		return vbg_ioctl_set_mouse_status(gdev, session, data);
+		return vbg_ioctl_set_mouse_status(session, hdr);
 	case VBG_IOCTL_CHECK_BALLOON:
-		return vbg_ioctl_check_balloon(gdev, session, data);
+		return vbg_ioctl_check_balloon(session, hdr);
 	case VBG_IOCTL_WRITE_CORE_DUMP:
-		return vbg_ioctl_write_core_dump(gdev, session, data);
+		return vbg_ioctl_write_core_dump(session, hdr);
 	case VBG_IOCTL_HGCM_CONNECT:
-		return vbg_ioctl_hgcm_connect(gdev, session, data);
+		return vbg_ioctl_hgcm_connect(session, hdr);
 	case VBG_IOCTL_HGCM_DISCONNECT:
-		return vbg_ioctl_hgcm_disconnect(gdev, session, data);
+		return vbg_ioctl_hgcm_disconnect(session, hdr);
 	}
 
 	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_HGCM_CALL_32(0)), false))

@@ -63,15 +63,47 @@ struct vbg_host_ops {
 };
 
 /**
- * struct vbg_bit_usage_tracker - how many sessions use each bit of a mask.
- * @per_bit_usage: number of sessions with the bit set.
- * @mask: bits with a non-zero count: the union over all sessions.
+ * struct vbg_host_mask - a host setting that is the union of what its
+ *	holders want: the event filter, the guest capabilities or the
+ *	guest's mouse bits.
+ * @holders: per bit, how many sessions hold it.
+ * @sessions: the bits with a non-zero count, the union over sessions.
+ * @extra: bits wanted on top of the sessions', not counted per session:
+ *	the driver's fixed events (filter), the acquired capabilities
+ *	(capabilities; the ISR reads them under vbg_dev.event_spinlock, so
+ *	writers hold that too), the input device's bits (mouse).
+ * @host: the value the host last accepted; ~0U forces the next send.
+ * @type: the request that sets it (42, 56 or 2).
  *
- * Protected by the owner's lock (vbg_dev.session_mutex).
+ * Protected by vbg_dev.session_mutex.  vbg_host_mask_change_locked() is
+ * the one way a session changes its bits.
  */
-struct vbg_bit_usage_tracker {
-	u32 per_bit_usage[32];
-	u32 mask;
+struct vbg_host_mask {
+	u32 holders[32];
+	u32 sessions;
+	u32 extra;
+	u32 host;
+	u32 type;
+};
+
+/**
+ * struct vbg_mouse_report - one position read from the host.
+ * @x: X in 0..VMMDEV_MOUSE_RANGE_MAX.
+ * @y: Y in 0..VMMDEV_MOUSE_RANGE_MAX.
+ */
+struct vbg_mouse_report {
+	s32 x;
+	s32 y;
+};
+
+/**
+ * struct vbg_glue_ops - what the core asks of the OS glue.
+ * @report_mouse: pass a position to the input device.  Process context
+ *	(the mouse work item).
+ */
+struct vbg_glue_ops {
+	void (*report_mouse)(struct vbg_dev *gdev,
+			     const struct vbg_mouse_report *report);
 };
 
 /**
@@ -167,6 +199,7 @@ struct vbg_heartbeat {
  *	per vbg_get_gdev() caller.
  * @ops: request submission seam (&vbg_window_ops when the device has
  *	@req_window, else &vbg_port_ops).
+ * @glue: the OS glue's callbacks (the input device).
  * @io_port: BAR0 (I/O ports), mapped with ioport_map(); NULL on a device
  *	without it (ARM guests).
  * @req_window: BAR3, the MMIO request window (VirtualBox 7.1+), or NULL.
@@ -184,29 +217,18 @@ struct vbg_heartbeat {
  *	before remove takes @remove_rwsem for writing: a holder of
  *	@remove_rwsem that gets it after that sees it set.  Read with
  *	READ_ONCE() wherever @event_spinlock is not held.
- * @session_mutex: serialises the trackers below, the host's filter,
- *	capability and mouse state and the requests that change them.
+ * @session_mutex: serialises the host masks below and the requests that
+ *	change them.
  * @session_list: all open sessions.  Protected by @event_spinlock
  *	(changes also hold @session_mutex).
- * @event_filter_tracker: event bits wanted by sessions.  Protected by
- *	@session_mutex.
- * @event_filter_host: filter last accepted by the host.  Protected by
- *	@session_mutex.
- * @set_guest_caps_tracker: capabilities reported in "set" mode.
- *	Protected by @session_mutex.
+ * @event_filter: the host's event filter; @extra is VBG_FIXED_EVENTS.
+ * @guest_caps: the host's guest capabilities: "set" mode ones counted per
+ *	session, acquired ones in @extra.
  * @acquire_mode_guest_caps: capabilities switched to "acquire" mode (one
  *	owner at a time).  Protected by @session_mutex; read by the ISR
  *	under @event_spinlock (writers hold both).
- * @acquired_guest_caps: acquire-mode capabilities a session holds.
- *	Protected like @acquire_mode_guest_caps.
- * @guest_caps_host: capabilities last accepted by the host.  Protected by
- *	@session_mutex.
- * @mouse_status_tracker: mouse bits wanted by sessions.  Protected by
- *	@session_mutex.
- * @input_mouse_status: VBG_INPUT_MOUSE_STATUS while the input device is
- *	open, else 0.  Protected by @session_mutex.
- * @mouse_status_host: mouse bits last accepted by the host.  Protected by
- *	@session_mutex.
+ * @mouse_status: the guest's mouse bits; @extra is VBG_INPUT_MOUSE_STATUS
+ *	while the input device is open, else 0.
  * @event_spinlock: protects @session_list, each session's pending events,
  *	filter copy and cancel flag, and @unowned_events.
  * @unowned_events: events of an acquire-mode capability that arrived while
@@ -236,6 +258,7 @@ struct vbg_dev {
 	struct device *dev;
 	struct kref refcount;
 	const struct vbg_host_ops *ops;
+	const struct vbg_glue_ops *glue;
 	void __iomem *io_port;
 	void __iomem *req_window;
 	struct vmmdev_memory __iomem *mmio;
@@ -248,15 +271,10 @@ struct vbg_dev {
 
 	struct mutex session_mutex;	/* trackers and host state */
 	struct list_head session_list;
-	struct vbg_bit_usage_tracker event_filter_tracker;
-	u32 event_filter_host;
-	struct vbg_bit_usage_tracker set_guest_caps_tracker;
+	struct vbg_host_mask event_filter;
+	struct vbg_host_mask guest_caps;
 	u32 acquire_mode_guest_caps;
-	u32 acquired_guest_caps;
-	u32 guest_caps_host;
-	struct vbg_bit_usage_tracker mouse_status_tracker;
-	u32 input_mouse_status;
-	u32 mouse_status_host;
+	struct vbg_host_mask mouse_status;
 
 	spinlock_t event_spinlock;	/* event delivery, taken in the ISR */
 	u32 unowned_events;
@@ -322,6 +340,7 @@ struct vbg_session {
 };
 
 /* vboxguest_core.c: life cycle. */
+void vbg_core_init_state(struct vbg_dev *gdev);
 int vbg_core_init(struct vbg_dev *gdev);
 void vbg_core_exit(struct vbg_dev *gdev);
 void vbg_core_quiesce(struct vbg_dev *gdev);
@@ -339,21 +358,18 @@ struct vbg_session *vbg_core_open_session(struct vbg_dev *gdev,
 void vbg_core_close_session(struct vbg_session *session);
 int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 		   struct vbg_ioctl_hdr *hdr);
-int vbg_ioctl_hdr_check(unsigned int cmd, const struct vbg_ioctl_hdr *hdr,
-			size_t *size);
+int vbg_ioctl_check_header(unsigned int cmd, const struct vbg_ioctl_hdr *hdr,
+			   size_t *size);
 int vbg_core_set_input_mouse_status(struct vbg_dev *gdev, bool open);
 
 /* vboxguest_core.c: interrupt handling. */
 irqreturn_t vbg_core_isr(int irq, void *dev_id);
 void vbg_core_drain_events(struct vbg_dev *gdev);
 
-/* vboxguest_linux.c: the input device. */
-void vbg_linux_mouse_event(struct vbg_dev *gdev, s32 x, s32 y);
-
 /*
  * vboxguest_utils.c: the host boundary.  Every request goes through
  * vbg_req_submit(); nothing else touches the port or BAR1 except the
- * ISR's have_events test (vbg_req_host_has_events()) and the fast ack.
+ * ISR's have_events test (vbg_host_has_events()) and the fast ack.
  */
 extern const struct vbg_host_ops vbg_port_ops;
 extern const struct vbg_host_ops vbg_window_ops;
@@ -363,7 +379,7 @@ void *vbg_req_alloc(size_t len, enum vmmdev_request_type type,
 		    u32 requestor);
 void vbg_req_free(void *req, size_t len);
 int vbg_req_submit(struct vbg_dev *gdev, void *req);
-bool vbg_req_host_has_events(struct vbg_dev *gdev);
+bool vbg_host_has_events(struct vbg_dev *gdev);
 u32 vbg_req_ack_events(struct vbg_dev *gdev);
 
 /*

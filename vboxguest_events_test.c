@@ -48,19 +48,19 @@ static int vbg_check_trackers(struct kunit *test, struct vbg_dev *gdev)
 			count[2][bit] += !!(s->mouse_status & BIT(bit));
 		}
 	}
-	if (gdev->event_filter_tracker.mask != filter ||
-	    gdev->set_guest_caps_tracker.mask != caps ||
-	    gdev->mouse_status_tracker.mask != mouse) {
+	if (gdev->event_filter.sessions != filter ||
+	    gdev->guest_caps.sessions != caps ||
+	    gdev->mouse_status.sessions != mouse) {
 		kunit_err(test, "tracker masks %#x/%#x/%#x, sessions %#x/%#x/%#x\n",
-			  gdev->event_filter_tracker.mask,
-			  gdev->set_guest_caps_tracker.mask,
-			  gdev->mouse_status_tracker.mask, filter, caps, mouse);
+			  gdev->event_filter.sessions,
+			  gdev->guest_caps.sessions,
+			  gdev->mouse_status.sessions, filter, caps, mouse);
 		ret = -EINVAL;
 	}
 	for (bit = 0; bit < 32; bit++) {
-		if (gdev->event_filter_tracker.per_bit_usage[bit] != count[0][bit] ||
-		    gdev->set_guest_caps_tracker.per_bit_usage[bit] != count[1][bit] ||
-		    gdev->mouse_status_tracker.per_bit_usage[bit] != count[2][bit]) {
+		if (gdev->event_filter.holders[bit] != count[0][bit] ||
+		    gdev->guest_caps.holders[bit] != count[1][bit] ||
+		    gdev->mouse_status.holders[bit] != count[2][bit]) {
 			kunit_err(test, "bit %d: usage counts differ from the sessions\n",
 				  bit);
 			ret = -EINVAL;
@@ -141,8 +141,8 @@ static void vbg_filter_host_failure_rolls_back(struct kunit *test)
 	/* A failed ioctl's header is not copied back: rc is left alone. */
 	KUNIT_EXPECT_EQ(test, f.hdr.rc, VERR_INTERNAL_ERROR);
 	KUNIT_EXPECT_EQ(test, a->event_filter, 0);
-	KUNIT_EXPECT_EQ(test, host->gdev->event_filter_tracker.mask, 0);
-	KUNIT_EXPECT_EQ(test, host->gdev->event_filter_host, VBG_FIXED_EVENTS);
+	KUNIT_EXPECT_EQ(test, host->gdev->event_filter.sessions, 0);
+	KUNIT_EXPECT_EQ(test, host->gdev->event_filter.host, VBG_FIXED_EVENTS);
 	KUNIT_EXPECT_EQ(test, vbg_check_trackers(test, host->gdev), 0);
 	/* The next try reaches the host again and works. */
 	KUNIT_EXPECT_EQ(test, vbg_test_filter(a, EV_DISPLAY, 0), 0);
@@ -175,8 +175,8 @@ static void vbg_filter_close_drops_bits(struct kunit *test)
 			EV_VRDP | VBG_FIXED_EVENTS);
 	KUNIT_EXPECT_EQ(test, vbg_check_trackers(test, host->gdev), 0);
 	vbg_test_close(b);
-	KUNIT_EXPECT_EQ(test, host->gdev->event_filter_host, VBG_FIXED_EVENTS);
-	KUNIT_EXPECT_EQ(test, host->gdev->event_filter_tracker.mask, 0);
+	KUNIT_EXPECT_EQ(test, host->gdev->event_filter.host, VBG_FIXED_EVENTS);
+	KUNIT_EXPECT_EQ(test, host->gdev->event_filter.sessions, 0);
 }
 
 static void vbg_close_survives_host_failure(struct kunit *test)
@@ -190,8 +190,8 @@ static void vbg_close_survives_host_failure(struct kunit *test)
 	vbg_test_script(host, 0, 0, VERR_DEV_IO_ERROR, 0);
 	/* The session goes away whatever the host says. */
 	vbg_test_close(a);
-	KUNIT_EXPECT_EQ(test, host->gdev->event_filter_tracker.mask, 0);
-	KUNIT_EXPECT_EQ(test, host->gdev->set_guest_caps_tracker.mask, 0);
+	KUNIT_EXPECT_EQ(test, host->gdev->event_filter.sessions, 0);
+	KUNIT_EXPECT_EQ(test, host->gdev->guest_caps.sessions, 0);
 	KUNIT_EXPECT_TRUE(test, list_empty(&host->gdev->session_list));
 }
 
@@ -235,7 +235,7 @@ static void vbg_set_caps_host_failure_rolls_back(struct kunit *test)
 			VERR_NOT_SUPPORTED, 0);
 	KUNIT_EXPECT_EQ(test, vbg_test_set_caps(a, CAP_GRAPHICS, 0), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, a->set_guest_caps, 0);
-	KUNIT_EXPECT_EQ(test, host->gdev->guest_caps_host, 0);
+	KUNIT_EXPECT_EQ(test, host->gdev->guest_caps.host, 0);
 	KUNIT_EXPECT_EQ(test, vbg_check_trackers(test, host->gdev), 0);
 	vbg_test_close(a);
 }
@@ -317,9 +317,9 @@ static void vbg_acquire_one_owner(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vbg_test_acquire(a, 0, 0, CAP_SEAMLESS), 0);
 	KUNIT_EXPECT_EQ(test, vbg_last_or(host, s), 0);
 	KUNIT_EXPECT_EQ(test, vbg_test_acquire(b, 0, CAP_SEAMLESS, 0), 0);
-	KUNIT_EXPECT_EQ(test, host->gdev->acquired_guest_caps, CAP_SEAMLESS);
+	KUNIT_EXPECT_EQ(test, host->gdev->guest_caps.extra, CAP_SEAMLESS);
 	vbg_test_close(b);
-	KUNIT_EXPECT_EQ(test, host->gdev->acquired_guest_caps, 0);
+	KUNIT_EXPECT_EQ(test, host->gdev->guest_caps.extra, 0);
 	KUNIT_EXPECT_EQ(test, vbg_last_or(host, s), 0);
 	/* The owner closed: a takes it again. */
 	KUNIT_EXPECT_EQ(test, vbg_test_acquire(a, 0, CAP_SEAMLESS, 0), 0);
@@ -336,7 +336,7 @@ static void vbg_acquire_host_failure_rolls_back(struct kunit *test)
 			VERR_DEV_IO_ERROR, 0);
 	KUNIT_EXPECT_EQ(test, vbg_test_acquire(a, 0, CAP_GRAPHICS, 0), -EIO);
 	KUNIT_EXPECT_EQ(test, a->acquired_guest_caps, 0);
-	KUNIT_EXPECT_EQ(test, host->gdev->acquired_guest_caps, 0);
+	KUNIT_EXPECT_EQ(test, host->gdev->guest_caps.extra, 0);
 	/* Nobody owns it: the other session gets it. */
 	KUNIT_EXPECT_EQ(test, vbg_test_acquire(b, 0, CAP_GRAPHICS, 0), 0);
 	vbg_test_close(b);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR CDDL-1.0)
 /*
  * KUnit suite vboxguest_ioctl: the common header check
- * (vbg_ioctl_hdr_check), each handler's shape and mask checks, routing of
+ * (vbg_ioctl_check_header), each handler's shape and mask checks, routing of
  * codes in vbg_core_ioctl(), DRIVER_VERSION_INFO, LOG and
  * INTERRUPT_ALL_WAIT_FOR_EVENTS.
  */
@@ -12,7 +12,7 @@
 #include <linux/vbox_err.h>
 #include "vboxguest_test.h"
 
-/* --- vbg_ioctl_hdr_check() --------------------------------------------- */
+/* --- vbg_ioctl_check_header() ------------------------------------------ */
 
 struct vbg_hdr_case {
 	const char *name;
@@ -56,7 +56,7 @@ static const struct vbg_hdr_case vbg_hdr_cases[] = {
 
 KUNIT_ARRAY_PARAM_DESC(vbg_hdr, vbg_hdr_cases, name);
 
-static void vbg_ioctl_hdr_check_table(struct kunit *test)
+static void vbg_ioctl_check_header_table(struct kunit *test)
 {
 	const struct vbg_hdr_case *c = test->param_value;
 	struct vbg_ioctl_hdr hdr = {
@@ -66,7 +66,7 @@ static void vbg_ioctl_hdr_check_table(struct kunit *test)
 	};
 	size_t size = 0;
 
-	KUNIT_EXPECT_EQ(test, vbg_ioctl_hdr_check(c->cmd, &hdr, &size), c->ret);
+	KUNIT_EXPECT_EQ(test, vbg_ioctl_check_header(c->cmd, &hdr, &size), c->ret);
 	if (!c->ret)
 		KUNIT_EXPECT_EQ(test, size, c->size);
 }
@@ -105,7 +105,7 @@ static const struct vbg_hdr_word_case vbg_hdr_word_cases[] = {
 
 KUNIT_ARRAY_PARAM_DESC(vbg_hdr_word, vbg_hdr_word_cases, name);
 
-static void vbg_ioctl_hdr_check_type_reserved(struct kunit *test)
+static void vbg_ioctl_check_header_type_reserved(struct kunit *test)
 {
 	const struct vbg_hdr_word_case *c = test->param_value;
 	struct vbg_ioctl_hdr hdr = {
@@ -117,10 +117,10 @@ static void vbg_ioctl_hdr_check_type_reserved(struct kunit *test)
 	};
 	size_t size = 0;
 
-	KUNIT_EXPECT_EQ(test, vbg_ioctl_hdr_check(c->cmd, &hdr, &size), c->ret);
+	KUNIT_EXPECT_EQ(test, vbg_ioctl_check_header(c->cmd, &hdr, &size), c->ret);
 }
 
-/* --- the shape check of every handler (vbg_ioctl_chk) ------------------ */
+/* --- the shape check of every handler (vbg_ioctl_check_sizes) --------- */
 
 struct vbg_shape_case {
 	const char *name;
@@ -154,7 +154,7 @@ static const struct vbg_shape_case vbg_shape_cases[] = {
 
 KUNIT_ARRAY_PARAM_DESC(vbg_shape, vbg_shape_cases, name);
 
-static void vbg_ioctl_chk_table(struct kunit *test)
+static void vbg_ioctl_check_sizes_table(struct kunit *test)
 {
 	const struct vbg_shape_case *c = test->param_value;
 	struct vbg_session *session = vbg_test_open(test, false);
@@ -382,9 +382,9 @@ static void vbg_ioctl_interrupt_all_cancels_session(struct kunit *test)
 }
 
 static struct kunit_case vbg_ioctl_test_cases[] = {
-	KUNIT_CASE_PARAM(vbg_ioctl_hdr_check_table, vbg_hdr_gen_params),
-	KUNIT_CASE_PARAM(vbg_ioctl_hdr_check_type_reserved, vbg_hdr_word_gen_params),
-	KUNIT_CASE_PARAM(vbg_ioctl_chk_table, vbg_shape_gen_params),
+	KUNIT_CASE_PARAM(vbg_ioctl_check_header_table, vbg_hdr_gen_params),
+	KUNIT_CASE_PARAM(vbg_ioctl_check_header_type_reserved, vbg_hdr_word_gen_params),
+	KUNIT_CASE_PARAM(vbg_ioctl_check_sizes_table, vbg_shape_gen_params),
 	KUNIT_CASE_PARAM(vbg_core_ioctl_unknown_code, vbg_unknown_gen_params),
 	KUNIT_CASE_PARAM(vbg_ioctl_driver_version_info_table,
 			 vbg_version_gen_params),

@@ -120,9 +120,16 @@ static u32 vbg_linux_requestor(bool user_node)
 	return vbg_session_requestor(user_node, root, group, console);
 }
 
-static int vbg_misc_open(struct vbg_dev *gdev, struct file *filp,
-			 bool user_node)
+/*
+ * Open either node.  misc_open() holds misc_mtx around ->open and has put
+ * our struct miscdevice in private_data, so gdev (the parent's drvdata)
+ * is alive here; the node says whether the opener is on the user node.
+ */
+static int vbg_misc_open(struct inode *inode, struct file *filp)
 {
+	struct miscdevice *misc = filp->private_data;
+	struct vbg_dev *gdev = dev_get_drvdata(misc->parent);
+	bool user_node = misc == &gdev->misc_device_user;
 	/* Before remove_rwsem: it takes console_lock. */
 	u32 requestor = vbg_linux_requestor(user_node);
 	struct vbg_session *session;
@@ -143,23 +150,6 @@ out_unlock:
 	return ret;
 }
 
-/* misc_open() holds misc_mtx around ->open, so gdev is alive here. */
-static int vbg_misc_open_guest(struct inode *inode, struct file *filp)
-{
-	struct vbg_dev *gdev = container_of(filp->private_data,
-					    struct vbg_dev, misc_device);
-
-	return vbg_misc_open(gdev, filp, false);
-}
-
-static int vbg_misc_open_user(struct inode *inode, struct file *filp)
-{
-	struct vbg_dev *gdev = container_of(filp->private_data,
-					    struct vbg_dev, misc_device_user);
-
-	return vbg_misc_open(gdev, filp, true);
-}
-
 static int vbg_misc_release(struct inode *inode, struct file *filp)
 {
 	struct vbg_session *session = filp->private_data;
@@ -173,17 +163,38 @@ static int vbg_misc_release(struct inode *inode, struct file *filp)
 }
 
 /*
- * Copy in, check the header once, run the handler, copy out.  The header
- * checked is the one used: it overwrites the second, full copy.
+ * Run the ioctl on @buf (@hdr.size_in bytes from the caller, the rest
+ * zero) and copy the answer out.  The header checked is the one used: it
+ * overwrites the second, full copy.
  */
+static long vbg_misc_ioctl_in(struct vbg_session *session, unsigned int cmd,
+			      void __user *argp, const struct vbg_ioctl_hdr *hdr,
+			      void *buf)
+{
+	struct vbg_dev *gdev = session->gdev;
+	size_t size_out = hdr->size_out ?: hdr->size_in;
+	long ret;
+
+	if (copy_from_user(buf, argp, hdr->size_in))
+		return -EFAULT;
+	memcpy(buf, hdr, sizeof(*hdr));
+
+	down_read(&gdev->remove_rwsem);
+	ret = READ_ONCE(gdev->removed) ? -ENODEV :
+					 vbg_core_ioctl(session, cmd, buf);
+	up_read(&gdev->remove_rwsem);
+	if (ret)
+		return ret;
+	return copy_to_user(argp, buf, size_out) ? -EFAULT : 0;
+}
+
+/* Copy the header in and check it once, then the whole argument. */
 static long vbg_misc_ioctl(struct file *filp, unsigned int cmd,
 			   unsigned long arg)
 {
-	struct vbg_session *session = filp->private_data;
-	struct vbg_dev *gdev = session->gdev;
 	void __user *argp = (void __user *)arg;
 	struct vbg_ioctl_hdr hdr;
-	size_t size, size_out;
+	size_t size;
 	void *buf;
 	long ret;
 
@@ -191,49 +202,16 @@ static long vbg_misc_ioctl(struct file *filp, unsigned int cmd,
 		return -ENOTTY;
 	if (copy_from_user(&hdr, argp, sizeof(hdr)))
 		return -EFAULT;
-	ret = vbg_ioctl_hdr_check(cmd, &hdr, &size);
+	ret = vbg_ioctl_check_header(cmd, &hdr, &size);
 	if (ret)
 		return ret;
-	size_out = hdr.size_out ? hdr.size_out : hdr.size_in;
-
 	buf = kvzalloc(size, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	if (copy_from_user(buf, argp, hdr.size_in)) {
-		ret = -EFAULT;
-		goto out_free;
-	}
-	memcpy(buf, &hdr, sizeof(hdr));
-
-	down_read(&gdev->remove_rwsem);
-	ret = READ_ONCE(gdev->removed) ? -ENODEV :
-					 vbg_core_ioctl(session, cmd, buf);
-	up_read(&gdev->remove_rwsem);
-
-	if (!ret && copy_to_user(argp, buf, size_out))
-		ret = -EFAULT;
-out_free:
+	ret = vbg_misc_ioctl_in(filp->private_data, cmd, argp, &hdr, buf);
 	kvfree(buf);
 	return ret;
 }
-
-static const struct file_operations vbg_misc_guest_fops = {
-	.owner = THIS_MODULE,
-	.open = vbg_misc_open_guest,
-	.release = vbg_misc_release,
-	.unlocked_ioctl = vbg_misc_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = noop_llseek,
-};
-
-static const struct file_operations vbg_misc_user_fops = {
-	.owner = THIS_MODULE,
-	.open = vbg_misc_open_user,
-	.release = vbg_misc_release,
-	.unlocked_ioctl = vbg_misc_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = noop_llseek,
-};
 
 /**
  * vbg_get_gdev() - take a reference on the VMMDev device.
@@ -270,20 +248,20 @@ void vbg_put_gdev(struct vbg_dev *gdev)
 }
 EXPORT_SYMBOL_GPL(vbg_put_gdev);
 
-/**
- * vbg_linux_mouse_event() - report the host's absolute pointer position.
- * @gdev: the device.
- * @x: X in 0..VMMDEV_MOUSE_RANGE_MAX.
- * @y: Y in 0..VMMDEV_MOUSE_RANGE_MAX.
- *
- * Context: process context (the mouse work item).
- */
-void vbg_linux_mouse_event(struct vbg_dev *gdev, s32 x, s32 y)
+/* Pass the host's absolute pointer position to the input device. */
+static void vbg_input_report(struct vbg_dev *gdev,
+			     const struct vbg_mouse_report *report)
 {
-	input_report_abs(gdev->input, ABS_X, clamp(x, 0, VMMDEV_MOUSE_RANGE_MAX));
-	input_report_abs(gdev->input, ABS_Y, clamp(y, 0, VMMDEV_MOUSE_RANGE_MAX));
-	input_sync(gdev->input);
+	struct input_dev *input = gdev->input;
+
+	input_report_abs(input, ABS_X, clamp(report->x, 0, VMMDEV_MOUSE_RANGE_MAX));
+	input_report_abs(input, ABS_Y, clamp(report->y, 0, VMMDEV_MOUSE_RANGE_MAX));
+	input_sync(input);
 }
+
+static const struct vbg_glue_ops vbg_linux_glue = {
+	.report_mouse = vbg_input_report,
+};
 
 static int vbg_input_open(struct input_dev *input)
 {
@@ -335,28 +313,28 @@ static int vbg_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vbg_stats);
 
-static ssize_t host_version_show(struct device *dev,
-				 struct device_attribute *attr, char *buf)
+/* sysfs host_version and host_features: what GetHostVersion said. */
+static ssize_t vbg_host_show(struct device *dev, struct device_attribute *attr,
+			     char *buf);
+static struct device_attribute vbg_host_attrs[] = {
+	__ATTR(host_version, 0444, vbg_host_show, NULL),
+	__ATTR(host_features, 0444, vbg_host_show, NULL),
+};
+
+static ssize_t vbg_host_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
 {
 	struct vbg_dev *gdev = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%s\n", gdev->host_version);
-}
-static DEVICE_ATTR_RO(host_version);
-
-static ssize_t host_features_show(struct device *dev,
-				  struct device_attribute *attr, char *buf)
-{
-	struct vbg_dev *gdev = dev_get_drvdata(dev);
-
+	if (attr == &vbg_host_attrs[0])
+		return sysfs_emit(buf, "%s\n", gdev->host_version);
 	return sysfs_emit(buf, "%#x\n", gdev->host_features);
 }
-static DEVICE_ATTR_RO(host_features);
 
 static struct attribute *vbg_pci_attrs[] = {
-	&dev_attr_host_version.attr,
-	&dev_attr_host_features.attr,
-	NULL,
+	&vbg_host_attrs[0].attr,
+	&vbg_host_attrs[1].attr,
+	NULL
 };
 ATTRIBUTE_GROUPS(vbg_pci);
 
@@ -510,13 +488,22 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 	return 0;
 }
 
+/* Both nodes; vbg_misc_open() tells them apart by the node opened. */
+static const struct file_operations vbg_misc_fops = {
+	.owner = THIS_MODULE,
+	.llseek = noop_llseek,
+	.open = vbg_misc_open,
+	.release = vbg_misc_release,
+	.unlocked_ioctl = vbg_misc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
 static void vbg_misc_init(struct miscdevice *misc, const char *name,
-			  const struct file_operations *fops, umode_t mode,
-			  struct device *parent)
+			  umode_t mode, struct device *parent)
 {
 	misc->minor = MISC_DYNAMIC_MINOR;
 	misc->name = name;
-	misc->fops = fops;
+	misc->fops = &vbg_misc_fops;
 	misc->mode = mode;
 	misc->parent = parent;
 }
@@ -527,10 +514,8 @@ static int vbg_register_nodes(struct vbg_dev *gdev)
 	struct device *dev = gdev->dev;
 	int ret;
 
-	vbg_misc_init(&gdev->misc_device, DEVICE_NAME, &vbg_misc_guest_fops,
-		      0600, dev);
-	vbg_misc_init(&gdev->misc_device_user, DEVICE_NAME_USER,
-		      &vbg_misc_user_fops, 0666, dev);
+	vbg_misc_init(&gdev->misc_device, DEVICE_NAME, 0600, dev);
+	vbg_misc_init(&gdev->misc_device_user, DEVICE_NAME_USER, 0666, dev);
 
 	ret = misc_register(&gdev->misc_device);
 	if (ret)
@@ -558,6 +543,7 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 		return -ENOMEM;
 	kref_init(&gdev->refcount);
 	gdev->dev = dev;
+	gdev->glue = &vbg_linux_glue;
 	ret = devm_add_action_or_reset(dev, vbg_put_gdev_action, gdev);
 	if (ret)
 		return ret;

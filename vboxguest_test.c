@@ -214,7 +214,7 @@ static int vbg_test_submit(struct vbg_dev *gdev,
 		ack = (void *)req;
 		ack->events = reply.value ?: host->pending_events;
 		host->pending_events = 0;
-		host->mmio->v.v1_04.have_events = 0;
+		host->mmio->have_events = 0;
 		break;
 	default:
 		req->rc = reply.rc;
@@ -241,7 +241,7 @@ static u32 vbg_test_fast_ack(struct vbg_dev *gdev)
 	} else {
 		events = host->pending_events;
 		host->pending_events = 0;
-		host->mmio->v.v1_04.have_events = 0;
+		host->mmio->have_events = 0;
 	}
 	spin_unlock_irqrestore(&host->lock, flags);
 	return events;
@@ -305,18 +305,13 @@ int vbg_test_host_init(struct kunit *test)
 	gdev->ops = &vbg_test_ops;
 	gdev->mmio = (__force struct vmmdev_memory __iomem *)host->mmio;
 	gdev->fast_ack = true;
-	init_rwsem(&gdev->remove_rwsem);
-	mutex_init(&gdev->session_mutex);
-	INIT_LIST_HEAD(&gdev->session_list);
-	spin_lock_init(&gdev->event_spinlock);
-	init_waitqueue_head(&gdev->event_wq);
-	vbg_hgcm_init(gdev);
+	vbg_core_init_state(gdev);
 	INIT_WORK(&gdev->mouse_work, vbg_test_mouse_work);
-	mutex_init(&gdev->balloon.mutex);
-	INIT_LIST_HEAD(&gdev->balloon.chunks);
 	INIT_WORK(&gdev->balloon.work, vbg_test_balloon_work);
 	/* What vbg_core_init() leaves with the host. */
-	gdev->event_filter_host = VBG_FIXED_EVENTS;
+	gdev->event_filter.host = VBG_FIXED_EVENTS;
+	gdev->guest_caps.host = 0;
+	gdev->mouse_status.host = 0;
 	gdev->ack_events_req = vbg_req_alloc(sizeof(*gdev->ack_events_req),
 					     VMMDEVREQ_ACKNOWLEDGE_EVENTS,
 					     VMMDEV_REQUESTOR_KERNEL |
@@ -496,7 +491,7 @@ void vbg_test_hdr(struct vbg_ioctl_hdr *hdr, size_t size_in, size_t size_out)
  * @cmd: the code.
  * @arg: the argument (kernel memory), header first.
  *
- * Return: what vbg_ioctl_hdr_check() or vbg_core_ioctl() returned.
+ * Return: what vbg_ioctl_check_header() or vbg_core_ioctl() returned.
  */
 int vbg_test_ioctl(struct vbg_session *session, unsigned int cmd, void *arg)
 {
@@ -504,7 +499,7 @@ int vbg_test_ioctl(struct vbg_session *session, unsigned int cmd, void *arg)
 	size_t size;
 	int ret;
 
-	ret = vbg_ioctl_hdr_check(cmd, arg, &size);
+	ret = vbg_ioctl_check_header(cmd, arg, &size);
 	if (ret)
 		return ret;
 	down_read(&gdev->remove_rwsem);
@@ -529,7 +524,7 @@ irqreturn_t vbg_test_raise(struct vbg_test_host *host, u32 events)
 
 	spin_lock_irqsave(&host->lock, flags);
 	host->pending_events |= events;
-	host->mmio->v.v1_04.have_events = host->pending_events ? 1 : 0;
+	host->mmio->have_events = host->pending_events ? 1 : 0;
 	spin_unlock_irqrestore(&host->lock, flags);
 
 	local_irq_save(flags);

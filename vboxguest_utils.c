@@ -90,12 +90,13 @@ static struct kmem_cache *vbg_req_cache(size_t len)
 static void *vbg_req_init(struct vmmdev_request_header *req, size_t len,
 			  enum vmmdev_request_type type, u32 requestor)
 {
-	req->size = len;
-	req->version = VMMDEV_REQUEST_HEADER_VERSION;
-	req->request_type = type;
-	req->rc = VERR_GENERAL_FAILURE;
-	req->reserved1 = 0;
-	req->requestor = requestor;
+	*req = (struct vmmdev_request_header){
+		.size = len,
+		.version = VMMDEV_REQUEST_HEADER_VERSION,
+		.request_type = type,
+		.rc = VERR_GENERAL_FAILURE,	/* until the host says otherwise */
+		.requestor = requestor,
+	};
 	return req;
 }
 
@@ -248,7 +249,7 @@ int vbg_req_submit(struct vbg_dev *gdev, void *req)
 }
 
 /**
- * vbg_req_host_has_events() - does the host have events for us?
+ * vbg_host_has_events() - does the host have events for us?
  * @gdev: the device.
  *
  * Reads have_events in the VMMDev memory: the ISR's "is it ours" test.
@@ -256,9 +257,9 @@ int vbg_req_submit(struct vbg_dev *gdev, void *req)
  * Context: any.
  * Return: true if the host raised the interrupt.
  */
-bool vbg_req_host_has_events(struct vbg_dev *gdev)
+bool vbg_host_has_events(struct vbg_dev *gdev)
 {
-	return ioread8(&gdev->mmio->v.v1_04.have_events) != 0;
+	return ioread8(&gdev->mmio->have_events) != 0;
 }
 
 /**

@@ -49,49 +49,38 @@
 #define VBOXOSTYPE_X64					0x00100
 
 /**
- * struct vmmdev_memory - the start of BAR1, RAM shared with the host.
+ * struct vmmdev_memory - the start of BAR1, RAM shared with the host, as
+ *	interface 1.04 lays it out (the 1.03 event words are not used).
  * @size: size of the structure as the host sees it (>= 32).
  * @version: VMMDEV_MEMORY_VERSION.
- * @v: interface dependent part.
- * @v.v1_04.have_events: set by the host when it raises the interrupt,
- *	cleared on acknowledge; tells the ISR whether a shared IRQ is ours.
- * @v.v1_04.padding: unused.
- * @v.v1_03.host_events: legacy 1.03 interface only.
- * @v.v1_03.guest_event_mask: legacy 1.03 interface only.
- *
- * The rest (VBVA) is not used by this driver.
+ * @have_events: set by the host when it raises the interrupt, cleared on
+ *	acknowledge; tells the ISR whether a shared IRQ is ours.
+ * @unused: the rest of the 16 bytes; VBVA follows, not used here.
  */
 struct vmmdev_memory {
 	u32 size;
 	u32 version;
-	union {
-		struct {
-			u8 have_events;
-			u8 padding[3];
-		} v1_04;
-		struct {
-			u32 host_events;
-			u32 guest_event_mask;
-		} v1_03;
-	} v;
+	u8 have_events;
+	u8 unused[7];
 };
 
-static_assert(offsetof(struct vmmdev_memory, v.v1_04.have_events) == 8);
+static_assert(offsetof(struct vmmdev_memory, have_events) == 8);
 static_assert(sizeof(struct vmmdev_memory) == 16);
 
-/* Events (spec section 6). */
-#define VMMDEV_EVENT_MOUSE_CAPABILITIES_CHANGED		BIT(0)
-#define VMMDEV_EVENT_HGCM				BIT(1)
-#define VMMDEV_EVENT_DISPLAY_CHANGE_REQUEST		BIT(2)
-#define VMMDEV_EVENT_JUDGE_CREDENTIALS			BIT(3)
-#define VMMDEV_EVENT_RESTORED				BIT(4)
-#define VMMDEV_EVENT_SEAMLESS_MODE_CHANGE_REQUEST	BIT(5)
-#define VMMDEV_EVENT_BALLOON_CHANGE_REQUEST		BIT(6)
-#define VMMDEV_EVENT_STATISTICS_INTERVAL_CHANGE_REQUEST	BIT(7)
-#define VMMDEV_EVENT_VRDP				BIT(8)
-#define VMMDEV_EVENT_MOUSE_POSITION_CHANGED		BIT(9)
-#define VMMDEV_EVENT_CPU_HOTPLUG			BIT(10)
+/*
+ * Events (spec section 6): bits 0-10 of the word AcknowledgeEvents returns.
+ * Only the ones the driver names are here.
+ */
 #define VMMDEV_EVENT_VALID_EVENT_MASK			0x000007ffU
+/* Handled by the driver itself (always in its filter). */
+#define VMMDEV_EVENT_HGCM				0x002U
+#define VMMDEV_EVENT_BALLOON_CHANGE_REQUEST		0x040U
+#define VMMDEV_EVENT_MOUSE_POSITION_CHANGED		0x200U
+/* Delivered to sessions; two belong to acquire-mode capabilities. */
+#define VMMDEV_EVENT_DISPLAY_CHANGE_REQUEST		0x004U
+#define VMMDEV_EVENT_SEAMLESS_MODE_CHANGE_REQUEST	0x020U
+#define VMMDEV_EVENT_VRDP				0x100U
+#define VMMDEV_EVENT_CPU_HOTPLUG			0x400U
 
 /* Host feature bits returned by GetHostVersion (spec 5.2). */
 #define VMMDEV_HVF_HGCM_PHYS_PAGE_LIST			BIT(0)
@@ -106,17 +95,25 @@ static_assert(sizeof(struct vmmdev_memory) == 16);
 #define VMMDEV_GUEST_SUPPORTS_GRAPHICS			BIT(2)
 #define VMMDEV_GUEST_CAPABILITIES_MASK			0x00000007U
 
-/* Mouse status bits (spec 5.4); the guest owns MOUSE_GUEST_MASK. */
-#define VMMDEV_MOUSE_GUEST_CAN_ABSOLUTE			BIT(0)
-#define VMMDEV_MOUSE_HOST_WANTS_ABSOLUTE		BIT(1)
-#define VMMDEV_MOUSE_GUEST_NEEDS_HOST_CURSOR		BIT(2)
-#define VMMDEV_MOUSE_HOST_CANNOT_HWPOINTER		BIT(3)
-#define VMMDEV_MOUSE_NEW_PROTOCOL			BIT(4)
-#define VMMDEV_MOUSE_HOST_RECHECKS_NEEDS_HOST_CURSOR	BIT(5)
-#define VMMDEV_MOUSE_HOST_HAS_ABS_DEV			BIT(6)
-#define VMMDEV_MOUSE_GUEST_USES_FULL_STATE_PROTOCOL	BIT(7)
-#define VMMDEV_MOUSE_HOST_USES_FULL_STATE_PROTOCOL	BIT(8)
-#define VMMDEV_MOUSE_GUEST_MASK				0x00000095U
+/*
+ * The mouse status word (spec 5.4) is shared: SetMouseStatus replaces the
+ * guest's bits only (VMMDEV_MOUSE_GUEST_MASK), GetMouseStatus returns all.
+ */
+/* What the guest tells the host. */
+#define VMMDEV_MOUSE_GUEST_CAN_ABSOLUTE			0x001U
+#define VMMDEV_MOUSE_GUEST_NEEDS_HOST_CURSOR		0x004U
+/* The guest reads positions on MOUSE_POSITION_CHANGED events. */
+#define VMMDEV_MOUSE_NEW_PROTOCOL			0x010U
+/* The guest reads buttons and wheels with GetMouseStatusEx (7.0+). */
+#define VMMDEV_MOUSE_GUEST_USES_FULL_STATE_PROTOCOL	0x080U
+#define VMMDEV_MOUSE_GUEST_MASK		(VMMDEV_MOUSE_GUEST_CAN_ABSOLUTE | \
+					 VMMDEV_MOUSE_GUEST_NEEDS_HOST_CURSOR | \
+					 VMMDEV_MOUSE_NEW_PROTOCOL | \
+					 VMMDEV_MOUSE_GUEST_USES_FULL_STATE_PROTOCOL)
+static_assert(VMMDEV_MOUSE_GUEST_MASK == 0x095);
+/* What the host tells the guest (only the bits the driver looks at). */
+#define VMMDEV_MOUSE_HOST_WANTS_ABSOLUTE		0x002U
+#define VMMDEV_MOUSE_HOST_USES_FULL_STATE_PROTOCOL	0x100U
 /* Absolute coordinates run from 0 to this value on both axes. */
 #define VMMDEV_MOUSE_RANGE_MAX				0xffff
 
@@ -175,20 +172,30 @@ struct vmmdev_mouse_status {
 static_assert(sizeof(struct vmmdev_mouse_status) == 36);
 
 /**
- * struct vmmdev_host_version - GetHostVersion (4).
- * @header: request header.
- * @major: host major version.
- * @minor: host minor version.
- * @build: host build number.
- * @revision: host revision.
- * @features: VMMDEV_HVF_* bits.
+ * struct vmmdev_version - a VirtualBox version as requests carry it.
+ * @major: major version.
+ * @minor: minor version.
+ * @build: build number.
+ * @revision: source revision.
  */
-struct vmmdev_host_version {
-	struct vmmdev_request_header header;
+struct vmmdev_version {
 	u16 major;
 	u16 minor;
 	u32 build;
 	u32 revision;
+};
+
+static_assert(sizeof(struct vmmdev_version) == 12);
+
+/**
+ * struct vmmdev_host_version - GetHostVersion (4): the host's version.
+ * @header: request header.
+ * @version: the host's version.
+ * @features: VMMDEV_HVF_* bits.
+ */
+struct vmmdev_host_version {
+	struct vmmdev_request_header header;
+	struct vmmdev_version version;
 	u32 features;
 };
 
@@ -250,22 +257,16 @@ struct vmmdev_guest_info {
 static_assert(sizeof(struct vmmdev_guest_info) == 32);
 
 /**
- * struct vmmdev_guest_info2 - ReportGuestInfo2 (58).
+ * struct vmmdev_guest_info2 - ReportGuestInfo2 (58): who the guest is.
  * @header: request header.
- * @additions_major: our version, major (>= 3).
- * @additions_minor: minor.
- * @additions_build: build.
- * @additions_revision: revision.
- * @additions_features: VBOXGSTINFO2_F_* bits.
+ * @version: the additions' version.
+ * @features: VBOXGSTINFO2_F_* bits.
  * @name: "major.minor.build", NUL-terminated.
  */
 struct vmmdev_guest_info2 {
 	struct vmmdev_request_header header;
-	u16 additions_major;
-	u16 additions_minor;
-	u32 additions_build;
-	u32 additions_revision;
-	u32 additions_features;
+	struct vmmdev_version version;
+	u32 features;
 	char name[128];
 };
 
