@@ -80,6 +80,27 @@ else
 fi
 step "QEMU: $(chroot "$CHROOT" qemu-system-x86_64 --version | head -1)"
 
+# guest_tree DEST PREFIX PROG... [-- LIB...]: the chroot's programs
+# $PREFIX/PROG into DEST/PROG and the libraries ldd names for them (with
+# the loader, and the extra LIBs: ones only dlopen()ed), laid out as in the
+# chroot, for run.sh to copy into the initramfs.
+guest_tree() {
+	local dest=$1 prefix=$2 b l bins=() extra=() libs
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do bins+=("$1"); shift; done
+	[ $# -gt 0 ] && shift && extra=("$@")
+	for b in "${bins[@]}"; do
+		chroot "$CHROOT" ldd "$prefix$b" | grep 'not found' &&
+			{ echo "deps: $b: missing libraries" >&2; exit 1; }
+		install -D -m 0755 "$CHROOT$prefix$b" "$dest$b"
+	done
+	libs=$(for l in "${bins[@]/#/$prefix}" "${extra[@]}"; do chroot "$CHROOT" ldd "$l"; done |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+	for l in $(printf '%s\n' $libs "${extra[@]}" | sort -u); do
+		install -D -m 0755 "$(readlink -f "$CHROOT$l")" "$dest$l"
+	done
+}
+
 # VirtualBox's guest userspace (virtualbox-guest-utils: VBoxControl,
 # VBoxService, mount.vboxsf; virtualbox-guest-x11: VBoxClient) from sid
 # contrib on the same mirror.  The chroot's apt fetches it with a sources
@@ -118,22 +139,37 @@ if [ "$(cat "$VBU/.done" 2>/dev/null)" != "$VBU_PKGS" ]; then
 	BINS=$(cd "$CHROOT$A/root" && find . -type f -perm -u+x \
 		-path '*bin/*' | sed 's|^\.||')
 	[ -n "$BINS" ] || { echo "deps: no programs in $VBU_PKGS" >&2; exit 1; }
-	# The libraries, with the loader; libgcc_s is only dlopen()ed (by
-	# pthread_exit), so ldd does not name it.
-	LIBS=$(for b in $BINS; do chroot "$CHROOT" ldd "$A/root$b"; done |
-		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
-	LIBS="$LIBS $(chroot "$CHROOT" sh -c 'ls /usr/lib/x86_64-linux-gnu/libgcc_s.so.1')"
-	for b in $BINS; do
-		chroot "$CHROOT" ldd "$A/root$b" | grep 'not found' &&
-			{ echo "deps: $b: missing libraries" >&2; exit 1; }
-		install -D -m 0755 "$CHROOT$A/root$b" "$VBU/guest$b"
-	done
-	for l in $(echo "$LIBS" | tr ' ' '\n' | sort -u); do
-		install -D -m 0755 "$(readlink -f "$CHROOT$l")" "$VBU/guest$l"
-	done
+	# libgcc_s is only dlopen()ed (by pthread_exit), so ldd does not name it.
+	guest_tree "$VBU/guest" "$A/root" $BINS \
+		-- /usr/lib/x86_64-linux-gnu/libgcc_s.so.1
 	cp "$CHROOT$A"/deb/*.deb "$VBU/"
 	rm -rf "$CHROOT$A"
 	echo "$VBU_PKGS" > "$VBU/.done"
 fi
 step "VirtualBox guest userspace: $(cd "$VBU" && ls ./*.deb | sed 's|^\./||' | tr '\n' ' ')"
+# An X server for VBoxClient (issue 14): trixie's Xvfb, xkbcomp and the
+# keyboard data it compiles its keymap from, xrandr and xwininfo to read
+# the screen back, and the X client libraries VBoxClient dlopen()s,
+# installed into the chroot and copied into the guest tree $X11/guest.
+X11=$CACHE/x11
+X11_PKGS="xvfb x11-xkb-utils x11-xserver-utils x11-utils xkb-data libxrandr2 libxmu6 libxt6t64 libxfixes3 libxinerama1 libxi6 libxcomposite1"
+X11_BINS="/usr/bin/Xvfb /usr/bin/xkbcomp /usr/bin/xrandr /usr/bin/xwininfo /usr/bin/xdpyinfo"
+X11_LIBS="libX11.so.6 libXext.so.6 libXrandr.so.2 libXfixes.so.3 libXmu.so.6 libXt.so.6
+	  libXrender.so.1 libXinerama.so.1 libXi.so.6 libXcomposite.so.1 libxcb.so.1
+	  libX11-xcb.so.1 libXau.so.6 libXdmcp.so.6"
+if [ "$(cat "$X11/.done" 2>/dev/null)" != "$X11_PKGS $X11_BINS" ]; then
+	step "installing $X11_PKGS in the chroot"
+	# shellcheck disable=SC2086
+	chroot "$CHROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends $X11_PKGS
+	chroot "$CHROOT" apt-get clean
+	rm -rf "$X11"
+	# shellcheck disable=SC2086
+	guest_tree "$X11/guest" "" $X11_BINS -- \
+		$(for l in $X11_LIBS; do printf '/lib/x86_64-linux-gnu/%s ' "$l"; done)
+	mkdir -p "$X11/guest/usr/share/X11" "$X11/guest/var/lib/xkb"
+	cp -a "$CHROOT/usr/share/X11/xkb" "$X11/guest/usr/share/X11/"
+	echo "$X11_PKGS $X11_BINS" > "$X11/.done"
+fi
+step "X server for VBoxClient: $(du -sh "$X11/guest" | cut -f1) in $X11"
 step "done; cache in $CACHE"

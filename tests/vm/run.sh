@@ -145,6 +145,7 @@ trap 'echo "[vm] interrupted" >&2; exit 130' INT TERM HUP
 
 MAIN=()		# "prog:bits" of the shared boot, in order
 VBU=		# 1: a program needs VirtualBox's guest userspace (make deps)
+X11=		# 1: a program needs the X server for VBoxClient (make deps)
 NOT_RUN=()	# "prog<TAB>reason": programs this architecture cannot run
 OWN=()		# "prog:bits", each in a boot of its own
 declare -A REF_HGCM32	# "prog:bits" -> 1: marked ref-hgcm32
@@ -171,6 +172,8 @@ while read -r prog bits flags; do
 				continue 2
 			fi
 			VBU=1 ;;
+		# With vbox-userspace, which reports it not run off x86.
+		x11) X11=1 ;;
 		limit=[1-9]*)
 			case ${f#limit=} in *[!0-9]*)
 				fatal "suites.txt: bad $f for $prog" ;; esac
@@ -361,6 +364,10 @@ if [ -n "$VBU" ]; then
 		mkdir -p "$STAGE/lib/modules/vboxsf"
 		cp "$SF_KO" "$STAGE/lib/modules/vboxsf/vboxsf.ko"
 	fi
+fi
+if [ -n "$X11" ]; then
+	[ -f "$VBG_CACHE/x11/.done" ] || fatal "$VBG_CACHE/x11 missing: run make deps"
+	cp -a "$VBG_CACHE/x11/guest/." "$STAGE/"
 fi
 vbg_cpio "$STAGE" "$RUNDIR/base.cpio.gz" || fatal "cpio of the initramfs failed"
 rm -rf "$STAGE"

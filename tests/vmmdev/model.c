@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "desktop.h"
 #include "emu.h"
 #include "le.h"
 #include "hgcm.h"
@@ -129,6 +130,7 @@ struct vmmdev {
 	/* Display, seamless, statistics: the host's value and the guest's. */
 	struct display_hint hint[NUM_DISPLAYS], hint_read[NUM_DISPLAYS];
 	uint32_t seamless, seamless_read;
+	struct desktop desk;	/* visible region, pointer shape */
 	uint32_t stats_interval, stats_interval_read;
 
 	/* Balloon (spec 5.6). */
@@ -796,9 +798,10 @@ static int32_t req_pointer_shape(struct vmmdev *dev, struct req *r)
 	uint64_t w = get32(r->buf + 36), h = get32(r->buf + 40);
 	uint64_t mask, need;
 
-	(void)dev;
-	if (r->size == 48 || !(flags & 0x4))
+	if (r->size == 48 || !(flags & 0x4)) {
+		desktop_set_pointer(&dev->desk, r->buf, r->size);
 		return VINF_SUCCESS;
+	}
 	if (w > 8192 || h > 8192) {
 		vmmdev_log("guest-error: pointer shape %" PRIu64 "x%" PRIu64 " too big", w, h);
 		return VERR_INVALID_PARAMETER;
@@ -810,6 +813,7 @@ static int32_t req_pointer_shape(struct vmmdev *dev, struct req *r)
 			   need, r->size);
 		return VERR_INVALID_PARAMETER;
 	}
+	desktop_set_pointer(&dev->desk, r->buf, r->size);
 	return VINF_SUCCESS;
 }
 
@@ -1251,6 +1255,8 @@ static int32_t req_counted_array(struct vmmdev *dev, struct req *r)
 			   r->type, n, r->size);
 		return VERR_INVALID_PARAMETER;
 	}
+	if (r->type == 72)
+		desktop_set_region(&dev->desk, r->buf, (uint32_t)n);
 	return VINF_SUCCESS;
 }
 
@@ -2422,6 +2428,8 @@ static void control_locked(struct vmmdev *dev, char **w, int n, const char *line
 			fprintf(out, "err unknown command\n");
 		return;
 	}
+	if (desktop_control(&dev->desk, w, n, out))
+		return;
 	for (k = 0; k < ARRAY_SIZE(ctl_cmds) && !c; k++)
 		if (!strcmp(w[0], ctl_cmds[k].name))
 			c = &ctl_cmds[k];

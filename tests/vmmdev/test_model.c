@@ -1256,6 +1256,42 @@ static void pointer_shape(struct ktap_case_ctx *t)
 	teardown();
 }
 
+/* Requests 72 and 3 reach the host's desktop view (desktop.c); refused
+ * ones leave it as it was. */
+static void wr32s(uint64_t gpa, const uint32_t *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		wr32(gpa + 4 * i, v[i]);
+}
+
+/* Requests 72 and 3 reach the host's desktop view (desktop.c); refused
+ * ones leave it as it was. */
+static void desktop_region_pointer(struct ktap_case_ctx *t)
+{
+	static const uint32_t region[] = { 2, 10, 20, 110, 70, 200, 0, 300, 40 };
+	static const uint32_t shape[] = { 0x5, 3, 4, 8, 8 };
+
+	setup();
+	KTAP_ASSERT(t, report());
+	hdr(REQ, 28 + 32, 72);
+	wr32s(REQ + 24, region, ARRAY_SIZE(region));
+	KTAP_EXPECT_EQ(t, submit(REQ), 0);
+	wr32(REQ + 24, 3);			/* count and size disagree */
+	KTAP_EXPECT_EQ(t, submit(REQ), VERR_INVALID_PARAMETER);
+	ctl("region");
+	KTAP_EXPECT(t, !strcmp(reply, "count 2\nupdates 1\nrect 10 20 110 70\n"
+			       "rect 200 0 300 40\nok 2\n"));
+	hdr(REQ, 44 + 8 + 256, 3);
+	wr32s(REQ + 24, shape, ARRAY_SIZE(shape));
+	KTAP_EXPECT_EQ(t, submit(REQ), 0);
+	wr32(REQ + 36, 9000);			/* too wide: refused */
+	KTAP_EXPECT_EQ(t, submit(REQ), VERR_INVALID_PARAMETER);
+	KTAP_EXPECT(t, !strcmp(ctl("pointer"), "ok 0x5 3 4 8 8 1\n"));
+	teardown();
+}
+
 static void user_state(struct ktap_case_ctx *t)
 {
 	static const char good[] = "alice\0dom\0x";
@@ -1622,6 +1658,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(counters_and_requestor),
 	KTAP_CASE(misc_requests),
 	KTAP_CASE(pointer_shape),
+	KTAP_CASE(desktop_region_pointer),
 	KTAP_CASE(user_state),
 	KTAP_CASE(display_hints),
 	KTAP_CASE(concurrent_control_and_requests),
