@@ -34,20 +34,6 @@ static int set_caps(int fd, uint32_t or_mask, uint32_t not_mask,
 	return ret;
 }
 
-static int acquire_caps(int fd, uint32_t flags, uint32_t or_mask,
-			uint32_t not_mask)
-{
-	struct vbg_ioctl_acquire_guest_caps c;
-
-	memset(&c, 0, sizeof(c));
-	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c),
-		 sizeof(c.hdr));
-	c.u.in.flags = flags;
-	c.u.in.or_mask = or_mask;
-	c.u.in.not_mask = not_mask;
-	return vbgt_ioctl(fd, VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES, &c);
-}
-
 static long long host_caps(void)
 {
 	return vbgt_state("caps");
@@ -117,23 +103,23 @@ static void acquire_conflict(void)
 	int a = vbgt_open(VBGT_NODE_USER), b = vbgt_open(VBGT_NODE_USER);
 
 	/* Put host window mapping into acquire mode. */
-	ASSERT_EQ(acquire_caps(a, VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE,
+	ASSERT_EQ(vbgt_acquire_caps(a, VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE,
 			       CAP_HOSTWIN, 0), 0);
-	ASSERT_EQ(acquire_caps(a, 0, CAP_HOSTWIN, 0), 0);
+	ASSERT_EQ(vbgt_acquire_caps(a, 0, CAP_HOSTWIN, 0), 0);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, CAP_HOSTWIN);
 	/* Another session cannot take it while a holds it. */
-	EXPECT_EQ(acquire_caps(b, 0, CAP_HOSTWIN, 0), -EBUSY);
+	EXPECT_EQ(vbgt_acquire_caps(b, 0, CAP_HOSTWIN, 0), -EBUSY);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, CAP_HOSTWIN);
 	/* a releases it; b gets it. */
-	ASSERT_EQ(acquire_caps(a, 0, 0, CAP_HOSTWIN), 0);
+	ASSERT_EQ(vbgt_acquire_caps(a, 0, 0, CAP_HOSTWIN), 0);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, 0);
-	EXPECT_EQ(acquire_caps(b, 0, CAP_HOSTWIN, 0), 0);
+	EXPECT_EQ(vbgt_acquire_caps(b, 0, CAP_HOSTWIN, 0), 0);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, CAP_HOSTWIN);
-	EXPECT_EQ(acquire_caps(a, 0, CAP_HOSTWIN, 0), -EBUSY);
+	EXPECT_EQ(vbgt_acquire_caps(a, 0, CAP_HOSTWIN, 0), -EBUSY);
 	/* Closing the holder frees it. */
 	close(b);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, 0);
-	EXPECT_EQ(acquire_caps(a, 0, CAP_HOSTWIN, 0), 0);
+	EXPECT_EQ(vbgt_acquire_caps(a, 0, CAP_HOSTWIN, 0), 0);
 	close(a);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, 0);
 }
@@ -143,7 +129,7 @@ static void acquire_mode_cap_not_settable(void)
 	int fd = vbgt_open(VBGT_NODE_USER);
 
 	/* CAP_HOSTWIN is in acquire mode since acquire_conflict. */
-	ASSERT_EQ(acquire_caps(fd, VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE,
+	ASSERT_EQ(vbgt_acquire_caps(fd, VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE,
 			       CAP_HOSTWIN, 0), 0);
 	EXPECT_EQ(set_caps(fd, CAP_HOSTWIN, 0, NULL, NULL), -EBUSY);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, 0);
@@ -154,8 +140,8 @@ static void acquire_bad_flags_einval(void)
 {
 	int fd = vbgt_open(VBGT_NODE_USER);
 
-	EXPECT_EQ(acquire_caps(fd, 0x2, CAP_HOSTWIN, 0), -EINVAL);
-	EXPECT_EQ(acquire_caps(fd, 0, 0x100, 0), -EINVAL);
+	EXPECT_EQ(vbgt_acquire_caps(fd, 0x2, CAP_HOSTWIN, 0), -EINVAL);
+	EXPECT_EQ(vbgt_acquire_caps(fd, 0, 0x100, 0), -EINVAL);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, 0);
 	close(fd);
 }
@@ -194,7 +180,7 @@ static void acquire_host_refusal_errno(void)
 	int a = vbgt_open(VBGT_NODE_USER), b = vbgt_open(VBGT_NODE_USER);
 
 	/* CAP_HOSTWIN is in acquire mode since acquire_conflict. */
-	ASSERT_EQ(acquire_caps(a, VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE,
+	ASSERT_EQ(vbgt_acquire_caps(a, VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE,
 			       CAP_HOSTWIN, 0), 0);
 	vbgt_ctl_at_end("fault-clear");
 	vbgt_ctl_ok("fault 56 1 %d", VERR_INVALID_PARAMETER);
@@ -206,14 +192,14 @@ static void acquire_host_refusal_errno(void)
 	EXPECT_EQ(c.hdr.rc, -1);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, 0);
 	/* a does not hold it: b can take it, then a cannot. */
-	EXPECT_EQ(acquire_caps(b, 0, CAP_HOSTWIN, 0), 0);
+	EXPECT_EQ(vbgt_acquire_caps(b, 0, CAP_HOSTWIN, 0), 0);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, CAP_HOSTWIN);
-	EXPECT_EQ(acquire_caps(a, 0, CAP_HOSTWIN, 0), -EBUSY);
+	EXPECT_EQ(vbgt_acquire_caps(a, 0, CAP_HOSTWIN, 0), -EBUSY);
 	/* A refused release leaves it held. */
 	vbgt_ctl_ok("fault 56 1 %d", VERR_INVALID_PARAMETER);
-	EXPECT_EQ(acquire_caps(b, 0, 0, CAP_HOSTWIN), -EINVAL);
+	EXPECT_EQ(vbgt_acquire_caps(b, 0, 0, CAP_HOSTWIN), -EINVAL);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, CAP_HOSTWIN);
-	EXPECT_EQ(acquire_caps(a, 0, CAP_HOSTWIN, 0), -EBUSY);
+	EXPECT_EQ(vbgt_acquire_caps(a, 0, CAP_HOSTWIN, 0), -EBUSY);
 	close(b);
 	EXPECT_EQ(host_caps() & CAP_HOSTWIN, 0);
 	close(a);

@@ -114,20 +114,6 @@ static long long hgcm_state(const char *name)
 	return 0;
 }
 
-static int acquire_caps(int fd, uint32_t flags, uint32_t or_mask,
-			uint32_t not_mask)
-{
-	struct vbg_ioctl_acquire_guest_caps c;
-
-	memset(&c, 0, sizeof(c));
-	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c),
-		 sizeof(c.hdr));
-	c.u.in.flags = flags;
-	c.u.in.or_mask = or_mask;
-	c.u.in.not_mask = not_mask;
-	return vbgt_ioctl(fd, VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES, &c);
-}
-
 /* What is inside the driver while it goes away. */
 struct users {
 	int root, user;
@@ -204,9 +190,9 @@ static void users_enter(struct users *u)
 	u->root = vbgt_open(VBGT_NODE_ROOT);
 	u->user = vbgt_open(VBGT_NODE_USER);
 	ASSERT_EQ(vbgt_change_filter(u->root, VBGT_EV_BALLOON, 0), 0);
-	ASSERT_EQ(acquire_caps(u->root, VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE,
+	ASSERT_EQ(vbgt_acquire_caps(u->root, VBGL_IOC_AGC_FLAGS_CONFIG_ACQUIRE_MODE,
 			       CAP_HOSTWIN, 0), 0);
-	ASSERT_EQ(acquire_caps(u->root, 0, CAP_HOSTWIN, 0), 0);
+	ASSERT_EQ(vbgt_acquire_caps(u->root, 0, CAP_HOSTWIN, 0), 0);
 	ASSERT_EQ(vbgt_state("caps") & CAP_HOSTWIN, CAP_HOSTWIN);
 	ASSERT_EQ(vbgt_hgcm_connect(u->user, "vbgtest", &u->client, &rc), 0);
 	ASSERT_EQ(rc, 0);

@@ -410,6 +410,29 @@ int vbgt_change_filter(int fd, uint32_t or_mask, uint32_t not_mask)
 	return vbgt_ioctl(fd, VBG_IOCTL_CHANGE_FILTER_MASK, &f);
 }
 
+/**
+ * vbgt_acquire_caps() - VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES.
+ * @fd: the session.
+ * @flags: VBGL_IOC_AGC_FLAGS_*.
+ * @or_mask: capabilities to acquire.
+ * @not_mask: capabilities to release.
+ *
+ * Return: 0 or -errno.
+ */
+int vbgt_acquire_caps(int fd, uint32_t flags, uint32_t or_mask,
+		      uint32_t not_mask)
+{
+	struct vbg_ioctl_acquire_guest_caps c;
+
+	memset(&c, 0, sizeof(c));
+	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c),
+		 sizeof(c.hdr));
+	c.u.in.flags = flags;
+	c.u.in.or_mask = or_mask;
+	c.u.in.not_mask = not_mask;
+	return vbgt_ioctl(fd, VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES, &c);
+}
+
 /* ------------------------------------------------------------------- HGCM */
 
 /**

@@ -134,6 +134,8 @@ void vbgt_vmmreq_init(void *req, uint32_t size, uint32_t type);
 int vbgt_wait_events(int fd, uint32_t mask, uint32_t timeout_ms,
 		     uint32_t *out);
 int vbgt_change_filter(int fd, uint32_t or_mask, uint32_t not_mask);
+int vbgt_acquire_caps(int fd, uint32_t flags, uint32_t or_mask,
+		      uint32_t not_mask);
 
 /* HGCM. */
 typedef struct vmmdev_hgcm_function_parameter vbgt_parm;
