@@ -164,7 +164,7 @@ if [ "$(cat "$X11/.done" 2>/dev/null)" != "$X11_PKGS $X11_BINS" ]; then
 		--no-install-recommends $X11_PKGS
 	chroot "$CHROOT" apt-get clean
 	rm -rf "$X11"
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046,SC2086
 	guest_tree "$X11/guest" "" $X11_BINS -- \
 		$(for l in $X11_LIBS; do printf '/lib/x86_64-linux-gnu/%s ' "$l"; done)
 	mkdir -p "$X11/guest/usr/share/X11" "$X11/guest/var/lib/xkb"

@@ -2168,6 +2168,28 @@ static void ctl_display(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
 	fprintf(out, "ok\n");
 }
 
+/* display-layout DISPLAY X Y ENABLED: a monitor's origin and on/off. */
+static void ctl_display_layout(struct vmmdev *dev, const struct ctl_args *a,
+			       FILE *out)
+{
+	uint32_t d = a->v[0];
+	struct display_hint hint;
+
+	if (d >= NUM_DISPLAYS || a->v[3] > 1) {
+		fprintf(out, "err display 0..63, enabled 0 or 1\n");
+		return;
+	}
+	hint = dev->hint[d];
+	hint.x = (int32_t)a->v[1];
+	hint.y = (int32_t)a->v[2];
+	hint.enabled = (uint8_t)a->v[3];
+	hint.change_origin = 1;
+	dev->hint[d] = hint;
+	if (memcmp(&dev->hint[d], &dev->hint_read[d], sizeof(hint)))
+		vmmdev_post_events_locked(dev, EV_DISPLAY);
+	fprintf(out, "ok\n");
+}
+
 static void ctl_seamless(struct vmmdev *dev, const struct ctl_args *a,
 			 FILE *out)
 {
@@ -2393,6 +2415,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "mouse-host-caps", 1, 1, true, ctl_mouse_host_caps },
 	{ "balloon", 1, 1, true, ctl_balloon },
 	{ "display", 3, 4, true, ctl_display },
+	{ "display-layout", 4, 4, true, ctl_display_layout },
 	{ "seamless", 1, 1, true, ctl_seamless },
 	{ "features", 1, 1, false, ctl_features },
 	{ "host-version", 4, 4, true, ctl_host_version },

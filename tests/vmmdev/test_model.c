@@ -1365,6 +1365,45 @@ static void display_hints(struct ktap_case_ctx *t)
 }
 
 /*
+ * Multi-monitor layout (display-layout): origin and on/off of a monitor
+ * reach the guest through 81 (entry flags 0x2 disabled, origin) and 80
+ * (xOrigin, yOrigin, changeOrigin, enabled); a bad display or flag is
+ * refused.
+ */
+static void display_layout(struct ktap_case_ctx *t)
+{
+	static const uint8_t want80[] = { 0x00, 0x04, 0, 0, 0, 0, 0, 0, 1, 0 };
+
+	setup();
+	KTAP_ASSERT(t, report());
+	KTAP_EXPECT(t, !strcmp(ctl("display 1280 1024 32 1"), "ok\n"));
+	KTAP_EXPECT(t, !strcmp(ctl("display-layout 1 1024 0 1"), "ok\n"));
+	KTAP_EXPECT(t, !strncmp(ctl("display-layout 64 0 0 1"), "err", 3));
+	KTAP_EXPECT(t, !strncmp(ctl("display-layout 1 0 0 2"), "err", 3));
+	KTAP_EXPECT_EQ(t, state("pending") & 0x4, 0x4);
+	hdr(REQ, 32 + 28 * 4, 81);
+	wr32(REQ + 24, 0x4);
+	wr32(REQ + 28, 4);
+	KTAP_EXPECT_EQ(t, submit(REQ), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 28), 1);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 32) & 0x3, 0);	/* not primary, enabled */
+	KTAP_EXPECT_EQ(t, rd32(REQ + 36), 1);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 40), 1024);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 48), 1280);
+	/* Switched off: 81 flags it disabled, 80 has enabled 0, the origin. */
+	ctl("display-layout 1 1024 0 0");
+	KTAP_EXPECT_EQ(t, submit(REQ), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 28), 1);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 32) & 0x2, 0x2);
+	hdr(REQ, 56, 80);
+	wr32(REQ + 40, 1);
+	KTAP_EXPECT_EQ(t, submit(REQ), 0);
+	/* xOrigin 1024, yOrigin 0, changeOrigin 1, enabled 0 */
+	KTAP_EXPECT(t, !memcmp(F.ram + REQ + 44, want80, sizeof(want80)));
+	teardown();
+}
+
+/*
  * The control thread and the transport thread at once, as in the emulator:
  * one thread moves the mouse through the control channel (each move posts
  * the mouse event), the other acknowledges events and reads the mouse
@@ -1661,6 +1700,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(desktop_region_pointer),
 	KTAP_CASE(user_state),
 	KTAP_CASE(display_hints),
+	KTAP_CASE(display_layout),
 	KTAP_CASE(concurrent_control_and_requests),
 	KTAP_CASE(pump_and_delay),
 	KTAP_CASE(fuzz_requests),
