@@ -115,6 +115,29 @@ static void diag_file(const char *what, const char *path)
 	fclose(f);
 }
 
+/* Writes the shared objects process @pid has mapped into file @out. */
+static void save_libraries(pid_t pid, const char *out)
+{
+	char path[64], line[512], last[256] = "";
+	FILE *f, *o;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	o = fopen(out, "w");
+	while (f && o && fgets(line, sizeof(line), f)) {
+		char *so = strchr(line, '/');
+
+		if (!so || !strstr(so, ".so") || !strcmp(so, last))
+			continue;
+		fputs(so, o);
+		snprintf(last, sizeof(last), "%s", so);
+	}
+	if (f)
+		fclose(f);
+	if (o)
+		fclose(o);
+}
+
 /* Whether file @path contains @text. */
 static bool file_has(const char *path, const char *text)
 {
@@ -596,6 +619,7 @@ static void seamless_region(void)
 	 * meant for the kernel's faults (tests/alarms.txt).
 	 */
 	trace = exception_trace(0);
+	save_libraries(v.pid, "/tmp/vbc-seamless-libs");
 	vbgt_ctl_ok("seamless 1");
 	WAIT_FOR(&v, 20000, (host_region(&r), r.updates > updates &&
 			     region_has(&r, WIN_RECT(win[0])) &&
@@ -613,6 +637,7 @@ static void seamless_region(void)
 		 * doing; nothing to check the region with.
 		 */
 		diag_file("VBoxClient output", v.log);
+		diag_file("its libraries before seamless mode", "/tmp/vbc-seamless-libs");
 		snprintf(why, sizeof(why), "VBoxClient --seamless died of "
 			 "signal %d when the host switched seamless mode on "
 			 "(after \"Visible region\" mode requested, no region "
