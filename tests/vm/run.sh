@@ -145,7 +145,7 @@ trap 'echo "[vm] interrupted" >&2; exit 130' INT TERM HUP
 
 MAIN=()		# "prog:bits" of the shared boot, in order
 VBU=		# 1: a program needs VirtualBox's guest userspace (make deps)
-X11=		# 1: a program needs the X server for VBoxClient (make deps)
+declare -A X11	# "prog:bits" -> 1: needs the X server for VBoxClient (make deps)
 NOT_RUN=()	# "prog<TAB>reason": programs this architecture cannot run
 OWN=()		# "prog:bits", each in a boot of its own
 declare -A REF_HGCM32	# "prog:bits" -> 1: marked ref-hgcm32
@@ -173,7 +173,7 @@ while read -r prog bits flags; do
 			fi
 			VBU=1 ;;
 		# With vbox-userspace, which reports it not run off x86.
-		x11) X11=1 ;;
+		x11) X11[$prog:$bits]=1 ;;
 		limit=[1-9]*)
 			case ${f#limit=} in *[!0-9]*)
 				fatal "suites.txt: bad $f for $prog" ;; esac
@@ -365,11 +365,13 @@ if [ -n "$VBU" ]; then
 		cp "$SF_KO" "$STAGE/lib/modules/vboxsf/vboxsf.ko"
 	fi
 fi
-if [ -n "$X11" ]; then
-	[ -f "$VBG_CACHE/x11/.done" ] || fatal "$VBG_CACHE/x11 missing: run make deps"
-	cp -a "$VBG_CACHE/x11/guest/." "$STAGE/"
-fi
 vbg_cpio "$STAGE" "$RUNDIR/base.cpio.gz" || fatal "cpio of the initramfs failed"
+# The X server (19 MiB): appended only to the boots of programs that need it.
+if [ ${#X11[@]} -gt 0 ]; then
+	[ -f "$VBG_CACHE/x11/.done" ] || fatal "$VBG_CACHE/x11 missing: run make deps"
+	vbg_cpio "$VBG_CACHE/x11/guest" "$RUNDIR/x11.cpio.gz" ||
+		fatal "cpio of the X server failed"
+fi
 rm -rf "$STAGE"
 vbg_say "initramfs: $(du -k "$RUNDIR/base.cpio.gz" | cut -f1) KiB," \
 	"module ${KO#"$KROOT"/}, $((${#MAIN[@]} + ${#OWN[@]})) program(s)"
@@ -405,7 +407,7 @@ console_reader() {
 # defect every failure of this boot is (vbg_ktap_records).
 run_boot() {
 	local n=$1 boot_to=$2 known=$3 bd bdin t0 rc p list="" log marks first
-	local endnote f who st emu_gone limits="" maxlim=0 lim s sf_args
+	local endnote f who st emu_gone limits="" maxlim=0 lim s sf_args x11=
 	shift 3
 	bd=$RUNDIR/boot$n
 	bdin=$RUNDIR_IN/boot$n
@@ -418,6 +420,7 @@ run_boot() {
 		lim=$((LIMIT[$p] * ${SLOW:-1}))
 		limits="$limits $p:$lim"
 		[ "$lim" -le "$maxlim" ] || maxlim=$lim
+		[ -z "${X11[$p]:-}" ] || x11=$RUNDIR/x11.cpio.gz
 	done
 	# Each program ends itself at its limit (vbgt_main: the running case
 	# is killed, the rest reported not run); /init kills it 10 s later.
@@ -434,7 +437,7 @@ run_boot() {
 		[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
 	done >> "$bd/conf/etc/vbg-run.conf"
 	vbg_cpio "$bd/conf" "$bd/conf.cpio.gz"
-	cat "$RUNDIR/base.cpio.gz" "$bd/conf.cpio.gz" > "$bd/initramfs.cpio.gz"
+	cat "$RUNDIR/base.cpio.gz" ${x11:+"$x11"} "$bd/conf.cpio.gz" > "$bd/initramfs.cpio.gz"
 	ln -f "$VMLINUZ" "$bd/vmlinuz" 2>/dev/null || cp "$VMLINUZ" "$bd/vmlinuz"
 
 	vbg_say "boot $n: ${list# } (driver $DRIVER, -smp $VBG_SMP," \
