@@ -145,7 +145,7 @@ trap 'echo "[vm] interrupted" >&2; exit 130' INT TERM HUP
 
 MAIN=()		# "prog:bits" of the shared boot, in order
 VBU=		# 1: a program needs VirtualBox's guest userspace (make deps)
-declare -A X11	# "prog:bits" -> 1: needs the X server for VBoxClient (make deps)
+declare -A X11=()	# "prog:bits" -> 1: needs the X server for VBoxClient (make deps)
 NOT_RUN=()	# "prog<TAB>reason": programs this architecture cannot run
 OWN=()		# "prog:bits", each in a boot of its own
 declare -A REF_HGCM32	# "prog:bits" -> 1: marked ref-hgcm32
