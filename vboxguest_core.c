@@ -729,6 +729,19 @@ void vbg_core_quiesce(struct vbg_dev *gdev)
 	mutex_unlock(&gdev->session_mutex);
 }
 
+/*
+ * What exit and shutdown both stop: init's first balloon look (or a later
+ * one), the heartbeat and the host's monitoring, the balloon (handed
+ * back), and the driver's facility status (inactive).
+ */
+static void vbg_core_stop(struct vbg_dev *gdev)
+{
+	cancel_work_sync(&gdev->balloon.work);
+	vbg_heartbeat_exit(gdev);
+	vbg_balloon_exit(gdev);
+	vbg_report_driver_status(gdev, false);
+}
+
 /**
  * vbg_core_shutdown() - leave the host as a removal would (reboot, kexec).
  * @gdev: the device, still bound.
@@ -743,10 +756,7 @@ void vbg_core_quiesce(struct vbg_dev *gdev)
 void vbg_core_shutdown(struct vbg_dev *gdev)
 {
 	vbg_core_quiesce(gdev);
-	vbg_heartbeat_exit(gdev);
-	cancel_work_sync(&gdev->balloon.work);
-	vbg_balloon_exit(gdev);
-	vbg_report_driver_status(gdev, false);
+	vbg_core_stop(gdev);
 }
 
 /**
@@ -780,10 +790,7 @@ void vbg_core_cancel_event_work(struct vbg_dev *gdev)
  */
 void vbg_core_exit(struct vbg_dev *gdev)
 {
-	cancel_work_sync(&gdev->balloon.work);
-	vbg_heartbeat_exit(gdev);
-	vbg_balloon_exit(gdev);
-	vbg_report_driver_status(gdev, false);
+	vbg_core_stop(gdev);
 
 	mutex_lock(&gdev->session_mutex);
 	vbg_host_mask_send(gdev, &gdev->event_filter, 0);

@@ -252,7 +252,6 @@ struct vbg_heartbeat {
  * @misc_device: /dev/vboxguest (0600, trusted).
  * @misc_device_user: /dev/vboxuser (0666, less trusted).
  * @stats: enum vbg_stat counters.
- * @debugfs_dir: debugfs directory with the stats file.
  */
 struct vbg_dev {
 	struct device *dev;
@@ -296,7 +295,6 @@ struct vbg_dev {
 	struct miscdevice misc_device_user;
 
 	atomic64_t stats[VBG_STAT_NR];
-	struct dentry *debugfs_dir;
 };
 
 /**
