@@ -136,6 +136,7 @@ static void rmmod_with_inflated_balloon(void)
 static void unload_returns_balloon(void)
 {
 	long long deflates = -1;
+	int n;
 	FILE *f;
 
 	require_module_file();
@@ -143,8 +144,9 @@ static void unload_returns_balloon(void)
 	/* Else there was no inflated balloon to return. */
 	ASSERT(f, "rmmod_with_inflated_balloon did not inflate the balloon "
 	       "and remove the module");
-	ASSERT(fscanf(f, "%lld", &deflates) == 1);
+	n = fscanf(f, "%lld", &deflates);
 	fclose(f);
+	ASSERT(n == 1, "no deflate count in " RMMOD_STATE);
 	vbgt_ref_defect("the balloon is not deflated when the driver is "
 			"removed (the host keeps the pages)");
 	EXPECT_EQ(vbgt_state("balloon_pages"), 0);
