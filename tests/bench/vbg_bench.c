@@ -51,8 +51,6 @@
 #define MODULE_NAME	"vboxguest"
 #define FEATURES_FAST	"0x8000000f"	/* the emulator's default */
 #define FEATURES_NOFAST	"0x1"		/* page lists only, no fast ack */
-#define FN_ECHO		1
-#define FN_DELAY	5
 #define BALLOON_CHUNKS	128		/* 1 MiB each */
 #define PAGE		4096u
 #define BIG		(16u << 20)
@@ -287,7 +285,7 @@ static int session_open(struct session *s)
 	s->fd = open(VBGT_NODE_ROOT, O_RDWR | O_CLOEXEC);
 	if (s->fd < 0)
 		return -1;
-	if (vbgt_hgcm_connect(s->fd, "vbgtest", &s->client, &rc) || rc) {
+	if (vbgt_hgcm_connect(s->fd, VBGTEST_SVC, &s->client, &rc) || rc) {
 		close(s->fd);
 		return -1;
 	}
@@ -322,7 +320,7 @@ static void echo_template(struct session *s, void *in, void *out,
 {
 	struct call *t = &s->tmpl;
 
-	call_template(s, FN_ECHO, 3);
+	call_template(s, VBGTEST_FN_ECHO, 3);
 	vbgt_parm_buf(&t->p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, size);
 	vbgt_parm_buf(&t->p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, size);
 	vbgt_parm_u32(&t->p[2], 0);
@@ -331,7 +329,7 @@ static void echo_template(struct session *s, void *in, void *out,
 /* DELAY: the host completes @ms after the call. */
 static void delay_template(struct session *s, uint32_t ms)
 {
-	call_template(s, FN_DELAY, 1);
+	call_template(s, VBGTEST_FN_DELAY, 1);
 	vbgt_parm_u32(&s->tmpl.p[0], ms);
 }
 
@@ -502,7 +500,7 @@ static void buffers(void)
 			unmeasured(sizes[i].fig, "buffers or watch list");
 		goto out;
 	}
-	vbgt_fill_pattern(in, BIG, 7);
+	vbgtest_fill_pattern(in, BIG, 7);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		echo_size(in, out, sizes[i].size, sizes[i].fig);
 out:
@@ -966,7 +964,7 @@ static void sf_sequential(uint8_t *chunk, uint8_t *back)
 	uint64_t t0, i, got;
 	int fd;
 
-	vbgt_fill_pattern(chunk, MIB, 11);
+	vbgtest_fill_pattern(chunk, MIB, 11);
 	fd = open(SF_BIG, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || vbgt_ctl(NULL, 0, "reset-counters")) {
 		unmeasured("h_sf_write", "open or control channel");

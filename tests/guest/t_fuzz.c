@@ -695,7 +695,7 @@ static int client_slot(struct fuzzer *f, int s, int used)
 static void op_connect(struct fuzzer *f, int s)
 {
 	static const char *const names[] = {
-		"vbgtest", "vbgtest", "vbgtest", "VBoxGuestPropSvc", "nosuchservice",
+		VBGTEST_SVC, VBGTEST_SVC, VBGTEST_SVC, "VBoxGuestPropSvc", "nosuchservice",
 		"", "VBoxGuestPropSvc\n",
 	};
 	struct vbg_ioctl_hgcm_connect *c = (void *)f->req;
@@ -866,7 +866,7 @@ static void op_echo(struct fuzzer *f, int s)
 		buf[i] = M.arena + ARENA_SIZE / 2 + (1 - i) * (ARENA_SIZE / 4) +
 			 below(r, ARENA_SIZE / 4 - (256 << 10));
 	}
-	vbgt_fill_pattern(buf[0], size[0], seed32);
+	vbgtest_fill_pattern(buf[0], size[0], seed32);
 	memset(buf[1], 0xee, size[1]);
 	memset(c, 0, len);
 	vbgt_hdr(&c->hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, len, len);
@@ -903,10 +903,10 @@ static void op_echo(struct fuzzer *f, int s)
 	__atomic_fetch_add(&tot->echoes, 1, __ATOMIC_RELAXED);
 	n = size[0] < size[1] ? size[0] : size[1];
 	memcpy(&v, (uint8_t *)(c + 1) + 2 * esz + 4, 4);
-	if (v != n || vbgt_check_pattern(buf[1], n, seed32) >= 0) {
+	if (v != n || vbgtest_check_pattern(buf[1], n, seed32) >= 0) {
 		vbgt_fail_at(__FILE__, __LINE__, "echo: %u bytes reported, %u expected;"
 			     " first bad byte %ld", v, n,
-			     vbgt_check_pattern(buf[1], n, seed32));
+			     vbgtest_check_pattern(buf[1], n, seed32));
 		report_repro(f);
 	}
 }
@@ -1094,9 +1094,9 @@ static void valid_calls(int fd, int user)
 	EXPECT_EQ(vbgt_vmmreq(fd, &hv, sizeof(hv)), 0);
 	EXPECT_EQ(hv.hdr.rc, 0);
 
-	ASSERT_EQ(vbgt_hgcm_connect(fd, "vbgtest", &client, &rc), 0);
+	ASSERT_EQ(vbgt_hgcm_connect(fd, VBGTEST_SVC, &client, &rc), 0);
 	ASSERT_EQ(rc, 0);
-	vbgt_fill_pattern(in, sizeof(in), 7);
+	vbgtest_fill_pattern(in, sizeof(in), 7);
 	memset(out, 0, sizeof(out));
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, sizeof(in));
 	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, sizeof(out));

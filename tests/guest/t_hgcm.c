@@ -16,15 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SVC		"vbgtest"
-#define FN_ECHO		1
-#define FN_FILL		2
-#define FN_CHECK	3
-#define FN_XOR		4
-#define FN_DELAY	5
-#define FN_NEVER	6
-#define FN_STATUS	7
-#define FN_WHOAMI	8
 #define NO_TIMEOUT	0xffffffffu
 #define GUARD		64
 
@@ -33,7 +24,7 @@ static uint32_t connect_test(int fd)
 	uint32_t client;
 	int32_t rc;
 
-	ASSERT_EQ(vbgt_hgcm_connect(fd, SVC, &client, &rc), 0);
+	ASSERT_EQ(vbgt_hgcm_connect(fd, VBGTEST_SVC, &client, &rc), 0);
 	ASSERT_EQ(rc, VINF_SUCCESS);
 	ASSERT(client != 0, "client id 0");
 	return client;
@@ -71,18 +62,18 @@ static void echo(size_t n)
 	int32_t rc;
 	long bad;
 
-	vbgt_fill_pattern(in, n, seed);
+	vbgtest_fill_pattern(in, n, seed);
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, n);
 	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, n);
 	vbgt_parm_u32(&p[2], 0xdeadbeef);
-	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_ECHO, NO_TIMEOUT, p, 3, &rc),
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_ECHO, NO_TIMEOUT, p, 3, &rc),
 		  0);
 	EXPECT_EQ(rc, VINF_SUCCESS);
 	EXPECT_EQ(p[2].type, VMMDEV_HGCM_PARM_TYPE_32BIT);
 	EXPECT_EQ(p[2].u.value32, n);
-	bad = vbgt_check_pattern(out, n, seed);
+	bad = vbgtest_check_pattern(out, n, seed);
 	EXPECT(bad < 0, "echoed byte %ld differs", bad);
-	bad = vbgt_check_pattern(in, n, seed);
+	bad = vbgtest_check_pattern(in, n, seed);
 	EXPECT(bad < 0, "input byte %ld changed", bad);
 	expect_guard(out, n, 0xa5);
 	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
@@ -105,10 +96,10 @@ static void fill(size_t n)
 
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, n);
 	vbgt_parm_u32(&p[1], seed);
-	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_FILL, NO_TIMEOUT, p, 2, &rc),
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_FILL, NO_TIMEOUT, p, 2, &rc),
 		  0);
 	EXPECT_EQ(rc, VINF_SUCCESS);
-	bad = vbgt_check_pattern(out, n, seed);
+	bad = vbgtest_check_pattern(out, n, seed);
 	EXPECT(bad < 0, "byte %ld differs from the pattern", bad);
 	expect_guard(out, n, 0x3c);
 	close(fd);
@@ -123,11 +114,11 @@ static void check(size_t n)
 	vbgt_parm p[3];
 	int32_t rc;
 
-	vbgt_fill_pattern(in, n, seed);
+	vbgtest_fill_pattern(in, n, seed);
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, n);
 	vbgt_parm_u32(&p[1], seed);
 	vbgt_parm_u32(&p[2], 0);
-	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_CHECK, NO_TIMEOUT, p, 3,
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_CHECK, NO_TIMEOUT, p, 3,
 				 &rc), 0);
 	EXPECT_EQ(rc, VINF_SUCCESS);
 	EXPECT_EQ(p[2].u.value32, 0xffffffffu);
@@ -138,7 +129,7 @@ static void check(size_t n)
 		vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, n);
 		vbgt_parm_u32(&p[1], seed);
 		vbgt_parm_u32(&p[2], 0);
-		ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_CHECK, NO_TIMEOUT, p,
+		ASSERT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_CHECK, NO_TIMEOUT, p,
 					 3, &rc), 0);
 		EXPECT_EQ(rc, VINF_SUCCESS);
 		EXPECT_EQ(p[2].u.value32, at);
@@ -156,14 +147,14 @@ static void xor(size_t n)
 	int32_t rc;
 	size_t i;
 
-	vbgt_fill_pattern(buf, n, seed);
+	vbgtest_fill_pattern(buf, n, seed);
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR, buf, n);
 	vbgt_parm_u32(&p[1], 0x15c);	/* only the low byte counts */
-	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_XOR, NO_TIMEOUT, p, 2, &rc),
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_XOR, NO_TIMEOUT, p, 2, &rc),
 		  0);
 	EXPECT_EQ(rc, VINF_SUCCESS);
 	for (i = 0; i < n; i++)
-		if (buf[i] != (uint8_t)(vbgt_pattern(seed, i) ^ 0x5c))
+		if (buf[i] != (uint8_t)(vbgtest_pattern(seed, i) ^ 0x5c))
 			break;
 	EXPECT(i == n, "byte %zu of %zu wrong", i, n);
 	expect_guard(buf, n, 0x77);
@@ -244,13 +235,13 @@ static void client_of_other_session_einval(void)
 	int32_t rc;
 
 	vbgt_parm_u32(&p, 10);
-	EXPECT_EQ(vbgt_hgcm_call(b, client, FN_DELAY, NO_TIMEOUT, &p, 1, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(b, client, VBGTEST_FN_DELAY, NO_TIMEOUT, &p, 1, &rc),
 		  -EINVAL);
 	EXPECT_EQ(vbgt_hgcm_disconnect(b, client, &rc), -EINVAL);
 	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls);
 	/* Still usable by its owner. */
 	vbgt_parm_u32(&p, 10);
-	EXPECT_EQ(vbgt_hgcm_call(a, client, FN_DELAY, NO_TIMEOUT, &p, 1, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(a, client, VBGTEST_FN_DELAY, NO_TIMEOUT, &p, 1, &rc),
 		  0);
 	EXPECT_EQ(rc, VINF_SUCCESS);
 	close(a);
@@ -265,18 +256,18 @@ static void call_status_returned(void)
 	int32_t rc;
 
 	vbgt_parm_u32(&p, (uint32_t)-1234);
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_STATUS, NO_TIMEOUT, &p, 1, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_STATUS, NO_TIMEOUT, &p, 1, &rc),
 		  0);
 	EXPECT_EQ(rc, -1234);
 	vbgt_parm_u32(&p, 1234);	/* an informational status */
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_STATUS, NO_TIMEOUT, &p, 1, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_STATUS, NO_TIMEOUT, &p, 1, &rc),
 		  0);
 	EXPECT_EQ(rc, 1234);
 	/* Unknown function; wrong parameter type. */
 	EXPECT_EQ(vbgt_hgcm_call(fd, client, 99, NO_TIMEOUT, &p, 1, &rc), 0);
 	EXPECT_EQ(rc, VERR_NOT_IMPLEMENTED);
 	vbgt_parm_u64(&p, 5);
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_DELAY, NO_TIMEOUT, &p, 1, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_DELAY, NO_TIMEOUT, &p, 1, &rc),
 		  0);
 	EXPECT_EQ(rc, VERR_INVALID_PARAMETER);
 	close(fd);
@@ -291,7 +282,7 @@ static void call_delay_completes(void)
 	int32_t rc;
 
 	vbgt_parm_u32(&p, 300);
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_DELAY, 5000, &p, 1, &rc), 0);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_DELAY, 5000, &p, 1, &rc), 0);
 	EXPECT_EQ(rc, VINF_SUCCESS);
 	dt = vbgt_now_ms() - t0;
 	EXPECT(dt >= 290 && dt < 4000, "300 ms delay took %llu ms",
@@ -309,7 +300,7 @@ static void call_timeout_cancels(void)
 	vbgt_parm p[2];
 	int32_t rc;
 
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_NEVER, 300, NULL, 0, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_NEVER, 300, NULL, 0, &rc),
 		  -ETIMEDOUT);
 	dt = vbgt_now_ms() - t0;
 	EXPECT(dt >= 290 && dt < 4000, "300 ms timeout took %llu ms",
@@ -319,7 +310,7 @@ static void call_timeout_cancels(void)
 	/* The client still works. */
 	vbgt_parm_u32(&p[0], 0);
 	vbgt_parm_u32(&p[1], 0);
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_WHOAMI, NO_TIMEOUT, p, 2, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_WHOAMI, NO_TIMEOUT, p, 2, &rc),
 		  0);
 	EXPECT_EQ(rc, VINF_SUCCESS);
 	EXPECT_EQ(p[1].u.value32, client);
@@ -359,7 +350,7 @@ static void call_interrupted_by_signal(void)
 		}
 	}
 	t0 = vbgt_now_ms();
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_NEVER, NO_TIMEOUT, NULL, 0,
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_NEVER, NO_TIMEOUT, NULL, 0,
 				 &rc), -EINTR);
 	EXPECT(vbgt_now_ms() - t0 < 5000, "returned after %llu ms",
 	       (unsigned long long)(vbgt_now_ms() - t0));
@@ -376,7 +367,7 @@ static void never_call(void *arg)
 	uint32_t client = connect_test(fd);
 	int32_t rc;
 
-	vbgt_hgcm_call(fd, client, FN_NEVER, NO_TIMEOUT, NULL, 0, &rc);
+	vbgt_hgcm_call(fd, client, VBGTEST_FN_NEVER, NO_TIMEOUT, NULL, 0, &rc);
 	EXPECT(0, "the NEVER call returned");
 }
 
@@ -424,7 +415,7 @@ static void whoami(const char *node, uint32_t want_class, int user_dev)
 
 	vbgt_parm_u32(&p[0], 0);
 	vbgt_parm_u32(&p[1], 0);
-	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_WHOAMI, NO_TIMEOUT, p, 2, &rc),
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_WHOAMI, NO_TIMEOUT, p, 2, &rc),
 		  0);
 	EXPECT_EQ(rc, VINF_SUCCESS);
 	EXPECT_EQ(p[1].u.value32, client);
@@ -463,7 +454,7 @@ static void *delay_thread(void *arg)
 	vbgt_parm p;
 
 	vbgt_parm_u32(&p, 800);
-	d->ret = vbgt_hgcm_call(fd, client, FN_DELAY, NO_TIMEOUT, &p, 1,
+	d->ret = vbgt_hgcm_call(fd, client, VBGTEST_FN_DELAY, NO_TIMEOUT, &p, 1,
 				&d->rc);
 	d->ms = vbgt_now_ms() - t0;
 	close(fd);
@@ -516,10 +507,10 @@ static void kernel_parm_types_einval(void)
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL, buf,
 		      sizeof(buf));
 	vbgt_parm_u32(&p[1], 1);
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_XOR, NO_TIMEOUT, p, 2, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_XOR, NO_TIMEOUT, p, 2, &rc),
 		  -EINVAL);
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_PAGELIST, buf, sizeof(buf));
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_XOR, NO_TIMEOUT, p, 2, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_XOR, NO_TIMEOUT, p, 2, &rc),
 		  -EINVAL);
 	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls);
 	close(fd);
@@ -537,7 +528,7 @@ static void call_bad_sizes_einval(void)
 	ASSERT(c);
 	vbgt_hdr(&c->hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, size, size);
 	c->client_id = client;
-	c->function = FN_WHOAMI;
+	c->function = VBGTEST_FN_WHOAMI;
 	c->timeout_ms = NO_TIMEOUT;
 	c->parm_count = 2;
 	vbgt_parm_u32(&p[0], 0);
@@ -575,7 +566,7 @@ static void call_bad_buffer_efault(void)
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN,
 		      (void *)(uintptr_t)0x1000, 4096);
 	vbgt_parm_u32(&p[1], 0);
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_FILL, NO_TIMEOUT, p, 2, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_FILL, NO_TIMEOUT, p, 2, &rc),
 		  -EFAULT);
 	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls);
 	/* A bad argument pointer. */

@@ -67,11 +67,6 @@
 #include <sys/syscall.h>
 
 #define THREADS		8
-#define SVC		"vbgtest"
-#define FN_ECHO		1
-#define FN_FILL		2
-#define FN_CHECK	3
-#define FN_XOR		4
 #define MAX_BUF		(1u << 20)
 #define GUARD		64
 #define GUARD_BYTE	0xa5
@@ -201,7 +196,7 @@ static void record_bad(struct worker *w, const char *fmt, ...)
  */
 static int one_call(struct worker *w)
 {
-	uint32_t fn = FN_ECHO + rnd(&w->rng) % 4, n = rnd_size(&w->rng);
+	uint32_t fn = VBGTEST_FN_ECHO + rnd(&w->rng) % 4, n = rnd_size(&w->rng);
 	uint32_t seed = rnd(&w->rng), m = n, k, want;
 	uint8_t *in = w->a + GUARD + rnd(&w->rng) % PAGE;
 	uint8_t *out = w->b + GUARD + rnd(&w->rng) % PAGE;
@@ -214,10 +209,10 @@ static int one_call(struct worker *w)
 	size_t i;
 
 	switch (fn) {
-	case FN_ECHO:
+	case VBGTEST_FN_ECHO:
 		if (rnd(&w->rng) % 4 == 0)
 			m = rnd_size(&w->rng);
-		vbgt_fill_pattern(in, n, seed);
+		vbgtest_fill_pattern(in, n, seed);
 		memset(out, GUARD_BYTE, m + GUARD);
 		vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, n);
 		vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, m);
@@ -227,7 +222,7 @@ static int one_call(struct worker *w)
 		s.u32_parms = 1;
 		np = 3;
 		break;
-	case FN_FILL:
+	case VBGTEST_FN_FILL:
 		memset(out, GUARD_BYTE, n + GUARD);
 		vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, n);
 		vbgt_parm_u32(&p[1], seed);
@@ -235,8 +230,8 @@ static int one_call(struct worker *w)
 		s.u32_parms = 1;
 		np = 2;
 		break;
-	case FN_CHECK:
-		vbgt_fill_pattern(in, n, seed);
+	case VBGTEST_FN_CHECK:
+		vbgtest_fill_pattern(in, n, seed);
 		m = n && rnd(&w->rng) % 2 ? rnd(&w->rng) % n : 0xffffffffu;
 		if (m != 0xffffffffu)
 			in[m] ^= 0x5a;
@@ -247,8 +242,8 @@ static int one_call(struct worker *w)
 		s.u32_parms = 2;
 		np = 3;
 		break;
-	default:	/* FN_XOR */
-		vbgt_fill_pattern(in, n, seed);
+	default:	/* VBGTEST_FN_XOR */
+		vbgtest_fill_pattern(in, n, seed);
 		memset(in + n, GUARD_BYTE, GUARD);
 		vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR, in, n);
 		vbgt_parm_u32(&p[1], seed >> 8);
@@ -275,9 +270,9 @@ static int one_call(struct worker *w)
 	w->bytes += n;
 
 	switch (fn) {
-	case FN_ECHO:
+	case VBGTEST_FN_ECHO:
 		k = n < m ? n : m;
-		bad = vbgt_check_pattern(out, k, seed);
+		bad = vbgtest_check_pattern(out, k, seed);
 		if (p[2].u.value32 != k)
 			record_bad(w, "echo %u->%u: host copied %u", n, m,
 				   p[2].u.value32);
@@ -285,17 +280,17 @@ static int one_call(struct worker *w)
 			record_bad(w, "echo %u->%u: byte %ld differs", n, m, bad);
 		else if (!guard_ok(out + m, GUARD))
 			record_bad(w, "echo %u->%u: guard overwritten", n, m);
-		else if (vbgt_check_pattern(in, n, seed) >= 0)
+		else if (vbgtest_check_pattern(in, n, seed) >= 0)
 			record_bad(w, "echo %u: input changed", n);
 		break;
-	case FN_FILL:
-		bad = vbgt_check_pattern(out, n, seed);
+	case VBGTEST_FN_FILL:
+		bad = vbgtest_check_pattern(out, n, seed);
 		if (bad >= 0)
 			record_bad(w, "fill %u: byte %ld differs", n, bad);
 		else if (!guard_ok(out + n, GUARD))
 			record_bad(w, "fill %u: guard overwritten", n);
 		break;
-	case FN_CHECK:
+	case VBGTEST_FN_CHECK:
 		want = m;
 		if (p[2].u.value32 != want)
 			record_bad(w, "check %u: host says %#x, want %#x", n,
@@ -303,7 +298,7 @@ static int one_call(struct worker *w)
 		break;
 	default:
 		for (i = 0; i < n; i++) {
-			if (in[i] != (uint8_t)(vbgt_pattern(seed, i) ^
+			if (in[i] != (uint8_t)(vbgtest_pattern(seed, i) ^
 					       (seed >> 8))) {
 				record_bad(w, "xor %u: byte %zu differs", n, i);
 				break;
@@ -451,7 +446,7 @@ static int open_client(uint32_t *client)
 	int fd = vbgt_open(VBGT_NODE_USER);
 	int32_t rc;
 
-	ASSERT_EQ(vbgt_hgcm_connect(fd, SVC, client, &rc), 0);
+	ASSERT_EQ(vbgt_hgcm_connect(fd, VBGTEST_SVC, client, &rc), 0);
 	ASSERT_EQ(rc, 0);
 	return fd;
 }
@@ -467,14 +462,14 @@ static void echo_checked(int fd, uint32_t client, uint8_t *in, uint8_t *out,
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, n);
 	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, n);
 	vbgt_parm_u32(&p[2], 0);
-	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_ECHO, NO_TIMEOUT, p, 3, &rc),
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_ECHO, NO_TIMEOUT, p, 3, &rc),
 		  0);
 	count_buf(s, in, n);
 	count_buf(s, out, n);
 	s->u32_parms++;
 	EXPECT_EQ(rc, 0);
 	EXPECT_EQ(p[2].u.value32, n);
-	EXPECT_EQ(vbgt_check_pattern(out, n, seed), -1);
+	EXPECT_EQ(vbgtest_check_pattern(out, n, seed), -1);
 	EXPECT(guard_ok(out + n, GUARD), "echo %u: guard overwritten", n);
 }
 
@@ -502,7 +497,7 @@ static void pinned_user_buffers_not_bounced(void)
 			uint8_t *src = in + offsets[j];
 			uint8_t *dst = out + offsets[(j + 1) % 4];
 
-			vbgt_fill_pattern(src, sizes[i], seed + i);
+			vbgtest_fill_pattern(src, sizes[i], seed + i);
 			echo_checked(fd, client, src, dst, sizes[i], seed + i,
 				     &s);
 		}
@@ -511,7 +506,7 @@ static void pinned_user_buffers_not_bounced(void)
 	/* A read-only input (pinned without write access). */
 	ro = map_area(3 * PAGE);
 	ASSERT(ro, "mmap failed");
-	vbgt_fill_pattern(ro + 100, 2 * PAGE, seed);
+	vbgtest_fill_pattern(ro + 100, 2 * PAGE, seed);
 	ASSERT_EQ(mprotect(ro, 3 * PAGE, PROT_READ), 0);
 	echo_checked(fd, client, ro + 100, out, 2 * PAGE, seed, &s);
 
@@ -522,7 +517,7 @@ static void pinned_user_buffers_not_bounced(void)
 	shm = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
 		   0);
 	ASSERT(shm != MAP_FAILED, "mmap memfd: %s", strerror(errno));
-	vbgt_fill_pattern(shm + 10, 20 * PAGE, seed);
+	vbgtest_fill_pattern(shm + 10, 20 * PAGE, seed);
 	echo_checked(fd, client, shm + 10, shm + 30 * PAGE + 7, 20 * PAGE,
 		     seed, &s);
 
@@ -662,7 +657,7 @@ static void unpinnable_buffer_copied_and_counted(void)
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, buf, 64);
 	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, 64);
 	vbgt_parm_u32(&p[2], 0);
-	ASSERT_EQ(vbgt_hgcm_call(fd, client, FN_ECHO, NO_TIMEOUT, p, 3, &rc),
+	ASSERT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_ECHO, NO_TIMEOUT, p, 3, &rc),
 		  0);
 	EXPECT_EQ(rc, 0);
 	EXPECT_EQ(p[2].u.value32, 64);
@@ -757,7 +752,7 @@ static void never_call_child(void *arg)
 	vbgt_parm_u32(&p[1], 1);
 	__atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
 	if (r->with_buf)
-		r->ret = vbgt_hgcm_call(fd, client, FN_FILL, NO_TIMEOUT, p, 2, &rc);
+		r->ret = vbgt_hgcm_call(fd, client, VBGTEST_FN_FILL, NO_TIMEOUT, p, 2, &rc);
 	else
 		r->ret = vbgt_hgcm_call(fd, client, 6, NO_TIMEOUT, NULL, 0, &rc);
 	close(fd);
@@ -884,7 +879,7 @@ static void close_child(void *arg)
 	int fd = open_client(&client);
 	int32_t rc;
 
-	ASSERT_EQ(vbgt_hgcm_connect(fd, SVC, &client, &rc), 0);
+	ASSERT_EQ(vbgt_hgcm_connect(fd, VBGTEST_SVC, &client, &rc), 0);
 	__atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
 		vbgt_sleep_ms(10);
@@ -945,11 +940,11 @@ static void memlock_child(void *arg)
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, MAX_BUF);
 	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, MAX_BUF);
 	vbgt_parm_u32(&p[2], 0);
-	r->ret = vbgt_hgcm_call(fd, client, FN_ECHO, NO_TIMEOUT, p, 3, &rc);
+	r->ret = vbgt_hgcm_call(fd, client, VBGTEST_FN_ECHO, NO_TIMEOUT, p, 3, &rc);
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, 8192);
 	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, 8192);
 	vbgt_parm_u32(&p[2], 0);
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_ECHO, NO_TIMEOUT, p, 3, &rc), 0);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_ECHO, NO_TIMEOUT, p, 3, &rc), 0);
 	EXPECT_EQ(rc, 0);
 	EXPECT_EQ(p[2].u.value32, 8192);
 	close(fd);

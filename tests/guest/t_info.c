@@ -230,7 +230,7 @@ static int hgcm_connect_hdr(int fd, uint32_t type, uint32_t reserved,
 	vbgt_hdr(&c.hdr, type, sizeof(c), sizeof(c.hdr) + sizeof(c.u.out));
 	c.hdr.reserved = reserved;
 	c.u.in.loc.type = VMMDEV_HGCM_LOC_LOCALHOST_EXISTING;
-	strcpy(c.u.in.loc.u.localhost.service_name, "vbgtest");
+	strcpy(c.u.in.loc.u.localhost.service_name, VBGTEST_SVC);
 	ret = vbgt_ioctl(fd, VBG_IOCTL_HGCM_CONNECT, &c);
 	*client = ret || c.hdr.rc ? 0 : c.u.out.client_id;
 	return ret ? ret : c.hdr.rc;

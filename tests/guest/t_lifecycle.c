@@ -50,7 +50,6 @@
 
 #define MODULE_PATH	"/lib/modules/test/vboxguest.ko"
 #define KUSER_PATH	"/lib/modules/test/vbg_kuser.ko"
-#define FN_NEVER	6
 #define NO_TIMEOUT	0xffffffffu
 #define CAP_HOSTWIN	0x2
 #define BALLOON_CHUNKS	2
@@ -137,7 +136,7 @@ static void *caller_fn(void *arg)
 	int32_t rc;
 	int ret;
 
-	ret = vbgt_hgcm_call(u->user, u->client, FN_NEVER, NO_TIMEOUT, NULL, 0,
+	ret = vbgt_hgcm_call(u->user, u->client, VBGTEST_FN_NEVER, NO_TIMEOUT, NULL, 0,
 			     &rc);
 	__atomic_store_n(&u->call_ret, ret, __ATOMIC_SEQ_CST);
 	return NULL;
@@ -194,7 +193,7 @@ static void users_enter(struct users *u)
 			       CAP_HOSTWIN, 0), 0);
 	ASSERT_EQ(vbgt_acquire_caps(u->root, 0, CAP_HOSTWIN, 0), 0);
 	ASSERT_EQ(vbgt_state("caps") & CAP_HOSTWIN, CAP_HOSTWIN);
-	ASSERT_EQ(vbgt_hgcm_connect(u->user, "vbgtest", &u->client, &rc), 0);
+	ASSERT_EQ(vbgt_hgcm_connect(u->user, VBGTEST_SVC, &u->client, &rc), 0);
 	ASSERT_EQ(rc, 0);
 	vbgt_ctl_ok("balloon %d", BALLOON_CHUNKS);
 	ASSERT(tpci_wait_state("balloon_pages", BALLOON_CHUNKS * PAGES_PER_CHUNK),

@@ -619,7 +619,7 @@ static uint32_t hgcm_requestor(const char *node)
 	uint32_t client, req;
 	int32_t rc;
 
-	ASSERT_EQ(vbgt_hgcm_connect(fd, "vbgtest", &client, &rc), 0);
+	ASSERT_EQ(vbgt_hgcm_connect(fd, VBGTEST_SVC, &client, &rc), 0);
 	ASSERT_EQ(rc, 0);
 	req = (uint32_t)vbgt_ctl_num("last-requestor %u",
 				     VMMDEVREQ_HGCM_CONNECT);

@@ -21,11 +21,6 @@
 #include <unistd.h>
 
 #define THREADS		8
-#define SVC		"vbgtest"
-#define FN_ECHO		1
-#define FN_FILL		2
-#define FN_CHECK	3
-#define FN_XOR		4
 #define MAX_BUF		(1u << 20)
 #define NO_TIMEOUT	0xffffffffu
 
@@ -80,29 +75,29 @@ static int one_call(struct worker *w, int fd, uint32_t client, uint8_t *a,
 	size_t i;
 
 	switch (fn) {
-	case FN_ECHO:
-		vbgt_fill_pattern(a, size, seed);
+	case VBGTEST_FN_ECHO:
+		vbgtest_fill_pattern(a, size, seed);
 		memset(b, 0, size);
 		vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, a, size);
 		vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, b, size);
 		vbgt_parm_u32(&p[2], 0);
 		ret = vbgt_hgcm_call(fd, client, fn, NO_TIMEOUT, p, 3, &rc);
 		if (!ret && rc == VINF_SUCCESS) {
-			bad = vbgt_check_pattern(b, size, seed);
+			bad = vbgtest_check_pattern(b, size, seed);
 			if (p[2].u.value32 != size)
 				bad = size;
 		}
 		break;
-	case FN_FILL:
+	case VBGTEST_FN_FILL:
 		memset(b, 0, size);
 		vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, b, size);
 		vbgt_parm_u32(&p[1], seed);
 		ret = vbgt_hgcm_call(fd, client, fn, NO_TIMEOUT, p, 2, &rc);
 		if (!ret && rc == VINF_SUCCESS)
-			bad = vbgt_check_pattern(b, size, seed);
+			bad = vbgtest_check_pattern(b, size, seed);
 		break;
-	case FN_CHECK:
-		vbgt_fill_pattern(a, size, seed);
+	case VBGTEST_FN_CHECK:
+		vbgtest_fill_pattern(a, size, seed);
 		vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, a, size);
 		vbgt_parm_u32(&p[1], seed);
 		vbgt_parm_u32(&p[2], 0);
@@ -111,13 +106,13 @@ static int one_call(struct worker *w, int fd, uint32_t client, uint8_t *a,
 			bad = p[2].u.value32;
 		break;
 	default:
-		vbgt_fill_pattern(a, size, seed);
+		vbgtest_fill_pattern(a, size, seed);
 		vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR, a, size);
 		vbgt_parm_u32(&p[1], seed);
 		ret = vbgt_hgcm_call(fd, client, fn, NO_TIMEOUT, p, 2, &rc);
 		if (!ret && rc == VINF_SUCCESS)
 			for (i = 0; i < size; i++)
-				if (a[i] != (uint8_t)(vbgt_pattern(seed, i) ^
+				if (a[i] != (uint8_t)(vbgtest_pattern(seed, i) ^
 						      (seed & 0xff))) {
 					bad = (long)i;
 					break;
@@ -154,7 +149,7 @@ static void *worker_fn(void *arg)
 	int32_t rc;
 
 	ASSERT(a && b, "out of memory");
-	ASSERT_EQ(vbgt_hgcm_connect(fd, SVC, &client, &rc), 0);
+	ASSERT_EQ(vbgt_hgcm_connect(fd, VBGTEST_SVC, &client, &rc), 0);
 	ASSERT_EQ(rc, VINF_SUCCESS);
 	for (i = 0; i < w->calls; i++)
 		if (one_call(w, fd, client, a, b) && w->other > 5)

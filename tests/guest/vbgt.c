@@ -562,50 +562,6 @@ void vbgt_parm_buf(vbgt_parm *p, uint32_t type, void *buf, uint32_t size)
 	p->u.pointer.u.linear_addr = (uintptr_t)buf;
 }
 
-/**
- * vbgt_pattern() - byte @i of the test service's pattern(@seed).
- * @seed: the seed.
- * @i: the index.
- *
- * Return: the byte.
- */
-uint8_t vbgt_pattern(uint32_t seed, size_t i)
-{
-	return (uint8_t)(seed + i * 31 + (i >> 8));
-}
-
-/**
- * vbgt_fill_pattern() - fill @buf with pattern(@seed).
- * @buf: the buffer.
- * @n: its size.
- * @seed: the seed.
- */
-void vbgt_fill_pattern(uint8_t *buf, size_t n, uint32_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		buf[i] = vbgt_pattern(seed, i);
-}
-
-/**
- * vbgt_check_pattern() - compare @buf with pattern(@seed).
- * @buf: the buffer.
- * @n: its size.
- * @seed: the seed.
- *
- * Return: index of the first differing byte, or -1.
- */
-long vbgt_check_pattern(const uint8_t *buf, size_t n, uint32_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (buf[i] != vbgt_pattern(seed, i))
-			return (long)i;
-	return -1;
-}
-
 /* ---------------------------------------------------- unprivileged helpers */
 
 /**

@@ -28,6 +28,8 @@
 #include <sys/types.h>
 #include <linux/vboxguest.h>
 
+#include "../vbgtest.h"
+
 /* Status codes the installed vbox_err.h lacks (vmmdev-spec.md section 9). */
 #define VBGT_VERR_HGCM_SERVICE_NOT_FOUND	(-2900)
 #define VBGT_VERR_HGCM_INVALID_CLIENT_ID	(-2905)
@@ -149,10 +151,6 @@ int vbgt_hgcm_call(int fd, uint32_t client, uint32_t function,
 void vbgt_parm_u32(vbgt_parm *p, uint32_t v);
 void vbgt_parm_u64(vbgt_parm *p, uint64_t v);
 void vbgt_parm_buf(vbgt_parm *p, uint32_t type, void *buf, uint32_t size);
-uint8_t vbgt_pattern(uint32_t seed, size_t i);
-void vbgt_fill_pattern(uint8_t *buf, size_t n, uint32_t seed);
-/* Index of the first byte differing from pattern(seed), or -1. */
-long vbgt_check_pattern(const uint8_t *buf, size_t n, uint32_t seed);
 
 /* Unprivileged helpers. */
 int vbgt_drop_privileges(void);

@@ -98,7 +98,7 @@ static void put_file(const char *path, size_t n, uint32_t seed)
 	int fd;
 
 	ASSERT(b, "malloc");
-	vbgt_fill_pattern(b, n, seed);
+	vbgtest_fill_pattern(b, n, seed);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ASSERT(fd >= 0, "%s: %s", path, strerror(errno));
 	write_all(fd, b, n);
@@ -118,10 +118,10 @@ static int file_is(const char *path, size_t n, uint32_t seed)
 	ASSERT(fd >= 0, "%s: %s", path, strerror(errno));
 	got = read_all(fd, b, n + 1);
 	close(fd);
-	ok = got == n && vbgt_check_pattern(b, n, seed) < 0;
+	ok = got == n && vbgtest_check_pattern(b, n, seed) < 0;
 	if (!ok)
 		vbgt_diag("%s: %zu bytes (want %zu), first difference at %ld",
-			  path, got, n, got >= n ? vbgt_check_pattern(b, n, seed) : -1L);
+			  path, got, n, got >= n ? vbgtest_check_pattern(b, n, seed) : -1L);
 	free(b);
 	return ok;
 }
@@ -433,8 +433,8 @@ static void mmap_rw(void)
 	ASSERT(fd >= 0, "open: %s", strerror(errno));
 	m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT(m != MAP_FAILED, "mmap: %s", strerror(errno));
-	EXPECT(vbgt_check_pattern(m, n, 5) < 0, "mapped content");
-	vbgt_fill_pattern(m, n, 6);
+	EXPECT(vbgtest_check_pattern(m, n, 5) < 0, "mapped content");
+	vbgtest_fill_pattern(m, n, 6);
 	EXPECT_EQ(msync(m, n, MS_SYNC), 0);
 	munmap(m, n);
 	close(fd);
@@ -501,19 +501,19 @@ static int conc_child(int i)
 
 		if (!b)
 			return 1;
-		vbgt_fill_pattern(b, 256 << 10, seed);
+		vbgtest_fill_pattern(b, 256 << 10, seed);
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (fd < 0 || write(fd, b, 256 << 10) != 256 << 10 || close(fd))
 			bad++;
 		fd = open(MNT "/shared", O_RDONLY);
 		if (fd < 0 || read(fd, b, 256 << 10) != 256 << 10 ||
-		    vbgt_check_pattern(b, 256 << 10, 77) >= 0)
+		    vbgtest_check_pattern(b, 256 << 10, 77) >= 0)
 			bad++;
 		if (fd >= 0)
 			close(fd);
 		fd = open(path, O_RDONLY);
 		if (fd < 0 || read(fd, b, 256 << 10) != 256 << 10 ||
-		    vbgt_check_pattern(b, 256 << 10, seed) >= 0)
+		    vbgtest_check_pattern(b, 256 << 10, seed) >= 0)
 			bad++;
 		if (fd >= 0)
 			close(fd);

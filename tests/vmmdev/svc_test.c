@@ -14,17 +14,7 @@
 
 #include "hgcm.h"
 #include "svc.h"
-
-enum vbgtest_fn {
-	VBGTEST_FN_ECHO = 1,
-	VBGTEST_FN_FILL = 2,
-	VBGTEST_FN_CHECK = 3,
-	VBGTEST_FN_XOR = 4,
-	VBGTEST_FN_DELAY = 5,
-	VBGTEST_FN_NEVER = 6,
-	VBGTEST_FN_STATUS = 7,
-	VBGTEST_FN_WHOAMI = 8,
-};
+#include "../vbgtest.h"
 
 /**
  * struct vbgtest_client - one connected client.
@@ -37,12 +27,6 @@ struct vbgtest_client {
 	uint32_t requestor;
 	uint32_t pending;
 };
-
-/* Byte @i of pattern(@seed), README "Test service vbgtest". */
-static uint8_t vbgtest_pattern(uint32_t seed, uint32_t i)
-{
-	return (uint8_t)(seed + i * 31 + (i >> 8));
-}
 
 /*
  * Checks that @call has exactly the parameter kinds in @kinds (a string of
@@ -124,12 +108,10 @@ static int32_t vbgtest_echo(struct hgcm_svc_call *call)
 static int32_t vbgtest_fill(struct hgcm_svc_call *call)
 {
 	struct hgcm_parm *p = call->parms;
-	uint32_t i;
 
 	if (!vbgtest_parms_ok(call, "bu"))
 		return VERR_INVALID_PARAMETER;
-	for (i = 0; i < p[0].size; i++)
-		p[0].buf[i] = vbgtest_pattern(p[1].u32, i);
+	vbgtest_fill_pattern(p[0].buf, p[0].size, p[1].u32);
 	p[0].out_size = p[0].size;
 	return VINF_SUCCESS;
 }
@@ -137,17 +119,11 @@ static int32_t vbgtest_fill(struct hgcm_svc_call *call)
 static int32_t vbgtest_check(struct hgcm_svc_call *call)
 {
 	struct hgcm_parm *p = call->parms;
-	uint32_t i;
 
 	if (!vbgtest_parms_ok(call, "buu"))
 		return VERR_INVALID_PARAMETER;
-	p[2].u32 = 0xffffffff;
-	for (i = 0; i < p[0].size; i++) {
-		if (p[0].buf[i] != vbgtest_pattern(p[1].u32, i)) {
-			p[2].u32 = i;
-			break;
-		}
-	}
+	/* -1 (no difference) is VBGTEST_CHECK_OK. */
+	p[2].u32 = (uint32_t)vbgtest_check_pattern(p[0].buf, p[0].size, p[1].u32);
 	return VINF_SUCCESS;
 }
 
@@ -232,7 +208,7 @@ static void vbgtest_reset(void)
 }
 
 const struct hgcm_service hgcm_svc_test = {
-	.name = "vbgtest",
+	.name = VBGTEST_SVC,
 	.connect = vbgtest_connect,
 	.disconnect = vbgtest_disconnect,
 	.call = vbgtest_call,

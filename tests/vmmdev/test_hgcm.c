@@ -14,27 +14,14 @@
 #include "emu.h"
 #include "hgcm.h"
 #include "ktap.h"
+#include "../vbgtest.h"
+#include "test_fixture.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-#define RAM_SIZE	(16u << 20)
-#define HOLE_START	0xa10000u
-#define HOLE_END	0xa20000u
-#define REQ		0x10000u	/* requests, 64 KiB apart */
-#define REQ2		0x20000u
 #define REQ3		0x30000u
 #define CTL_REQ		0x40000u	/* report, filter, cancel */
 #define DATA		0x200000u	/* buffer pages */
 #define PG		4096u
 
-#define FN_ECHO		1
-#define FN_FILL		2
-#define FN_CHECK	3
-#define FN_XOR		4
-#define FN_DELAY	5
-#define FN_NEVER	6
-#define FN_STATUS	7
-#define FN_WHOAMI	8
 
 struct wrec {
 	uint64_t gpa;
@@ -43,179 +30,37 @@ struct wrec {
 	bool irq;		/* an interrupt raise instead of a write */
 };
 
-struct fake {
-	uint8_t *ram;
-	uint8_t *bar1;
-	struct vmmdev *dev;
-	pthread_mutex_t lock;	/* for the record */
+/* Guest writes and interrupt raises inside [rec_lo, rec_hi), when on. */
+static struct {
+	pthread_mutex_t lock;
 	bool recording;
 	uint64_t rec_lo, rec_hi;
 	struct wrec rec[256];
 	int nrec;
-	int irq;
-	int irq_up;
-};
-
-static struct fake F;
-
-static bool mapped(uint64_t gpa, size_t len)
-{
-	if (gpa + len < gpa || gpa + len > RAM_SIZE)
-		return false;
-	return gpa + len <= HOLE_START || gpa >= HOLE_END;
-}
-
-static int f_read(void *o, uint64_t gpa, void *buf, size_t len)
-{
-	(void)o;
-	if (!mapped(gpa, len))
-		return -1;
-	memcpy(buf, F.ram + gpa, len);
-	return 0;
-}
+} R;
 
 static void record(uint64_t gpa, size_t len, bool irq)
 {
-	pthread_mutex_lock(&F.lock);
-	if (F.recording && F.nrec < 256 &&
-	    (irq || (gpa < F.rec_hi && gpa + len > F.rec_lo))) {
-		struct wrec *r = &F.rec[F.nrec++];
+	pthread_mutex_lock(&R.lock);
+	if (R.recording && R.nrec < 256 &&
+	    (irq || (gpa < R.rec_hi && gpa + len > R.rec_lo))) {
+		struct wrec *r = &R.rec[R.nrec++];
 		uint32_t flags = 0;
 
 		r->gpa = gpa;
 		r->len = len;
 		r->irq = irq;
-		if (!irq && gpa <= F.rec_lo + 24 && gpa + len >= F.rec_lo + 28)
-			memcpy(&flags, F.ram + F.rec_lo + 24, 4);
+		if (!irq && gpa <= R.rec_lo + 24 && gpa + len >= R.rec_lo + 28)
+			memcpy(&flags, F.ram + R.rec_lo + 24, 4);
 		r->flags = flags;
 	}
-	pthread_mutex_unlock(&F.lock);
-}
-
-static int f_write(void *o, uint64_t gpa, const void *buf, size_t len)
-{
-	(void)o;
-	if (!mapped(gpa, len))
-		return -1;
-	memcpy(F.ram + gpa, buf, len);
-	record(gpa, len, false);
-	return 0;
-}
-
-static void *f_ptr(void *o, uint64_t gpa, size_t len)
-{
-	(void)o;
-	return mapped(gpa, len) ? F.ram + gpa : NULL;
-}
-
-static void f_irq(void *o, int level)
-{
-	(void)o;
-	__atomic_store_n(&F.irq, level, __ATOMIC_SEQ_CST);
-	if (level) {
-		__atomic_fetch_add(&F.irq_up, 1, __ATOMIC_SEQ_CST);
-		record(0, 0, true);
-	}
-}
-
-static int irq_level(void)
-{
-	return __atomic_load_n(&F.irq, __ATOMIC_SEQ_CST);
-}
-
-static int irq_ups(void)
-{
-	return __atomic_load_n(&F.irq_up, __ATOMIC_SEQ_CST);
-}
-
-static const struct vmmdev_host_ops fops = {
-	.mem_read = f_read,
-	.mem_write = f_write,
-	.mem_ptr = f_ptr,
-	.set_irq = f_irq,
-};
-
-static FILE *quiet_log;
-
-static uint32_t rd32(uint64_t gpa)
-{
-	return __atomic_load_n((uint32_t *)(F.ram + gpa), __ATOMIC_SEQ_CST);
-}
-
-static uint64_t rd64(uint64_t gpa)
-{
-	uint64_t v;
-
-	memcpy(&v, F.ram + gpa, 8);
-	return v;
-}
-
-static void wr16(uint64_t gpa, uint16_t v)
-{
-	memcpy(F.ram + gpa, &v, 2);
-}
-
-static void wr32(uint64_t gpa, uint32_t v)
-{
-	memcpy(F.ram + gpa, &v, 4);
-}
-
-static void wr64(uint64_t gpa, uint64_t v)
-{
-	memcpy(F.ram + gpa, &v, 8);
-}
-
-static void hdr(uint64_t gpa, uint32_t size, uint32_t type)
-{
-	memset(F.ram + gpa, 0, size < 0x10000 ? size : 0x10000);
-	wr32(gpa, size);
-	wr32(gpa + 4, 0x00010001);
-	wr32(gpa + 8, type);
-	wr32(gpa + 12, (uint32_t)-1);
-	wr32(gpa + 20, 1);
-}
-
-static int32_t submit(uint64_t gpa)
-{
-	vmmdev_port_write(F.dev, VMMDEV_PORT_REQUEST, (uint32_t)gpa, 4);
-	return (int32_t)rd32(gpa + 12);
-}
-
-static char reply[65536];
-
-static const char *ctl(const char *cmd)
-{
-	FILE *f = fmemopen(reply, sizeof(reply) - 1, "w");
-
-	memset(reply, 0, sizeof(reply));
-	vmmdev_control(F.dev, cmd, f);
-	fclose(f);
-	return reply;
-}
-
-static long long counter(const char *name)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "counter %s", name);
-	ctl(cmd);
-	return strncmp(reply, "ok ", 3) ? -1 : strtoll(reply + 3, NULL, 0);
+	pthread_mutex_unlock(&R.lock);
 }
 
 static long long hgcm_state(const char *name)
 {
-	size_t n = strlen(name);
-	char *p = reply;
-
 	ctl("hgcm-state");
-	while (p && *p) {
-		if (!strncmp(p, name, n) && p[n] == ' ')
-			return strtoll(p + n + 1, NULL, 0);
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -1;
+	return reply_val(name);
 }
 
 /* 4, 58 (with @info2_features), 50: the Linux probe order. */
@@ -239,16 +84,12 @@ static bool report(uint32_t info2_features)
 
 static bool setup_features(uint32_t info2_features)
 {
-	if (!quiet_log) {
-		quiet_log = fopen("/dev/null", "w");
-		vmmdev_set_log(quiet_log);
-	}
-	memset(&F, 0, sizeof(F));
-	pthread_mutex_init(&F.lock, NULL);
-	F.ram = calloc(1, RAM_SIZE);
-	F.bar1 = calloc(1, VMMDEV_BAR1_SIZE);
-	F.dev = vmmdev_new(&fops, NULL, F.bar1);
-	return F.dev && report(info2_features);
+	memset(&R, 0, sizeof(R));
+	pthread_mutex_init(&R.lock, NULL);
+	if (!fx_up_default())
+		return false;
+	F.on_write = record;
+	return report(info2_features);
 }
 
 static bool setup(void)
@@ -258,10 +99,8 @@ static bool setup(void)
 
 static void teardown(void)
 {
-	vmmdev_free(F.dev);
-	free(F.ram);
-	free(F.bar1);
-	pthread_mutex_destroy(&F.lock);
+	fx_down();
+	pthread_mutex_destroy(&R.lock);
 }
 
 static void sleep_ms(int ms)
@@ -406,11 +245,6 @@ static int32_t b_submit(void)
 	return submit(B.gpa);
 }
 
-static uint8_t pattern(uint32_t seed, uint32_t i)
-{
-	return (uint8_t)(seed + i * 31 + (i >> 8));
-}
-
 /* Guest buffer bytes at (page list of DATA pages first..., offset off). */
 static uint8_t *gbuf(uint32_t page, uint32_t off)
 {
@@ -423,7 +257,7 @@ static uint8_t *gbuf(uint32_t page, uint32_t off)
  */
 static bool echo_5000(uint32_t id, const uint64_t *out_pages)
 {
-	b_begin(REQ, 63, id, FN_ECHO, 3);
+	b_begin(REQ, 63, id, VBGTEST_FN_ECHO, 3);
 	b_pages_at(0, 10, 5000, 1, 100, 2, 0, 1);
 	b_pages(1, 10, 5000, 2, 50, 2, out_pages);
 	b_u32(2, 0xdead);
@@ -436,7 +270,7 @@ static bool echo_5000(uint32_t id, const uint64_t *out_pages)
 static void connect_ok(struct ktap_case_ctx *t)
 {
 	KTAP_ASSERT(t, setup());
-	KTAP_EXPECT_EQ(t, connect_at(REQ, "vbgtest"), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT_EQ(t, connect_at(REQ, VBGTEST_SVC), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
 	KTAP_EXPECT_EQ(t, result(REQ), 0);
 	KTAP_EXPECT_EQ(t, rd32(REQ + 12), VINF_HGCM_ASYNC_EXECUTE);
@@ -490,11 +324,11 @@ static void too_many_clients(struct ktap_case_ctx *t)
 	KTAP_ASSERT(t, setup());
 	KTAP_EXPECT(t, !strcmp(ctl("hgcm-mode inline"), "ok\n"));
 	for (i = 0; i < 2048; i++) {
-		connect_at(REQ, "vbgtest");
+		connect_at(REQ, VBGTEST_SVC);
 		ok += done(REQ) && result(REQ) == 0;
 	}
 	KTAP_EXPECT_EQ(t, ok, 2048);
-	KTAP_EXPECT_EQ(t, connect_at(REQ, "vbgtest"), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT_EQ(t, connect_at(REQ, VBGTEST_SVC), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_EXPECT(t, done(REQ));
 	KTAP_EXPECT_EQ(t, result(REQ), VERR_HGCM_TOO_MANY_CLIENTS);
 	/* Other services count separately. */
@@ -508,7 +342,7 @@ static void disconnect(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	KTAP_EXPECT_EQ(t, disconnect_at(REQ, id), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
@@ -519,7 +353,7 @@ static void disconnect(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, disconnect_at(REQ, 0), VERR_INVALID_PARAMETER);
 	KTAP_EXPECT(t, !done(REQ));
 	/* A call to the gone client fails synchronously. */
-	b_begin(REQ, 63, id, FN_WHOAMI, 0);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VERR_HGCM_INVALID_CLIENT_ID);
 	KTAP_EXPECT_EQ(t, counter("hgcm.disconnects"), 3);
 	teardown();
@@ -530,17 +364,17 @@ static void call_client_checks(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
-	b_begin(REQ, 63, 0, FN_WHOAMI, 0);
+	b_begin(REQ, 63, 0, VBGTEST_FN_WHOAMI, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VERR_INVALID_PARAMETER);
-	b_begin(REQ, 63, id + 100, FN_WHOAMI, 0);
+	b_begin(REQ, 63, id + 100, VBGTEST_FN_WHOAMI, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VERR_HGCM_INVALID_CLIENT_ID);
-	b_begin(REQ, 62, id + 100, FN_WHOAMI, 0);
+	b_begin(REQ, 62, id + 100, VBGTEST_FN_WHOAMI, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VERR_HGCM_INVALID_CLIENT_ID);
 	KTAP_EXPECT(t, !done(REQ));
 	/* Wrong parameters are the service's business: asynchronous. */
-	b_begin(REQ, 63, id, FN_WHOAMI, 0);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
 	KTAP_EXPECT_EQ(t, result(REQ), VERR_INVALID_PARAMETER);
@@ -557,10 +391,10 @@ static void call_echo_page_lists(struct ktap_case_ctx *t)
 	uint32_t id, i, bad = 0;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	for (i = 0; i < 5000; i++)
-		*gbuf(0, 100 + i) = pattern(3, i);
+		*gbuf(0, 100 + i) = vbgtest_pattern(3, i);
 	memset(F.ram + DATA + 7 * PG, 0xee, 2 * PG);
 	memset(F.ram + DATA + 10 * PG, 0xee, PG);
 	KTAP_ASSERT(t, echo_5000(id, out_pages));
@@ -570,7 +404,7 @@ static void call_echo_page_lists(struct ktap_case_ctx *t)
 		uint8_t got = i < PG - 50 ? F.ram[DATA + 10 * PG + 50 + i] :
 					    F.ram[DATA + 7 * PG + i - (PG - 50)];
 
-		bad += got != pattern(3, i);
+		bad += got != vbgtest_pattern(3, i);
 	}
 	KTAP_EXPECT_EQ(t, bad, 0);
 	KTAP_EXPECT_EQ(t, F.ram[DATA + 10 * PG + 49], 0xee);
@@ -600,7 +434,7 @@ static void call_watched_pages(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	/* Watched: the first in page and both out pages. */
 	wr64(list, DATA);
@@ -632,11 +466,11 @@ static void call32_embedded(struct ktap_case_ctx *t)
 	uint32_t id, off_out, i;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	for (i = 0; i < sizeof(in); i++)
 		in[i] = (uint8_t)(i * 7 + 1);
-	b_begin(REQ, 62, id, FN_ECHO, 3);
+	b_begin(REQ, 62, id, VBGTEST_FN_ECHO, 3);
 	b_embedded(0, 1, sizeof(in), in);
 	off_out = b_embedded(1, 2, 200, NULL);
 	b_u32(2, 0);
@@ -657,21 +491,21 @@ static void call_fill_contiguous_nobounce(struct ktap_case_ctx *t)
 	uint32_t id, i, bad = 0;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	/* Contiguous: one run from page 0 + 300, 6000 bytes. */
-	b_begin(REQ, 63, id, FN_FILL, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_FILL, 2);
 	b_pages_at(0, 12, 6000, 2, 300, 1, 0, 0);
 	b_u32(1, 9);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
 	KTAP_EXPECT_EQ(t, result(REQ), 0);
 	for (i = 0; i < 6000; i++)
-		bad += *gbuf(0, 300 + i) != pattern(9, i);
+		bad += *gbuf(0, 300 + i) != vbgtest_pattern(9, i);
 	KTAP_EXPECT_EQ(t, bad, 0);
 	KTAP_EXPECT_EQ(t, rd32(pe(0) + 4), 6000);
 	/* No-bounce: 3 pages for 200 + 8000 bytes, first address carries the offset. */
-	b_begin(REQ, 63, id, FN_FILL, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_FILL, 2);
 	b_pages(0, 13, 8000, 2, 200, 3, nb);
 	b_u32(1, 77);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
@@ -683,7 +517,7 @@ static void call_fill_contiguous_nobounce(struct ktap_case_ctx *t)
 			     i < 2 * PG - 200 ? DATA + 30 * PG + i - (PG - 200) :
 			     DATA + 25 * PG + i - (2 * PG - 200);
 
-		bad += F.ram[a] != pattern(77, i);
+		bad += F.ram[a] != vbgtest_pattern(77, i);
 	}
 	KTAP_EXPECT_EQ(t, bad, 0);
 	KTAP_EXPECT_EQ(t, counter("hgcm.param.12"), 1);
@@ -696,11 +530,11 @@ static void call_check_xor(struct ktap_case_ctx *t)
 	uint32_t id, i, bad = 0;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	for (i = 0; i < 3 * PG; i++)
-		*gbuf(40, i) = pattern(5, i);
-	b_begin(REQ, 63, id, FN_CHECK, 3);
+		*gbuf(40, i) = vbgtest_pattern(5, i);
+	b_begin(REQ, 63, id, VBGTEST_FN_CHECK, 3);
 	b_pages_at(0, 10, 3 * PG, 1, 0, 3, 40, 1);
 	b_u32(1, 5);
 	b_u32(2, 0);
@@ -708,7 +542,7 @@ static void call_check_xor(struct ktap_case_ctx *t)
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
 	KTAP_EXPECT_EQ(t, rd32(pe(2) + 4), 0xffffffff);
 	*gbuf(40, 5000) ^= 1;
-	b_begin(REQ, 63, id, FN_CHECK, 3);
+	b_begin(REQ, 63, id, VBGTEST_FN_CHECK, 3);
 	b_pages_at(0, 10, 3 * PG, 1, 0, 3, 40, 1);
 	b_u32(1, 5);
 	b_u32(2, 0);
@@ -717,13 +551,13 @@ static void call_check_xor(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, rd32(pe(2) + 4), 5000);
 	/* XOR in place, both directions. */
 	*gbuf(40, 5000) ^= 1;
-	b_begin(REQ, 63, id, FN_XOR, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_XOR, 2);
 	b_pages_at(0, 10, 3 * PG, 3, 0, 3, 40, 1);
 	b_u32(1, 0x1ff);
 	b_submit();
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
 	for (i = 0; i < 3 * PG; i++) {
-		uint8_t want = pattern(5, i) ^ 0xff;
+		uint8_t want = vbgtest_pattern(5, i) ^ 0xff;
 
 		bad += *gbuf(40, i) != want;
 	}
@@ -737,10 +571,10 @@ static void call_linear(struct ktap_case_ctx *t)
 	uint32_t id, i;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	/* Empty linear buffers are harmless. */
-	b_begin(REQ, 63, id, FN_ECHO, 3);
+	b_begin(REQ, 63, id, VBGTEST_FN_ECHO, 3);
 	b_raw(0, 5, 0, 0x1000);
 	b_raw(1, 6, 0, 0x2000);
 	b_u32(2, 99);
@@ -748,7 +582,7 @@ static void call_linear(struct ktap_case_ctx *t)
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
 	KTAP_EXPECT_EQ(t, result(REQ), 0);
 	KTAP_EXPECT_EQ(t, rd32(pe(2) + 4), 0);
-	b_begin(REQ, 62, id, FN_CHECK, 3);
+	b_begin(REQ, 62, id, VBGTEST_FN_CHECK, 3);
 	b_raw(0, 4, 0, 0x1000);
 	b_u32(1, 0);
 	b_u32(2, 0);
@@ -757,13 +591,13 @@ static void call_linear(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, rd32(pe(2) + 4), 0xffffffff);
 	/* Non-empty linear buffers cannot be emulated. */
 	for (i = 4; i <= 6; i++) {
-		b_begin(REQ, 63, id, FN_ECHO, 1);
+		b_begin(REQ, 63, id, VBGTEST_FN_ECHO, 1);
 		b_raw(0, i, 16, 0x1000);
 		KTAP_EXPECT_EQ(t, b_submit(), VERR_INVALID_PARAMETER);
 	}
 	KTAP_EXPECT_EQ(t, counter("hgcm.linear_rejected"), 3);
 	for (i = 0; i < ARRAY_SIZE(rejected); i++) {
-		b_begin(REQ, 63, id, FN_ECHO, 1);
+		b_begin(REQ, 63, id, VBGTEST_FN_ECHO, 1);
 		b_raw(0, rejected[i], 0, 0);
 		KTAP_EXPECT_EQ(t, b_submit(), VERR_INVALID_PARAMETER);
 	}
@@ -795,8 +629,8 @@ static const struct bad_row {
 	{ "extra pages ok", BK_PAGES, 10, 100, 1, 0, 2, -1, DATA, DATA + PG, VINF_HGCM_ASYNC_EXECUTE },
 	{ "plain unaligned", BK_PAGES, 10, 100, 1, 0, 1, -1, DATA + 8, 0, VERR_INVALID_POINTER },
 	{ "plain all-ones skipped", BK_PAGES, 10, 100, 1, 0, 1, -1, ~0ull, 0, VINF_HGCM_ASYNC_EXECUTE },
-	{ "not RAM", BK_PAGES, 10, 100, 1, 0, 1, -1, HOLE_START, 0, VERR_INVALID_PARAMETER },
-	{ "not RAM, out only", BK_PAGES, 10, 100, 2, 0, 1, -1, HOLE_START, 0, VINF_HGCM_ASYNC_EXECUTE },
+	{ "not RAM", BK_PAGES, 10, 100, 1, 0, 1, -1, FX_HOLE_START, 0, VERR_INVALID_PARAMETER },
+	{ "not RAM, out only", BK_PAGES, 10, 100, 2, 0, 1, -1, FX_HOLE_START, 0, VINF_HGCM_ASYNC_EXECUTE },
 	{ "too big", BK_PAGES, 10, (128u << 20) + 1, 1, 0, 1, -1, DATA, 0, VERR_INVALID_PARAMETER },
 	{ "contig 2 pages", BK_PAGES, 12, 100, 1, 0, 2, -1, DATA, DATA + PG, VERR_INVALID_PARAMETER },
 	{ "contig long", BK_PAGES, 12, 3 * PG, 1, 0, 1, -1, DATA, 0, VINF_HGCM_ASYNC_EXECUTE },
@@ -822,14 +656,14 @@ static void bad_descriptors(struct ktap_case_ctx *t)
 	size_t i;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	for (i = 0; i < ARRAY_SIZE(bad_rows); i++) {
 		const struct bad_row *r = &bad_rows[i];
 		int32_t rc;
 
 		/* XOR: buffer in/out and a key; the service accepts any buffer. */
-		b_begin(REQ, 63, id, FN_XOR, 2);
+		b_begin(REQ, 63, id, VBGTEST_FN_XOR, 2);
 		b_u32(1, 0);
 		if (r->kind == BK_PAGES) {
 			uint64_t pages[200] = { r->p0, r->p1 };
@@ -864,26 +698,26 @@ static void parameter_count(struct ktap_case_ctx *t)
 	uint32_t id, i;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
-	b_begin(REQ, 63, id, FN_WHOAMI, 33);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 33);
 	for (i = 0; i < 33; i++)
 		b_u32(i, i);
 	KTAP_EXPECT_EQ(t, b_submit(), VERR_INVALID_PARAMETER);
-	b_begin(REQ, 63, id, FN_WHOAMI, 32);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 32);
 	for (i = 0; i < 32; i++)
 		b_u32(i, i);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
 	KTAP_EXPECT_EQ(t, result(REQ), VERR_INVALID_PARAMETER);	/* service: "uu" */
 	/* Two entries claimed, room for one 16-byte entry only. */
-	b_begin(REQ, 63, id, FN_WHOAMI, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0);
 	b_u32(1, 0);
 	B.end = 44 + 16 + 12;
 	KTAP_EXPECT_EQ(t, b_submit(), VERR_INVALID_PARAMETER);
 	/* The same bytes are enough for two 12-byte entries. */
-	b_begin(REQ, 62, id, FN_WHOAMI, 2);
+	b_begin(REQ, 62, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0);
 	b_u32(1, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
@@ -898,18 +732,18 @@ static void host_features_gate_types(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	ctl("features 0x1");
-	b_begin(REQ, 63, id, FN_XOR, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_XOR, 2);
 	b_embedded(0, 3, 8, NULL);
 	b_u32(1, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VERR_INVALID_PARAMETER);
-	b_begin(REQ, 63, id, FN_XOR, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_XOR, 2);
 	b_pages_at(0, 12, 8, 3, 0, 1, 0, 0);
 	b_u32(1, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VERR_INVALID_PARAMETER);
-	b_begin(REQ, 63, id, FN_XOR, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_XOR, 2);
 	b_pages_at(0, 10, 8, 3, 0, 1, 0, 0);
 	b_u32(1, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
@@ -925,12 +759,12 @@ static void budget_per_call(struct ktap_case_ctx *t)
 
 	KTAP_ASSERT(t, pages);
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	for (k = 0; k < npages; k++)
 		pages[k] = DATA;
 	/* Each parameter is allowed; together they exceed 128 MiB. */
-	b_begin(0x100000, 63, id, FN_ECHO, 3);
+	b_begin(0x100000, 63, id, VBGTEST_FN_ECHO, 3);
 	b_pages(0, 10, (64u << 20) - PG, 1, 0, 16383, pages);
 	b_pages(1, 10, (64u << 20) - PG, 2, 0, 16383, pages);
 	b_pages(2, 10, 4 * PG, 2, 0, 4, pages);	/* 128 MiB + 8 KiB in total */
@@ -946,30 +780,30 @@ static void completion_order(struct ktap_case_ctx *t)
 	int whole = -1, flag = -1, irq = -1, rcw = -1;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	ctl("hgcm-delay 50");
-	b_begin(REQ, 63, id, FN_ECHO, 3);
+	b_begin(REQ, 63, id, VBGTEST_FN_ECHO, 3);
 	b_pages_at(0, 10, 100, 1, 0, 1, 0, 0);
 	b_pages_at(1, 10, 100, 2, 0, 1, 5, 0);
 	b_u32(2, 0);
 	size = B.end;
 	/* Take the connect's event so the call's can raise the line. */
 	vmmdev_port_read(F.dev, VMMDEV_PORT_FAST, 4);
-	pthread_mutex_lock(&F.lock);
-	F.rec_lo = REQ;
-	F.rec_hi = REQ + size;
-	F.nrec = 0;
-	F.recording = true;
-	pthread_mutex_unlock(&F.lock);
+	pthread_mutex_lock(&R.lock);
+	R.rec_lo = REQ;
+	R.rec_hi = REQ + size;
+	R.nrec = 0;
+	R.recording = true;
+	pthread_mutex_unlock(&R.lock);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_EXPECT(t, !done(REQ));
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
 	sleep_ms(10);
-	pthread_mutex_lock(&F.lock);
-	F.recording = false;
-	for (i = 0; i < (uint32_t)F.nrec; i++) {
-		const struct wrec *r = &F.rec[i];
+	pthread_mutex_lock(&R.lock);
+	R.recording = false;
+	for (i = 0; i < (uint32_t)R.nrec; i++) {
+		const struct wrec *r = &R.rec[i];
 
 		if (r->irq && irq < 0)
 			irq = (int)i;
@@ -982,8 +816,8 @@ static void completion_order(struct ktap_case_ctx *t)
 	}
 	/* The whole-request write does not carry DONE yet. */
 	if (whole >= 0)
-		KTAP_EXPECT_EQ(t, F.rec[whole].flags & 1, 0);
-	pthread_mutex_unlock(&F.lock);
+		KTAP_EXPECT_EQ(t, R.rec[whole].flags & 1, 0);
+	pthread_mutex_unlock(&R.lock);
 	KTAP_EXPECT(t, rcw == 0);		/* submission: rc only */
 	KTAP_EXPECT(t, rcw < whole);
 	KTAP_EXPECT(t, whole >= 0 && whole < flag);
@@ -999,31 +833,31 @@ static void output_before_request(struct ktap_case_ctx *t)
 	int page = -1, whole = -1;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
-	b_begin(REQ, 63, id, FN_FILL, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_FILL, 2);
 	b_pages_at(0, 10, 100, 2, 0, 1, 5, 0);
 	b_u32(1, 1);
 	size = B.end;
-	pthread_mutex_lock(&F.lock);
-	F.rec_lo = REQ;			/* the request and the page */
-	F.rec_hi = DATA + 6 * PG;
-	F.nrec = 0;
-	F.recording = true;
-	pthread_mutex_unlock(&F.lock);
+	pthread_mutex_lock(&R.lock);
+	R.rec_lo = REQ;			/* the request and the page */
+	R.rec_hi = DATA + 6 * PG;
+	R.nrec = 0;
+	R.recording = true;
+	pthread_mutex_unlock(&R.lock);
 	b_submit();
 	KTAP_ASSERT(t, wait_done(REQ, 2000));
-	pthread_mutex_lock(&F.lock);
-	F.recording = false;
-	for (i = 0; i < (uint32_t)F.nrec; i++) {
-		if (F.rec[i].gpa == DATA + 5 * PG)
+	pthread_mutex_lock(&R.lock);
+	R.recording = false;
+	for (i = 0; i < (uint32_t)R.nrec; i++) {
+		if (R.rec[i].gpa == DATA + 5 * PG)
 			page = (int)i;
-		if (F.rec[i].gpa == REQ && F.rec[i].len == size)
+		if (R.rec[i].gpa == REQ && R.rec[i].len == size)
 			whole = (int)i;
 	}
-	pthread_mutex_unlock(&F.lock);
+	pthread_mutex_unlock(&R.lock);
 	KTAP_EXPECT(t, page >= 0 && page < whole);
-	KTAP_EXPECT_EQ(t, *gbuf(5, 0), pattern(1, 0));
+	KTAP_EXPECT_EQ(t, *gbuf(5, 0), vbgtest_pattern(1, 0));
 	teardown();
 }
 
@@ -1032,10 +866,10 @@ static void inline_mode(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	ctl("hgcm-mode inline");
-	b_begin(REQ, 63, id, FN_WHOAMI, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0);
 	b_u32(1, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
@@ -1043,13 +877,13 @@ static void inline_mode(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, result(REQ), 0);
 	KTAP_EXPECT_EQ(t, rd32(pe(1) + 4), id);
 	/* Connect and disconnect complete inline too. */
-	KTAP_EXPECT_EQ(t, connect_at(REQ2, "vbgtest"), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT_EQ(t, connect_at(REQ2, VBGTEST_SVC), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_EXPECT(t, done(REQ2));
 	KTAP_EXPECT_EQ(t, disconnect_at(REQ2, rd32(REQ2 + 164)), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_EXPECT(t, done(REQ2));
 	KTAP_EXPECT_EQ(t, result(REQ2), 0);
 	/* A service delay still goes through the worker. */
-	b_begin(REQ, 63, id, FN_DELAY, 1);
+	b_begin(REQ, 63, id, VBGTEST_FN_DELAY, 1);
 	b_u32(0, 100);
 	b_submit();
 	KTAP_EXPECT(t, !done(REQ));
@@ -1071,10 +905,10 @@ static void never_mode_cancel2(struct ktap_case_ctx *t)
 	int up;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	ctl("hgcm-mode never");
-	b_begin(REQ, 63, id, FN_WHOAMI, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0x5555);
 	b_u32(1, 0x6666);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
@@ -1095,10 +929,10 @@ static void never_mode_cancel2(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, counter("hgcm.cancelled"), 1);
 	KTAP_EXPECT_EQ(t, counter("hgcm.cancel_not_found"), 1);
 	/* Connects still complete in never mode (only calls hang). */
-	KTAP_EXPECT_EQ(t, connect_at(REQ2, "vbgtest"), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT_EQ(t, connect_at(REQ2, VBGTEST_SVC), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_EXPECT(t, wait_done(REQ2, 2000));
 	/* The 7.1 64-bit form of cancel2. */
-	b_begin(REQ, 63, id, FN_WHOAMI, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0);
 	b_u32(1, 0);
 	b_submit();
@@ -1113,10 +947,10 @@ static void legacy_cancel(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	ctl("hgcm-mode never");
-	b_begin(REQ, 63, id, FN_WHOAMI, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0);
 	b_u32(1, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
@@ -1134,9 +968,9 @@ static void cancel_after_completion(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
-	b_begin(REQ, 63, id, FN_WHOAMI, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0);
 	b_u32(1, 0);
 	b_submit();
@@ -1152,10 +986,10 @@ static void delay_then_cancel(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	KTAP_EXPECT(t, !strcmp(ctl("hgcm-delay 300"), "ok\n"));
-	b_begin(REQ, 63, id, FN_WHOAMI, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0);
 	b_u32(1, 0);
 	b_submit();
@@ -1188,16 +1022,16 @@ static void service_delay_and_status(struct ktap_case_ctx *t)
 	size_t i;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
-	b_begin(REQ, 63, id, FN_DELAY, 1);
+	b_begin(REQ, 63, id, VBGTEST_FN_DELAY, 1);
 	b_u32(0, 150);
 	b_submit();
 	sleep_ms(50);
 	KTAP_EXPECT(t, !done(REQ));
 	KTAP_EXPECT(t, wait_done(REQ, 2000));
 	for (i = 0; i < ARRAY_SIZE(statuses); i++) {
-		b_begin(REQ, 63, id, FN_STATUS, 1);
+		b_begin(REQ, 63, id, VBGTEST_FN_STATUS, 1);
 		b_u32(0, (uint32_t)statuses[i]);
 		KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
 		KTAP_ASSERT(t, wait_done(REQ, 2000));
@@ -1212,19 +1046,19 @@ static void never_fn_and_disconnect(struct ktap_case_ctx *t)
 	uint32_t id, id2;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
-	id2 = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
+	id2 = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id && id2);
 	/* NEVER keeps the call in the service; cancel2 tells it. */
-	b_begin(REQ, 63, id, FN_NEVER, 0);
+	b_begin(REQ, 63, id, VBGTEST_FN_NEVER, 0);
 	b_submit();
 	sleep_ms(50);
 	KTAP_EXPECT(t, !done(REQ));
 	KTAP_EXPECT_EQ(t, cancel2(REQ), 0);
 	/* Disconnect cancels the client's pending calls, not others'. */
-	b_begin(REQ, 63, id, FN_NEVER, 0);
+	b_begin(REQ, 63, id, VBGTEST_FN_NEVER, 0);
 	b_submit();
-	b_begin(REQ2, 63, id2, FN_NEVER, 0);
+	b_begin(REQ2, 63, id2, VBGTEST_FN_NEVER, 0);
 	b_submit();
 	sleep_ms(50);
 	memcpy(snap, F.ram + REQ, sizeof(snap));
@@ -1249,10 +1083,10 @@ static void broken_cancel_and_late_finish(struct ktap_case_ctx *t)
 
 	KTAP_ASSERT(t, setup());
 	KTAP_EXPECT(t, !strcmp(ctl("hgcm-cancel refuse"), "ok\n"));
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	ctl("hgcm-mode never");
-	b_begin(REQ, 63, id, FN_ECHO, 3);
+	b_begin(REQ, 63, id, VBGTEST_FN_ECHO, 3);
 	b_embedded(0, 1, 4, "abcd");
 	b_embedded(1, 2, 4, NULL);
 	b_u32(2, 0);
@@ -1268,7 +1102,7 @@ static void broken_cancel_and_late_finish(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, cancel2(REQ), VERR_NOT_FOUND);
 	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 1);
 	/* A NEVER call held by the service, a disconnect that stalls. */
-	b_begin(REQ2, 63, id, FN_NEVER, 0);
+	b_begin(REQ2, 63, id, VBGTEST_FN_NEVER, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_EXPECT(t, !strcmp(ctl("hgcm-mode stall"), "ok\n"));
 	KTAP_EXPECT_EQ(t, disconnect_at(REQ3, id), VINF_HGCM_ASYNC_EXECUTE);
@@ -1295,7 +1129,7 @@ static void broken_cancel_and_late_finish(struct ktap_case_ctx *t)
 	/* Back to a sane host: a cancel drops again. */
 	ctl("hgcm-mode never");
 	ctl("hgcm-cancel ok");
-	b_begin(REQ, 63, id, FN_WHOAMI, 0);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 0);
 	b_submit();
 	KTAP_EXPECT_EQ(t, cancel2(REQ), 0);
 	teardown();
@@ -1306,19 +1140,19 @@ static void per_client_call_limit(struct ktap_case_ctx *t)
 	uint32_t id, i, ok = 0;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	ctl("hgcm-mode never");
 	for (i = 0; i < 8192; i++) {
-		b_begin(REQ + (i % 4) * 64, 63, id, FN_WHOAMI, 0);
+		b_begin(REQ + (i % 4) * 64, 63, id, VBGTEST_FN_WHOAMI, 0);
 		ok += b_submit() == VINF_HGCM_ASYNC_EXECUTE;
 	}
 	KTAP_EXPECT_EQ(t, ok, 8192);
-	b_begin(REQ2, 63, id, FN_WHOAMI, 0);
+	b_begin(REQ2, 63, id, VBGTEST_FN_WHOAMI, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VERR_HGCM_TOO_MANY_CLIENT_CALLS);
 	/* Another client is not affected; a cancel makes room. */
 	KTAP_EXPECT_EQ(t, cancel2(REQ), 0);
-	b_begin(REQ2, 63, id, FN_WHOAMI, 0);
+	b_begin(REQ2, 63, id, VBGTEST_FN_WHOAMI, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 8192);
 	teardown();
@@ -1339,9 +1173,9 @@ static void requestor_with_feature(struct ktap_case_ctx *t)
 		char want[32];
 
 		KTAP_ASSERT(t, setup_features(rows[i].features));
-		id = connect_svc("vbgtest");
+		id = connect_svc(VBGTEST_SVC);
 		KTAP_ASSERT(t, id != 0);
-		b_begin(REQ, 63, id, FN_WHOAMI, 2);
+		b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 		b_u32(0, 0);
 		b_u32(1, 0);
 		wr32(REQ + 20, rows[i].field);
@@ -1359,10 +1193,10 @@ static void type_recheck_at_completion(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	ctl("hgcm-delay 100");
-	b_begin(REQ, 63, id, FN_WHOAMI, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0x5555);
 	b_u32(1, 0x6666);
 	b_submit();
@@ -1372,7 +1206,7 @@ static void type_recheck_at_completion(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, rd32(pe(0) + 4), 0x5555);
 	KTAP_EXPECT_EQ(t, rd32(pe(1) + 4), 0x6666);
 	/* Type 64 (legacy cancel) is accepted at completion. */
-	b_begin(REQ, 63, id, FN_WHOAMI, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0x5555);
 	b_u32(1, 0x6666);
 	b_submit();
@@ -1389,14 +1223,14 @@ static void reset_drops_everything(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, setup());
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	ctl("hgcm-mode never");
-	b_begin(REQ, 63, id, FN_WHOAMI, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0);
 	b_u32(1, 0);
 	b_submit();
-	b_begin(REQ2, 63, id, FN_NEVER, 0);
+	b_begin(REQ2, 63, id, VBGTEST_FN_NEVER, 0);
 	b_submit();
 	memcpy(snap, F.ram + REQ, sizeof(snap));
 	vmmdev_reset(F.dev);
@@ -1407,7 +1241,7 @@ static void reset_drops_everything(struct ktap_case_ctx *t)
 	KTAP_EXPECT(t, !done(REQ2));
 	KTAP_ASSERT(t, report(1));
 	ctl("hgcm-mode async");
-	b_begin(REQ, 63, id, FN_WHOAMI, 0);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VERR_HGCM_INVALID_CLIENT_ID);
 	teardown();
 }
@@ -1421,12 +1255,12 @@ static void event_posted_and_auto_enable(struct ktap_case_ctx *t)
 	hdr(CTL_REQ, 32, 42);
 	wr32(CTL_REQ + 28, 0xffffffff);
 	submit(CTL_REQ);
-	id = connect_svc("vbgtest");
+	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	KTAP_EXPECT(t, irq_ups() >= 1);
 	KTAP_EXPECT_EQ(t, vmmdev_port_read(F.dev, VMMDEV_PORT_FAST, 4), 0x2);
 	KTAP_EXPECT_EQ(t, irq_level(), 0);
-	b_begin(REQ, 63, id, FN_WHOAMI, 2);
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0);
 	b_u32(1, 0);
 	b_submit();
@@ -1529,9 +1363,9 @@ static void control_hgcm(struct ktap_case_ctx *t)
 	KTAP_ASSERT(t, setup());
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		ctl(rows[i].cmd);
-		if (strncmp(reply, rows[i].prefix, strlen(rows[i].prefix)))
-			printf("    # '%s' -> '%s'\n", rows[i].cmd, reply);
-		KTAP_EXPECT(t, !strncmp(reply, rows[i].prefix, strlen(rows[i].prefix)));
+		if (strncmp(fx_reply, rows[i].prefix, strlen(rows[i].prefix)))
+			printf("    # '%s' -> '%s'\n", rows[i].cmd, fx_reply);
+		KTAP_EXPECT(t, !strncmp(fx_reply, rows[i].prefix, strlen(rows[i].prefix)));
 	}
 	teardown();
 }
@@ -1550,7 +1384,7 @@ static uint64_t rnd_page(void)
 {
 	switch (rnd() % 6) {
 	case 0:
-		return HOLE_START + (rnd() % 16) * PG;
+		return FX_HOLE_START + (rnd() % 16) * PG;
 	case 1:
 		return ~0ull;
 	case 2:
@@ -1576,7 +1410,7 @@ static void fuzz_calls(struct ktap_case_ctx *t)
 
 	KTAP_ASSERT(t, setup());
 	for (i = 0; i < 4; i++)
-		ids[i] = connect_svc(i % 2 ? "VBoxGuestPropSvc" : "vbgtest");
+		ids[i] = connect_svc(i % 2 ? "VBoxGuestPropSvc" : VBGTEST_SVC);
 	for (i = 0; i < 4000; i++) {
 		uint64_t gpa = REQ + (rnd() % 4) * 0x4000;
 		uint32_t n = rnd() % 7, type = rnd() % 2 ? 63 : 62;
@@ -1628,7 +1462,7 @@ static void fuzz_calls(struct ktap_case_ctx *t)
 			disconnect_at(REQ2 + 0x8000, ids[k]);
 			wait_done(REQ2 + 0x8000, 100);
 			ctl("hgcm-mode async");
-			ids[k] = connect_svc("vbgtest");
+			ids[k] = connect_svc(VBGTEST_SVC);
 		}
 		if (rnd() % 64 == 0)
 			vmmdev_port_read(F.dev, VMMDEV_PORT_FAST, 4);
@@ -1639,9 +1473,9 @@ static void fuzz_calls(struct ktap_case_ctx *t)
 	KTAP_ASSERT(t, report(1));
 	ctl("hgcm-mode async");
 	ctl("hgcm-delay 0");
-	ids[0] = connect_svc("vbgtest");
+	ids[0] = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, ids[0] != 0);
-	b_begin(REQ, 63, ids[0], FN_WHOAMI, 2);
+	b_begin(REQ, 63, ids[0], VBGTEST_FN_WHOAMI, 2);
 	b_u32(0, 0);
 	b_u32(1, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);

@@ -15,196 +15,13 @@
 #include "emu.h"
 #include "hgcm.h"
 #include "ktap.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-#define RAM_SIZE	(16u << 20)
-#define HOLE_START	0xa10000u	/* not guest RAM (no chunk start inside) */
-#define HOLE_END	0xa20000u
-#define REQ		0x10000u	/* where the tests build requests */
-#define REQ2		0x20000u
-
-struct fake {
-	uint8_t *ram;
-	uint8_t *bar1;
-	struct vmmdev *dev;
-	int irq;		/* current level */
-	int irq_up;		/* set_irq(1) calls */
-	int irq_calls;
-};
-
-static struct fake F;
-
-static bool mapped(uint64_t gpa, size_t len)
-{
-	if (gpa + len < gpa || gpa + len > RAM_SIZE)
-		return false;
-	return gpa + len <= HOLE_START || gpa >= HOLE_END;
-}
-
-static int f_read(void *o, uint64_t gpa, void *buf, size_t len)
-{
-	(void)o;
-	if (!mapped(gpa, len))
-		return -1;
-	memcpy(buf, F.ram + gpa, len);
-	return 0;
-}
-
-static int f_write(void *o, uint64_t gpa, const void *buf, size_t len)
-{
-	(void)o;
-	if (!mapped(gpa, len))
-		return -1;
-	memcpy(F.ram + gpa, buf, len);
-	return 0;
-}
-
-static void *f_ptr(void *o, uint64_t gpa, size_t len)
-{
-	(void)o;
-	return mapped(gpa, len) ? F.ram + gpa : NULL;
-}
-
-static void f_irq(void *o, int level)
-{
-	(void)o;
-	F.irq = level;
-	F.irq_calls++;
-	if (level)
-		F.irq_up++;
-}
-
-static const struct vmmdev_host_ops fops = {
-	.mem_read = f_read,
-	.mem_write = f_write,
-	.mem_ptr = f_ptr,
-	.set_irq = f_irq,
-};
-
-static FILE *quiet_log;
-
-static void setup(void)
-{
-	if (!quiet_log) {
-		quiet_log = fopen("/dev/null", "w");
-		vmmdev_set_log(quiet_log);
-	}
-	memset(&F, 0, sizeof(F));
-	F.ram = calloc(1, RAM_SIZE);
-	F.bar1 = calloc(1, VMMDEV_BAR1_SIZE);
-	F.dev = vmmdev_new(&fops, NULL, F.bar1);
-}
-
-static void teardown(void)
-{
-	vmmdev_free(F.dev);
-	free(F.ram);
-	free(F.bar1);
-}
-
-static uint32_t rd32(uint64_t gpa)
-{
-	uint32_t v;
-
-	memcpy(&v, F.ram + gpa, 4);
-	return v;
-}
-
-static uint64_t rd64(uint64_t gpa)
-{
-	uint64_t v;
-
-	memcpy(&v, F.ram + gpa, 8);
-	return v;
-}
-
-static void wr32(uint64_t gpa, uint32_t v)
-{
-	memcpy(F.ram + gpa, &v, 4);
-}
-
-static void wr64(uint64_t gpa, uint64_t v)
-{
-	memcpy(F.ram + gpa, &v, 8);
-}
-
-static uint32_t bar1_32(uint32_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, F.bar1 + off, 4);
-	return v;
-}
-
-/* A request header at @gpa: rc pre-filled with -1 like Linux does. */
-static void hdr(uint64_t gpa, uint32_t size, uint32_t type)
-{
-	memset(F.ram + gpa, 0, size < 4096 ? size : 4096);
-	wr32(gpa, size);
-	wr32(gpa + 4, 0x00010001);
-	wr32(gpa + 8, type);
-	wr32(gpa + 12, (uint32_t)-1);
-	wr32(gpa + 20, 1);
-}
-
-static int32_t submit(uint64_t gpa)
-{
-	vmmdev_port_write(F.dev, VMMDEV_PORT_REQUEST, (uint32_t)gpa, 4);
-	return (int32_t)rd32(gpa + 12);
-}
+#include "test_fixture.h"
 
 /* A request of @type and @size with zero payload, submitted at REQ. */
 static int32_t simple(uint32_t type, uint32_t size)
 {
 	hdr(REQ, size, type);
 	return submit(REQ);
-}
-
-static char reply[65536];
-
-/* Runs a control command; the reply lands in reply[]. */
-static const char *ctl(const char *cmd)
-{
-	FILE *f = fmemopen(reply, sizeof(reply) - 1, "w");
-
-	memset(reply, 0, sizeof(reply));
-	vmmdev_control(F.dev, cmd, f);
-	fclose(f);
-	return reply;
-}
-
-/* The value of a "name value" line of the last reply, or -1. */
-static long long reply_val(const char *name)
-{
-	size_t n = strlen(name);
-	char *p = reply;
-
-	while (p && *p) {
-		if (!strncmp(p, name, n) && p[n] == ' ')
-			return strtoll(p + n + 1, NULL, 0);
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -1;
-}
-
-static long long counter(const char *name)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "counter %s", name);
-	ctl(cmd);
-	if (strncmp(reply, "ok ", 3))
-		return -1;
-	return strtoll(reply + 3, NULL, 0);
-}
-
-static long long state(const char *name)
-{
-	ctl("state");
-	return reply_val(name);
 }
 
 static int32_t guest_info(uint32_t version)
@@ -257,13 +74,13 @@ static int32_t ack(uint32_t *events)
 
 static void header_short_size_ignored(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	hdr(REQ, 20, 4);
 	KTAP_EXPECT_EQ(t, submit(REQ), -1);
 	KTAP_EXPECT_EQ(t, rd32(REQ + 24), 0);
 	KTAP_EXPECT_EQ(t, counter("req.ignored"), 1);
 	KTAP_EXPECT_EQ(t, counter("req.total"), 0);
-	teardown();
+	fx_down();
 }
 
 static void header_bad_version_ignored(struct ktap_case_ctx *t)
@@ -271,19 +88,19 @@ static void header_bad_version_ignored(struct ktap_case_ctx *t)
 	static const uint32_t versions[] = { 0x00010000, 0x00010002, 0, 0x01010001 };
 	size_t i;
 
-	setup();
+	fx_up_default();
 	for (i = 0; i < ARRAY_SIZE(versions); i++) {
 		hdr(REQ, 40, 4);
 		wr32(REQ + 4, versions[i]);
 		KTAP_EXPECT_EQ(t, submit(REQ), -1);
 		KTAP_EXPECT_EQ(t, rd32(REQ + 36), 0);	/* features not written */
 	}
-	teardown();
+	fx_down();
 }
 
 static void header_too_big(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	hdr(REQ, 1024 * 1024 + 4, 4);
 	wr32(REQ + 24, 0x5a5a5a5a);
 	KTAP_EXPECT_EQ(t, submit(REQ), VERR_NOT_SUPPORTED);
@@ -292,7 +109,7 @@ static void header_too_big(struct ktap_case_ctx *t)
 	/* Exactly 1 MiB passes this step (and then fails the size check). */
 	hdr(REQ, 1024 * 1024, 4);
 	KTAP_EXPECT_EQ(t, submit(REQ), VERR_INVALID_PARAMETER);
-	teardown();
+	fx_down();
 }
 
 /*
@@ -302,7 +119,7 @@ static void header_too_big(struct ktap_case_ctx *t)
  */
 static void malformed_counted_by_builder(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	/* Before ReportGuestInfo: refused, the driver's (requestor 1). */
 	KTAP_EXPECT_EQ(t, simple(1, 36), VERR_NOT_SUPPORTED);
 	KTAP_EXPECT_EQ(t, counter("req.malformed.driver"), 1);
@@ -345,7 +162,7 @@ static void malformed_counted_by_builder(struct ktap_case_ctx *t)
 	ctl("reset-counters");
 	KTAP_EXPECT_EQ(t, counter("req.malformed.driver"), 0);
 	KTAP_EXPECT_EQ(t, counter("req.reserved1_set"), 0);
-	teardown();
+	fx_down();
 }
 
 static void pre_report_refused(struct ktap_case_ctx *t)
@@ -362,7 +179,7 @@ static void pre_report_refused(struct ktap_case_ctx *t)
 	};
 	size_t i;
 
-	setup();
+	fx_up_default();
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		int32_t rc = simple(rows[i].type, rows[i].size);
 
@@ -372,7 +189,7 @@ static void pre_report_refused(struct ktap_case_ctx *t)
 	}
 	KTAP_EXPECT(t, report());
 	KTAP_EXPECT_EQ(t, simple(1, 36), 0);
-	teardown();
+	fx_down();
 }
 
 static void unmapped_request_dropped(struct ktap_case_ctx *t)
@@ -381,23 +198,23 @@ static void unmapped_request_dropped(struct ktap_case_ctx *t)
 	size_t len = 0;
 	FILE *mem = open_memstream(&log, &len);
 
-	setup();
+	fx_up_default();
 	vmmdev_set_log(mem);
 	KTAP_ASSERT(t, report());
 	/* Header in the hole, beyond RAM, and straddling the end of RAM. */
-	vmmdev_port_write(F.dev, 0, HOLE_START + 0x100, 4);
+	vmmdev_port_write(F.dev, 0, FX_HOLE_START + 0x100, 4);
 	vmmdev_port_write(F.dev, 0, 0xfffff000u, 4);
-	vmmdev_port_write(F.dev, 0, RAM_SIZE - 8, 4);
+	vmmdev_port_write(F.dev, 0, FX_RAM_SIZE - 8, 4);
 	/* Header fine, body runs into the hole: nothing is written. */
-	hdr(HOLE_START - 24, 40, 4);
-	vmmdev_port_write(F.dev, 0, HOLE_START - 24, 4);
-	KTAP_EXPECT_EQ(t, (int32_t)rd32(HOLE_START - 24 + 12), -1);
+	hdr(FX_HOLE_START - 24, 40, 4);
+	vmmdev_port_write(F.dev, 0, FX_HOLE_START - 24, 4);
+	KTAP_EXPECT_EQ(t, (int32_t)rd32(FX_HOLE_START - 24 + 12), -1);
 	KTAP_EXPECT_EQ(t, counter("guest_errors"), 4);
-	vmmdev_set_log(quiet_log);
+	vmmdev_set_log(fx_log);
 	fclose(mem);
 	KTAP_EXPECT(t, log && strstr(log, "guest-error:"));
 	free(log);
-	teardown();
+	fx_down();
 }
 
 /* Size rules of spec 5.1 (payload all zero; rc_ok is the answer then). */
@@ -428,7 +245,7 @@ static void size_rules(struct ktap_case_ctx *t)
 {
 	size_t i;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	for (i = 0; i < ARRAY_SIZE(size_rows); i++) {
 		const struct size_row *r = &size_rows[i];
@@ -444,12 +261,12 @@ static void size_rules(struct ktap_case_ctx *t)
 		KTAP_EXPECT_EQ(t, b, VERR_INVALID_PARAMETER);
 		KTAP_EXPECT_EQ(t, c, r->rc_ok);
 	}
-	teardown();
+	fx_down();
 }
 
 static void variable_sizes(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	/* 72: 28 + 16n; 222: 28 + 8n. */
 	hdr(REQ, 28 + 32, 72);
@@ -477,7 +294,7 @@ static void variable_sizes(struct ktap_case_ctx *t)
 	hdr(REQ, 32 + 28 * 2, 81);
 	wr32(REQ + 28, 3);
 	KTAP_EXPECT_EQ(t, submit(REQ), VERR_INVALID_PARAMETER);
-	teardown();
+	fx_down();
 }
 
 static void unknown_types(struct ktap_case_ctx *t)
@@ -486,20 +303,20 @@ static void unknown_types(struct ktap_case_ctx *t)
 					  224, 255, 256, 100000 };
 	size_t i;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	for (i = 0; i < ARRAY_SIZE(types); i++)
 		KTAP_EXPECT_EQ(t, simple(types[i], 64), VERR_NOT_IMPLEMENTED);
 	KTAP_EXPECT_EQ(t, counter("req.200"), 1);
 	KTAP_EXPECT_EQ(t, counter("req.unknown_type"), 2);
-	teardown();
+	fx_down();
 }
 
 static void host_version(struct ktap_case_ctx *t)
 {
 	uint16_t maj, min;
 
-	setup();
+	fx_up_default();
 	KTAP_EXPECT_EQ(t, simple(4, 40), 0);
 	memcpy(&maj, F.ram + REQ + 24, 2);
 	memcpy(&min, F.ram + REQ + 26, 2);
@@ -521,7 +338,7 @@ static void host_version(struct ktap_case_ctx *t)
 	vmmdev_reset(F.dev);
 	KTAP_EXPECT_EQ(t, simple(4, 40), 0);
 	KTAP_EXPECT_EQ(t, rd32(REQ + 36), 1);
-	teardown();
+	fx_down();
 }
 
 static void guest_info_versions(struct ktap_case_ctx *t)
@@ -533,7 +350,7 @@ static void guest_info_versions(struct ktap_case_ctx *t)
 	};
 	size_t i;
 
-	setup();
+	fx_up_default();
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		KTAP_EXPECT_EQ(t, guest_info(rows[i].ver), rows[i].rc);
 		/* A refused report locks the device again. */
@@ -543,7 +360,7 @@ static void guest_info_versions(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, guest_info(0x00010004), 0);
 	KTAP_EXPECT_EQ(t, state("guest_version"), 0x10004);
 	KTAP_EXPECT_EQ(t, state("guest_os_type"), 0x53100);
-	teardown();
+	fx_down();
 }
 
 static void guest_info2_validation(struct ktap_case_ctx *t)
@@ -579,7 +396,7 @@ static void guest_info2_validation(struct ktap_case_ctx *t)
 	};
 	size_t i;
 
-	setup();
+	fx_up_default();
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		int32_t rc = guest_info2(rows[i].maj, rows[i].min, rows[i].build,
 					 rows[i].name, 0);
@@ -598,13 +415,13 @@ static void guest_info2_validation(struct ktap_case_ctx *t)
 	ctl("state");
 	KTAP_EXPECT_EQ(t, reply_val("guest_info2_features"), 1);
 	KTAP_EXPECT_EQ(t, reply_val("guest_info2_revision"), 127566);
-	KTAP_EXPECT(t, strstr(reply, "guest_info2_version 6.1.2\n"));
-	teardown();
+	KTAP_EXPECT(t, strstr(fx_reply, "guest_info2_version 6.1.2\n"));
+	fx_down();
 }
 
 static void write_back_whole(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	/* Input-only request: the whole request is written back as read. */
 	hdr(REQ, 36, 59);
@@ -617,14 +434,14 @@ static void write_back_whole(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, rd32(REQ + 16), 0x1234);
 	/* Idle never sets rc. */
 	KTAP_EXPECT_EQ(t, simple(5, 24), -1);
-	teardown();
+	fx_down();
 }
 
 static void events_filter_raise_ack(struct ktap_case_ctx *t)
 {
 	uint32_t ev;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	KTAP_EXPECT(t, !strcmp(ctl("events 0x200"), "ok\n"));
 	KTAP_EXPECT_EQ(t, F.irq_up, 0);			/* filtered */
@@ -648,14 +465,14 @@ static void events_filter_raise_ack(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, state("pending"), 0x1);
 	KTAP_EXPECT_EQ(t, counter("acks"), 2);
 	KTAP_EXPECT_EQ(t, counter("irq_raises"), 2);
-	teardown();
+	fx_down();
 }
 
 static void events_level_semantics(struct ktap_case_ctx *t)
 {
 	uint32_t ev;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	filter(0x7ff, 0);
 	ctl("events 0x1");
@@ -667,14 +484,14 @@ static void events_level_semantics(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, ev, 0x5);
 	ctl("events 0x8");
 	KTAP_EXPECT_EQ(t, F.irq_up, 2);
-	teardown();
+	fx_down();
 }
 
 static void events_deferred_filter(struct ktap_case_ctx *t)
 {
 	uint32_t ev;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	filter(0x200, 0);
 	ctl("events 0x200");
@@ -691,24 +508,24 @@ static void events_deferred_filter(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, ev, 0x4);
 	KTAP_EXPECT_EQ(t, state("filter"), 0x4);
 	KTAP_EXPECT_EQ(t, state("pending"), 0x200);
-	teardown();
+	fx_down();
 }
 
 static void events_hgcm_not_maskable(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	filter(0x202, 0);
 	filter(0, 0xffffffff);
 	KTAP_EXPECT_EQ(t, state("filter"), 0x2);
-	teardown();
+	fx_down();
 }
 
 static void events_before_report_latch(struct ktap_case_ctx *t)
 {
 	uint32_t v;
 
-	setup();
+	fx_up_default();
 	ctl("events 0x200");
 	KTAP_EXPECT_EQ(t, F.irq_up, 0);
 	KTAP_EXPECT_EQ(t, vmmdev_port_read(F.dev, VMMDEV_PORT_FAST, 4), 0xffffffff);
@@ -719,14 +536,14 @@ static void events_before_report_latch(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, F.irq_up, 1);
 	v = vmmdev_port_read(F.dev, VMMDEV_PORT_FAST, 4);
 	KTAP_EXPECT_EQ(t, v, 0x200);
-	teardown();
+	fx_down();
 }
 
 static void events_lowered_by_guest_info(struct ktap_case_ctx *t)
 {
 	uint32_t ev;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	filter(0x200, 0);
 	ctl("events 0x200");
@@ -742,12 +559,12 @@ static void events_lowered_by_guest_info(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, F.irq_up, 2);
 	KTAP_EXPECT_EQ(t, guest_info(0x10004), 0);
 	KTAP_EXPECT_EQ(t, F.irq, 0);
-	teardown();
+	fx_down();
 }
 
 static void fast_ack(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	filter(0x7ff, 0);
 	ctl("events 0x300");
@@ -764,12 +581,12 @@ static void fast_ack(struct ktap_case_ctx *t)
 	/* Interface 1.03 refuses the fast acknowledge. */
 	guest_info(0x10003);
 	KTAP_EXPECT_EQ(t, vmmdev_port_read(F.dev, VMMDEV_PORT_FAST, 4), 0xffffffff);
-	teardown();
+	fx_down();
 }
 
 static void port_widths(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	hdr(REQ, 40, 4);
 	vmmdev_port_write(F.dev, VMMDEV_PORT_REQUEST, REQ, 2);
 	vmmdev_port_write(F.dev, VMMDEV_PORT_REQUEST, REQ, 1);
@@ -778,12 +595,12 @@ static void port_widths(struct ktap_case_ctx *t)
 	vmmdev_port_write(F.dev, VMMDEV_PORT_FAST, REQ, 4);
 	KTAP_EXPECT_EQ(t, (int32_t)rd32(REQ + 12), 0);
 	KTAP_EXPECT_EQ(t, counter("req.4"), 1);
-	teardown();
+	fx_down();
 }
 
 static void bar1_layout(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	KTAP_EXPECT_EQ(t, bar1_32(0), 0x3ffd28);
 	KTAP_EXPECT_EQ(t, bar1_32(4), 1);
 	KTAP_EXPECT_EQ(t, bar1_32(8), 0);
@@ -799,14 +616,14 @@ static void bar1_layout(struct ktap_case_ctx *t)
 	ctl("mem-default");
 	KTAP_EXPECT_EQ(t, bar1_32(0), 0x3ffd28);
 	KTAP_EXPECT_EQ(t, bar1_32(4), 1);
-	teardown();
+	fx_down();
 }
 
 static void reset_semantics(struct ktap_case_ctx *t)
 {
 	uint64_t sid;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	filter(0x7ff, 0);
 	hdr(REQ, 32, 56);
@@ -837,7 +654,7 @@ static void reset_semantics(struct ktap_case_ctx *t)
 	wr32(REQ + 32, 12345);
 	KTAP_EXPECT_EQ(t, submit(REQ), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_EXPECT_EQ(t, state("filter") & 0x2, 0x2);
-	teardown();
+	fx_down();
 }
 
 static int32_t balloon_change(bool inflate, uint64_t first, uint64_t stride,
@@ -855,7 +672,7 @@ static int32_t balloon_change(bool inflate, uint64_t first, uint64_t stride,
 
 static void balloon_request(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	filter(0x40, 0);
 	KTAP_EXPECT(t, !strcmp(ctl("balloon 4"), "ok\n"));
@@ -874,7 +691,7 @@ static void balloon_request(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, state("pending") & 0x40, 0);
 	ctl("balloon 2");
 	KTAP_EXPECT_EQ(t, state("pending") & 0x40, 0x40);
-	teardown();
+	fx_down();
 }
 
 static void balloon_inflate_deflate(struct ktap_case_ctx *t)
@@ -891,8 +708,8 @@ static void balloon_inflate_deflate(struct ktap_case_ctx *t)
 		{ true, 0x500000, 4096, 255, VERR_INVALID_PARAMETER, 256 },	/* count */
 		{ true, 0x500800, 4096, 256, VERR_INVALID_PARAMETER, 256 },	/* unaligned */
 		{ true, 0x500000, 0, 256, VERR_INVALID_PARAMETER, 256 },	/* duplicates */
-		{ true, HOLE_START - 0x10000, 4096, 256, VERR_INVALID_PARAMETER, 256 },
-		{ true, RAM_SIZE - 0x80000, 4096, 256, VERR_INVALID_PARAMETER, 256 },
+		{ true, FX_HOLE_START - 0x10000, 4096, 256, VERR_INVALID_PARAMETER, 256 },
+		{ true, FX_RAM_SIZE - 0x80000, 4096, 256, VERR_INVALID_PARAMETER, 256 },
 		{ true, 0x3ff000, 4096, 256, VERR_INVALID_PARAMETER, 256 },	/* overlap */
 		{ true, 0x600000, 8192, 256, 0, 512 },
 		{ false, 0x800000, 4096, 256, VERR_INVALID_PARAMETER, 512 },	/* not in */
@@ -903,7 +720,7 @@ static void balloon_inflate_deflate(struct ktap_case_ctx *t)
 	};
 	size_t i;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		int32_t rc = balloon_change(rows[i].inflate, rows[i].first, rows[i].stride,
@@ -922,7 +739,7 @@ static void balloon_inflate_deflate(struct ktap_case_ctx *t)
 	/* A reset forgets the balloon. */
 	vmmdev_reset(F.dev);
 	KTAP_EXPECT_EQ(t, state("balloon_pages"), 0);
-	teardown();
+	fx_down();
 }
 
 static void heartbeat(struct ktap_case_ctx *t)
@@ -930,7 +747,7 @@ static void heartbeat(struct ktap_case_ctx *t)
 	unsigned long long count, first, last, interval;
 	int enabled, i;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	hdr(REQ, 36, 220);
 	F.ram[REQ + 32] = 1;
@@ -945,7 +762,7 @@ static void heartbeat(struct ktap_case_ctx *t)
 	for (i = 0; i < 5; i++)
 		KTAP_EXPECT_EQ(t, simple(219, 24), 0);
 	ctl("heartbeat-stats");
-	KTAP_ASSERT(t, sscanf(reply, "ok %llu %llu %llu %llu %d", &count, &first, &last,
+	KTAP_ASSERT(t, sscanf(fx_reply, "ok %llu %llu %llu %llu %d", &count, &first, &last,
 			      &interval, &enabled) == 5);
 	KTAP_EXPECT_EQ(t, count, 5);
 	KTAP_EXPECT(t, first > 0 && first <= last);
@@ -954,17 +771,17 @@ static void heartbeat(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, counter("heartbeats"), 5);
 	ctl("reset-counters");
 	ctl("heartbeat-stats");
-	KTAP_EXPECT(t, !strncmp(reply, "ok 0 0 0 ", 9));
+	KTAP_EXPECT(t, !strncmp(fx_reply, "ok 0 0 0 ", 9));
 	hdr(REQ, 36, 220);
 	submit(REQ);
 	ctl("heartbeat-stats");
-	KTAP_EXPECT(t, strstr(reply, " 0\n") != NULL);
-	teardown();
+	KTAP_EXPECT(t, strstr(fx_reply, " 0\n") != NULL);
+	fx_down();
 }
 
 static void mouse(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	filter(0x201, 0);
 	hdr(REQ, 36, 2);
@@ -991,7 +808,7 @@ static void mouse(struct ktap_case_ctx *t)
 	KTAP_EXPECT(t, !strncmp(ctl("mouse-host-caps 0x1"), "err", 3));
 	simple(1, 36);
 	KTAP_EXPECT_EQ(t, rd32(REQ + 24), 0x95 | 0x162);
-	teardown();
+	fx_down();
 }
 
 static void facility_status(struct ktap_case_ctx *t)
@@ -1005,7 +822,7 @@ static void facility_status(struct ktap_case_ctx *t)
 	size_t i;
 	uint32_t f;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		hdr(REQ, 36, 59);
@@ -1045,12 +862,12 @@ static void facility_status(struct ktap_case_ctx *t)
 	KTAP_EXPECT(t, !strcmp(ctl("facility 1100"), "ok 100\n"));
 	vmmdev_reset(F.dev);
 	KTAP_EXPECT(t, !strcmp(ctl("facility 20"), "ok 0\n"));
-	teardown();
+	fx_down();
 }
 
 static void fault_injection(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	KTAP_EXPECT(t, !strcmp(ctl("fault 1 2 -99"), "ok\n"));
 	KTAP_EXPECT(t, !strcmp(ctl("fault 4 1 0x7fffffff"), "ok\n"));
@@ -1067,7 +884,7 @@ static void fault_injection(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, simple(2, 36), 0);
 	KTAP_EXPECT(t, !strncmp(ctl("fault 1 2"), "err", 3));
 	KTAP_EXPECT(t, !strncmp(ctl("fault x 2 3"), "err", 3));
-	teardown();
+	fx_down();
 }
 
 static void control_commands(struct ktap_case_ctx *t)
@@ -1101,24 +918,24 @@ static void control_commands(struct ktap_case_ctx *t)
 	};
 	size_t i;
 
-	setup();
+	fx_up_default();
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		ctl(rows[i].cmd);
-		if (strncmp(reply, rows[i].prefix, strlen(rows[i].prefix)))
-			printf("    # '%s' -> '%s'\n", rows[i].cmd, reply);
-		KTAP_EXPECT(t, !strncmp(reply, rows[i].prefix, strlen(rows[i].prefix)));
+		if (strncmp(fx_reply, rows[i].prefix, strlen(rows[i].prefix)))
+			printf("    # '%s' -> '%s'\n", rows[i].cmd, fx_reply);
+		KTAP_EXPECT(t, !strncmp(fx_reply, rows[i].prefix, strlen(rows[i].prefix)));
 	}
 	ctl("features 1f");
 	ctl("state");
-	KTAP_EXPECT(t, strstr(reply, "\nok\n") != NULL);
+	KTAP_EXPECT(t, strstr(fx_reply, "\nok\n") != NULL);
 	KTAP_EXPECT_EQ(t, reply_val("features"), 0x1f);
 	KTAP_EXPECT_EQ(t, reply_val("balloon_target"), 0xffffffff);
-	teardown();
+	fx_down();
 }
 
 static void counters_and_requestor(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	hdr(REQ, 40, 4);
 	wr32(REQ + 20, 0x1234);
 	submit(REQ);
@@ -1144,7 +961,7 @@ static void counters_and_requestor(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, reply_val("dma_unmaps"), 1);
 	KTAP_EXPECT_EQ(t, reply_val("hgcm.calls"), 0);
 	KTAP_EXPECT_EQ(t, reply_val("hgcm.param.13"), 0);
-	KTAP_EXPECT(t, strstr(reply, "\nok\n") != NULL);
+	KTAP_EXPECT(t, strstr(fx_reply, "\nok\n") != NULL);
 	KTAP_EXPECT(t, !strcmp(ctl("reset-counters"), "ok\n"));
 	KTAP_EXPECT_EQ(t, counter("req.total"), 0);
 	KTAP_EXPECT_EQ(t, counter("port_exits"), 0);
@@ -1163,14 +980,14 @@ static void counters_and_requestor(struct ktap_case_ctx *t)
 	KTAP_EXPECT(t, counter("host_cpu_us") < 100000);
 	/* State is not a counter. */
 	KTAP_EXPECT(t, !strcmp(ctl("last-requestor 4"), "ok 0x1234\n"));
-	teardown();
+	fx_down();
 }
 
 static void misc_requests(struct ktap_case_ctx *t)
 {
 	uint64_t ms;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	KTAP_EXPECT_EQ(t, simple(10, 32), 0);
 	ms = rd64(REQ + 24);
@@ -1228,7 +1045,7 @@ static void misc_requests(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, submit(REQ), 0);
 	KTAP_EXPECT_EQ(t, rd32(REQ + 24), 0x6);
 	KTAP_EXPECT_EQ(t, F.ram[REQ + 28 + 200], 0);
-	teardown();
+	fx_down();
 }
 
 static void pointer_shape(struct ktap_case_ctx *t)
@@ -1244,7 +1061,7 @@ static void pointer_shape(struct ktap_case_ctx *t)
 	};
 	size_t i;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
 		hdr(REQ, rows[i].size, 3);
@@ -1253,7 +1070,7 @@ static void pointer_shape(struct ktap_case_ctx *t)
 		wr32(REQ + 40, rows[i].h);
 		KTAP_EXPECT_EQ(t, submit(REQ), rows[i].rc);
 	}
-	teardown();
+	fx_down();
 }
 
 /* Requests 72 and 3 reach the host's desktop view (desktop.c); refused
@@ -1296,7 +1113,7 @@ static void user_state(struct ktap_case_ctx *t)
 {
 	static const char good[] = "alice\0dom\0x";
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	hdr(REQ, 52, 74);
 	wr32(REQ + 24, 1);
@@ -1315,12 +1132,12 @@ static void user_state(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, submit(REQ), VERR_INVALID_PARAMETER);
 	wr32(REQ + 28, 257);
 	KTAP_EXPECT_EQ(t, submit(REQ), VERR_TOO_MUCH_DATA);
-	teardown();
+	fx_down();
 }
 
 static void display_hints(struct ktap_case_ctx *t)
 {
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	filter(0x24, 0);
 	ctl("display 1024 768 32");
@@ -1361,7 +1178,7 @@ static void display_hints(struct ktap_case_ctx *t)
 	wr32(REQ + 28, 0x20);
 	KTAP_EXPECT_EQ(t, submit(REQ), 0);
 	KTAP_EXPECT_EQ(t, rd32(REQ + 24), 1);
-	teardown();
+	fx_down();
 }
 
 /*
@@ -1480,7 +1297,7 @@ static void concurrent_control_and_requests(struct ktap_case_ctx *t)
 	pthread_t th[2];
 	uint32_t ev;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	filter(0x200, 0);
 	KTAP_ASSERT(t, pthread_create(&th[0], NULL, conc_control, &c) == 0);
@@ -1504,7 +1321,7 @@ static void concurrent_control_and_requests(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, ev, 0);
 	KTAP_EXPECT_EQ(t, F.irq, 0);
 	KTAP_EXPECT_EQ(t, state("mouse_x"), c.moves);
-	teardown();
+	fx_down();
 }
 
 /* xorshift64*: deterministic pseudo-random numbers for the fuzz cases. */
@@ -1523,7 +1340,7 @@ static uint32_t rnd(void)
  * sizes and contents, at random places (some straddling the end of RAM or
  * the hole): the model must survive them all and still answer properly.
  */
-/* "pump": events keep coming with the mouse moving; "delay": a slow reply. */
+/* "pump": events keep coming with the mouse moving; "delay": a slow fx_reply. */
 static void pump_and_delay(struct ktap_case_ctx *t)
 {
 	struct timespec a, b, nap = { .tv_nsec = 2000000 };
@@ -1531,7 +1348,7 @@ static void pump_and_delay(struct ktap_case_ctx *t)
 	uint32_t ev;
 	int i;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	KTAP_EXPECT_EQ(t, filter(0x240, 0), 0);
 	KTAP_EXPECT(t, !strncmp(ctl("pump 50 0x200"), "err", 3));
@@ -1564,7 +1381,7 @@ static void pump_and_delay(struct ktap_case_ctx *t)
 	KTAP_EXPECT(t, (b.tv_sec - a.tv_sec) * 1000 +
 		    (b.tv_nsec - a.tv_nsec) / 1000000 >= 120);
 	KTAP_EXPECT(t, !strcmp(ctl("delay 10 0"), "ok\n"));
-	teardown();
+	fx_down();
 }
 
 static void fuzz_requests(struct ktap_case_ctx *t)
@@ -1576,11 +1393,11 @@ static void fuzz_requests(struct ktap_case_ctx *t)
 		218, 219, 220, 221, 222, 223, 999,
 	};
 	static const uint64_t places[] = {
-		REQ, REQ2, HOLE_START - 64, RAM_SIZE - 100, 0x300000,
+		REQ, REQ2, FX_HOLE_START - 64, FX_RAM_SIZE - 100, 0x300000,
 	};
 	int i, answered = 0;
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	for (i = 0; i < 20000; i++) {
 		uint64_t gpa = places[rnd() % ARRAY_SIZE(places)];
@@ -1588,8 +1405,8 @@ static void fuzz_requests(struct ktap_case_ctx *t)
 		uint32_t size = 24 + rnd() % (rnd() % 4 ? 200 : 3000);
 		uint32_t k;
 
-		if (gpa + size > RAM_SIZE)
-			size = (uint32_t)(RAM_SIZE - gpa);
+		if (gpa + size > FX_RAM_SIZE)
+			size = (uint32_t)(FX_RAM_SIZE - gpa);
 		for (k = 0; k < size; k++)
 			F.ram[gpa + k] = (uint8_t)rnd();
 		if (size >= 24) {
@@ -1614,7 +1431,7 @@ static void fuzz_requests(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, simple(4, 40), 0);
 	KTAP_EXPECT_EQ(t, rd32(REQ + 36), 0x8000000f);
 	KTAP_EXPECT(t, !strcmp(ctl("ping"), "ok pong\n"));
-	teardown();
+	fx_down();
 }
 
 /* Random control lines: every one gets exactly one final ok/err line. */
@@ -1632,7 +1449,7 @@ static void fuzz_control(struct ktap_case_ctx *t)
 	char line[256];
 	int i, bad = 0;
 
-	setup();
+	fx_up_default();
 	for (i = 0; i < 3000; i++) {
 		int n = 1 + (int)(rnd() % 6), k;
 		size_t len = 0;
@@ -1646,21 +1463,21 @@ static void fuzz_control(struct ktap_case_ctx *t)
 		    !strncmp(line, "hgcm-mode never", 15))
 			continue;	/* would only make the check below noisy */
 		ctl(line);
-		len = strlen(reply);
-		if (!len || reply[len - 1] != '\n') {
+		len = strlen(fx_reply);
+		if (!len || fx_reply[len - 1] != '\n') {
 			bad++;
 			continue;
 		}
-		reply[len - 1] = 0;
-		last = strrchr(reply, '\n');
-		last = last ? last + 1 : reply;
+		fx_reply[len - 1] = 0;
+		last = strrchr(fx_reply, '\n');
+		last = last ? last + 1 : fx_reply;
 		if (strncmp(last, "ok", 2) && strncmp(last, "err ", 4)) {
 			printf("    # '%s' -> '%s'\n", line, last);
 			bad++;
 		}
 	}
 	KTAP_EXPECT_EQ(t, bad, 0);
-	teardown();
+	fx_down();
 }
 
 static const struct ktap_case cases[] = {

@@ -30,6 +30,7 @@
 #include "le.h"
 #include "svc.h"
 #include "svc_sf.h"
+#include "test_parms.h"
 
 #define NP	8
 
@@ -54,20 +55,13 @@ static uint32_t next_id = 100;
 
 static void sfc_reset(struct sfc *c)
 {
-	uint32_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->p[i].buf);
-	memset(c->p, 0, sizeof(c->p));
+	fx_parm_free(c->p, c->n);
 	c->n = 0;
 }
 
 static struct hgcm_parm *add(struct sfc *c, enum hgcm_parm_kind kind)
 {
-	struct hgcm_parm *p = &c->p[c->n++];
-
-	p->kind = kind;
-	return p;
+	return fx_parm_add(c->p, &c->n, NP, kind);
 }
 
 static void u32p(struct sfc *c, uint32_t v)
@@ -83,14 +77,8 @@ static void u64p(struct sfc *c, uint64_t v)
 /* A buffer parameter of @size bytes (zeroed), returned for filling in. */
 static uint8_t *bufp(struct sfc *c, uint32_t size)
 {
-	struct hgcm_parm *p = add(c, HGCM_PARM_BUF);
-
-	p->buf = calloc(1, size + 1);
-	if (!p->buf)
-		exit(2);
-	p->size = p->out_size = size;
-	p->dir = HGCM_DIR_TO_HOST | HGCM_DIR_FROM_HOST;
-	return p->buf;
+	return fx_parm_buf(add(c, HGCM_PARM_BUF), NULL, size,
+			   HGCM_DIR_TO_HOST | HGCM_DIR_FROM_HOST);
 }
 
 /* A UTF-8 SHFLSTRING parameter holding @s (@len bytes, NUL added). */

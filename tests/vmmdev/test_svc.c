@@ -22,7 +22,11 @@
 #include "emu.h"
 #include "hgcm.h"
 #include "ktap.h"
+#include "le.h"
+#include "../vbgtest.h"
 #include "svc.h"
+#include "test_fixture.h"
+#include "test_parms.h"
 
 #ifndef VERR_INVALID_UTF8_ENCODING
 #define VERR_INVALID_UTF8_ENCODING	(-61)
@@ -39,19 +43,17 @@
 
 /* ---- the host log ---------------------------------------------------------- */
 
-/* Log lines go to a temporary file that cases can search. */
-static FILE *test_log;
-
+/* Log lines go to a temporary file that cases can search (fx_up keeps it). */
 __attribute__((constructor)) static void test_log_open(void)
 {
-	test_log = tmpfile();
-	if (test_log)
-		vmmdev_set_log(test_log);
+	fx_log = tmpfile();
+	if (fx_log)
+		vmmdev_set_log(fx_log);
 }
 
 static long log_mark(void)
 {
-	return test_log ? ftell(test_log) : -1;
+	return fx_log ? ftell(fx_log) : -1;
 }
 
 /* Did a line containing @needle go to the log after @mark? */
@@ -61,13 +63,13 @@ static bool log_has(long mark, const char *needle)
 	bool found = false;
 	long end;
 
-	if (!test_log || mark < 0)
+	if (!fx_log || mark < 0)
 		return false;
-	end = ftell(test_log);
-	fseek(test_log, mark, SEEK_SET);
-	while (!found && ftell(test_log) < end && fgets(line, sizeof(line), test_log))
+	end = ftell(fx_log);
+	fseek(fx_log, mark, SEEK_SET);
+	while (!found && ftell(fx_log) < end && fgets(line, sizeof(line), fx_log))
 		found = strstr(line, needle) != NULL;
-	fseek(test_log, end, SEEK_SET);
+	fseek(fx_log, end, SEEK_SET);
 	return found;
 }
 
@@ -105,15 +107,7 @@ static struct tcall *tc_new(uint32_t fn, uint32_t client_id)
 
 static struct hgcm_parm *tc_add(struct tcall *tc, enum hgcm_parm_kind kind)
 {
-	struct hgcm_parm *p;
-
-	if (tc->call.nparms >= MAX_PARMS) {
-		fprintf(stderr, "test bug: too many parameters\n");
-		exit(2);
-	}
-	p = &tc->p[tc->call.nparms++];
-	p->kind = kind;
-	return p;
+	return fx_parm_add(tc->p, &tc->call.nparms, MAX_PARMS, kind);
 }
 
 static void tc_u32(struct tcall *tc, uint32_t v)
@@ -130,18 +124,7 @@ static void tc_u64(struct tcall *tc, uint64_t v)
 static void tc_buf(struct tcall *tc, const void *data, uint32_t size,
 		   uint32_t dir)
 {
-	struct hgcm_parm *p = tc_add(tc, HGCM_PARM_BUF);
-
-	p->buf = calloc(1, size ? size : 1);
-	if (!p->buf) {
-		perror("calloc");
-		exit(2);
-	}
-	if (data)
-		memcpy(p->buf, data, size);
-	p->size = size;
-	p->out_size = size;
-	p->dir = dir;
+	fx_parm_buf(tc_add(tc, HGCM_PARM_BUF), data, size, dir);
 }
 
 static void tc_str(struct tcall *tc, const char *s)
@@ -156,12 +139,9 @@ static void tc_out(struct tcall *tc, uint32_t size)
 
 static void tc_free(struct tcall *tc)
 {
-	uint32_t i;
-
 	if (!tc)
 		return;
-	for (i = 0; i < tc->call.nparms; i++)
-		free(tc->p[i].buf);
+	fx_parm_free(tc->p, tc->call.nparms);
 	free(tc);
 }
 
@@ -397,61 +377,9 @@ static int count_props(struct tclient *c)
 
 static struct {
 	bool up, failed;
-	uint8_t *ram;
-	uint8_t *bar1;
-	struct vmmdev *dev;
 	struct hgcm *h;
 	uint64_t brk;			/* next free guest address */
 } rig;
-
-static uint8_t *rig_host(uint64_t gpa, size_t len)
-{
-	if (gpa < RIG_BASE || gpa - RIG_BASE > RIG_SIZE ||
-	    len > RIG_SIZE - (gpa - RIG_BASE))
-		return NULL;
-	return rig.ram + (gpa - RIG_BASE);
-}
-
-static int rig_mem_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-	uint8_t *p = rig_host(gpa, len);
-
-	(void)opaque;
-	if (!p)
-		return -1;
-	memcpy(buf, p, len);
-	return 0;
-}
-
-static int rig_mem_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-	uint8_t *p = rig_host(gpa, len);
-
-	(void)opaque;
-	if (!p)
-		return -1;
-	memcpy(p, buf, len);
-	return 0;
-}
-
-static void *rig_mem_ptr(void *opaque, uint64_t gpa, size_t len)
-{
-	(void)opaque;
-	return rig_host(gpa, len);
-}
-
-static void rig_set_irq(void *opaque, int level)
-{
-	(void)opaque;
-	(void)level;
-}
-
-static const struct vmmdev_host_ops rig_ops = {
-	.mem_read = rig_mem_read,
-	.mem_write = rig_mem_write,
-	.mem_ptr = rig_mem_ptr,
-	.set_irq = rig_set_irq,
-};
 
 /* Sends one control command to the rig's core; true if it said "ok". */
 static bool rig_control(const char *cmd)
@@ -462,9 +390,9 @@ static bool rig_control(const char *cmd)
 
 	if (!f)
 		return false;
-	vmmdev_lock(rig.dev);
+	vmmdev_lock(F.dev);
 	ok = hgcm_control(rig.h, cmd, f);
-	vmmdev_unlock(rig.dev);
+	vmmdev_unlock(F.dev);
 	fclose(f);
 	return ok && !strncmp(reply, "ok", 2);
 }
@@ -474,16 +402,11 @@ static bool rig_up(void)
 	if (rig.up || rig.failed)
 		return rig.up;
 	rig.failed = true;
-	rig.ram = calloc(1, RIG_SIZE);
-	rig.bar1 = calloc(1, VMMDEV_BAR1_SIZE);
-	if (!rig.ram || !rig.bar1)
+	if (!fx_up(RIG_BASE, RIG_SIZE, 0, 0))
 		return false;
-	rig.dev = vmmdev_new(&rig_ops, NULL, rig.bar1);
-	if (!rig.dev)
-		return false;
-	vmmdev_lock(rig.dev);
-	rig.h = hgcm_new(rig.dev);
-	vmmdev_unlock(rig.dev);
+	vmmdev_lock(F.dev);
+	rig.h = hgcm_new(F.dev);
+	vmmdev_unlock(F.dev);
 	if (!rig.h)
 		return false;
 	rig.brk = RIG_BASE;
@@ -512,32 +435,6 @@ struct rreq {
 	uint32_t n;
 };
 
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
 /* A fresh, zeroed request of @size bytes and @type. */
 static struct rreq rq_new(uint32_t type, uint32_t size)
 {
@@ -548,13 +445,13 @@ static struct rreq rq_new(uint32_t type, uint32_t size)
 		rig.brk = RIG_BASE;	/* earlier requests are long finished */
 	r.gpa = rig.brk;
 	rig.brk += size;
-	r.p = rig_host(r.gpa, size);
+	r.p = fx_ptr(r.gpa, size);
 	r.size = size;
 	memset(r.p, 0, size);
-	wr32(r.p, size);
-	wr32(r.p + 4, 0x10001);
-	wr32(r.p + 8, type);
-	wr32(r.p + 12, (uint32_t)VERR_GENERAL_FAILURE);
+	put32(r.p, size);
+	put32(r.p + 4, 0x10001);
+	put32(r.p + 8, type);
+	put32(r.p + 12, (uint32_t)VERR_GENERAL_FAILURE);
 	return r;
 }
 
@@ -564,9 +461,9 @@ static struct rreq rq_call(uint32_t client, uint32_t fn, uint32_t n,
 {
 	struct rreq r = rq_new(63, 44 + n * RIG_ENTRY + extra);
 
-	wr32(r.p + 32, client);
-	wr32(r.p + 36, fn);
-	wr32(r.p + 40, n);
+	put32(r.p + 32, client);
+	put32(r.p + 36, fn);
+	put32(r.p + 40, n);
 	r.n = n;
 	r.data = 44 + n * RIG_ENTRY;
 	return r;
@@ -579,23 +476,23 @@ static uint8_t *rq_entry(const struct rreq *r, uint32_t i)
 
 static void rq_u32(struct rreq *r, uint32_t i, uint32_t v)
 {
-	wr32(rq_entry(r, i), 1);
-	wr32(rq_entry(r, i) + 4, v);
+	put32(rq_entry(r, i), 1);
+	put32(rq_entry(r, i) + 4, v);
 }
 
 static void rq_u64(struct rreq *r, uint32_t i, uint64_t v)
 {
-	wr32(rq_entry(r, i), 2);
-	wr64(rq_entry(r, i) + 4, v);
+	put32(rq_entry(r, i), 2);
+	put64(rq_entry(r, i) + 4, v);
 }
 
 /* Embedded buffer (type 11) of @size bytes; @data may be NULL. */
 static void rq_buf(struct rreq *r, uint32_t i, const void *data, uint32_t size,
 		   uint32_t dir)
 {
-	wr32(rq_entry(r, i), 11);
-	wr32(rq_entry(r, i) + 4, dir | r->data << 8);
-	wr32(rq_entry(r, i) + 8, size);
+	put32(rq_entry(r, i), 11);
+	put32(rq_entry(r, i) + 4, dir | r->data << 8);
+	put32(rq_entry(r, i) + 8, size);
 	if (data)
 		memcpy(r->p + r->data, data, size);
 	r->data += (size + 3) & ~3u;
@@ -608,17 +505,17 @@ static void rq_str(struct rreq *r, uint32_t i, const char *s)
 
 static uint32_t rq_get32(const struct rreq *r, uint32_t i)
 {
-	return rd32(rq_entry(r, i) + 4);
+	return get32(rq_entry(r, i) + 4);
 }
 
 static uint64_t rq_get64(const struct rreq *r, uint32_t i)
 {
-	return rd64(rq_entry(r, i) + 4);
+	return get64(rq_entry(r, i) + 4);
 }
 
 static const uint8_t *rq_bufp(const struct rreq *r, uint32_t i)
 {
-	return r->p + (rd32(rq_entry(r, i) + 4) >> 8);
+	return r->p + (get32(rq_entry(r, i) + 4) >> 8);
 }
 
 /* Submits @r as a guest would (the model's part done by hand). */
@@ -629,12 +526,12 @@ static int32_t rq_submit(struct rreq *r)
 
 	if (!copy)
 		return VERR_NO_MEMORY;
-	vmmdev_lock(rig.dev);
+	vmmdev_lock(F.dev);
 	memcpy(copy, r->p, r->size);
 	rc = hgcm_submit(rig.h, r->gpa, copy, r->size);
 	if (rc != VINF_HGCM_ASYNC_EXECUTE)
-		wr32(r->p + 12, (uint32_t)rc);
-	vmmdev_unlock(rig.dev);
+		put32(r->p + 12, (uint32_t)rc);
+	vmmdev_unlock(F.dev);
 	free(copy);
 	return rc;
 }
@@ -643,24 +540,24 @@ static bool rq_done(const struct rreq *r)
 {
 	bool done;
 
-	vmmdev_lock(rig.dev);
-	done = rd32(r->p + 24) & HGCM_F_DONE;
-	vmmdev_unlock(rig.dev);
+	vmmdev_lock(F.dev);
+	done = get32(r->p + 24) & HGCM_F_DONE;
+	vmmdev_unlock(F.dev);
 	return done;
 }
 
 static int32_t rq_result(const struct rreq *r)
 {
-	return (int32_t)rd32(r->p + 28);
+	return (int32_t)get32(r->p + 28);
 }
 
 static int32_t rq_cancel(const struct rreq *r)
 {
 	int32_t rc;
 
-	vmmdev_lock(rig.dev);
+	vmmdev_lock(F.dev);
 	rc = hgcm_cancel(rig.h, r->gpa, false);
-	vmmdev_unlock(rig.dev);
+	vmmdev_unlock(F.dev);
 	return rc;
 }
 
@@ -669,19 +566,19 @@ static uint32_t rig_connect(const char *svc)
 {
 	struct rreq r = rq_new(60, 168);
 
-	wr32(r.p + 32, 2);
+	put32(r.p + 32, 2);
 	snprintf((char *)r.p + 36, 128, "%s", svc);
 	if (rq_submit(&r) != VINF_HGCM_ASYNC_EXECUTE || !rq_done(&r) ||
 	    rq_result(&r) != VINF_SUCCESS)
 		return 0;
-	return rd32(r.p + 164);
+	return get32(r.p + 164);
 }
 
 static int32_t rig_disconnect(uint32_t id)
 {
 	struct rreq r = rq_new(61, 36);
 
-	wr32(r.p + 32, id);
+	put32(r.p + 32, id);
 	if (rq_submit(&r) != VINF_HGCM_ASYNC_EXECUTE || !rq_done(&r))
 		return VERR_GENERAL_FAILURE;
 	return rq_result(&r);
@@ -696,11 +593,11 @@ static int32_t rq_run(struct rreq *r)
 	int32_t rc = rq_submit(r);
 
 	if (rc != VINF_HGCM_ASYNC_EXECUTE) {
-		printf("    # submit of fn %u: rc %d\n", rd32(r->p + 36), rc);
+		printf("    # submit of fn %u: rc %d\n", get32(r->p + 36), rc);
 		return VERR_GENERAL_FAILURE;
 	}
 	if (!rq_done(r)) {
-		printf("    # fn %u still pending\n", rd32(r->p + 36));
+		printf("    # fn %u still pending\n", get32(r->p + 36));
 		return VERR_GENERAL_FAILURE;
 	}
 	return rq_result(r);
@@ -784,11 +681,6 @@ static bool rq_notif_is(const struct rreq *r, const char *name,
 
 /* ---- vbgtest ------------------------------------------------------------ */
 
-static uint8_t pattern(uint32_t seed, uint32_t i)
-{
-	return (uint8_t)(seed + i * 31 + (i >> 8));
-}
-
 static void vbg_connect_disconnect(struct ktap_case_ctx *t)
 {
 	struct tclient a, b;
@@ -858,16 +750,16 @@ static void vbg_fill(struct ktap_case_ctx *t)
 		tc_u32(tc, rows[r].seed);
 		KTAP_EXPECT_EQ(t, cl_call(&c, tc), VINF_SUCCESS);
 		for (i = 0; i < rows[r].size && bad == 0xffffffff; i++)
-			if (tc->p[0].buf[i] != pattern(rows[r].seed, i))
+			if (tc->p[0].buf[i] != vbgtest_pattern(rows[r].seed, i))
 				bad = i;
 		KTAP_EXPECT_EQ(t, bad, 0xffffffff);
 		KTAP_EXPECT_EQ(t, tc->p[0].out_size, rows[r].size);
 		tc_free(tc);
 	}
 	/* The formula itself, including the i >> 8 term. */
-	KTAP_EXPECT_EQ(t, pattern(1, 0), 1);
-	KTAP_EXPECT_EQ(t, pattern(1, 2), 63);
-	KTAP_EXPECT_EQ(t, pattern(0, 256), (uint8_t)(256 * 31 + 1));
+	KTAP_EXPECT_EQ(t, vbgtest_pattern(1, 0), 1);
+	KTAP_EXPECT_EQ(t, vbgtest_pattern(1, 2), 63);
+	KTAP_EXPECT_EQ(t, vbgtest_pattern(0, 256), (uint8_t)(256 * 31 + 1));
 	cl_disconnect(&c);
 }
 
@@ -889,7 +781,7 @@ static void vbg_check(struct ktap_case_ctx *t)
 		uint32_t i;
 
 		for (i = 0; i < rows[r].size; i++)
-			b[i] = pattern(rows[r].seed, i);
+			b[i] = vbgtest_pattern(rows[r].seed, i);
 		if (rows[r].corrupt != 0xffffffff)
 			b[rows[r].corrupt] ^= 0x40;
 		tc_buf(tc, b, rows[r].size, HGCM_DIR_TO_HOST);
@@ -912,7 +804,7 @@ static void vbg_check_wrong_seed(struct ktap_case_ctx *t)
 
 	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &c));
 	for (i = 0; i < sizeof(b); i++)
-		b[i] = pattern(3, i);
+		b[i] = vbgtest_pattern(3, i);
 	tc = tc_new(3, 0);
 	tc_buf(tc, b, sizeof(b), HGCM_DIR_TO_HOST);
 	tc_u32(tc, 4);
@@ -2063,7 +1955,7 @@ static void gp_notify_wait_woken(struct ktap_case_ctx *t)
 	KTAP_ASSERT(t, rig_up());
 	c = rig_connect("VBoxGuestPropSvc");
 	d = rig_connect("VBoxGuestPropSvc");
-	vbg = rig_connect("vbgtest");
+	vbg = rig_connect(VBGTEST_SVC);
 	KTAP_ASSERT(t, c && d && vbg);
 	w1 = rig_gp_notify(c, "/test/nw/*", 0, 256, &rc);
 	KTAP_EXPECT_EQ(t, rc, VINF_HGCM_ASYNC_EXECUTE);
@@ -2081,18 +1973,18 @@ static void gp_notify_wait_woken(struct ktap_case_ctx *t)
 	KTAP_EXPECT(t, rq_notif_is(&w2, "/test/nw/a", "val", "TRANSIENT", false));
 	KTAP_EXPECT_EQ(t, rq_get64(&w1, 1), rig_gp_ts(c, "/test/nw/a"));
 	/* A host set wakes too (under the lock the core serialises with). */
-	vmmdev_lock(rig.dev);
+	vmmdev_lock(F.dev);
 	rc = guestprop_host_set("/test/nw/b", "h", "RDONLYGUEST");
-	vmmdev_unlock(rig.dev);
+	vmmdev_unlock(F.dev);
 	KTAP_EXPECT_EQ(t, rc, 0);
 	rig_kick(vbg);
 	KTAP_EXPECT(t, rq_done(&w3));
 	KTAP_EXPECT_EQ(t, rq_result(&w3), VINF_SUCCESS);
 	KTAP_EXPECT(t, rq_notif_is(&w3, "/test/nw/b", "h", "RDONLYGUEST", false));
 	rig_gp_del(c, "/test/nw/a");
-	vmmdev_lock(rig.dev);
+	vmmdev_lock(F.dev);
 	guestprop_host_delete("/test/nw/b");
-	vmmdev_unlock(rig.dev);
+	vmmdev_unlock(F.dev);
 	KTAP_EXPECT_EQ(t, rig_disconnect(c), VINF_SUCCESS);
 	KTAP_EXPECT_EQ(t, rig_disconnect(d), VINF_SUCCESS);
 	KTAP_EXPECT_EQ(t, rig_disconnect(vbg), VINF_SUCCESS);
@@ -2338,7 +2230,7 @@ static void rig_vbg_echo(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, rig_up());
-	id = rig_connect("vbgtest");
+	id = rig_connect(VBGTEST_SVC);
 	KTAP_ASSERT(t, id);
 	r = rq_call(id, 1, 3, 64);
 	rq_buf(&r, 0, msg, sizeof(msg), HGCM_DIR_TO_HOST);
@@ -2348,7 +2240,7 @@ static void rig_vbg_echo(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, rq_get32(&r, 2), sizeof(msg));
 	KTAP_EXPECT_EQ(t, memcmp(rq_bufp(&r, 1), msg, sizeof(msg)), 0);
 	/* Embedded buffers report the size the service produced. */
-	KTAP_EXPECT_EQ(t, rd32(rq_entry(&r, 1) + 8), sizeof(msg));
+	KTAP_EXPECT_EQ(t, get32(rq_entry(&r, 1) + 8), sizeof(msg));
 	KTAP_EXPECT_EQ(t, rig_disconnect(id), VINF_SUCCESS);
 }
 
@@ -2372,7 +2264,7 @@ static void rig_gp_get_enum(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, memcmp(rq_bufp(&r, 1), want, sizeof(want)), 0);
 	KTAP_EXPECT_EQ(t, rq_get64(&r, 2), rig_gp_ts(id, "/test/rge/a"));
 	/* The embedded buffer's size field comes back unchanged. */
-	KTAP_EXPECT_EQ(t, rd32(rq_entry(&r, 1) + 8), 100);
+	KTAP_EXPECT_EQ(t, get32(rq_entry(&r, 1) + 8), 100);
 	/* Too small: the needed size in the size parameter, no timestamp. */
 	r = rq_call(id, GP_GET_PROP, 4, 64 + 8);
 	rq_str(&r, 0, "/test/rge/a");
@@ -2404,7 +2296,7 @@ static void rig_vbg_status(struct ktap_case_ctx *t)
 	size_t i;
 
 	KTAP_ASSERT(t, rig_up());
-	id = rig_connect("vbgtest");
+	id = rig_connect(VBGTEST_SVC);
 	KTAP_ASSERT(t, id);
 	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
 		struct rreq r = rq_call(id, 7, 1, 0);
@@ -2421,7 +2313,7 @@ static void rig_vbg_whoami(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, rig_up());
-	id = rig_connect("vbgtest");
+	id = rig_connect(VBGTEST_SVC);
 	KTAP_ASSERT(t, id);
 	r = rq_call(id, 8, 2, 0);
 	rq_u32(&r, 0, 0);
@@ -2448,7 +2340,7 @@ static void rig_vbg_delay(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, rig_up());
-	id = rig_connect("vbgtest");
+	id = rig_connect(VBGTEST_SVC);
 	KTAP_ASSERT(t, id);
 	r = rq_call(id, 5, 1, 0);
 	rq_u32(&r, 0, 150);
@@ -2470,7 +2362,7 @@ static void rig_vbg_never(struct ktap_case_ctx *t)
 	uint32_t id;
 
 	KTAP_ASSERT(t, rig_up());
-	id = rig_connect("vbgtest");
+	id = rig_connect(VBGTEST_SVC);
 	KTAP_ASSERT(t, id);
 	r = rq_call(id, 6, 0, 0);
 	r2 = rq_call(id, 6, 0, 0);
@@ -2704,7 +2596,7 @@ static void guest_errors_logged(struct ktap_case_ctx *t)
 	struct tcall *tc;
 	long mark;
 
-	KTAP_ASSERT(t, test_log);
+	KTAP_ASSERT(t, fx_log);
 	KTAP_ASSERT(t, cl_connect(&hgcm_svc_guestprop, &c));
 	KTAP_ASSERT(t, cl_connect(&hgcm_svc_test, &v));
 	mark = log_mark();

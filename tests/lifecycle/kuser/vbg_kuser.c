@@ -19,8 +19,9 @@
 #include <linux/vbox_err.h>
 #include <linux/vbox_utils.h>
 
+#include "vbgtest.h"
+
 #define REQUESTOR	(VMMDEV_REQUESTOR_KERNEL | VMMDEV_REQUESTOR_USR_DRV_OTHER)
-#define FN_NEVER	6
 
 static int connected;
 module_param(connected, int, 0444);
@@ -41,7 +42,7 @@ static int vbg_kuser_thread(void *unused)
 	int ret, st;
 
 	while (!kthread_should_stop()) {
-		ret = vbg_hgcm_call(gdev, REQUESTOR, client, FN_NEVER, 500,
+		ret = vbg_hgcm_call(gdev, REQUESTOR, client, VBGTEST_FN_NEVER, 500,
 				    NULL, 0, &st);
 		WRITE_ONCE(calls, calls + 1);
 		WRITE_ONCE(last_ret, ret);
@@ -64,7 +65,7 @@ static int __init vbg_kuser_init(void)
 	gdev = vbg_get_gdev();
 	if (IS_ERR(gdev))
 		return PTR_ERR(gdev);
-	strscpy(loc.u.localhost.service_name, "vbgtest",
+	strscpy(loc.u.localhost.service_name, VBGTEST_SVC,
 		sizeof(loc.u.localhost.service_name));
 	ret = vbg_hgcm_connect(gdev, REQUESTOR, &loc, &client, &st);
 	if (!ret && st < 0)

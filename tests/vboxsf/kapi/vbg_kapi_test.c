@@ -23,12 +23,9 @@
 #include <linux/vbox_utils.h>
 #include <linux/vmalloc.h>
 
+#include "vbgtest.h"
+
 #define REQUESTOR	(VMMDEV_REQUESTOR_KERNEL | VMMDEV_REQUESTOR_USR_DRV_OTHER)
-#define FN_ECHO		1
-#define FN_FILL		2
-#define FN_XOR		4
-#define FN_NEVER	6
-#define FN_STATUS	7
 #define GUARD		16
 #define GUARD_BYTE	0xa5
 
@@ -54,29 +51,6 @@ MODULE_PARM_DESC(sent_empty, "empty buffers (linear type, size 0)");
 static struct vbg_dev *gdev;
 static u32 client;
 static int case_nr;
-
-static u8 pattern(u32 seed, size_t i)
-{
-	return (u8)(seed + i * 31 + (i >> 8));
-}
-
-static void fill_pattern(u8 *buf, size_t n, u32 seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		buf[i] = pattern(seed, i);
-}
-
-static long check_pattern(const u8 *buf, size_t n, u32 seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (buf[i] != pattern(seed, i))
-			return i;
-	return -1;
-}
 
 static void result(bool ok, const char *name, const char *why)
 {
@@ -127,13 +101,13 @@ static void echo_case(const char *name, u8 *in, u32 n, u8 *out, u32 m)
 	int ret, st = VERR_GENERAL_FAILURE;
 	char why[96] = "";
 
-	fill_pattern(in, n, n + 7);
+	vbgtest_fill_pattern(in, n, n + 7);
 	if (out)
 		memset(out, GUARD_BYTE, m + GUARD);
 	parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL_IN, in, n);
 	parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL_OUT, out, m);
 	parm_u32(&p[2], 0);
-	ret = vbg_hgcm_call(gdev, REQUESTOR, client, FN_ECHO, U32_MAX, p, 3,
+	ret = vbg_hgcm_call(gdev, REQUESTOR, client, VBGTEST_FN_ECHO, U32_MAX, p, 3,
 			    &st);
 	count_sent(in, n);
 	count_sent(out, m);
@@ -141,9 +115,9 @@ static void echo_case(const char *name, u8 *in, u32 n, u8 *out, u32 m)
 		snprintf(why, sizeof(why), "ret %d status %d", ret, st);
 	else if (p[2].u.value32 != k)
 		snprintf(why, sizeof(why), "host copied %u of %u", p[2].u.value32, k);
-	else if (k && check_pattern(out, k, n + 7) >= 0)
+	else if (k && vbgtest_check_pattern(out, k, n + 7) >= 0)
 		snprintf(why, sizeof(why), "byte %ld differs",
-			 check_pattern(out, k, n + 7));
+			 vbgtest_check_pattern(out, k, n + 7));
 	else if (p[1].u.pointer.size != m && p[1].u.pointer.size != k)
 		snprintf(why, sizeof(why), "out size %u", p[1].u.pointer.size);
 	for (i = 0; !why[0] && out && i < GUARD; i++)
@@ -162,10 +136,10 @@ static void fill_case(const char *name, u8 *out, u32 n)
 	memset(out, GUARD_BYTE, n + GUARD);
 	parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL_OUT, out, n);
 	parm_u32(&p[1], 99);
-	ret = vbg_hgcm_call(gdev, REQUESTOR, client, FN_FILL, U32_MAX, p, 2,
+	ret = vbg_hgcm_call(gdev, REQUESTOR, client, VBGTEST_FN_FILL, U32_MAX, p, 2,
 			    &st);
 	count_sent(out, n);
-	bad = check_pattern(out, n, 99);
+	bad = vbgtest_check_pattern(out, n, 99);
 	if (ret || st)
 		snprintf(why, sizeof(why), "ret %d status %d", ret, st);
 	else if (bad >= 0)
@@ -182,16 +156,16 @@ static void xor_case(const char *name, u8 *buf, u32 n)
 	char why[96] = "";
 	u32 i;
 
-	fill_pattern(buf, n, 5);
+	vbgtest_fill_pattern(buf, n, 5);
 	parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL, buf, n);
 	parm_u32(&p[1], 0x3c);
-	ret = vbg_hgcm_call(gdev, REQUESTOR, client, FN_XOR, U32_MAX, p, 2,
+	ret = vbg_hgcm_call(gdev, REQUESTOR, client, VBGTEST_FN_XOR, U32_MAX, p, 2,
 			    &st);
 	count_sent(buf, n);
 	if (ret || st)
 		snprintf(why, sizeof(why), "ret %d status %d", ret, st);
 	for (i = 0; !why[0] && i < n; i++)
-		if (buf[i] != (u8)(pattern(5, i) ^ 0x3c))
+		if (buf[i] != (u8)(vbgtest_pattern(5, i) ^ 0x3c))
 			snprintf(why, sizeof(why), "byte %u differs", i);
 	result(!why[0], name, why);
 }
@@ -204,25 +178,25 @@ static void misc_cases(void)
 	u8 small[16];
 
 	parm_u32(&p[0], (u32)-1234);
-	ret = vbg_hgcm_call(gdev, REQUESTOR, client, FN_STATUS, U32_MAX, p, 1,
+	ret = vbg_hgcm_call(gdev, REQUESTOR, client, VBGTEST_FN_STATUS, U32_MAX, p, 1,
 			    &st);
 	snprintf(why, sizeof(why), "ret %d status %d", ret, st);
 	result(!ret && st == -1234, "status_returned", why);
 
-	ret = vbg_hgcm_call(gdev, REQUESTOR, client, FN_NEVER, 300, NULL, 0,
+	ret = vbg_hgcm_call(gdev, REQUESTOR, client, VBGTEST_FN_NEVER, 300, NULL, 0,
 			    &st);
 	snprintf(why, sizeof(why), "ret %d", ret);
 	result(ret == -ETIMEDOUT, "timeout_cancels", why);
 
 	parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL_IN, small,
 		 SZ_16M + 1);
-	ret = vbg_hgcm_call(gdev, REQUESTOR, client, FN_XOR, U32_MAX, p, 1,
+	ret = vbg_hgcm_call(gdev, REQUESTOR, client, VBGTEST_FN_XOR, U32_MAX, p, 1,
 			    &st);
 	snprintf(why, sizeof(why), "ret %d", ret);
 	result(ret == -E2BIG, "over_16mib_refused", why);
 
 	parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_PAGELIST, small, sizeof(small));
-	ret = vbg_hgcm_call(gdev, REQUESTOR, client, FN_XOR, U32_MAX, p, 1,
+	ret = vbg_hgcm_call(gdev, REQUESTOR, client, VBGTEST_FN_XOR, U32_MAX, p, 1,
 			    &st);
 	snprintf(why, sizeof(why), "ret %d", ret);
 	result(ret == -EINVAL, "page_list_type_refused", why);
@@ -276,7 +250,7 @@ static int __init vbg_kapi_test_init(void)
 		result(false, "get_gdev", "no device");
 		return 0;
 	}
-	strscpy(loc.u.localhost.service_name, "vbgtest",
+	strscpy(loc.u.localhost.service_name, VBGTEST_SVC,
 		sizeof(loc.u.localhost.service_name));
 	ret = vbg_hgcm_connect(gdev, REQUESTOR, &loc, &client, &st);
 	snprintf(why, sizeof(why), "ret %d status %d", ret, st);
