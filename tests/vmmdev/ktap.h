@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 struct ktap_case_ctx {
 	int failed;
 	int skipped;

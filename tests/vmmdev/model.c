@@ -1813,8 +1813,41 @@ static uint32_t fast_ack_locked(struct vmmdev *dev)
 	return v;
 }
 
+/*
+ * A write to BAR0 or BAR3 (@bar names it in the log): a write to the
+ * request register @req_off or the fast one @fast_off, of a width in
+ * @widths (a mask of byte counts), submits the request at guest-physical
+ * @val; other writes are ignored.
+ */
+static void request_write(struct vmmdev *dev, const char *bar, uint32_t off,
+			  uint32_t req_off, uint32_t fast_off, uint64_t val,
+			  unsigned int size, unsigned int widths)
+{
+	if (off != req_off && off != fast_off)
+		return;
+	if (!(size & widths)) {
+		vmmdev_log("guest-error: %u-byte write to %s +%u ignored", size,
+			   bar, off);
+		return;
+	}
+	submit_locked(dev, val);
+}
+
+/*
+ * A read from BAR0 or BAR3: the events acknowledged by a 32-bit read of
+ * the fast register @fast_off, all-ones for everything else.
+ */
+static uint32_t fast_read(struct vmmdev *dev, uint32_t off, uint32_t fast_off,
+			  unsigned int size)
+{
+	if (off != fast_off || size != 4)
+		return 0xffffffffu;
+	return fast_ack_locked(dev);
+}
+
 /**
- * vmmdev_port_write() - a write to BAR0.
+ * vmmdev_port_write() - a write to BAR0 (32-bit writes to the request
+ * ports submit).
  * @dev:  the device.
  * @off:  offset in BAR0.
  * @val:  the value written.
@@ -1823,13 +1856,8 @@ static uint32_t fast_ack_locked(struct vmmdev *dev)
 void vmmdev_port_write(struct vmmdev *dev, uint32_t off, uint32_t val,
 		       unsigned int size)
 {
-	if (off != VMMDEV_PORT_REQUEST && off != VMMDEV_PORT_FAST)
-		return;
-	if (size != 4) {
-		vmmdev_log("guest-error: %u-byte write to port +%u ignored", size, off);
-		return;
-	}
-	submit_locked(dev, val);
+	request_write(dev, "port", off, VMMDEV_PORT_REQUEST, VMMDEV_PORT_FAST,
+		      val, size, 4);
 }
 
 /**
@@ -1838,14 +1866,11 @@ void vmmdev_port_write(struct vmmdev *dev, uint32_t off, uint32_t val,
  * @off:  offset in BAR0.
  * @size: access width in bytes.
  *
- * Return: the events acknowledged by a 32-bit read of the fast port,
- * all-ones for everything else.
+ * Return: see fast_read().
  */
 uint32_t vmmdev_port_read(struct vmmdev *dev, uint32_t off, unsigned int size)
 {
-	if (off != VMMDEV_PORT_FAST || size != 4)
-		return 0xffffffffu;
-	return fast_ack_locked(dev);
+	return fast_read(dev, off, VMMDEV_PORT_FAST, size);
 }
 
 /**
@@ -1862,13 +1887,8 @@ uint32_t vmmdev_port_read(struct vmmdev *dev, uint32_t off, unsigned int size)
 void vmmdev_mmio_write(struct vmmdev *dev, uint32_t off, uint64_t val,
 		       unsigned int size)
 {
-	if (off != VMMDEV_MMIO_REQUEST && off != VMMDEV_MMIO_FAST)
-		return;
-	if (size != 4 && size != 8) {
-		vmmdev_log("guest-error: %u-byte write to MMIO +%u ignored", size, off);
-		return;
-	}
-	submit_locked(dev, val);
+	request_write(dev, "MMIO", off, VMMDEV_MMIO_REQUEST, VMMDEV_MMIO_FAST,
+		      val, size, 4 | 8);
 }
 
 /**
@@ -1877,14 +1897,11 @@ void vmmdev_mmio_write(struct vmmdev *dev, uint32_t off, uint64_t val,
  * @off:  offset in BAR3.
  * @size: access width in bytes.
  *
- * Return: the events acknowledged by a 32-bit read of the fast register,
- * all-ones for everything else.
+ * Return: see fast_read().
  */
 uint32_t vmmdev_mmio_read(struct vmmdev *dev, uint32_t off, unsigned int size)
 {
-	if (off != VMMDEV_MMIO_FAST || size != 4)
-		return 0xffffffffu;
-	return fast_ack_locked(dev);
+	return fast_read(dev, off, VMMDEV_MMIO_FAST, size);
 }
 
 /* ------------------------------------------------------------------ */

@@ -29,8 +29,6 @@
 
 #include "emu.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
 #define FX_RAM_SIZE	(16u << 20)
 #define FX_HOLE_START	0xa10000u	/* not guest RAM (no chunk start inside) */
 #define FX_HOLE_END	0xa20000u
