@@ -29,8 +29,9 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 export TERM=${TERM:-dumb}
-# The summary line, also as the tail of a diagnostic ("# abi-check: ...").
-SUMMARY_RE='(^|[#:] )[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$'
+# ktap_line: the summary line, also as the tail of a diagnostic
+# ("# abi-check: ..."); ktap_summary: the last line.
+. tests/ktap.sh
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vbg-check.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 trap 'echo "[check] interrupted" >&2; exit 130' INT TERM HUP
@@ -95,17 +96,13 @@ for n in "${NAMES[@]}"; do
 		logs=$(tr -d '\r' < "$TMP/$n.log" | sed -n 's/^logs: \(.*\)\/$/\1/p' | tail -1)
 		[ -z "$logs" ] || export VBG_COVERAGE_VM_LOGS=$PWD/$logs
 	fi
-	line=$(tr -d '\r' < "$TMP/$n.log" | grep -E "$SUMMARY_RE" | tail -1 |
-	       grep -oE '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$')
+	line=$(ktap_line "$TMP/$n.log")
 	[ "$n" != vm-debug ] || export VBG_COVERAGE_VM_LINE="$line $rc"
-	if [ -z "$line" ]; then
+	if ! read -r p f s < <(ktap_totals "$TMP/$n.log"); then
 		RESULT[$n]="no summary line (exit $rc)"
 		BAD=1
 		continue
 	fi
-	p=$(awk '{ print $1 }' <<< "$line")
-	f=$(awk '{ print $3 }' <<< "$line")
-	s=$(awk '{ print ($5 == "" ? 0 : $5) }' <<< "$line")
 	TP=$((TP + p)) TF=$((TF + f)) TS=$((TS + s))
 	RESULT[$n]=$line
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
@@ -141,11 +138,7 @@ done
 	echo "(vm-ours not run: our driver, vboxguest_core.c, is not in the tree yet)"
 # A component that failed without a failing count still fails the sum.
 [ "$BAD" = 1 ] && [ "$TF" = 0 ] && TF=1
-if [ "$TS" -gt 0 ]; then
-	echo "$TP passed, $TF failed, $TS skipped"
-else
-	echo "$TP passed, $TF failed"
-fi
+ktap_summary "$TP" "$TF" "$TS"
 [ "$BAD" = 0 ]
 exit
 }

@@ -32,6 +32,7 @@ OUT=$ROOT/build/coverage
 MIN=${VBG_COVERAGE_MIN:-}
 FLOORS=$ROOT/tests/floors.txt
 . tests/vm/lib.sh
+. tests/ktap.sh
 SKIP_VM=${VBG_COVERAGE_SKIP_VM:-0}
 
 fail() {
@@ -215,11 +216,6 @@ for f in "${FILES[@]}"; do
 		F=$((F + 1))
 	fi
 done
-if [ "$S" -gt 0 ]; then
-	echo "$P passed, $F failed, $S skipped"
-else
-	echo "$P passed, $F failed"
-fi
-[ "$F" = 0 ]
+ktap_summary "$P" "$F" "$S"
 exit
 }

@@ -19,6 +19,7 @@ B=$DEBUG/build
 LOG=$ROOT/build/kunit
 GLOB=${VBG_KUNIT_GLOB:-vboxguest*}
 . tests/vm/lib.sh
+. tests/ktap.sh
 
 fail() {
 	echo "[kunit] error: $*" >&2
@@ -67,11 +68,6 @@ if [ -n "$san" ]; then
 	printf '%s\n' "$san" | head -20 | sed 's/^/# /'
 	failed=$((failed + 1))
 fi
-if [ "${skipped:-0}" -gt 0 ]; then
-	echo "${passed:-0} passed, $failed failed, $skipped skipped"
-else
-	echo "${passed:-0} passed, $failed failed"
-fi
-[ "$failed" = 0 ] && [ "${passed:-0}" -gt 0 ]
+ktap_summary "${passed:-0}" "$failed" "${skipped:-0}"
 exit
 }

@@ -36,6 +36,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 P=0 F=0 S=0
+. "$ROOT/tests/ktap.sh"
 
 fail() {
 	echo "# lifecycle: $*"
@@ -44,16 +45,12 @@ fail() {
 
 # add LOG: the summary line of a run.sh log into the totals.
 add() {
-	local line p f s
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
-	if [ -z "$line" ]; then
+	local p f s
+	if ! read -r p f s < <(ktap_totals "$1"); then
 		fail "no summary in $1"
 		return
 	fi
-	p=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' <<< "$line")
-	f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<< "$line")
-	s=$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' <<< "$line")
-	P=$((P + p)) F=$((F + f)) S=$((S + ${s:-0}))
+	P=$((P + p)) F=$((F + f)) S=$((S + s))
 }
 
 # shutdown_check NAME: the host's state when the guest of run NAME powered
@@ -95,7 +92,7 @@ if make -C "$ROOT" modules KVER="$KVER" > "$B/build.log" 2>&1 &&
 else
 	tail -20 "$B/build.log" | sed 's/^/# /'
 	fail "vbg_kuser.ko does not build"
-	echo "$P passed, $F failed"
+	ktap_summary "$P" "$F"
 	exit 1
 fi
 
@@ -118,11 +115,6 @@ add "$B/debug.log"
 shutdown_check debug
 ;; esac
 
-if [ "$S" -gt 0 ]; then
-	echo "$P passed, $F failed, $S skipped"
-else
-	echo "$P passed, $F failed"
-fi
-[ "$F" = 0 ] && [ "$P" -gt 0 ]
+ktap_summary "$P" "$F" "$S"
 exit
 }
