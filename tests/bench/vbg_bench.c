@@ -358,7 +358,7 @@ static long calls_for(struct session *s, unsigned int ms, double *secs)
 	return n;
 }
 
-static char zero_buf[8];
+static uint8_t zero_buf[8];
 
 /* reset-counters, calls for the window, counters: 0, or -1 (reported). */
 static int measure_calls(struct session *s, const char *fig, long long *v,
@@ -370,29 +370,6 @@ static int measure_calls(struct session *s, const char *fig, long long *v,
 	if (*n < 0 || counters(v))
 		return unmeasured(fig, "a call failed");
 	return 0;
-}
-
-/* Figures a and g: 0-byte echo calls, 1 thread. */
-static void small_call(const char *fig)
-{
-	struct session s;
-	long long v[C_NUM];
-	char ops[256];
-	double secs;
-	long n;
-
-	if (session_open(&s)) {
-		unmeasured(fig, "connect failed");
-		return;
-	}
-	echo_template(&s, zero_buf, zero_buf, 0);
-	if (call_once(&s)) {
-		unmeasured(fig, "first call failed");
-	} else if (!measure_calls(&s, fig, v, &n, &secs)) {
-		per_op(ops, sizeof(ops), v, n, secs);
-		result(fig, "calls_s=%.1f %s", (double)n / secs, ops);
-	}
-	session_close(&s);
 }
 
 /* ----------------------------------------------------- b: buffer sizes */
@@ -450,8 +427,13 @@ static void *locked_map(size_t len)
 	return p;
 }
 
-static void echo_size(uint8_t *in, uint8_t *out, uint32_t size,
-		      const char *fig)
+/*
+ * One echo figure, 1 thread: calls of @size bytes from @in to @out (the
+ * first one checked byte for byte).  Figures a and g (0 bytes) give calls
+ * a second, figure b MB a second and what was copied.
+ */
+static void echo_figure(uint8_t *in, uint8_t *out, uint32_t size,
+			const char *fig)
 {
 	struct session s;
 	long long v[C_NUM];
@@ -473,14 +455,24 @@ static void echo_size(uint8_t *in, uint8_t *out, uint32_t size,
 	if (measure_calls(&s, fig, v, &n, &secs))
 		goto out;
 	per_op(ops, sizeof(ops), v, n, secs);
-	result(fig, "mb_s=%.2f copied_bytes=%.0f user_pages=%.1f "
-	       "host_pages=%.1f %s",
-	       (double)size * (double)n / secs / 1e6,
-	       (double)(v[C_BYTES_IN] + v[C_BYTES_OUT] - v[C_USER_BYTES]) / (double)n,
-	       (double)v[C_USER_PAGES] / (double)n,
-	       (double)v[C_PAGES] / (double)n, ops);
+	if (!size)
+		result(fig, "calls_s=%.1f %s", (double)n / secs, ops);
+	else
+		result(fig, "mb_s=%.2f copied_bytes=%.0f user_pages=%.1f "
+		       "host_pages=%.1f %s",
+		       (double)size * (double)n / secs / 1e6,
+		       (double)(v[C_BYTES_IN] + v[C_BYTES_OUT] - v[C_USER_BYTES]) /
+		       (double)n,
+		       (double)v[C_USER_PAGES] / (double)n,
+		       (double)v[C_PAGES] / (double)n, ops);
 out:
 	session_close(&s);
+}
+
+/* Figures a and g: 0-byte echo calls, 1 thread. */
+static void small_call(const char *fig)
+{
+	echo_figure(zero_buf, zero_buf, 0, fig);
 }
 
 /* Figure b: in/out echo of 4 KiB, 64 KiB, 1 MiB, 16 MiB. */
@@ -502,7 +494,7 @@ static void buffers(void)
 	}
 	vbgtest_fill_pattern(in, BIG, 7);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
-		echo_size(in, out, sizes[i].size, sizes[i].fig);
+		echo_figure(in, out, sizes[i].size, sizes[i].fig);
 out:
 	vbgt_ctl(NULL, 0, "hgcm-watch-clear");
 	if (in)
