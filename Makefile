@@ -117,6 +117,16 @@ demo: deps
 vboxsf-check: deps
 	@bash tests/vboxsf/check.sh
 
+# Issue 9 part 5's full load in the VM: 16 threads x 50,000 mixed ioctls
+# with signals and random closes (tests/guest/t_load.c; about 10 minutes
+# on the distro kernel).  DRIVER=ours|reference, KERNEL=distro|debug,
+# LOAD_SEED= repeats a run's random choices.
+.PHONY: load
+load: deps
+	@bash tests/vm/run.sh \
+		--driver $(if $(filter command line,$(origin DRIVER)),$(DRIVER),ours) \
+		--kernel $(KERNEL) --suite t_load_full
+
 # Issue 4's full HGCM stress in the VM: 8 threads x 10,000 calls.
 .PHONY: stress-full
 stress-full: deps

@@ -267,6 +267,124 @@ uint64_t vbgt_now_us(void)
 }
 
 /**
+ * vbgt_rand32() - the next number of a xorshift sequence.
+ * @s: its state (not 0).
+ *
+ * Return: 32 random bits.
+ */
+uint32_t vbgt_rand32(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return (uint32_t)(*s >> 11);
+}
+
+static void vbgt_sigs_handler(int sig)
+{
+	(void)sig;
+}
+
+static void *vbgt_sigs_main(void *arg)
+{
+	struct vbgt_sigs *s = arg;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		unsigned int i = vbgt_rand32(&s->rng) % s->n;
+
+		vbgt_sleep_ms(1 + vbgt_rand32(&s->rng) % s->max_gap_ms);
+		pthread_mutex_lock(&s->lock);
+		if (s->alive[i] && !pthread_kill(s->target[i], SIGUSR1))
+			s->sent++;
+		pthread_mutex_unlock(&s->lock);
+	}
+	return NULL;
+}
+
+/**
+ * vbgt_sigs_start() - install SIGUSR1 (no SA_RESTART) and start a thread
+ * that sends it to one of @n targets every 1 to @max_gap_ms ms.
+ * @s: the state (zeroed here).
+ * @n: how many targets (at most VBGT_SIGS_MAX).
+ * @seed: seed of the random choices.
+ * @max_gap_ms: the longest gap.
+ *
+ * Return: 0, or -1 if the handler or the thread could not be set up.
+ */
+int vbgt_sigs_start(struct vbgt_sigs *s, unsigned int n, uint64_t seed,
+		    unsigned int max_gap_ms)
+{
+	struct sigaction sa;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	s->n = n < VBGT_SIGS_MAX ? n : VBGT_SIGS_MAX;
+	s->max_gap_ms = max_gap_ms ? max_gap_ms : 1;
+	s->rng = seed | 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = vbgt_sigs_handler;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL))
+		return -1;
+	return pthread_create(&s->thread, NULL, vbgt_sigs_main, s) ? -1 : 0;
+}
+
+/**
+ * vbgt_sigs_enter() - the calling thread is target @i from now on.
+ * @s: the state.
+ * @i: its index.
+ */
+void vbgt_sigs_enter(struct vbgt_sigs *s, unsigned int i)
+{
+	pthread_mutex_lock(&s->lock);
+	s->target[i] = pthread_self();
+	s->alive[i] = 1;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/**
+ * vbgt_sigs_leave() - target @i gets no more signals (call before it exits).
+ * @s: the state.
+ * @i: its index.
+ */
+void vbgt_sigs_leave(struct vbgt_sigs *s, unsigned int i)
+{
+	pthread_mutex_lock(&s->lock);
+	s->alive[i] = 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/**
+ * vbgt_sigs_alive() - how many targets are between enter and leave.
+ * @s: the state.
+ *
+ * Return: that count.
+ */
+unsigned int vbgt_sigs_alive(struct vbgt_sigs *s)
+{
+	unsigned int i, n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->n; i++)
+		n += s->alive[i];
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+/**
+ * vbgt_sigs_stop() - stop and join the signal thread.
+ * @s: the state.
+ *
+ * Return: the signals it sent.
+ */
+unsigned long vbgt_sigs_stop(struct vbgt_sigs *s)
+{
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(s->thread, NULL);
+	return s->sent;
+}
+
+/**
  * vbgt_now_ms() - CLOCK_MONOTONIC in milliseconds.
  *
  * Return: the time.
@@ -560,6 +678,140 @@ void vbgt_parm_buf(vbgt_parm *p, uint32_t type, void *buf, uint32_t size)
 	p->type = type;
 	p->u.pointer.size = size;
 	p->u.pointer.u.linear_addr = (uintptr_t)buf;
+}
+
+/**
+ * vbgt_guard_ok() - are the VBGT_GUARD bytes at @p all VBGT_GUARD_BYTE?
+ * @p: the guard.
+ *
+ * Return: 1 if so, else 0.
+ */
+int vbgt_guard_ok(const uint8_t *p)
+{
+	int i;
+
+	for (i = 0; i < VBGT_GUARD; i++)
+		if (p[i] != VBGT_GUARD_BYTE)
+			return 0;
+	return 1;
+}
+
+/**
+ * vbgt_tcall_random() - build a random data call of the test service.
+ * @c: the call.
+ * @rng: the random state.
+ * @size: the size distribution.
+ * @a: room for the input (or in/out) buffer.
+ * @b: room for the output buffer.
+ *
+ * ECHO copies a pattern into an output of the same or (one time in four)
+ * another size, FILL writes one, CHECK finds the byte spoilt in it (or
+ * none), XOR changes every byte.
+ */
+void vbgt_tcall_random(struct vbgt_tcall *c, uint64_t *rng,
+		       uint32_t (*size)(uint64_t *rng), uint8_t *a, uint8_t *b)
+{
+	memset(c, 0, sizeof(*c));
+	c->fn = VBGTEST_FN_ECHO + vbgt_rand32(rng) % 4;
+	c->n = c->m = size(rng);
+	c->seed = vbgt_rand32(rng);
+	c->in = a + vbgt_rand32(rng) % 4096;
+	c->out = b + vbgt_rand32(rng) % 4096;
+	c->np = 2;
+	switch (c->fn) {
+	case VBGTEST_FN_ECHO:
+		if (vbgt_rand32(rng) % 4 == 0)
+			c->m = size(rng);
+		vbgtest_fill_pattern(c->in, c->n, c->seed);
+		memset(c->out, VBGT_GUARD_BYTE, c->m + VBGT_GUARD);
+		vbgt_parm_buf(&c->p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, c->in, c->n);
+		vbgt_parm_buf(&c->p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, c->out, c->m);
+		vbgt_parm_u32(&c->p[2], 0);
+		c->np = 3;
+		break;
+	case VBGTEST_FN_FILL:
+		memset(c->out, VBGT_GUARD_BYTE, c->n + VBGT_GUARD);
+		vbgt_parm_buf(&c->p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, c->out, c->n);
+		vbgt_parm_u32(&c->p[1], c->seed);
+		break;
+	case VBGTEST_FN_CHECK:
+		vbgtest_fill_pattern(c->in, c->n, c->seed);
+		c->m = c->n && vbgt_rand32(rng) % 2 ? vbgt_rand32(rng) % c->n :
+						      VBGTEST_CHECK_OK;
+		if (c->m != VBGTEST_CHECK_OK)
+			c->in[c->m] ^= 0x5a;
+		vbgt_parm_buf(&c->p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, c->in, c->n);
+		vbgt_parm_u32(&c->p[1], c->seed);
+		vbgt_parm_u32(&c->p[2], 0x12345678);
+		c->np = 3;
+		break;
+	default:	/* XOR */
+		vbgtest_fill_pattern(c->in, c->n, c->seed);
+		memset(c->in + c->n, VBGT_GUARD_BYTE, VBGT_GUARD);
+		vbgt_parm_buf(&c->p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR, c->in, c->n);
+		vbgt_parm_u32(&c->p[1], c->seed >> 8);
+		break;
+	}
+}
+
+/**
+ * vbgt_tcall_check() - check the data of a call that completed.
+ * @c: the call.
+ * @why: what was wrong (set only then).
+ * @len: size of @why.
+ *
+ * Return: 0 if everything came back right, else -1.
+ */
+int vbgt_tcall_check(const struct vbgt_tcall *c, char *why, size_t len)
+{
+	uint32_t k, n = c->n, m = c->m;
+	long bad;
+	size_t i;
+
+	switch (c->fn) {
+	case VBGTEST_FN_ECHO:
+		k = n < m ? n : m;
+		bad = vbgtest_check_pattern(c->out, k, c->seed);
+		if (c->p[2].u.value32 != k)
+			snprintf(why, len, "echo %u->%u: host copied %u", n, m,
+				 c->p[2].u.value32);
+		else if (bad >= 0)
+			snprintf(why, len, "echo %u->%u: byte %ld differs", n, m, bad);
+		else if (!vbgt_guard_ok(c->out + m))
+			snprintf(why, len, "echo %u->%u: guard overwritten", n, m);
+		else if (vbgtest_check_pattern(c->in, n, c->seed) >= 0)
+			snprintf(why, len, "echo %u: input changed", n);
+		else
+			return 0;
+		return -1;
+	case VBGTEST_FN_FILL:
+		bad = vbgtest_check_pattern(c->out, n, c->seed);
+		if (bad >= 0)
+			snprintf(why, len, "fill %u: byte %ld differs", n, bad);
+		else if (!vbgt_guard_ok(c->out + n))
+			snprintf(why, len, "fill %u: guard overwritten", n);
+		else
+			return 0;
+		return -1;
+	case VBGTEST_FN_CHECK:
+		if (c->p[2].u.value32 == m)
+			return 0;
+		snprintf(why, len, "check %u: host says %#x, want %#x", n,
+			 c->p[2].u.value32, m);
+		return -1;
+	default:
+		for (i = 0; i < n; i++) {
+			if (c->in[i] != (uint8_t)(vbgtest_pattern(c->seed, i) ^
+						  (c->seed >> 8))) {
+				snprintf(why, len, "xor %u: byte %zu differs", n, i);
+				return -1;
+			}
+		}
+		if (vbgt_guard_ok(c->in + n))
+			return 0;
+		snprintf(why, len, "xor %u: guard overwritten", n);
+		return -1;
+	}
 }
 
 /* ---------------------------------------------------- unprivileged helpers */

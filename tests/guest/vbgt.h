@@ -22,6 +22,7 @@
 #ifndef VBGT_H
 #define VBGT_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,6 +122,35 @@ int vbgt_kernel_defers_frees(void);
 /* Records of /dev/kmsg (@fd, from its position) matching it. */
 int vbgt_kernel_alarms(int fd, char *first, size_t len);
 
+/* A xorshift step of *@s (never 0): the programs' seeded random numbers. */
+uint32_t vbgt_rand32(uint64_t *s);
+
+/*
+ * Random SIGUSR1 to a set of threads (no SA_RESTART: their ioctls see
+ * EINTR).  Each thread calls vbgt_sigs_enter() when it starts and
+ * vbgt_sigs_leave() before it exits: it is signalled only in between.
+ */
+#define VBGT_SIGS_MAX	64
+struct vbgt_sigs {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_t target[VBGT_SIGS_MAX];
+	int alive[VBGT_SIGS_MAX];
+	unsigned int n, max_gap_ms;
+	uint64_t rng;
+	int stop;
+	unsigned long sent;
+};
+/* Starts the signal thread: one of @n targets every 1..@max_gap_ms ms. */
+int vbgt_sigs_start(struct vbgt_sigs *s, unsigned int n, uint64_t seed,
+		    unsigned int max_gap_ms);
+void vbgt_sigs_enter(struct vbgt_sigs *s, unsigned int i);
+void vbgt_sigs_leave(struct vbgt_sigs *s, unsigned int i);
+/* Targets between enter and leave. */
+unsigned int vbgt_sigs_alive(struct vbgt_sigs *s);
+/* Stops and joins the signal thread; the signals sent. */
+unsigned long vbgt_sigs_stop(struct vbgt_sigs *s);
+
 /* Time. */
 uint64_t vbgt_now_ms(void);
 uint64_t vbgt_now_us(void);
@@ -151,6 +181,30 @@ int vbgt_hgcm_call(int fd, uint32_t client, uint32_t function,
 void vbgt_parm_u32(vbgt_parm *p, uint32_t v);
 void vbgt_parm_u64(vbgt_parm *p, uint64_t v);
 void vbgt_parm_buf(vbgt_parm *p, uint32_t type, void *buf, uint32_t size);
+
+/*
+ * One random call of vbgtest's data functions (ECHO, FILL, CHECK, XOR)
+ * with user buffers at random offsets: vbgt_tcall_random() builds it
+ * (pattern data, guard bytes after every output), the caller makes it
+ * with c->fn, c->p and c->np, vbgt_tcall_check() checks what came back.
+ */
+#define VBGT_GUARD	64
+#define VBGT_GUARD_BYTE	0xa5
+struct vbgt_tcall {
+	uint32_t fn;
+	uint32_t n;	/* the (input) buffer's size */
+	uint32_t m;	/* ECHO: output size; CHECK: the byte spoilt, or -1 */
+	uint32_t seed;
+	uint8_t *in, *out;
+	vbgt_parm p[3];
+	unsigned int np;
+};
+/* @a and @b: each room for the largest size + 4 KiB + VBGT_GUARD. */
+void vbgt_tcall_random(struct vbgt_tcall *c, uint64_t *rng,
+		       uint32_t (*size)(uint64_t *rng), uint8_t *a, uint8_t *b);
+/* 0 if the completed call's data is right, else -1 and why in @why. */
+int vbgt_tcall_check(const struct vbgt_tcall *c, char *why, size_t len);
+int vbgt_guard_ok(const uint8_t *p);
 
 /* Unprivileged helpers. */
 int vbgt_drop_privileges(void);

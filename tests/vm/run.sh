@@ -23,7 +23,8 @@
 # VBG_EXTRA_MODULES (module files to insmod after the driver),
 # VBG_EMU_ARGS (more emulator options, e.g. --mmio-req, --share NAME=DIR),
 # VBG_SUITES (another suites file, e.g. make fuzz's), FUZZ_SEED and
-# FUZZ_IOCTLS (passed to the guest programs: t_fuzz).
+# FUZZ_IOCTLS (passed to the guest programs: t_fuzz), LOAD_SEED and
+# LOAD_OPS (t_load).
 # VBG_APPEND_EXTRA (more kernel command line, every boot; e.g.
 # slub_debug=FZP to catch a use after free on the distro kernel).
 #
@@ -76,6 +77,7 @@ case $DRIVER in reference|ours) ;; *) usage ;; esac
 case $VBG_ARCH in x86_64|arm64) ;; *) usage ;; esac
 # lib.sh chose the kernel cache by VBG_ARCH when it was sourced.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../ktap.sh"
 case $BOOT_TIMEOUT in ''|*[!0-9]*) usage ;; esac
 case $KERNEL in
 distro) ;;
@@ -433,7 +435,7 @@ run_boot() {
 	VBG_PROG_TIMEOUT=${VBG_PROG_TIMEOUT:-$((maxlim + 10))}
 	export VBG_PROG_LIMITS="${limits# }"
 	EOF
-	for v in FUZZ_SEED FUZZ_IOCTLS; do
+	for v in FUZZ_SEED FUZZ_IOCTLS LOAD_SEED LOAD_OPS; do
 		[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
 	done >> "$bd/conf/etc/vbg-run.conf"
 	vbg_cpio "$bd/conf" "$bd/conf.cpio.gz"
@@ -596,11 +598,6 @@ echo "total wall time $(vbg_elapsed "$T_START") s"
 
 FAILED=$((NF + NX))
 SKIPPED=$((NS + NT))
-if [ "$SKIPPED" -gt 0 ]; then
-	echo "$NP passed, $FAILED failed, $SKIPPED skipped"
-else
-	echo "$NP passed, $FAILED failed"
-fi
-[ "$FAILED" = 0 ] && [ "$NP" -gt 0 ]
+ktap_summary "$NP" "$FAILED" "$SKIPPED"
 exit
 }
