@@ -21,8 +21,10 @@
  *    connects and disconnects (explicit or at close) as the guest made
  *    them, raw requests 4 and 10 as many as the guest sent;
  *  - no lost wakeup: threads 0-3 each own one of the pumped events and
- *    wait for it with a 3 s timeout: with an event every 10 ms such a wait
- *    ends by the event or by a signal, never by the timeout; every wait
+ *    wait for it with a 3 s timeout (half of these waits with SIGUSR1
+ *    held off): with an event every 10 ms such a wait ends by the event
+ *    or by a signal, never by the timeout, and each owner gets its event;
+ *    every wait
  *    (owners' and the others', which wait for events never posted with
  *    0-50 ms timeouts) returns within its timeout + 5 s;
  *  - afterwards the host's filter and capabilities are back to where they
@@ -95,7 +97,8 @@ struct tally {
 	unsigned long calls_ok, calls_intr, calls_timeout;
 	unsigned long connects, disconnects, raw4, raw10;
 	unsigned long waits, wait_events, wait_timeouts, wait_intr;
-	unsigned long lost, late, filters, caps, balloon, closes, ops;
+	unsigned long held_waits, lost, late, filters, caps, balloon, closes;
+	unsigned long ops;
 	unsigned long bad;	/* wrong data or result */
 	unsigned long long bytes;
 	uint64_t worst_overrun_ms;
@@ -314,23 +317,35 @@ static void op_other_call(struct worker *w)
 	}
 }
 
+/*
+ * A wait: an owner waits for its event (half of the time with SIGUSR1
+ * held off, so that only the event can end it), the others for events
+ * never posted.
+ */
 static void op_wait(struct worker *w)
 {
 	uint32_t mask, timeout, got = 0;
+	int held = 0, ret;
 	uint64_t t0, dt;
-	int ret;
 
 	if (w->owned) {
 		mask = w->owned;
 		timeout = OWNER_WAIT_MS;
+		held = rnd(w) % 2;
 	} else {
 		mask = NEVER_POSTED;
 		timeout = rnd(w) % 51;
 	}
 	w->t.waits++;
+	if (held) {
+		w->t.held_waits++;
+		hold_signals(1);
+	}
 	t0 = vbgt_now_ms();
 	ret = vbgt_wait_events(w->fd, mask, timeout, &got);
 	dt = vbgt_now_ms() - t0;
+	if (held)
+		hold_signals(0);
 	if (dt > timeout + WAIT_SLACK_MS)
 		w->t.late++;
 	if (dt > timeout && dt - timeout > w->t.worst_overrun_ms)
@@ -578,13 +593,17 @@ static void mixed_ioctls(void)
 		d[i] = h1[i] - h0[i];
 
 	for (i = 0; i < THREADS; i++) {
+		/* An owner's waits end by its event: a signal may end some. */
+		if (w[i].owned && w[i].t.waits && !w[i].t.wait_events)
+			record_bad(&w[i], "event %#x never arrived", w[i].owned);
 		add_tally(&s, &w[i].t);
 		if (w[i].t.bad)
 			vbgt_diag("thread %d: %lu bad, first: %s", i, w[i].t.bad,
 				  w[i].first_bad);
 		if (w[i].owned)
-			vbgt_diag("thread %d (event %#x): %lu waits, %lu events, %lu EINTR, %lu lost",
-				  i, w[i].owned, w[i].t.waits, w[i].t.wait_events,
+			vbgt_diag("thread %d (event %#x): %lu waits (%lu with signals held), %lu events, %lu EINTR, %lu lost",
+				  i, w[i].owned, w[i].t.waits,
+				  w[i].t.held_waits, w[i].t.wait_events,
 				  w[i].t.wait_intr, w[i].t.lost);
 	}
 	vbgt_diag("%.1f s: %lu of %u ioctls%s; HGCM %lu completed, %lu EINTR, %lu timed out, %llu KiB; %lu waits (%lu events, %lu timeouts, %lu EINTR, worst %llu ms late), %lu filters, %lu caps, %lu raw, %lu balloon, %lu closes, %lu signals",
