@@ -53,6 +53,19 @@ add() {
 	P=$((P + p)) F=$((F + f)) S=$((S + s))
 }
 
+# run NAME ARGS...: one run.sh boot of the suite (log build/lifecycle/
+# NAME.log), its case lines shown, its summary added, the host's state
+# at power-off checked.
+run() {
+	local name=$1
+	shift
+	bash "$ROOT/tests/vm/run.sh" --driver ours --suite "$SUITE" \
+		--timeout "$TIMEOUT" "$@" > "$B/$name.log" 2>&1
+	grep -E '^    (ok|not ok|#)|^(ok|not ok)' "$B/$name.log" | sed "s/^/# $name: /"
+	add "$B/$name.log"
+	shutdown_check "$name"
+}
+
 # shutdown_check NAME: the host's state when the guest of run NAME powered
 # off with the balloon inflated (t_lifecycle left_for_shutdown): the
 # shutdown handler handed the balloon back, stopped the heartbeat and
@@ -98,21 +111,12 @@ fi
 
 case " $KERNELS " in *" distro "*)
 echo "# lifecycle: distro kernel, our module, with the kernel user"
-VBG_EXTRA_MODULES="$B/kuser/vbg_kuser.ko" \
-	bash "$ROOT/tests/vm/run.sh" --driver ours --suite "$SUITE" \
-	--timeout "$TIMEOUT" > "$B/distro.log" 2>&1
-grep -E '^    (ok|not ok|#)|^(ok|not ok)' "$B/distro.log" | sed 's/^/# distro: /'
-add "$B/distro.log"
-shutdown_check distro
+VBG_EXTRA_MODULES="$B/kuser/vbg_kuser.ko" run distro
 ;; esac
 
 case " $KERNELS " in *" debug "*)
 echo "# lifecycle: debug kernel, PCI remove/rescan"
-bash "$ROOT/tests/vm/run.sh" --driver ours --kernel debug --suite "$SUITE" \
-	--timeout "$TIMEOUT" > "$B/debug.log" 2>&1
-grep -E '^    (ok|not ok|#)|^(ok|not ok)' "$B/debug.log" | sed 's/^/# debug: /'
-add "$B/debug.log"
-shutdown_check debug
+run debug --kernel debug
 ;; esac
 
 ktap_summary "$P" "$F" "$S"
