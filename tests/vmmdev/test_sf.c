@@ -196,10 +196,15 @@ static int32_t sf_close_h(struct sfc *c, uint32_t root, uint64_t h)
 	return call(c, SF_FN_CLOSE);
 }
 
-/* WRITE of @n bytes of @data at @off; *@done gets the count. */
-static int32_t wr(struct sfc *c, uint32_t root, uint64_t h, uint64_t off,
-		  const void *data, uint32_t n, uint32_t *done)
+/*
+ * READ or WRITE (@fn) of @n bytes at @off: WRITE sends @data, READ
+ * copies what came into @out (both may be NULL); *@done gets the count.
+ */
+static int32_t rw(struct sfc *c, uint32_t fn, uint32_t root, uint64_t h,
+		  uint64_t off, const void *data, void *out, uint32_t n,
+		  uint32_t *done)
 {
+	uint8_t *buf;
 	int32_t rc;
 
 	sfc_reset(c);
@@ -207,30 +212,29 @@ static int32_t wr(struct sfc *c, uint32_t root, uint64_t h, uint64_t off,
 	u64p(c, h);
 	u64p(c, off);
 	u32p(c, n);
-	memcpy(bufp(c, n), data, n);
-	rc = call(c, SF_FN_WRITE);
+	buf = bufp(c, n);
+	if (data)
+		memcpy(buf, data, n);
+	rc = call(c, fn);
 	if (done)
 		*done = c->p[3].u32;
+	if (out)
+		memcpy(out, buf, n);
 	return rc;
+}
+
+/* WRITE of @n bytes of @data at @off; *@done gets the count. */
+static int32_t wr(struct sfc *c, uint32_t root, uint64_t h, uint64_t off,
+		  const void *data, uint32_t n, uint32_t *done)
+{
+	return rw(c, SF_FN_WRITE, root, h, off, data, NULL, n, done);
 }
 
 /* READ of up to @n bytes at @off into @out; *@done gets the count. */
 static int32_t rd(struct sfc *c, uint32_t root, uint64_t h, uint64_t off,
 		  void *out, uint32_t n, uint32_t *done)
 {
-	int32_t rc;
-
-	sfc_reset(c);
-	u32p(c, root);
-	u64p(c, h);
-	u64p(c, off);
-	u32p(c, n);
-	bufp(c, n);
-	rc = call(c, SF_FN_READ);
-	*done = c->p[3].u32;
-	if (out)
-		memcpy(out, c->p[4].buf, n);
-	return rc;
+	return rw(c, SF_FN_READ, root, h, off, NULL, out, n, done);
 }
 
 static int32_t sf_remove_p(struct sfc *c, uint32_t root, const char *path,
@@ -444,32 +448,41 @@ static void sf_connect_switches(struct ktap_case_ctx *t)
 	sfc_disconnect(&c);
 }
 
+/* QUERY_MAPPINGS with @flags, room for @count in a @size-byte buffer. */
+static int32_t query_mappings(struct sfc *c, uint32_t flags, uint32_t count,
+			      uint32_t size)
+{
+	sfc_reset(c);
+	u32p(c, flags);
+	u32p(c, count);
+	bufp(c, size);
+	return call(c, SF_FN_QUERY_MAPPINGS);
+}
+
+/* QUERY_MAP_NAME of @root into a @size-byte SHFLSTRING buffer. */
+static int32_t query_map_name(struct sfc *c, uint32_t root, uint32_t size)
+{
+	sfc_reset(c);
+	u32p(c, root);
+	bufp(c, size);
+	return call(c, SF_FN_QUERY_MAP_NAME);
+}
+
 static void sf_query_mappings(struct ktap_case_ctx *t)
 {
 	struct sfc c;
 
 	KTAP_ASSERT(t, sfc_connect(&c, true, false));
-	u32p(&c, 0);
-	u32p(&c, 8);
-	bufp(&c, 64);
-	KTAP_EXPECT_EQ(t, call(&c, SF_FN_QUERY_MAPPINGS), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, query_mappings(&c, 0, 8, 64), VINF_SUCCESS);
 	KTAP_EXPECT_EQ(t, c.p[1].u32, 2);
 	KTAP_EXPECT_EQ(t, get32(c.p[2].buf), 1);
 	KTAP_EXPECT_EQ(t, get32(c.p[2].buf + 4), 0);
 	KTAP_EXPECT_EQ(t, get32(c.p[2].buf + 12), 1);
 	/* Only auto-mount ones. */
-	sfc_reset(&c);
-	u32p(&c, SF_MQF_AUTOMOUNT);
-	u32p(&c, 8);
-	bufp(&c, 64);
-	KTAP_EXPECT_EQ(t, call(&c, SF_FN_QUERY_MAPPINGS), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, query_mappings(&c, SF_MQF_AUTOMOUNT, 8, 64), VINF_SUCCESS);
 	KTAP_EXPECT_EQ(t, c.p[1].u32, 1);
 	/* Room for one: the count says two. */
-	sfc_reset(&c);
-	u32p(&c, 0);
-	u32p(&c, 1);
-	bufp(&c, 8);
-	KTAP_EXPECT_EQ(t, call(&c, SF_FN_QUERY_MAPPINGS), VINF_BUFFER_OVERFLOW);
+	KTAP_EXPECT_EQ(t, query_mappings(&c, 0, 1, 8), VINF_BUFFER_OVERFLOW);
 	KTAP_EXPECT_EQ(t, c.p[1].u32, 2);
 	sfc_reset(&c);
 	u32p(&c, 0);
@@ -482,25 +495,15 @@ static void sf_query_map_name(struct ktap_case_ctx *t)
 	struct sfc c;
 
 	KTAP_ASSERT(t, sfc_connect(&c, true, false));
-	u32p(&c, 1);
-	bufp(&c, 40);
-	KTAP_EXPECT_EQ(t, call(&c, SF_FN_QUERY_MAP_NAME), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, query_map_name(&c, 1, 40), VINF_SUCCESS);
 	KTAP_EXPECT_EQ(t, get16(c.p[1].buf + 2), 2);
 	KTAP_EXPECT(t, !memcmp(c.p[1].buf + 4, "ro", 3));
-	sfc_reset(&c);
-	u32p(&c, 0);
-	bufp(&c, 6);
-	KTAP_EXPECT_EQ(t, call(&c, SF_FN_QUERY_MAP_NAME), VERR_BUFFER_OVERFLOW);
-	sfc_reset(&c);
-	u32p(&c, 33);
-	bufp(&c, 40);
-	KTAP_EXPECT_EQ(t, call(&c, SF_FN_QUERY_MAP_NAME), VERR_INVALID_PARAMETER);
+	KTAP_EXPECT_EQ(t, query_map_name(&c, 0, 6), VERR_BUFFER_OVERFLOW);
+	KTAP_EXPECT_EQ(t, query_map_name(&c, 33, 40), VERR_INVALID_PARAMETER);
 	sfc_disconnect(&c);
 	/* UTF-16 before SET_UTF8. */
 	KTAP_ASSERT(t, sfc_connect(&c, false, false));
-	u32p(&c, 0);
-	bufp(&c, 40);
-	KTAP_EXPECT_EQ(t, call(&c, SF_FN_QUERY_MAP_NAME), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, query_map_name(&c, 0, 40), VINF_SUCCESS);
 	KTAP_EXPECT_EQ(t, get16(c.p[1].buf + 2), 8);
 	KTAP_EXPECT_EQ(t, get16(c.p[1].buf + 4), 'd');
 	KTAP_EXPECT_EQ(t, get16(c.p[1].buf + 10), 'a');
