@@ -10,7 +10,8 @@
 #       objects in the work tree stay untouched; makes
 #       build/arm64/mod/vboxguest.ko
 #   build-arm64.sh progs DIR TARGET...
-#       make -C DIR TARGET... (build/arm64/<prog> rules of tests/guest)
+#       make -C DIR TARGET... (build/arm64/<prog> rules of tests/guest;
+#       DIR's parent is in the chroot too: tests/vbgtest.h)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${VBG_CACHE:-/var/cache/vboxguest-rig}
@@ -50,7 +51,9 @@ progs)
 	[ $# -ge 3 ] || { echo "usage: build-arm64.sh progs DIR TARGET..." >&2; exit 2; }
 	dir=$(cd "$2" && pwd)
 	shift 2
-	in_chroot "$dir" "make -C /vbg-arm64-work ARM64_CC=aarch64-linux-gnu-gcc $*"
+	# Its parent too: the programs include ../vbgtest.h.
+	in_chroot "${dir%/*}" "make -C /vbg-arm64-work/${dir##*/} \
+		ARM64_CC=aarch64-linux-gnu-gcc $*"
 	;;
 *)
 	echo "usage: build-arm64.sh module | progs DIR TARGET..." >&2
