@@ -50,6 +50,7 @@ DRIVER=
 KERNEL=distro
 SUITE=
 BOOT_TIMEOUT=170
+TIMEOUT_GIVEN=0
 KEEP=0
 VBG_SMP=${VBG_SMP:-2}
 GUEST_DIR=${VBG_GUEST_DIR:-$VBG_ROOT/tests/guest}
@@ -63,8 +64,8 @@ while [ $# -gt 0 ]; do
 	--kernel=*) KERNEL=${1#*=}; shift ;;
 	--suite) SUITE=${2:-}; shift 2 ;;
 	--suite=*) SUITE=${1#*=}; shift ;;
-	--timeout) BOOT_TIMEOUT=${2:-}; shift 2 ;;
-	--timeout=*) BOOT_TIMEOUT=${1#*=}; shift ;;
+	--timeout) BOOT_TIMEOUT=${2:-}; TIMEOUT_GIVEN=1; shift 2 ;;
+	--timeout=*) BOOT_TIMEOUT=${1#*=}; TIMEOUT_GIVEN=1; shift ;;
 	--smp) VBG_SMP=${2:-}; shift 2 ;;
 	--arch) VBG_ARCH=${2:-}; shift 2 ;;
 	--arch=*) VBG_ARCH=${1#*=}; shift ;;
@@ -534,14 +535,15 @@ fi
 VBG_APPEND_EXTRA="${VBG_APPEND_EXTRA:+$VBG_APPEND_EXTRA }oops=panic softlockup_panic=1 watchdog_thresh=5"
 VBG_APPEND_EXTRA+=" hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=20"
 # An own boot needs its program's limit and about 20 s (boot, module
-# load, power-off; 2-4x that under load): it gets the limit + 60 s.
+# load, power-off; 2-4x that under load): it gets the limit + 60 s, at
+# most what --timeout gives when it is given.
 # On the reference, a program marked ref-hgcm32 corrupts the kernel at
 # random (a failed case, a SIGSEGV, a panic in or outside the driver, a
 # control channel I/O error): every failure of its boot is that defect.
 for p in "${OWN[@]}"; do
 	NBOOT=$((NBOOT + 1))
 	to=$(((LIMIT[$p] + 60) * ${SLOW:-1}))
-	[ "$to" -le "$BOOT_TIMEOUT" ] || to=$BOOT_TIMEOUT
+	[ "$TIMEOUT_GIVEN" = 0 ] || [ "$to" -le "$BOOT_TIMEOUT" ] || to=$BOOT_TIMEOUT
 	known=
 	[ "$DRIVER" = reference ] && [ -n "${REF_HGCM32[$p]:-}" ] &&
 		known=$VBG_REF32_REASON
