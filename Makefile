@@ -118,7 +118,7 @@ vboxsf-check: deps
 	@bash tests/vboxsf/check.sh
 
 # Issue 9 part 5's full load in the VM: 16 threads x 50,000 mixed ioctls
-# with signals and random closes (tests/guest/t_load.c; about 10 minutes
+# with signals and random closes (tests/guest/t_load.c; about 11 minutes
 # on the distro kernel).  DRIVER=ours|reference, KERNEL=distro|debug,
 # LOAD_SEED= repeats a run's random choices.
 .PHONY: load
