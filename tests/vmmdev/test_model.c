@@ -1090,7 +1090,7 @@ static void desktop_region_pointer(struct ktap_case_ctx *t)
 	static const uint32_t region[] = { 2, 10, 20, 110, 70, 200, 0, 300, 40 };
 	static const uint32_t shape[] = { 0x5, 3, 4, 8, 8 };
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	hdr(REQ, 28 + 32, 72);
 	wr32s(REQ + 24, region, ARRAY_SIZE(region));
@@ -1098,7 +1098,7 @@ static void desktop_region_pointer(struct ktap_case_ctx *t)
 	wr32(REQ + 24, 3);			/* count and size disagree */
 	KTAP_EXPECT_EQ(t, submit(REQ), VERR_INVALID_PARAMETER);
 	ctl("region");
-	KTAP_EXPECT(t, !strcmp(reply, "count 2\nupdates 1\nrect 10 20 110 70\n"
+	KTAP_EXPECT(t, !strcmp(fx_reply, "count 2\nupdates 1\nrect 10 20 110 70\n"
 			       "rect 200 0 300 40\nok 2\n"));
 	hdr(REQ, 44 + 8 + 256, 3);
 	wr32s(REQ + 24, shape, ARRAY_SIZE(shape));
@@ -1106,7 +1106,7 @@ static void desktop_region_pointer(struct ktap_case_ctx *t)
 	wr32(REQ + 36, 9000);			/* too wide: refused */
 	KTAP_EXPECT_EQ(t, submit(REQ), VERR_INVALID_PARAMETER);
 	KTAP_EXPECT(t, !strcmp(ctl("pointer"), "ok 0x5 3 4 8 8 1\n"));
-	teardown();
+	fx_down();
 }
 
 static void user_state(struct ktap_case_ctx *t)
@@ -1191,7 +1191,7 @@ static void display_layout(struct ktap_case_ctx *t)
 {
 	static const uint8_t want80[] = { 0x00, 0x04, 0, 0, 0, 0, 0, 0, 1, 0 };
 
-	setup();
+	fx_up_default();
 	KTAP_ASSERT(t, report());
 	KTAP_EXPECT(t, !strcmp(ctl("display 1280 1024 32 1"), "ok\n"));
 	KTAP_EXPECT(t, !strcmp(ctl("display-layout 1 1024 0 1"), "ok\n"));
@@ -1217,7 +1217,7 @@ static void display_layout(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, submit(REQ), 0);
 	/* xOrigin 1024, yOrigin 0, changeOrigin 1, enabled 0 */
 	KTAP_EXPECT(t, !memcmp(F.ram + REQ + 44, want80, sizeof(want80)));
-	teardown();
+	fx_down();
 }
 
 /*
