@@ -920,6 +920,29 @@ long long vbgt_counter(const char *name)
 }
 
 /**
+ * vbgt_ctl_field() - one "name value" line of a multi-line reply.
+ * @cmd: the command (state, hgcm-state, ...).
+ * @name: field name.
+ *
+ * Return: its value (the case fails and ends if absent).
+ */
+long long vbgt_ctl_field(const char *cmd, const char *name)
+{
+	char reply[4096], *line, *save = NULL;
+	size_t nl = strlen(name);
+	int ret = vbgt_ctl(reply, sizeof(reply), "%s", cmd);
+
+	ASSERT(ret == 0, "%s failed", cmd);
+	for (line = strtok_r(reply, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, name, nl) && line[nl] == ' ')
+			return (long long)strtoull(line + nl + 1, NULL, 0);
+	}
+	ASSERT(0, "%s has no field %s", cmd, name);
+	return 0;
+}
+
+/**
  * vbgt_state() - one field of the emulator's "state" reply.
  * @name: field name.
  *
@@ -927,17 +950,7 @@ long long vbgt_counter(const char *name)
  */
 long long vbgt_state(const char *name)
 {
-	char reply[4096], *line, *save = NULL;
-	size_t nl = strlen(name);
-
-	ASSERT(vbgt_ctl(reply, sizeof(reply), "state") == 0, "state failed");
-	for (line = strtok_r(reply, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, name, nl) && line[nl] == ' ')
-			return (long long)strtoull(line + nl + 1, NULL, 0);
-	}
-	ASSERT(0, "state has no field %s", name);
-	return 0;
+	return vbgt_ctl_field("state", name);
 }
 
 /**

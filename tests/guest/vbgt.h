@@ -45,6 +45,7 @@
 #define VBGT_EV_HGCM		0x002
 #define VBGT_EV_DISPLAY		0x004
 #define VBGT_EV_JUDGE_CREDS	0x008
+#define VBGT_EV_RESTORED	0x010
 #define VBGT_EV_SEAMLESS	0x020
 #define VBGT_EV_BALLOON		0x040
 #define VBGT_EV_STATS		0x080
@@ -168,6 +169,7 @@ long long vbgt_ctl_num(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 long long vbgt_counter(const char *name);
 long long vbgt_state(const char *name);
+long long vbgt_ctl_field(const char *cmd, const char *name);
 void vbgt_ctl_at_end(const char *cmd);
 
 #endif /* VBGT_H */
