@@ -32,9 +32,9 @@
 /* How long the driver may take to notice and re-report (1 s heartbeat). */
 #define REESTABLISH_MS	15000
 
-#define REF_NO_PM "reference defect: no power management: the wait " \
+#define REF_NO_PM "no power management: the wait " \
 	"of a session ends with EINTR when tasks are frozen"
-#define REF_NO_RESET "reference defect: no power management and no host " \
+#define REF_NO_RESET "no power management and no host " \
 	"reset handling; the host's refusals after the reset are ignored and " \
 	"the driver never reports itself again"
 
@@ -47,61 +47,9 @@
 	_ok;								\
 })
 
-struct waiter {
-	pthread_t thread;
-	int fd;
-	uint32_t mask, timeout_ms;
-	int ret;
-	uint32_t events;
-	int finished;
-};
-
-static void *waiter_fn(void *arg)
-{
-	struct waiter *w = arg;
-
-	w->ret = vbgt_wait_events(w->fd, w->mask, w->timeout_ms, &w->events);
-	__atomic_store_n(&w->finished, 1, __ATOMIC_SEQ_CST);
-	return NULL;
-}
-
-static void waiter_start(struct waiter *w, int fd, uint32_t mask,
-			 uint32_t timeout_ms)
-{
-	memset(w, 0, sizeof(*w));
-	w->fd = fd;
-	w->mask = mask;
-	w->timeout_ms = timeout_ms;
-	ASSERT(pthread_create(&w->thread, NULL, waiter_fn, w) == 0);
-	/* Let it block in the driver. */
-	vbgt_sleep_ms(300);
-}
-
-static int waiter_finished(struct waiter *w)
-{
-	return __atomic_load_n(&w->finished, __ATOMIC_SEQ_CST);
-}
-
-static int set_caps(int fd, uint32_t or_mask, uint32_t not_mask)
-{
-	struct vbg_ioctl_set_guest_caps c;
-
-	memset(&c, 0, sizeof(c));
-	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c), sizeof(c));
-	c.u.in.or_mask = or_mask;
-	c.u.in.not_mask = not_mask;
-	return vbgt_ioctl(fd, VBG_IOCTL_CHANGE_GUEST_CAPABILITIES, &c);
-}
-
 static uint32_t connect_test(int fd)
 {
-	uint32_t client;
-	int32_t rc;
-
-	ASSERT_EQ(vbgt_hgcm_connect(fd, SVC, &client, &rc), 0);
-	ASSERT_EQ(rc, VINF_SUCCESS);
-	ASSERT(client != 0, "client id 0");
-	return client;
+	return vbgt_hgcm_connect_ok(fd, SVC);
 }
 
 /* A WHOAMI call on @client: 0 and the client id back, or the errno. */
@@ -138,28 +86,29 @@ static int balloon_is(long long chunks)
 
 /*
  * What the sessions of a case hold while the host forgets them: a session
- * with a filter (VRDP) and a capability (seamless), an HGCM client, a
- * 1 MiB balloon, and (if @w) a thread waiting for VRDP.
+ * with a filter (VRDP, BALLOON) and a capability (seamless), an HGCM
+ * client, a 1 MiB balloon, and (if @w) a thread waiting for VRDP.
  */
 struct active {
 	int fd;
 	uint32_t client;
-	struct waiter *w;
+	struct vbgt_waiter *w;
 };
 
-static void active_start(struct active *a, struct waiter *w)
+static void active_start(struct active *a, struct vbgt_waiter *w)
 {
 	a->fd = vbgt_open(VBGT_NODE_ROOT);
 	a->w = w;
-	ASSERT_EQ(vbgt_change_filter(a->fd, VBGT_EV_VRDP, 0), 0);
-	ASSERT_EQ(set_caps(a->fd, CAP_SEAMLESS, 0), 0);
+	/* BALLOON too, as VBoxService does: the reference needs it. */
+	ASSERT_EQ(vbgt_change_filter(a->fd, VBGT_EV_VRDP | VBGT_EV_BALLOON, 0), 0);
+	ASSERT_EQ(vbgt_set_caps(a->fd, CAP_SEAMLESS, 0), 0);
 	a->client = connect_test(a->fd);
 	vbgt_ctl_at_end("balloon 0");
 	vbgt_ctl_ok("balloon 1");
 	ASSERT(POLL_UNTIL(balloon_is(1), 10000), "balloon not inflated");
 	ASSERT(host_knows(VBGT_EV_VRDP, CAP_SEAMLESS), "host state before");
 	if (w)
-		waiter_start(w, a->fd, VBGT_EV_VRDP, 60000);
+		vbgt_waiter_start(w, a->fd, VBGT_EV_VRDP, 60000);
 }
 
 /*
@@ -184,12 +133,12 @@ static void active_check(struct active *a)
 	       "no heartbeats after it");
 
 	if (a->w) {
-		EXPECT(!waiter_finished(a->w),
+		EXPECT(!vbgt_waiter_finished(a->w),
 		       "the waiting session's wait ended: %d", a->w->ret);
 		vbgt_ctl_ok("events %#x", VBGT_EV_VRDP);
-		EXPECT(POLL_UNTIL(waiter_finished(a->w), 10000),
+		EXPECT(POLL_UNTIL(vbgt_waiter_finished(a->w), 10000),
 		       "the waiting session did not get the event");
-		if (waiter_finished(a->w)) {
+		if (vbgt_waiter_finished(a->w)) {
 			pthread_join(a->w->thread, NULL);
 			EXPECT_EQ(a->w->ret, 0);
 			EXPECT_EQ(a->w->events, VBGT_EV_VRDP);
@@ -217,7 +166,7 @@ static void active_check(struct active *a)
 static void host_reset_reestablished(void)
 {
 	long long resets = vbgt_counter("device_resets");
-	struct waiter w;
+	struct vbgt_waiter w;
 	struct active a;
 
 	vbgt_ref_defect(REF_NO_RESET);
@@ -280,13 +229,13 @@ static void restored_event_delivered(void)
 {
 	int fd = vbgt_open(VBGT_NODE_USER), other = vbgt_open(VBGT_NODE_USER);
 	long long reports = vbgt_counter("req.50");
-	struct waiter w;
+	struct vbgt_waiter w;
 
 	ASSERT_EQ(vbgt_change_filter(fd, VBGT_EV_RESTORED, 0), 0);
 	EXPECT_EQ(vbgt_state("filter") & VBGT_EV_RESTORED, VBGT_EV_RESTORED);
-	waiter_start(&w, fd, VBGT_EV_RESTORED, 20000);
+	vbgt_waiter_start(&w, fd, VBGT_EV_RESTORED, 20000);
 	vbgt_ctl_ok("restore");
-	ASSERT(POLL_UNTIL(waiter_finished(&w), 10000), "RESTORED not delivered");
+	ASSERT(POLL_UNTIL(vbgt_waiter_finished(&w), 10000), "RESTORED not delivered");
 	pthread_join(w.thread, NULL);
 	EXPECT_EQ(w.ret, 0);
 	EXPECT_EQ(w.events, VBGT_EV_RESTORED);
@@ -325,7 +274,7 @@ static void suspend_resume(void)
 	long long resets = vbgt_counter("device_resets");
 	int s3 = getenv("VBG_S3") != NULL;
 	uint64_t t0;
-	struct waiter w;
+	struct vbgt_waiter w;
 	struct active a;
 	int ret;
 
