@@ -16,6 +16,7 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -1132,9 +1133,9 @@ static void vbg_heartbeat_restart(struct vbg_dev *gdev)
  * @gdev: the device.
  *
  * If the host forgot the guest, ends the HGCM requests it dropped (their
- * waiters return -ECONNRESET) and the sessions' clients.  Then reports
- * guest info 2 and guest info, the sessions' filter, capabilities and
- * mouse bits, the heartbeat and the driver facility again, gives the
+ * waiters return -ECONNRESET) and the sessions' clients and reports guest
+ * info 2 and guest info again.  Then the sessions' filter, capabilities
+ * and mouse bits, the heartbeat and the driver facility, gives the
  * balloon's chunks back to a host that forgot them and looks at the
  * balloon target.  Harmless on a host that remembers.  Runs after a host
  * reset is noticed and at every resume, thaw and restore.
@@ -1145,17 +1146,25 @@ static void vbg_heartbeat_restart(struct vbg_dev *gdev)
  */
 int vbg_core_host_restore(struct vbg_dev *gdev)
 {
+	unsigned int noio;
 	bool forgot;
-	int ret;
+	int ret = 0;
 
-	/* No HGCM request reaches the host between the check and the report. */
+	/*
+	 * No HGCM request reaches the host between the check and the report.
+	 * No I/O from reclaim meanwhile: writeback through vboxsf would wait
+	 * for the lock held here.
+	 */
 	down_write(&gdev->hgcm_submit_rwsem);
+	noio = memalloc_noio_save();
 	forgot = vbg_host_forgot_guest(gdev);
 	if (forgot) {
 		vbg_hgcm_drop_all(gdev);
 		vbg_sessions_drop_clients(gdev);
+		/* Only then: ReportGuestInfo lowers an asserted interrupt. */
+		ret = vbg_report_guest_info(gdev);
 	}
-	ret = vbg_report_guest_info(gdev);
+	memalloc_noio_restore(noio);
 	up_write(&gdev->hgcm_submit_rwsem);
 	if (!ret)
 		ret = vbg_reset_host_state(gdev);
