@@ -1065,20 +1065,18 @@ static void vbg_host_watch_stop(struct vbg_dev *gdev)
 	cancel_work_sync(&gdev->host_reset_work);
 }
 
-/* Does the host refuse what it only refuses before ReportGuestInfo? */
+/*
+ * Does the host refuse what it only refuses before ReportGuestInfo?  Not
+ * when the question cannot be asked (no memory): calling a host that
+ * still knows the guest forgetful would free HGCM requests it may write.
+ */
 static bool vbg_host_forgot_guest(struct vbg_dev *gdev)
 {
-	struct vmmdev_mouse_status *req;
-	bool forgot;
+	struct vmmdev_mouse_status req = { .header.rc = VINF_SUCCESS };
 
-	req = vbg_req_alloc(sizeof(*req), VMMDEVREQ_GET_MOUSE_STATUS,
-			    VBG_KERNEL_REQUESTOR);
-	if (!req)
-		return true;	/* then re-give the balloon: see its caller */
-	vbg_req_submit(gdev, req);
-	forgot = READ_ONCE(req->header.rc) == VERR_NOT_SUPPORTED;
-	vbg_req_free(req, sizeof(*req));
-	return forgot;
+	vbg_req_send(gdev, VMMDEVREQ_GET_MOUSE_STATUS, &req.header,
+		     sizeof(req));
+	return req.header.rc == VERR_NOT_SUPPORTED;
 }
 
 /*
