@@ -16,6 +16,7 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -36,6 +37,9 @@
 /* Largest VBG_IOCTL_LOG message printed, and the whole-ioctl size cap. */
 #define VBG_LOG_MAX		512
 #define VBG_IOCTL_MAX_SIZE	SZ_16M
+
+static void vbg_host_reset_work(struct work_struct *work);
+static void vbg_host_watch_stop(struct vbg_dev *gdev);
 
 /* The events that belong to a guest capability in acquire mode. */
 static u32 vbg_caps_to_events(u32 caps)
@@ -415,11 +419,29 @@ static void vbg_heartbeat_exit(struct vbg_dev *gdev)
 	gdev->heartbeat.interval = 0;
 }
 
+/*
+ * ChangeMemBalloon: give @chunk's pages to the host (@inflate) or take
+ * them back.  Context: balloon.mutex held.
+ */
+static int vbg_balloon_change(struct vbg_dev *gdev,
+			      struct vbg_balloon_chunk *chunk, bool inflate)
+{
+	struct vmmdev_memballoon_change *req = gdev->balloon.req;
+	int i;
+
+	lockdep_assert_held(&gdev->balloon.mutex);
+	for (i = 0; i < VMMDEV_MEMORY_BALLOON_CHUNK_PAGES; i++)
+		req->phys_page[i] = page_to_phys(chunk->pages[i]);
+	req->header.rc = VERR_GENERAL_FAILURE;
+	req->pages = VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
+	req->inflate = inflate;
+	return vbg_req_submit(gdev, req);
+}
+
 /* Give one 1 MiB chunk to the host.  Context: balloon.mutex held. */
 static int vbg_balloon_inflate_chunk_locked(struct vbg_dev *gdev)
 {
 	struct vbg_balloon *b = &gdev->balloon;
-	struct vmmdev_memballoon_change *req = b->req;
 	struct vbg_balloon_chunk *chunk;
 	int i, ret = -ENOMEM;
 
@@ -432,12 +454,8 @@ static int vbg_balloon_inflate_chunk_locked(struct vbg_dev *gdev)
 					     __GFP_NORETRY);
 		if (!chunk->pages[i])
 			goto out_free_pages;
-		req->phys_page[i] = page_to_phys(chunk->pages[i]);
 	}
-	req->header.rc = VERR_GENERAL_FAILURE;
-	req->pages = VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
-	req->inflate = 1;
-	ret = vbg_req_submit(gdev, req);
+	ret = vbg_balloon_change(gdev, chunk, true);
 	if (ret)
 		goto out_free_pages;
 
@@ -457,7 +475,6 @@ out_free_pages:
 static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
 {
 	struct vbg_balloon *b = &gdev->balloon;
-	struct vmmdev_memballoon_change *req = b->req;
 	struct vbg_balloon_chunk *chunk;
 	int i, ret;
 
@@ -466,12 +483,7 @@ static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
 					 node);
 	if (!chunk)
 		return -ENOENT;
-	for (i = 0; i < VMMDEV_MEMORY_BALLOON_CHUNK_PAGES; i++)
-		req->phys_page[i] = page_to_phys(chunk->pages[i]);
-	req->header.rc = VERR_GENERAL_FAILURE;
-	req->pages = VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
-	req->inflate = 0;
-	ret = vbg_req_submit(gdev, req);
+	ret = vbg_balloon_change(gdev, chunk, false);
 	if (ret)
 		return ret;	/* the host still has the pages: keep them */
 
@@ -658,6 +670,7 @@ void vbg_core_init_state(struct vbg_dev *gdev)
 	INIT_LIST_HEAD(&gdev->balloon.chunks);
 	INIT_WORK(&gdev->balloon.work, vbg_balloon_work);
 	INIT_DELAYED_WORK(&gdev->heartbeat.work, vbg_heartbeat_work);
+	INIT_WORK(&gdev->host_reset_work, vbg_host_reset_work);
 	gdev->balloon.max_chunks = vbg_balloon_max_chunks(totalram_pages());
 	gdev->event_filter.type = VMMDEVREQ_CTL_GUEST_FILTER_MASK;
 	gdev->event_filter.extra = VBG_FIXED_EVENTS;
@@ -702,6 +715,7 @@ int vbg_core_init(struct vbg_dev *gdev)
 	if (ret)
 		goto err_stop_heartbeat;
 	schedule_work(&gdev->balloon.work);
+	set_bit(0, &gdev->host_watch);
 	return 0;
 
 err_stop_heartbeat:
@@ -723,6 +737,7 @@ err_free_requests:
  */
 void vbg_core_quiesce(struct vbg_dev *gdev)
 {
+	vbg_host_watch_stop(gdev);
 	mutex_lock(&gdev->session_mutex);
 	if (!vbg_host_mask_send(gdev, &gdev->event_filter, 0))
 		gdev->event_filter.host = 0;
@@ -730,15 +745,21 @@ void vbg_core_quiesce(struct vbg_dev *gdev)
 }
 
 /*
- * What exit and shutdown both stop: init's first balloon look (or a later
- * one), the heartbeat and the host's monitoring, the balloon (handed
- * back), and the driver's facility status (inactive).
+ * What exit, shutdown and suspend stop: init's first balloon look (or a
+ * later one), the heartbeat and the host's monitoring, and the balloon
+ * (handed back).
  */
-static void vbg_core_stop(struct vbg_dev *gdev)
+static void vbg_core_pause(struct vbg_dev *gdev)
 {
 	cancel_work_sync(&gdev->balloon.work);
 	vbg_heartbeat_exit(gdev);
 	vbg_balloon_exit(gdev);
+}
+
+/* What exit and shutdown both stop: the above, and the facility status. */
+static void vbg_core_stop(struct vbg_dev *gdev)
+{
+	vbg_core_pause(gdev);
 	vbg_report_driver_status(gdev, false);
 }
 
@@ -790,6 +811,7 @@ void vbg_core_cancel_event_work(struct vbg_dev *gdev)
  */
 void vbg_core_exit(struct vbg_dev *gdev)
 {
+	vbg_host_watch_stop(gdev);
 	vbg_core_stop(gdev);
 
 	mutex_lock(&gdev->session_mutex);
@@ -971,6 +993,211 @@ void vbg_core_close_session(struct vbg_session *session)
 	vbg_session_release_state_locked(session);
 	mutex_unlock(&gdev->session_mutex);
 	kfree(session);
+}
+
+/*
+ * Host resets and system sleep.
+ *
+ * A host that resets the device forgets the guest: its report, filter,
+ * capabilities, mouse bits, facility status, heartbeat, balloon and HGCM
+ * clients, and refuses every request but 4/50/58/218 with
+ * VERR_NOT_SUPPORTED until ReportGuestInfo is accepted again
+ * (vmmdev-spec.md section 10 and the appendix).  VirtualBox does that at
+ * a VM reset; under QEMU the device is reset when the VM wakes from S3;
+ * and a hibernation image is restored onto a device the boot kernel
+ * reset.  The driver notices at run time through that refusal (the
+ * heartbeat asks every interval), and after every system sleep by asking
+ * (vbg_host_forgot_guest()); either way vbg_core_host_restore() tells
+ * the host everything again from the driver's own state.
+ */
+
+/* Requests a host that knows the guest never refuses as "not supported". */
+static bool vbg_req_needs_report(u32 type)
+{
+	switch (type) {
+	case VMMDEVREQ_GET_MOUSE_STATUS:
+	case VMMDEVREQ_SET_MOUSE_STATUS:
+	case VMMDEVREQ_ACKNOWLEDGE_EVENTS:
+	case VMMDEVREQ_CTL_GUEST_FILTER_MASK:
+	case VMMDEVREQ_SET_GUEST_CAPABILITIES:
+	case VMMDEVREQ_REPORT_GUEST_STATUS:
+	case VMMDEVREQ_GET_MEMBALLOON_CHANGE_REQ:
+	case VMMDEVREQ_CHANGE_MEMBALLOON:
+	case VMMDEVREQ_GUEST_HEARTBEAT:
+	case VMMDEVREQ_HEARTBEAT_CONFIGURE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
+ * vbg_core_host_refused() - the host answered a request VERR_NOT_SUPPORTED.
+ * @gdev: the device.
+ * @req: the request.
+ *
+ * For a request only a host that forgot the guest refuses that way, queue
+ * vbg_core_host_restore() once (until it has run).
+ *
+ * Context: any (vbg_req_submit(), also from the ISR).
+ */
+void vbg_core_host_refused(struct vbg_dev *gdev,
+			   const struct vmmdev_request_header *req)
+{
+	if (vbg_req_needs_report(req->request_type) &&
+	    test_and_clear_bit(0, &gdev->host_watch))
+		schedule_work(&gdev->host_reset_work);
+}
+
+static void vbg_host_reset_work(struct work_struct *work)
+{
+	struct vbg_dev *gdev = container_of(work, struct vbg_dev,
+					    host_reset_work);
+
+	dev_warn(gdev->dev, "the host forgot the guest (device reset); reporting again\n");
+	vbg_core_host_restore(gdev);
+}
+
+/* Stop noticing host resets and wait for a restore that runs. */
+static void vbg_host_watch_stop(struct vbg_dev *gdev)
+{
+	clear_bit(0, &gdev->host_watch);
+	cancel_work_sync(&gdev->host_reset_work);
+}
+
+/*
+ * Does the host refuse what it only refuses before ReportGuestInfo?  Not
+ * when the question cannot be asked (no memory): calling a host that
+ * still knows the guest forgetful would free HGCM requests it may write.
+ */
+static bool vbg_host_forgot_guest(struct vbg_dev *gdev)
+{
+	struct vmmdev_mouse_status req = { .header.rc = VINF_SUCCESS };
+
+	vbg_req_send(gdev, VMMDEVREQ_GET_MOUSE_STATUS, &req.header,
+		     sizeof(req));
+	return req.header.rc == VERR_NOT_SUPPORTED;
+}
+
+/*
+ * The host dropped every HGCM client: forget them in the sessions too, so
+ * that a stale id can never reach a client another session gets from the
+ * host later.  Slots of a connect or disconnect in flight are left to it.
+ */
+static void vbg_sessions_drop_clients(struct vbg_dev *gdev)
+{
+	struct vbg_session *session;
+	int i;
+
+	mutex_lock(&gdev->session_mutex);
+	list_for_each_entry(session, &gdev->session_list, node)
+		for (i = 0; i < ARRAY_SIZE(session->hgcm_client_ids); i++)
+			if (session->hgcm_client_ids[i] != VBG_HGCM_SLOT_BUSY)
+				session->hgcm_client_ids[i] = 0;
+	mutex_unlock(&gdev->session_mutex);
+}
+
+/*
+ * Give the host the balloon's chunks again after it forgot them.  A host
+ * that still had a chunk refuses it (already ballooned), which leaves it
+ * where it is: with the host.
+ */
+static void vbg_balloon_regive(struct vbg_dev *gdev)
+{
+	struct vbg_balloon *b = &gdev->balloon;
+	struct vbg_balloon_chunk *chunk;
+	u32 refused = 0;
+
+	mutex_lock(&b->mutex);
+	list_for_each_entry(chunk, &b->chunks, node)
+		if (vbg_balloon_change(gdev, chunk, true))
+			refused++;
+	mutex_unlock(&b->mutex);
+	if (refused)
+		dev_info(gdev->dev, "the host kept %u balloon chunks\n", refused);
+}
+
+/* The heartbeat again: re-enable monitoring, or start it after sleep. */
+static void vbg_heartbeat_restart(struct vbg_dev *gdev)
+{
+	if (gdev->heartbeat.interval)
+		vbg_heartbeat_configure(gdev, true);
+	else
+		vbg_heartbeat_init(gdev);
+}
+
+/**
+ * vbg_core_host_restore() - tell the host everything it may have forgotten.
+ * @gdev: the device.
+ *
+ * If the host forgot the guest, ends the HGCM requests it dropped (their
+ * waiters return -ECONNRESET) and the sessions' clients and reports guest
+ * info 2 and guest info again.  Then the sessions' filter, capabilities
+ * and mouse bits, the heartbeat and the driver facility, gives the
+ * balloon's chunks back to a host that forgot them and looks at the
+ * balloon target.  Harmless on a host that remembers.  Runs after a host
+ * reset is noticed and at every resume, thaw and restore.
+ *
+ * Context: process context; not with remove_rwsem or session_mutex held.
+ * Return: 0, or -errno if the host did not take the report again (the
+ * next refusal tries again).
+ */
+int vbg_core_host_restore(struct vbg_dev *gdev)
+{
+	unsigned int noio;
+	bool forgot;
+	int ret = 0;
+
+	/*
+	 * No HGCM request reaches the host between the check and the report.
+	 * No I/O from reclaim meanwhile: writeback through vboxsf would wait
+	 * for the lock held here.
+	 */
+	down_write(&gdev->hgcm_submit_rwsem);
+	noio = memalloc_noio_save();
+	forgot = vbg_host_forgot_guest(gdev);
+	if (forgot) {
+		vbg_hgcm_drop_all(gdev);
+		vbg_sessions_drop_clients(gdev);
+		/* Only then: ReportGuestInfo lowers an asserted interrupt. */
+		ret = vbg_report_guest_info(gdev);
+	}
+	memalloc_noio_restore(noio);
+	up_write(&gdev->hgcm_submit_rwsem);
+	if (!ret)
+		ret = vbg_reset_host_state(gdev);
+	if (!ret) {
+		vbg_heartbeat_restart(gdev);
+		ret = vbg_report_driver_status(gdev, true);
+	}
+	if (forgot)
+		vbg_balloon_regive(gdev);
+	schedule_work(&gdev->balloon.work);
+	set_bit(0, &gdev->host_watch);
+	if (ret)
+		dev_err(gdev->dev, "reporting to the host again failed: %d\n", ret);
+	else if (forgot)
+		dev_info(gdev->dev, "host state restored\n");
+	return ret;
+}
+
+/**
+ * vbg_core_suspend() - quiesce before system sleep (suspend, hibernation).
+ * @gdev: the device.
+ *
+ * Stops noticing host resets, asks the host for no more interrupts,
+ * stops the heartbeat and the host's monitoring, finishes the mouse and
+ * balloon work and hands the balloon back (an image may wake up on a host
+ * that never had it).  Sessions stay; vbg_core_host_restore() brings the
+ * rest back.
+ *
+ * Context: process context (the PM callbacks).
+ */
+void vbg_core_suspend(struct vbg_dev *gdev)
+{
+	vbg_core_quiesce(gdev);
+	cancel_work_sync(&gdev->mouse_work);
+	vbg_core_pause(gdev);
 }
 
 /*
@@ -1411,8 +1638,14 @@ static int vbg_ioctl_wait_for_events(struct vbg_session *session,
 						vbg_wait_done(gdev, session, mask,
 							      &events, &ret),
 						timeout);
+	/*
+	 * A signal that runs a handler ends the wait with EINTR; the
+	 * freezer's (system sleep) and a stop/continue restart it, so a
+	 * waiting session is not lost across a suspend (with its whole
+	 * timeout again).
+	 */
 	if (left < 0)
-		return -EINTR;
+		return -ERESTARTNOHAND;
 	if (left == 0 && !vbg_wait_done(gdev, session, mask, &events, &ret))
 		return -ETIMEDOUT;
 	if (ret)
@@ -1708,10 +1941,13 @@ static int vbg_ioctl_hgcm_disconnect(struct vbg_session *session,
 	ret = vbg_hgcm_do_disconnect(gdev, session->requestor, client_id,
 				     &vbox_status, NULL);
 
-	/* Gone unless the host kept it (or never heard of the disconnect). */
+	/*
+	 * Gone unless the host kept it (or never heard of the disconnect);
+	 * a host reset (-ECONNRESET) dropped it.
+	 */
 	mutex_lock(&gdev->session_mutex);
 	session->hgcm_client_ids[slot] =
-		!ret && vbox_status >= 0 ? 0 : client_id;
+		(!ret && vbox_status >= 0) || ret == -ECONNRESET ? 0 : client_id;
 	mutex_unlock(&gdev->session_mutex);
 	if (ret)
 		return ret;

@@ -252,6 +252,17 @@ struct vbg_heartbeat {
  * @misc_device: /dev/vboxguest (0600, trusted).
  * @misc_device_user: /dev/vboxuser (0666, less trusted).
  * @stats: enum vbg_stat counters.
+ * @host_watch: set while the driver believes the host knows it (from the
+ *	end of init until suspend, quiesce or exit): then a request only a
+ *	forgetful host refuses (see vbg_core_host_refused()) queues
+ *	@host_reset_work.  Atomic bit operations on bit 0.
+ * @host_reset_work: tells the host everything again after it forgot the
+ *	guest (vbg_core_host_restore()).
+ * @hgcm_submit_rwsem: held for reading from the moment an HGCM waiter is
+ *	listed until its request was submitted; vbg_core_host_restore()
+ *	holds it for writing while it marks the waiters the host dropped and
+ *	reports the guest again, so no request it marks can have reached the
+ *	host after the reset.  Initialised by vbg_hgcm_init().
  */
 struct vbg_dev {
 	struct device *dev;
@@ -295,6 +306,10 @@ struct vbg_dev {
 	struct miscdevice misc_device_user;
 
 	atomic64_t stats[VBG_STAT_NR];
+
+	unsigned long host_watch;
+	struct work_struct host_reset_work;
+	struct rw_semaphore hgcm_submit_rwsem;
 };
 
 /**
@@ -344,6 +359,10 @@ void vbg_core_exit(struct vbg_dev *gdev);
 void vbg_core_quiesce(struct vbg_dev *gdev);
 void vbg_core_cancel_event_work(struct vbg_dev *gdev);
 void vbg_core_shutdown(struct vbg_dev *gdev);
+void vbg_core_suspend(struct vbg_dev *gdev);
+int vbg_core_host_restore(struct vbg_dev *gdev);
+void vbg_core_host_refused(struct vbg_dev *gdev,
+			   const struct vmmdev_request_header *req);
 void vbg_dev_put(struct vbg_dev *gdev);
 unsigned long vbg_heartbeat_interval(u64 host_ns);
 u32 vbg_balloon_max_chunks(unsigned long ram_pages);
@@ -397,5 +416,6 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     bool parms32, u32 parm_count, int *vbox_status);
 void vbg_hgcm_init(struct vbg_dev *gdev);
 void vbg_hgcm_wake(struct vbg_dev *gdev, bool all);
+void vbg_hgcm_drop_all(struct vbg_dev *gdev);
 
 #endif /* __VBOXGUEST_CORE_H__ */

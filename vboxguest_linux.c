@@ -605,6 +605,27 @@ static void vbg_pci_shutdown(struct pci_dev *pci)
 	vbg_core_shutdown(pci_get_drvdata(pci));
 }
 
+/*
+ * System sleep.  The host may forget the guest meanwhile (QEMU resets the
+ * device when the VM wakes from S3; a hibernation image wakes up on a
+ * device the boot kernel reset), so every way back tells it everything
+ * again; the same callbacks serve suspend, freeze and poweroff, and
+ * resume, thaw and restore.
+ */
+static int vbg_pm_suspend(struct device *dev)
+{
+	vbg_core_suspend(dev_get_drvdata(dev));
+	return 0;
+}
+
+static int vbg_pm_resume(struct device *dev)
+{
+	vbg_core_host_restore(dev_get_drvdata(dev));
+	return 0;	/* the sessions stay usable; the next refusal retries */
+}
+
+static DEFINE_SIMPLE_DEV_PM_OPS(vbg_pm_ops, vbg_pm_suspend, vbg_pm_resume);
+
 static const struct pci_device_id vbg_pci_ids[] = {
 	{ PCI_DEVICE(VBOX_VENDORID, VMMDEV_DEVICEID) },
 	{}
@@ -617,6 +638,7 @@ static struct pci_driver vbg_pci_driver = {
 	.probe = vbg_pci_probe,
 	.shutdown = vbg_pci_shutdown,
 	.dev_groups = vbg_pci_groups,
+	.driver.pm = pm_sleep_ptr(&vbg_pm_ops),
 };
 
 static int __init vbg_init(void)

@@ -239,6 +239,8 @@ int vbg_req_submit(struct vbg_dev *gdev, void *req)
 		return ret;
 
 	rc = READ_ONCE(hdr->rc);
+	if (rc == VERR_NOT_SUPPORTED)
+		vbg_core_host_refused(gdev, hdr);
 	ret = vbg_status_code_to_errno(rc);
 	if (ret) {
 		atomic64_inc(&gdev->stats[VBG_STAT_REQUEST_ERRORS]);
@@ -415,7 +417,10 @@ EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
  * its pinned user pages (still charged to RLIMIT_MEMLOCK) and its
  * references on vmalloc pages are never released, so the host may still
  * write into all of them (VBG_STAT_HGCM_LEAKED counts those), and the
- * caller gets -EIO.  HGCM requests come from the page allocator, not from
+ * caller gets -EIO.  A request the host dropped in a device reset (it
+ * writes nothing to those, vmmdev-spec.md appendix) ends with -ECONNRESET
+ * once the driver notices the reset (vbg_core_host_restore()).  HGCM
+ * requests come from the page allocator, not from
  * the request caches, so a leaked one does not keep a cache from being
  * destroyed at unload.
  */
@@ -439,11 +444,14 @@ EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
  * @node: entry in vbg_dev.hgcm_waiters.
  * @req: the request.
  * @done: completed when @req is DONE (by the ISR) or the device goes.
+ * @dropped: the host forgot @req in a device reset and will never write
+ *	to it (set under vbg_dev.hgcm_lock by vbg_hgcm_drop_all()).
  */
 struct vbg_hgcm_waiter {
 	struct list_head node;
 	struct vmmdev_hgcmreq_header *req;
 	struct completion done;
+	bool dropped;
 };
 
 /**
@@ -458,6 +466,7 @@ void vbg_hgcm_init(struct vbg_dev *gdev)
 	spin_lock_init(&gdev->hgcm_lock);
 	INIT_LIST_HEAD(&gdev->hgcm_waiters);
 	mutex_init(&gdev->hgcm_cancel_mutex);
+	init_rwsem(&gdev->hgcm_submit_rwsem);
 }
 
 static bool vbg_hgcm_is_done(struct vmmdev_hgcmreq_header *req)
@@ -491,6 +500,33 @@ void vbg_hgcm_wake(struct vbg_dev *gdev, bool all)
 		complete(&w->done);
 	}
 	spin_unlock_irqrestore(&gdev->hgcm_lock, flags);
+}
+
+/**
+ * vbg_hgcm_drop_all() - the host forgot every HGCM request (device reset).
+ * @gdev: the device.
+ *
+ * Ends the wait of every request in flight that is not DONE: the host
+ * dropped it without writing to it, and never will (vmmdev-spec.md
+ * appendix), so its waiter frees it and returns -ECONNRESET.
+ *
+ * Context: process context, hgcm_submit_rwsem held for writing (so every
+ * listed request was submitted before the reset was noticed) and the
+ * guest not yet reported again.
+ */
+void vbg_hgcm_drop_all(struct vbg_dev *gdev)
+{
+	struct vbg_hgcm_waiter *w;
+
+	lockdep_assert_held_write(&gdev->hgcm_submit_rwsem);
+	spin_lock_irq(&gdev->hgcm_lock);
+	list_for_each_entry(w, &gdev->hgcm_waiters, node) {
+		if (READ_ONCE(w->req->flags) & VBOX_HGCM_REQ_DONE)
+			continue;
+		WRITE_ONCE(w->dropped, true);
+		complete(&w->done);
+	}
+	spin_unlock_irq(&gdev->hgcm_lock);
 }
 
 /*
@@ -559,6 +595,7 @@ static long vbg_hgcm_sleep(struct vbg_hgcm_waiter *w,
  * Wait for the request of @w; on a signal, timeout or removal give up as
  * the contract above says.
  * Return: 0 when the request finished (header.result holds the answer),
+ * -ECONNRESET when the host dropped it in a device reset,
  * -EINTR / -ETIMEDOUT / -ENODEV when it was cancelled (the host is done
  * with it), -EIO when it was abandoned: the caller must then neither free
  * the request nor release its buffers.
@@ -575,6 +612,8 @@ static int vbg_hgcm_wait(struct vbg_dev *gdev, struct vbg_hgcm_waiter *w,
 	for (;;) {
 		if (vbg_hgcm_is_done(w->req))
 			return 0;
+		if (READ_ONCE(w->dropped))
+			return -ECONNRESET;
 		if (READ_ONCE(gdev->removed)) {
 			ret = -ENODEV;
 			break;
@@ -598,10 +637,13 @@ static int vbg_hgcm_wait(struct vbg_dev *gdev, struct vbg_hgcm_waiter *w,
 
 	/* Not found (completion in flight?) or refused: a bounded grace. */
 	end = jiffies + VBG_HGCM_CANCEL_GRACE;
-	while (!vbg_hgcm_is_done(w->req) && time_before(jiffies, end))
+	while (!vbg_hgcm_is_done(w->req) && !READ_ONCE(w->dropped) &&
+	       time_before(jiffies, end))
 		wait_for_completion_timeout(&w->done, end - jiffies);
 	if (vbg_hgcm_is_done(w->req))
 		return 0;
+	if (READ_ONCE(w->dropped))
+		return -ECONNRESET;
 	atomic64_inc(&gdev->stats[VBG_STAT_HGCM_LEAKED]);
 	dev_err_ratelimited(gdev->dev, "HGCM request %u neither completed nor cancelled by the host; abandoned\n",
 			    w->req->header.request_type);
@@ -624,12 +666,17 @@ static int vbg_hgcm_submit_wait(struct vbg_dev *gdev,
 	init_completion(&w.done);
 	req->flags = 0;
 	req->result = VERR_GENERAL_FAILURE;
-	/* Listed first: the ISR may see it DONE before the submit returns. */
+	/*
+	 * Listed first: the ISR may see it DONE before the submit returns.
+	 * hgcm_submit_rwsem: see vbg_hgcm_drop_all().
+	 */
+	down_read(&gdev->hgcm_submit_rwsem);
 	spin_lock_irq(&gdev->hgcm_lock);
 	list_add_tail(&w.node, &gdev->hgcm_waiters);
 	spin_unlock_irq(&gdev->hgcm_lock);
 
 	ret = vbg_req_submit(gdev, req);
+	up_read(&gdev->hgcm_submit_rwsem);
 	rc = READ_ONCE(req->header.rc);
 	if (rc == VINF_HGCM_ASYNC_EXECUTE) {
 		ret = vbg_hgcm_wait(gdev, &w, mode, timeout_ms);
@@ -1371,8 +1418,8 @@ static void vbg_hgcm_parms_to32(struct vmmdev_hgcm_function_parameter32 *p32,
  * anything is pinned), -EINVAL for a parameter type the caller may not
  * use, -EFAULT for a bad user buffer, -ENOMEM (also: the user pages
  * would exceed RLIMIT_MEMLOCK), -EINTR / -ETIMEDOUT when cancelled,
- * -ENODEV when the device went away, -EIO when the request was
- * abandoned.
+ * -ENODEV when the device went away, -ECONNRESET when the host dropped
+ * the call in a device reset, -EIO when the request was abandoned.
  */
 int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,

@@ -15,37 +15,6 @@
 /* CPU hot-plug: no case posts it, so waits for it only end otherwise. */
 #define EV_NEVER	0x400
 
-struct waiter {
-	pthread_t thread;
-	int fd;
-	uint32_t mask, timeout_ms;
-	int ret;
-	uint32_t events;
-	uint64_t elapsed_ms;
-};
-
-static void *waiter_fn(void *arg)
-{
-	struct waiter *w = arg;
-	uint64_t t0 = vbgt_now_ms();
-
-	w->ret = vbgt_wait_events(w->fd, w->mask, w->timeout_ms, &w->events);
-	w->elapsed_ms = vbgt_now_ms() - t0;
-	return NULL;
-}
-
-static void waiter_start(struct waiter *w, int fd, uint32_t mask,
-			 uint32_t timeout_ms)
-{
-	memset(w, 0, sizeof(*w));
-	w->fd = fd;
-	w->mask = mask;
-	w->timeout_ms = timeout_ms;
-	ASSERT(pthread_create(&w->thread, NULL, waiter_fn, w) == 0);
-	/* Let it block in the driver. */
-	vbgt_sleep_ms(200);
-}
-
 static void wait_timeout_zero_etimedout(void)
 {
 	int fd = vbgt_open(VBGT_NODE_ROOT);
@@ -73,12 +42,12 @@ static void woken_by_event(const char *node, uint32_t ev)
 {
 	int fd = vbgt_open(node);
 	long long irqs = vbgt_counter("irqs");
-	struct waiter w;
+	struct vbgt_waiter w;
 
 	ASSERT_EQ(vbgt_change_filter(fd, ev, 0), 0);
 	/* Whatever an earlier case left latched in the driver. */
 	vbgt_wait_events(fd, ev, 0, NULL);
-	waiter_start(&w, fd, ev, 8000);
+	vbgt_waiter_start(&w, fd, ev, 8000);
 	vbgt_ctl_ok("events %#x", ev);
 	pthread_join(w.thread, NULL);
 	EXPECT_EQ(w.ret, 0);
@@ -109,10 +78,10 @@ static void wait_woken_by_event_user(void)
 static void wait_other_event_not_delivered(void)
 {
 	int fd = vbgt_open(VBGT_NODE_ROOT);
-	struct waiter w;
+	struct vbgt_waiter w;
 
 	ASSERT_EQ(vbgt_change_filter(fd, VBGT_EV_VRDP | VBGT_EV_STATS, 0), 0);
-	waiter_start(&w, fd, VBGT_EV_STATS, 800);
+	vbgt_waiter_start(&w, fd, VBGT_EV_STATS, 800);
 	vbgt_ctl_ok("events %#x", VBGT_EV_VRDP);
 	pthread_join(w.thread, NULL);
 	EXPECT_EQ(w.ret, -ETIMEDOUT);
@@ -141,14 +110,14 @@ static void event_latched_until_waited_for(void)
 static void event_two_waiters_not_lost(void)
 {
 	int a = vbgt_open(VBGT_NODE_USER), b = vbgt_open(VBGT_NODE_ROOT);
-	struct waiter wa, wb;
+	struct vbgt_waiter wa, wb;
 
 	ASSERT_EQ(vbgt_change_filter(a, VBGT_EV_DISPLAY, 0), 0);
 	ASSERT_EQ(vbgt_change_filter(b, VBGT_EV_DISPLAY, 0), 0);
 	vbgt_wait_events(a, VBGT_EV_DISPLAY, 0, NULL);
 	vbgt_wait_events(b, VBGT_EV_DISPLAY, 0, NULL);
-	waiter_start(&wa, a, VBGT_EV_DISPLAY, 2000);
-	waiter_start(&wb, b, VBGT_EV_DISPLAY, 2000);
+	vbgt_waiter_start(&wa, a, VBGT_EV_DISPLAY, 2000);
+	vbgt_waiter_start(&wb, b, VBGT_EV_DISPLAY, 2000);
 	vbgt_ctl_ok("events %#x", VBGT_EV_DISPLAY);
 	pthread_join(wa.thread, NULL);
 	pthread_join(wb.thread, NULL);
@@ -173,9 +142,9 @@ static void interrupt_all_waits(void)
 {
 	int a = vbgt_open(VBGT_NODE_USER), b = vbgt_open(VBGT_NODE_USER);
 	struct vbg_ioctl_hdr h;
-	struct waiter w;
+	struct vbgt_waiter w;
 
-	waiter_start(&w, a, EV_NEVER, 10000);
+	vbgt_waiter_start(&w, a, EV_NEVER, 10000);
 	vbgt_hdr(&h, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(h), sizeof(h));
 	EXPECT_EQ(vbgt_ioctl(a, VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS, &h), 0);
 	pthread_join(w.thread, NULL);

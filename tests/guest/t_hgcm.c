@@ -21,13 +21,7 @@
 
 static uint32_t connect_test(int fd)
 {
-	uint32_t client;
-	int32_t rc;
-
-	ASSERT_EQ(vbgt_hgcm_connect(fd, VBGTEST_SVC, &client, &rc), 0);
-	ASSERT_EQ(rc, VINF_SUCCESS);
-	ASSERT(client != 0, "client id 0");
-	return client;
+	return vbgt_hgcm_connect_ok(fd, VBGTEST_SVC);
 }
 
 static uint8_t *alloc_buf(size_t n, uint8_t fill)

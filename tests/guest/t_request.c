@@ -501,17 +501,6 @@ struct req_caps {		/* report guest capabilities (55) */
 
 _Static_assert(sizeof(struct req_caps) == 28, "legacy caps");
 
-static int set_caps(int fd, uint32_t or_mask, uint32_t not_mask)
-{
-	struct vbg_ioctl_set_guest_caps c;
-
-	memset(&c, 0, sizeof(c));
-	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c), sizeof(c));
-	c.u.in.or_mask = or_mask;
-	c.u.in.not_mask = not_mask;
-	return vbgt_ioctl(fd, VBG_IOCTL_CHANGE_GUEST_CAPABILITIES, &c);
-}
-
 /* ReportGuestCapabilities 0: a host obeying it keeps only GRAPHICS. */
 static void legacy_caps_refused_on(const char *node)
 {
@@ -539,7 +528,7 @@ static void legacy_report_caps_refused(void)
 	vbgt_ref_defect("ReportGuestCapabilities (55) passes from userspace "
 			"and replaces the host's capability set");
 	/* The host's set is the trackers' (a session holds seamless). */
-	ASSERT_EQ(set_caps(keeper, CAP_SEAMLESS, 0), 0);
+	ASSERT_EQ(vbgt_set_caps(keeper, CAP_SEAMLESS, 0), 0);
 	ASSERT_EQ(vbgt_state("caps") & 0x7, CAP_SEAMLESS);
 	vbgt_run_as_user(user_legacy_caps, NULL);
 	legacy_caps_refused_on(VBGT_NODE_USER);
@@ -547,8 +536,8 @@ static void legacy_report_caps_refused(void)
 	EXPECT_EQ(vbgt_counter("req.55"), before);
 	EXPECT_EQ(vbgt_state("caps") & 0x7, CAP_SEAMLESS);
 	/* Both bits through the trackers, then none: the host ends at 0. */
-	EXPECT_EQ(set_caps(keeper, CAP_GRAPHICS, 0), 0);
-	EXPECT_EQ(set_caps(keeper, 0, CAP_SEAMLESS | CAP_GRAPHICS), 0);
+	EXPECT_EQ(vbgt_set_caps(keeper, CAP_GRAPHICS, 0), 0);
+	EXPECT_EQ(vbgt_set_caps(keeper, 0, CAP_SEAMLESS | CAP_GRAPHICS), 0);
 	close(keeper);
 	EXPECT_EQ(vbgt_state("caps") & 0x7, 0);
 }

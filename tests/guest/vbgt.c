@@ -554,6 +554,62 @@ int vbgt_acquire_caps(int fd, uint32_t flags, uint32_t or_mask,
 /* ------------------------------------------------------------------- HGCM */
 
 /**
+ * vbgt_set_caps() - VBG_IOCTL_CHANGE_GUEST_CAPABILITIES.
+ * @fd: the session.
+ * @or_mask: capabilities to set.
+ * @not_mask: capabilities to clear.
+ *
+ * Return: 0 or -errno.
+ */
+int vbgt_set_caps(int fd, uint32_t or_mask, uint32_t not_mask)
+{
+	struct vbg_ioctl_set_guest_caps c;
+
+	memset(&c, 0, sizeof(c));
+	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c), sizeof(c));
+	c.u.in.or_mask = or_mask;
+	c.u.in.not_mask = not_mask;
+	return vbgt_ioctl(fd, VBG_IOCTL_CHANGE_GUEST_CAPABILITIES, &c);
+}
+
+static void *vbgt_waiter_fn(void *arg)
+{
+	struct vbgt_waiter *w = arg;
+	uint64_t t0 = vbgt_now_ms();
+
+	w->ret = vbgt_wait_events(w->fd, w->mask, w->timeout_ms, &w->events);
+	w->elapsed_ms = vbgt_now_ms() - t0;
+	__atomic_store_n(&w->finished, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/**
+ * vbgt_waiter_start() - a thread that waits for events on @fd.
+ * @w: the waiter (its result fields are set when the wait returns).
+ * @fd: the session.
+ * @mask: the events to wait for.
+ * @timeout_ms: the wait's timeout.
+ *
+ * Returns after giving the thread 200 ms to block in the driver.
+ */
+void vbgt_waiter_start(struct vbgt_waiter *w, int fd, uint32_t mask,
+		       uint32_t timeout_ms)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->mask = mask;
+	w->timeout_ms = timeout_ms;
+	ASSERT(pthread_create(&w->thread, NULL, vbgt_waiter_fn, w) == 0);
+	vbgt_sleep_ms(200);
+}
+
+/* Has the wait of @w returned? */
+int vbgt_waiter_finished(struct vbgt_waiter *w)
+{
+	return __atomic_load_n(&w->finished, __ATOMIC_SEQ_CST);
+}
+
+/**
  * vbgt_hgcm_connect() - VBG_IOCTL_HGCM_CONNECT.
  * @fd: the session.
  * @service: service name.
@@ -578,6 +634,24 @@ int vbgt_hgcm_connect(int fd, const char *service, uint32_t *client,
 	*rc = c.hdr.rc;
 	*client = ret ? 0 : c.u.out.client_id;
 	return ret;
+}
+
+/**
+ * vbgt_hgcm_connect_ok() - connect to @service; the case ends on failure.
+ * @fd: the session.
+ * @service: the service name.
+ *
+ * Return: the client id (not 0).
+ */
+uint32_t vbgt_hgcm_connect_ok(int fd, const char *service)
+{
+	uint32_t client;
+	int32_t rc;
+
+	ASSERT_EQ(vbgt_hgcm_connect(fd, service, &client, &rc), 0);
+	ASSERT_EQ(rc, VINF_SUCCESS);
+	ASSERT(client != 0, "client id 0");
+	return client;
 }
 
 /**
@@ -1128,6 +1202,29 @@ long long vbgt_counter(const char *name)
 }
 
 /**
+ * vbgt_ctl_field() - one "name value" line of a multi-line reply.
+ * @cmd: the command (state, hgcm-state, ...).
+ * @name: field name.
+ *
+ * Return: its value (the case fails and ends if absent).
+ */
+long long vbgt_ctl_field(const char *cmd, const char *name)
+{
+	char reply[4096], *line, *save = NULL;
+	size_t nl = strlen(name);
+	int ret = vbgt_ctl(reply, sizeof(reply), "%s", cmd);
+
+	ASSERT(ret == 0, "%s failed", cmd);
+	for (line = strtok_r(reply, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, name, nl) && line[nl] == ' ')
+			return (long long)strtoull(line + nl + 1, NULL, 0);
+	}
+	ASSERT(0, "%s has no field %s", cmd, name);
+	return 0;
+}
+
+/**
  * vbgt_state() - one field of the emulator's "state" reply.
  * @name: field name.
  *
@@ -1135,17 +1232,7 @@ long long vbgt_counter(const char *name)
  */
 long long vbgt_state(const char *name)
 {
-	char reply[4096], *line, *save = NULL;
-	size_t nl = strlen(name);
-
-	ASSERT(vbgt_ctl(reply, sizeof(reply), "state") == 0, "state failed");
-	for (line = strtok_r(reply, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, name, nl) && line[nl] == ' ')
-			return (long long)strtoull(line + nl + 1, NULL, 0);
-	}
-	ASSERT(0, "state has no field %s", name);
-	return 0;
+	return vbgt_ctl_field("state", name);
 }
 
 /**

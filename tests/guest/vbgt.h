@@ -48,6 +48,7 @@
 #define VBGT_EV_HGCM		0x002
 #define VBGT_EV_DISPLAY		0x004
 #define VBGT_EV_JUDGE_CREDS	0x008
+#define VBGT_EV_RESTORED	0x010
 #define VBGT_EV_SEAMLESS	0x020
 #define VBGT_EV_BALLOON		0x040
 #define VBGT_EV_STATS		0x080
@@ -168,12 +169,29 @@ int vbgt_wait_events(int fd, uint32_t mask, uint32_t timeout_ms,
 int vbgt_change_filter(int fd, uint32_t or_mask, uint32_t not_mask);
 int vbgt_acquire_caps(int fd, uint32_t flags, uint32_t or_mask,
 		      uint32_t not_mask);
+int vbgt_set_caps(int fd, uint32_t or_mask, uint32_t not_mask);
+
+/* A thread blocked in WAIT_FOR_EVENTS (join it with pthread_join()). */
+struct vbgt_waiter {
+	pthread_t thread;
+	int fd;
+	uint32_t mask, timeout_ms;
+	int ret;
+	uint32_t events;
+	uint64_t elapsed_ms;
+	int finished;		/* read with vbgt_waiter_finished() */
+};
+
+void vbgt_waiter_start(struct vbgt_waiter *w, int fd, uint32_t mask,
+		       uint32_t timeout_ms);
+int vbgt_waiter_finished(struct vbgt_waiter *w);
 
 /* HGCM. */
 typedef struct vmmdev_hgcm_function_parameter vbgt_parm;
 
 int vbgt_hgcm_connect(int fd, const char *service, uint32_t *client,
 		      int32_t *rc);
+uint32_t vbgt_hgcm_connect_ok(int fd, const char *service);
 int vbgt_hgcm_disconnect(int fd, uint32_t client, int32_t *rc);
 int vbgt_hgcm_call(int fd, uint32_t client, uint32_t function,
 		   uint32_t timeout_ms, vbgt_parm *parms, unsigned int n,
@@ -220,6 +238,7 @@ long long vbgt_ctl_num(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 long long vbgt_counter(const char *name);
 long long vbgt_state(const char *name);
+long long vbgt_ctl_field(const char *cmd, const char *name);
 void vbgt_ctl_at_end(const char *cmd);
 
 #endif /* VBGT_H */

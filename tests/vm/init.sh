@@ -235,6 +235,14 @@ else
 		echo "not ok $k dmesg_clean # TODO reference defect: 32-bit HGCM" \
 		     "parameter copy-back overruns its buffer (usercopy BUG /" \
 		     "WARNING in vbg_hgcm_call32)"
+	# t_pm's boot: the reference warns when the call the host dropped at
+	# a device reset (which it never notices) is killed at the case's end.
+	elif [ "$VBG_DRIVER" = reference ] &&
+	     case " $VBG_PROGS " in *" t_pm:"*) true ;; *) false ;; esac &&
+	     ! echo "$bad" | grep -qvE '^WARNING: .* vbg_hgcm_do_call\+|Call Trace:'; then
+		echo "not ok $k dmesg_clean # TODO reference defect: WARNING in" \
+		     "vbg_hgcm_do_call when a call the host dropped at a device" \
+		     "reset is killed (t_pm)"
 	else
 		echo "not ok $k dmesg_clean"
 	fi

@@ -112,6 +112,7 @@ RUNDIR=$VBG_CHROOT/run/$RUN_ID	# host view
 RUNDIR_IN=/run/$RUN_ID		# QEMU's view
 QEMU_PID=
 READER_PID=
+WAKER_PID=
 VBG_EMU_PID=
 
 cleanup() {
@@ -127,6 +128,7 @@ cleanup() {
 		pkill -KILL -P "$QEMU_PID" 2>/dev/null
 	fi
 	[ -n "$READER_PID" ] && kill "$READER_PID" 2>/dev/null
+	[ -n "$WAKER_PID" ] && kill "$WAKER_PID" 2>/dev/null
 	vbg_emu_stop
 	if [ "$KEEP" = 1 ]; then
 		[ -d "$RUNDIR" ] && vbg_say "kept $RUNDIR"
@@ -153,6 +155,7 @@ NOT_RUN=()	# "prog<TAB>reason": programs this architecture cannot run
 OWN=()		# "prog:bits", each in a boot of its own
 declare -A REF_HGCM32	# "prog:bits" -> 1: marked ref-hgcm32
 declare -A LIMIT	# "prog:bits" -> its time limit in seconds
+declare -A S3		# "prog:bits" -> 1: its boot has S3 (suites.txt s3)
 DEFAULT_LIMIT=60
 while read -r prog bits flags; do
 	case $prog in ''|'#'*) continue ;; esac
@@ -168,6 +171,9 @@ while read -r prog bits flags; do
 		# Only when named with --suite.
 		on-demand) [ -n "$SUITE" ] || continue 2 ;;
 		ref-hgcm32) REF_HGCM32[$prog:$bits]=1 ;;
+		# QEMU's virt machine (arm64) has no S3: the program runs
+		# without it and its S3 cases say so.
+		s3) [ "$VBG_ARCH" != x86_64 ] || S3[$prog:$bits]=1 ;;
 		vbox-userspace)
 			# Debian builds it for x86 only: reported skipped.
 			if [ "$VBG_ARCH" != x86_64 ]; then
@@ -189,6 +195,9 @@ while read -r prog bits flags; do
 	else
 		[ -z "${REF_HGCM32[$prog:$bits]:-}" ] ||
 			fatal "suites.txt: ref-hgcm32 without own-boot for $prog $bits"
+		case " $flags " in *" s3 "*)
+			fatal "suites.txt: s3 without own-boot for $prog $bits" ;;
+		esac
 		MAIN+=("$prog:$bits")
 	fi
 done < "$SUITES"
@@ -410,7 +419,7 @@ console_reader() {
 # defect every failure of this boot is (vbg_ktap_records).
 run_boot() {
 	local n=$1 boot_to=$2 known=$3 bd bdin t0 rc p list="" log marks first
-	local endnote f who st emu_gone limits="" maxlim=0 lim s sf_args x11=
+	local endnote f who st emu_gone limits="" maxlim=0 lim s sf_args x11= s3=
 	shift 3
 	bd=$RUNDIR/boot$n
 	bdin=$RUNDIR_IN/boot$n
@@ -424,6 +433,7 @@ run_boot() {
 		limits="$limits $p:$lim"
 		[ "$lim" -le "$maxlim" ] || maxlim=$lim
 		[ -z "${X11[$p]:-}" ] || x11=$RUNDIR/x11.cpio.gz
+		[ -z "${S3[$p]:-}" ] || s3=1
 	done
 	# Each program ends itself at its limit (vbgt_main: the running case
 	# is killed, the rest reported not run); /init kills it 10 s later.
@@ -436,6 +446,7 @@ run_boot() {
 	VBG_PROG_TIMEOUT=${VBG_PROG_TIMEOUT:-$((maxlim + 10))}
 	export VBG_PROG_LIMITS="${limits# }"
 	EOF
+	[ -z "$s3" ] || echo "export VBG_S3=1" >> "$bd/conf/etc/vbg-run.conf"
 	for v in FUZZ_SEED FUZZ_IOCTLS LOAD_SEED LOAD_OPS; do
 		[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
 	done >> "$bd/conf/etc/vbg-run.conf"
@@ -462,6 +473,13 @@ run_boot() {
 		"${sf_args[@]}" \
 		$([ "$VBG_ARCH" = arm64 ] && echo --mmio-req --no-ioport)
 	vbg_qemu_args "$bdin"
+	# S3: the i440FX's ACPI offers it, and s3-waker.py answers each
+	# suspend with QMP's system_wakeup.
+	# The firmware's log (it takes part in the resume): bootN.bios.log.
+	[ -z "$s3" ] || VBG_QEMU_ARGS+=(-global PIIX4_PM.disable_s3=0
+		-qmp "unix:$bdin/qmp.sock,server=on,wait=off"
+		-chardev "file,id=bios,path=$bdin/bios.log"
+		-device isa-debugcon,iobase=0x402,chardev=bios)
 	mkfifo "$bd/console"
 	console_reader "$log" "$marks" < "$bd/console" &
 	READER_PID=$!
@@ -470,6 +488,11 @@ run_boot() {
 		"$VBG_QEMU" "${VBG_QEMU_ARGS[@]}" \
 		< /dev/null > "$bd/console" 2>&1 &
 	QEMU_PID=$!
+	if [ -n "$s3" ]; then
+		python3 "$VBG_ROOT/tests/vm/s3-waker.py" "$bd/qmp.sock" \
+			"$bd/s3-waker.log" &
+		WAKER_PID=$!
+	fi
 	# The emulator ends after QEMU; if it ends first, QEMU gets 3 s to
 	# follow (its shutdown may disconnect first), else it is stopped.
 	emu_gone=
@@ -492,6 +515,11 @@ run_boot() {
 	QEMU_PID=
 	wait "$READER_PID"
 	READER_PID=
+	if [ -n "$WAKER_PID" ]; then
+		kill "$WAKER_PID" 2>/dev/null
+		wait "$WAKER_PID" 2>/dev/null
+		WAKER_PID=
+	fi
 	vbg_emu_stop
 	BOOT_WALL[$n]=$(vbg_elapsed "$t0")
 	endnote=
@@ -513,7 +541,7 @@ run_boot() {
 	[ -z "$endnote" ] || echo "[vm] boot $n: $endnote" | tee -a "$log"
 	first=$(awk '$1 == "first_test" { print $2; exit }' "$marks" 2>/dev/null)
 	BOOT_FIRST[$n]=${first:+$(vbg_elapsed "$t0" "$first")}
-	for f in emu.log counters emu.out kmsg.log; do
+	for f in emu.log counters emu.out kmsg.log s3-waker.log bios.log; do
 		[ -s "$bd/$f" ] && cp "$bd/$f" "$LOGDIR/boot$n.$f"
 	done
 	vbg_ktap_records "boot$n" "$endnote" "$DRIVER" "$bd/kmsg.log" "$known" \

@@ -46,6 +46,7 @@
 #define EV_MOUSE_CAPS		0x001
 #define EV_HGCM			0x002
 #define EV_DISPLAY		0x004
+#define EV_RESTORED		0x010
 #define EV_SEAMLESS		0x020
 #define EV_BALLOON		0x040
 #define EV_STATS		0x080
@@ -165,6 +166,7 @@ struct vmmdev {
 	uint32_t last_requestor[NUM_TYPES];
 	uint64_t irq_raises, acks, fast_acks, heartbeats;
 	uint64_t balloon_pages, balloon_inflates, balloon_deflates;
+	uint64_t device_resets, restores;
 	uint64_t guest_errors;
 	uint64_t malformed_driver, malformed_raw, reserved1_set;
 	uint32_t malformed_driver_last;
@@ -708,6 +710,20 @@ void vmmdev_free(struct vmmdev *dev)
 	free(dev);
 }
 
+/*
+ * What VirtualBox does at a device reset: HGCM clients and pending calls
+ * dropped without a write to guest memory, the guest's report, filter,
+ * capabilities, mouse bits and facilities forgotten (spec appendix).
+ * Context: dev->lock held.
+ */
+static void device_reset_locked(struct vmmdev *dev)
+{
+	hgcm_reset(dev->hgcm);
+	reset_guest_state(dev, false);
+	dev->device_resets++;
+	vmmdev_log("device reset");
+}
+
 /**
  * vmmdev_reset() - DEVICE_RESET: back to power-on state (spec appendix).
  * @dev: the device.
@@ -715,9 +731,7 @@ void vmmdev_free(struct vmmdev *dev)
 void vmmdev_reset(struct vmmdev *dev)
 {
 	pthread_mutex_lock(&dev->lock);
-	hgcm_reset(dev->hgcm);
-	reset_guest_state(dev, false);
-	vmmdev_log("device reset");
+	device_reset_locked(dev);
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -2026,6 +2040,8 @@ static void print_counters(struct vmmdev *dev, FILE *out)
 	fprintf(out, "balloon.inflates %" PRIu64 "\n", dev->balloon_inflates);
 	fprintf(out, "balloon.deflates %" PRIu64 "\n", dev->balloon_deflates);
 	fprintf(out, "pump.ticks %" PRIu64 "\n", dev->pump.ticks);
+	fprintf(out, "device_resets %" PRIu64 "\n", dev->device_resets);
+	fprintf(out, "restores %" PRIu64 "\n", dev->restores);
 	hgcm_counters(dev->hgcm, out);
 }
 
@@ -2043,6 +2059,7 @@ static void reset_counters(struct vmmdev *dev)
 	dev->irq_raises = dev->acks = dev->fast_acks = dev->heartbeats = 0;
 	dev->balloon_pages = dev->balloon_inflates = dev->balloon_deflates = 0;
 	dev->pump.ticks = 0;
+	dev->device_resets = dev->restores = 0;
 	dev->hb_count = dev->hb_first_ns = dev->hb_last_ns = 0;
 	dev->cpu_base_ns = host_cpu_ns(dev);
 	hgcm_reset_counters(dev->hgcm);
@@ -2410,6 +2427,34 @@ static void ctl_delay(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
 	fprintf(out, "ok\n");
 }
 
+/* "device-reset": the host resets the device under a running guest. */
+static void ctl_device_reset(struct vmmdev *dev, const struct ctl_args *a,
+			     FILE *out)
+{
+	(void)a;
+
+	device_reset_locked(dev);
+	fprintf(out, "ok\n");
+}
+
+/*
+ * "restore": what a guest sees after its VM was restored from a saved
+ * state (spec appendix): everything kept, a new session id, RESTORED
+ * posted.  Pending HGCM calls are re-submitted by the host, which for
+ * this model means they simply stay pending.
+ */
+static void ctl_restore(struct vmmdev *dev, const struct ctl_args *a,
+			FILE *out)
+{
+	(void)a;
+
+	dev->session_id = new_session_id(dev);
+	dev->restores++;
+	vmmdev_post_events_locked(dev, EV_RESTORED);
+	vmmdev_log("restored from a saved state");
+	fprintf(out, "ok\n");
+}
+
 /**
  * struct ctl_cmd - one control command.
  * @name:    the command word.
@@ -2451,6 +2496,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "heartbeat-interval-ms", 1, 1, true, ctl_heartbeat_interval },
 	{ "state", 0, 0, true, ctl_state },
 	{ "facility", 1, 1, true, ctl_facility },
+	{ "device-reset", 0, 0, true, ctl_device_reset },
+	{ "restore", 0, 0, true, ctl_restore },
 };
 
 /* One command line split into @n words; dev->lock held. */

@@ -1217,7 +1217,11 @@ static void type_recheck_at_completion(struct ktap_case_ctx *t)
 	teardown();
 }
 
-static void reset_drops_everything(struct ktap_case_ctx *t)
+/*
+ * A device reset drops clients and pending calls without writing to the
+ * guest: QEMU's DEVICE_RESET or the control channel's "device-reset".
+ */
+static void check_reset_drops(struct ktap_case_ctx *t, bool control)
 {
 	uint8_t snap[96];
 	uint32_t id;
@@ -1233,7 +1237,10 @@ static void reset_drops_everything(struct ktap_case_ctx *t)
 	b_begin(REQ2, 63, id, VBGTEST_FN_NEVER, 0);
 	b_submit();
 	memcpy(snap, F.ram + REQ, sizeof(snap));
-	vmmdev_reset(F.dev);
+	if (control)
+		KTAP_EXPECT(t, !strcmp(ctl("device-reset"), "ok\n"));
+	else
+		vmmdev_reset(F.dev);
 	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 0);
 	KTAP_EXPECT_EQ(t, hgcm_state("clients"), 0);
 	sleep_ms(20);
@@ -1244,6 +1251,16 @@ static void reset_drops_everything(struct ktap_case_ctx *t)
 	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 0);
 	KTAP_EXPECT_EQ(t, b_submit(), VERR_HGCM_INVALID_CLIENT_ID);
 	teardown();
+}
+
+static void reset_drops_everything(struct ktap_case_ctx *t)
+{
+	check_reset_drops(t, false);
+}
+
+static void control_reset_drops_calls(struct ktap_case_ctx *t)
+{
+	check_reset_drops(t, true);
 }
 
 static void event_posted_and_auto_enable(struct ktap_case_ctx *t)
@@ -1514,6 +1531,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(requestor_with_feature),
 	KTAP_CASE(type_recheck_at_completion),
 	KTAP_CASE(reset_drops_everything),
+	KTAP_CASE(control_reset_drops_calls),
 	KTAP_CASE(event_posted_and_auto_enable),
 	KTAP_CASE(guestprop_notification_wakes),
 	KTAP_CASE(guestprop_host_set_wakes),

@@ -619,7 +619,11 @@ static void bar1_layout(struct ktap_case_ctx *t)
 	fx_down();
 }
 
-static void reset_semantics(struct ktap_case_ctx *t)
+/*
+ * A device reset (spec appendix), by QEMU's DEVICE_RESET (vmmdev_reset())
+ * or by the control channel's "device-reset" under a running guest.
+ */
+static void check_reset(struct ktap_case_ctx *t, bool control)
 {
 	uint64_t sid;
 
@@ -632,12 +636,22 @@ static void reset_semantics(struct ktap_case_ctx *t)
 	hdr(REQ, 36, 2);
 	wr32(REQ + 24, 0x11);
 	submit(REQ);
+	hdr(REQ, 36, 59);
+	wr32(REQ + 24, 20);
+	wr32(REQ + 28, 50);
+	KTAP_EXPECT_EQ(t, submit(REQ), 0);
 	simple(217, 32);
 	sid = rd64(REQ + 24);
 	ctl("events 0x205");
 	KTAP_EXPECT_EQ(t, F.irq, 1);
-	vmmdev_reset(F.dev);
+	if (control) {
+		KTAP_EXPECT(t, !strcmp(ctl("device-reset"), "ok\n"));
+		KTAP_EXPECT(t, !strncmp(ctl("device-reset 1"), "err usage", 9));
+	} else {
+		vmmdev_reset(F.dev);
+	}
 	KTAP_EXPECT_EQ(t, F.irq, 0);
+	KTAP_EXPECT_EQ(t, counter("device_resets"), 1);
 	ctl("state");
 	KTAP_EXPECT_EQ(t, reply_val("accepted"), 0);
 	KTAP_EXPECT_EQ(t, reply_val("pending"), 0x4);
@@ -645,15 +659,60 @@ static void reset_semantics(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, reply_val("caps"), 0);
 	KTAP_EXPECT_EQ(t, reply_val("mouse_guest"), 0);
 	KTAP_EXPECT_EQ(t, reply_val("guest_info2_features"), 0);
+	KTAP_EXPECT_EQ(t, reply_val("facility_20"), 0);
+	/* Everything but 4/50/58/218 refused until the guest reports again. */
 	KTAP_EXPECT_EQ(t, simple(1, 36), VERR_NOT_SUPPORTED);
+	KTAP_EXPECT_EQ(t, simple(219, 24), VERR_NOT_SUPPORTED);
 	KTAP_ASSERT(t, report());
 	KTAP_EXPECT_EQ(t, simple(217, 32), 0);
 	KTAP_EXPECT(t, rd64(REQ + 24) != sid);
+	KTAP_EXPECT_EQ(t, simple(219, 24), 0);
 	/* The first HGCM request re-arms HGCM in the filter (auto-enable). */
 	hdr(REQ, 36, 61);
 	wr32(REQ + 32, 12345);
 	KTAP_EXPECT_EQ(t, submit(REQ), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_EXPECT_EQ(t, state("filter") & 0x2, 0x2);
+	fx_down();
+}
+
+static void reset_semantics(struct ktap_case_ctx *t)
+{
+	check_reset(t, false);
+}
+
+static void control_device_reset(struct ktap_case_ctx *t)
+{
+	check_reset(t, true);
+}
+
+/* The control channel's "restore": state kept, RESTORED posted. */
+static void control_restore(struct ktap_case_ctx *t)
+{
+	uint32_t events = 0;
+	uint64_t sid;
+
+	fx_up_default();
+	KTAP_ASSERT(t, report());
+	hdr(REQ, 32, 56);
+	wr32(REQ + 24, 0x1);
+	submit(REQ);
+	simple(217, 32);
+	sid = rd64(REQ + 24);
+	/* Filtered out: latched, no interrupt. */
+	KTAP_EXPECT(t, !strcmp(ctl("restore"), "ok\n"));
+	KTAP_EXPECT_EQ(t, F.irq, 0);
+	KTAP_EXPECT_EQ(t, state("pending") & 0x10, 0x10);
+	filter(0x10, 0);
+	KTAP_EXPECT_EQ(t, F.irq, 1);
+	KTAP_EXPECT_EQ(t, ack(&events), 0);
+	KTAP_EXPECT_EQ(t, events, 0x10);
+	KTAP_EXPECT_EQ(t, F.irq, 0);
+	KTAP_EXPECT_EQ(t, counter("restores"), 1);
+	KTAP_EXPECT_EQ(t, counter("device_resets"), 0);
+	KTAP_EXPECT_EQ(t, state("accepted"), 1);
+	KTAP_EXPECT_EQ(t, state("caps"), 0x1);
+	KTAP_EXPECT_EQ(t, simple(217, 32), 0);
+	KTAP_EXPECT(t, rd64(REQ + 24) != sid);
 	fx_down();
 }
 
@@ -1441,6 +1500,7 @@ static void fuzz_control(struct ktap_case_ctx *t)
 		"ping", "events", "mouse", "balloon", "display", "seamless",
 		"features", "host-version", "fault", "fault-clear", "mem-version",
 		"mem-size", "mem-default", "counters", "counter", "reset-counters",
+		"device-reset", "restore",
 		"last-requestor", "heartbeat-stats", "heartbeat-interval-ms", "state",
 		"facility", "hgcm-mode", "hgcm-delay", "hgcm-state", "mouse-host-caps",
 		"0", "-1", "0x7ff", "4294967296", "never", "async", "x", "", "0x",
@@ -1504,6 +1564,8 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(port_widths),
 	KTAP_CASE(bar1_layout),
 	KTAP_CASE(reset_semantics),
+	KTAP_CASE(control_device_reset),
+	KTAP_CASE(control_restore),
 	KTAP_CASE(balloon_request),
 	KTAP_CASE(balloon_inflate_deflate),
 	KTAP_CASE(heartbeat),
