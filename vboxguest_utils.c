@@ -787,19 +787,90 @@ unsigned long vbg_hgcm_close_deadline(void)
 	return jiffies + msecs_to_jiffies(VBG_HGCM_CLOSE_TIMEOUT_MS);
 }
 
+/*
+ * VMMDev counts guest pages in 4 KiB units whatever the kernel's
+ * PAGE_SIZE (16 KiB and 64 KiB arm64 kernels): HGCM page lists (first-page
+ * offset, count, addresses) and the balloon's chunk.  The conversion is
+ * here and nowhere else.
+ */
+#define VBG_VMMDEV_PAGE_SIZE	SZ_4K
+
+/**
+ * vbg_vmmdev_page_count() - VMMDev pages a buffer covers.
+ * @offset: the buffer's address, or its offset in any page (only the
+ *	offset in its 4 KiB page counts).
+ * @size: the buffer's size.
+ *
+ * Return: the number of 4 KiB pages from the one holding the first byte
+ * to the one holding the last (0 for an empty buffer).
+ */
+u32 vbg_vmmdev_page_count(unsigned long offset, u32 size)
+{
+	return DIV_ROUND_UP((offset & (VBG_VMMDEV_PAGE_SIZE - 1)) + size,
+			    VBG_VMMDEV_PAGE_SIZE);
+}
+
+/**
+ * vbg_vmmdev_page_list() - a buffer's 4 KiB page addresses for VMMDev.
+ * @dst: out: @n guest-physical addresses of 4 KiB pages, in order.
+ * @n: entries to write, at most vbg_vmmdev_page_count() of the buffer.
+ * @offset: the buffer's offset in its first kernel page.
+ * @page_shift: the kernel's page size: PAGE_SHIFT (the KUnit cases feed
+ *	12, 14 and 16 on any kernel).
+ * @kpage: guest-physical address of kernel page @i of the buffer.
+ * @ctx: passed to @kpage.
+ *
+ * Entry 0 is the 4 KiB page holding the first byte; VMMDev's first-page
+ * offset is then @offset modulo 4 KiB.
+ */
+void vbg_vmmdev_page_list(u64 *dst, u32 n, unsigned long offset,
+			  unsigned int page_shift,
+			  u64 (*kpage)(const void *ctx, u32 i), const void *ctx)
+{
+	unsigned long mask = (1UL << page_shift) - 1;
+	unsigned long pos = offset & mask &
+			    ~(unsigned long)(VBG_VMMDEV_PAGE_SIZE - 1);
+	u32 i;
+
+	for (i = 0; i < n; i++, pos += VBG_VMMDEV_PAGE_SIZE)
+		dst[i] = kpage(ctx, pos >> page_shift) + (pos & mask);
+}
+
+static u64 vbg_page_array_phys(const void *ctx, u32 i)
+{
+	struct page *const *pages = ctx;
+
+	return page_to_phys(pages[i]);
+}
+
+/**
+ * vbg_balloon_chunk_list() - the ChangeMemBalloon page list of a chunk.
+ * @phys_page: out: VMMDEV_MEMORY_BALLOON_CHUNK_PAGES (256) addresses of
+ *	4 KiB pages.
+ * @pages: the chunk's VBG_BALLOON_CHUNK_KPAGES kernel pages (1 MiB).
+ */
+void vbg_balloon_chunk_list(u64 *phys_page, struct page *const *pages)
+{
+	vbg_vmmdev_page_list(phys_page, VMMDEV_MEMORY_BALLOON_CHUNK_PAGES, 0,
+			     PAGE_SHIFT, vbg_page_array_phys, pages);
+}
+
 /**
  * struct vbg_hgcm_buf - how one buffer parameter reaches the host.
  * @kaddr: what the host is given for a kernel buffer or a copy: the
  *	caller's buffer, or the bounce copy; NULL for a pinned user buffer.
  * @kbuf: the kernel caller's buffer (where a bounce copy goes back).
- * @uaddr: the user buffer (pinned or bounced), or NULL.
+ * @uaddr: the user buffer (pinned or bounced) when @user.
  * @pages: the pinned user pages (@pinned) or the referenced pages of a
- *	vmalloc buffer; NULL otherwise.
- * @nr_pages: pages the buffer touches.
+ *	kernel buffer (vmalloc or linear map); NULL otherwise.
+ * @nr_pages: kernel pages the buffer touches.
  * @size: buffer size.
  * @dir: VMMDEV_HGCM_F_PARM_DIRECTION_* bits.
  * @type: parameter type sent to the host.
  * @extra: offset of its descriptor or embedded data in the request.
+ * @user: the buffer is a user address (@uaddr, whatever its value), else
+ *	a kernel one (@kbuf): decides prepare, bounce, copy-back and the
+ *	RLIMIT_MEMLOCK charge.
  * @bounced: @kaddr is a kvmalloc()ed copy.
  * @pinned: @pages are pinned user pages (else page references).
  */
@@ -813,6 +884,7 @@ struct vbg_hgcm_buf {
 	u32 dir;
 	u32 type;
 	u32 extra;
+	bool user;
 	bool bounced;
 	bool pinned;
 };
@@ -848,11 +920,17 @@ static u32 vbg_hgcm_dir_to_linaddr(u32 dir)
 	return VMMDEV_HGCM_PARM_TYPE_LINADDR;
 }
 
-/* Bytes of a page-list descriptor with @nr_pages entries. */
-static size_t vbg_hgcm_pagelist_size(u32 nr_pages)
+/* Bytes of a page-list descriptor with @count (4 KiB) entries. */
+static size_t vbg_hgcm_pagelist_bytes(u32 count)
 {
 	return offsetof(struct vmmdev_hgcm_pagelist, pages) +
-	       nr_pages * sizeof(u64);
+	       count * sizeof(u64);
+}
+
+/* Bytes of the page list of the buffer at @addr. */
+static size_t vbg_hgcm_pagelist_size(unsigned long addr, u32 size)
+{
+	return vbg_hgcm_pagelist_bytes(vbg_vmmdev_page_count(addr, size));
 }
 
 /* The page-list type for pages the host may write directly. */
@@ -865,8 +943,8 @@ static u32 vbg_hgcm_pagelist_type(struct vbg_dev *gdev)
 
 /*
  * Copy @buf into driver memory (the whole buffer whatever the direction,
- * which keeps the bytes the host does not write).  From @buf->uaddr if
- * set, else from @buf->kbuf.  Return: 0 or -errno.
+ * which keeps the bytes the host does not write).  From @buf->uaddr for
+ * a user buffer, else from @buf->kbuf.  Return: 0 or -errno.
  */
 static int vbg_hgcm_bounce(struct vbg_hgcm_buf *buf)
 {
@@ -874,7 +952,7 @@ static int vbg_hgcm_bounce(struct vbg_hgcm_buf *buf)
 	if (!buf->kaddr)
 		return -ENOMEM;
 	buf->bounced = true;
-	if (!buf->uaddr) {
+	if (!buf->user) {
 		memcpy(buf->kaddr, buf->kbuf, buf->size);
 		return 0;
 	}
@@ -888,22 +966,42 @@ static void vbg_hgcm_put_pages(struct page **pages, u32 nr_pages)
 }
 
 /*
- * Take a reference on every page of the vmalloc buffer @buf->kaddr, so
- * that an abandoned request keeps them from being reused.  Return: true,
- * or false (nothing held) if a page cannot be referenced.
+ * The page of the kernel buffer @va (vmalloc or linear map) that can be
+ * referenced, or NULL: a reference keeps a slab page but not the object
+ * in it, and a tail page has no count of its own.
  */
-static bool vbg_hgcm_ref_vmalloc(struct vbg_hgcm_buf *buf)
+static struct page *vbg_hgcm_ref_page(void *va)
+{
+	struct page *page = is_vmalloc_addr(va) ? vmalloc_to_page(va) :
+						  virt_to_page(va);
+
+	if (!page || PageSlab(page) || PageCompound(page) ||
+	    !get_page_unless_zero(page))
+		return NULL;
+	return page;
+}
+
+/*
+ * Take a reference on every page of the kernel buffer @buf->kaddr
+ * (vmalloc or linear map), so that an abandoned request keeps them from
+ * being freed and reused.  Return: true, or false (nothing held) if a
+ * page cannot be referenced (slab, compound, stack: the caller copies).
+ */
+static bool vbg_hgcm_ref_pages(struct vbg_hgcm_buf *buf)
 {
 	unsigned long va = (unsigned long)buf->kaddr & PAGE_MASK;
 	u32 i;
 
+	/* A stack may be vmalloc but is reused when its task ends. */
+	if (object_is_on_stack(buf->kaddr))
+		return false;
 	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
 				    GFP_KERNEL);
 	if (!buf->pages)
 		return false;
 	for (i = 0; i < buf->nr_pages; i++) {
-		buf->pages[i] = vmalloc_to_page((void *)(va + i * PAGE_SIZE));
-		if (!buf->pages[i] || !get_page_unless_zero(buf->pages[i]))
+		buf->pages[i] = vbg_hgcm_ref_page((void *)(va + i * PAGE_SIZE));
+		if (!buf->pages[i])
 			break;
 	}
 	if (i == buf->nr_pages)
@@ -939,10 +1037,7 @@ static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
 					    buf->kbuf);
 			return -EINVAL;
 		}
-		/* A stack may be vmalloc but is reused when its task ends. */
-		if (!is_vmalloc_addr(buf->kbuf) ||
-		    object_is_on_stack(buf->kbuf) ||
-		    !vbg_hgcm_ref_vmalloc(buf)) {
+		if (!vbg_hgcm_ref_pages(buf)) {
 			ret = vbg_hgcm_bounce(buf);
 			if (ret)
 				return ret;
@@ -952,15 +1047,16 @@ static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
 				     PAGE_SIZE);
 	if (is_vmalloc_addr(buf->kaddr)) {
 		buf->type = vbg_hgcm_pagelist_type(gdev);
-		return vbg_hgcm_pagelist_size(buf->nr_pages);
+		return vbg_hgcm_pagelist_size((unsigned long)buf->kaddr,
+					      buf->size);
 	}
 	/* The linear map is physically contiguous. */
 	if (features & VMMDEV_HVF_HGCM_CONTIGUOUS_PAGE_LIST) {
 		buf->type = VMMDEV_HGCM_PARM_TYPE_CONTIGUOUS_PAGELIST;
-		return vbg_hgcm_pagelist_size(1);
+		return vbg_hgcm_pagelist_bytes(1);
 	}
 	buf->type = VMMDEV_HGCM_PARM_TYPE_PAGELIST;
-	return vbg_hgcm_pagelist_size(buf->nr_pages);
+	return vbg_hgcm_pagelist_size((unsigned long)buf->kaddr, buf->size);
 }
 
 /*
@@ -986,7 +1082,7 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 	if (pinned == buf->nr_pages) {
 		buf->pinned = true;
 		buf->type = vbg_hgcm_pagelist_type(gdev);
-		return vbg_hgcm_pagelist_size(buf->nr_pages);
+		return vbg_hgcm_pagelist_size(addr, buf->size);
 	}
 	if (pinned > 0)
 		unpin_user_pages(buf->pages, pinned);
@@ -1032,27 +1128,25 @@ static long vbg_hgcm_check_parm(struct vbg_dev *gdev, bool user,
 		return -E2BIG;
 	if (addr != (unsigned long)addr)
 		return -EFAULT;
+	buf->user = user;
 	if (user) {
-		/*
-		 * A user buffer is told from a kernel one by its non-NULL
-		 * @uaddr (prepare, bounce, copy-back): address 0 is refused
-		 * here, as it is never mappable (mmap_min_addr).
-		 */
+		/* Unmapped (address 0 too): pinning and copying fail. */
 		buf->uaddr = u64_to_user_ptr(addr);
-		if (!addr || !access_ok(buf->uaddr, buf->size))
+		if (!access_ok(buf->uaddr, buf->size))
 			return -EFAULT;
 	} else {
 		buf->kbuf = (void *)(unsigned long)addr;
 	}
 	buf->nr_pages = DIV_ROUND_UP(offset_in_page(addr) + buf->size,
 				     PAGE_SIZE);
-	return max_t(size_t, vbg_hgcm_pagelist_size(buf->nr_pages),
+	return max_t(size_t, vbg_hgcm_pagelist_size(addr, buf->size),
 		     ALIGN(VBG_HGCM_MAX_EMBEDDED, 8));
 }
 
-/* Guest-physical address of page @i of @buf. */
-static u64 vbg_hgcm_buf_page(const struct vbg_hgcm_buf *buf, u32 i)
+/* Guest-physical address of kernel page @i of buffer @ctx. */
+static u64 vbg_hgcm_buf_page(const void *ctx, u32 i)
 {
+	const struct vbg_hgcm_buf *buf = ctx;
 	void *va;
 
 	if (buf->pages)
@@ -1072,7 +1166,7 @@ static void vbg_hgcm_fill_buf(struct vmmdev_hgcm_call *req,
 					   (unsigned long)buf->kaddr;
 	struct vmmdev_hgcm_pagelist *pl;
 	u64 *pages;
-	u32 i, n;
+	u32 n;
 
 	dst->type = buf->type;
 	if (!buf->size) {
@@ -1092,14 +1186,14 @@ static void vbg_hgcm_fill_buf(struct vmmdev_hgcm_call *req,
 	dst->u.page_list.offset = buf->extra;
 	pl = (void *)req + buf->extra;
 	pl->flags = buf->dir;
-	pl->offset_first_page = offset_in_page(addr);
+	pl->offset_first_page = addr & (VBG_VMMDEV_PAGE_SIZE - 1);
 	n = buf->type == VMMDEV_HGCM_PARM_TYPE_CONTIGUOUS_PAGELIST ?
-	    1 : buf->nr_pages;
+	    1 : vbg_vmmdev_page_count(addr, buf->size);
 	pl->page_count = n;
 	/* The uapi declares pages[1] but the list has n entries. */
 	pages = (u64 *)((u8 *)pl + offsetof(struct vmmdev_hgcm_pagelist, pages));
-	for (i = 0; i < n; i++)
-		pages[i] = vbg_hgcm_buf_page(buf, i);
+	vbg_vmmdev_page_list(pages, n, offset_in_page(addr), PAGE_SHIFT,
+			     vbg_hgcm_buf_page, buf);
 }
 
 /*
@@ -1135,7 +1229,7 @@ static int vbg_hgcm_copy_back(const struct vmmdev_hgcm_call *req,
 			continue;
 		if (buf->type == VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST)
 			memcpy(buf->kaddr, (u8 *)req + buf->extra, size);
-		else if (buf->bounced && buf->uaddr)
+		else if (buf->bounced && buf->user)
 			ret |= copy_to_user(buf->uaddr, buf->kaddr, buf->size) ?
 			       -EFAULT : 0;
 		else if (buf->bounced)
@@ -1202,7 +1296,7 @@ static long vbg_hgcm_prepare_bufs(struct vbg_dev *gdev, bool user,
 			return extra;
 		bound += extra;
 		total += bufs[i].size;
-		pages += bufs[i].uaddr ? bufs[i].nr_pages : 0;
+		pages += bufs[i].user ? bufs[i].nr_pages : 0;
 	}
 	if (total > VBG_HGCM_MAX_CALL_BUF || bound > VMMDEV_MAX_REQUEST_SIZE)
 		return -E2BIG;
@@ -1217,7 +1311,7 @@ static long vbg_hgcm_prepare_bufs(struct vbg_dev *gdev, bool user,
 
 		if (!buf->size) {
 			extra = 0;
-		} else if (buf->uaddr) {
+		} else if (buf->user) {
 			extra = vbg_hgcm_prepare_user(gdev, buf);
 			if (buf->pinned)
 				*locked += buf->nr_pages;
