@@ -397,11 +397,15 @@ EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
  * RLIMIT_MEMLOCK) and described page by page (no-bounce page list when the
  * host has it); one that cannot be pinned is copied
  * (VBG_STAT_HGCM_BOUNCE_COPIES counts those).  Kernel buffers travel
- * inside the request when small; vmalloc buffers are described page by
- * page, the driver holding a reference on each page; every other kernel
- * buffer (slab, page allocator, stack) is copied into driver memory.  So
- * the host is only ever given memory that stays valid if the driver has
- * to abandon the request.
+ * inside the request when small; vmalloc buffers and order-0 pages of the
+ * linear map (vboxsf's page-cache pages) are described page by page, the
+ * driver holding a reference on each page; every other kernel buffer
+ * (slab, compound pages, stack: a reference would keep the page but not
+ * the object in it) is copied into driver memory.  So the host is only
+ * ever given memory that stays valid if the driver has to abandon the
+ * request.  Whether a buffer is a user one is the call's @user flag kept
+ * in struct vbg_hgcm_buf, never guessed from its address.  Page lists
+ * count VMMDev's 4 KiB pages whatever PAGE_SIZE (vbg_vmmdev_page_list()).
  *
  * The give-up contract.  Every wait the host controls is bounded: by the
  * caller's timeout, a signal (user calls: any; user connect/disconnect and
@@ -413,7 +417,7 @@ EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
  * VBG_HGCM_CANCEL_GRACE more for DONE; if DONE comes, the call finished
  * normally.  Otherwise the request is abandoned: it, its bounce copies,
  * its pinned user pages (still charged to RLIMIT_MEMLOCK) and its
- * references on vmalloc pages are never released, so the host may still
+ * page references are never released, so the host may still
  * write into all of them (VBG_STAT_HGCM_LEAKED counts those), and the
  * caller gets -EIO.  HGCM requests come from the page allocator, not from
  * the request caches, so a leaked one does not keep a cache from being
@@ -508,7 +512,9 @@ static int vbg_hgcm_cancel(struct vbg_dev *gdev,
 	int rc;
 
 	mutex_lock(&gdev->hgcm_cancel_mutex);
-	cancel->header.size = sizeof(*cancel);
+	/* The 64-bit form for 7.1+, the only hosts with the MMIO window. */
+	cancel->header.size = gdev->req_window ? sizeof(*cancel) :
+			      VMMDEV_HGCM_CANCEL2_SIZE32;
 	cancel->header.request_type = VMMDEVREQ_HGCM_CANCEL2;
 	cancel->header.requestor = req->header.requestor;
 	cancel->header.rc = VERR_GENERAL_FAILURE;
@@ -1590,9 +1596,11 @@ EXPORT_SYMBOL_GPL(vbg_hgcm_disconnect);
  * @vbox_status: out: the call's result.
  *
  * Buffers: up to 512 bytes travel inside the request; a vmalloc buffer
- * is given to the host page by page, the driver holding a reference on
- * each page during the call; any other buffer (kmalloc, pages of the
- * linear map, the stack) is copied into driver memory and back.
+ * or one in order-0 pages of the linear map (page-cache pages, for
+ * instance) is given to the host page by page, the driver holding a
+ * reference on each page during the call; any other buffer (kmalloc
+ * and other slab memory, compound pages, the stack) is copied into
+ * driver memory and back.
  *
  * The wait ends when the call completes, after @timeout_ms, on a fatal
  * signal or on the device's removal.  The call is then cancelled on the
@@ -1601,8 +1609,9 @@ EXPORT_SYMBOL_GPL(vbg_hgcm_disconnect);
  * -EIO returned: the request, the copies and the page references are
  * never released, so what the host may still write stays valid memory.
  * The caller's buffers are not touched after the return, except a
- * vmalloc buffer of an abandoned call: the host may still write into its
- * pages, which stay allocated even after vfree().  Outputs are valid only
+ * page-referenced buffer of an abandoned call: the host may still write
+ * into its pages, which stay allocated even after vfree() or
+ * __free_page().  Outputs are valid only
  * on a 0 return.
  *
  * Context: process context, may sleep.
