@@ -427,11 +427,9 @@ static int vbg_balloon_change(struct vbg_dev *gdev,
 			      struct vbg_balloon_chunk *chunk, bool inflate)
 {
 	struct vmmdev_memballoon_change *req = gdev->balloon.req;
-	int i;
 
 	lockdep_assert_held(&gdev->balloon.mutex);
-	for (i = 0; i < VMMDEV_MEMORY_BALLOON_CHUNK_PAGES; i++)
-		req->phys_page[i] = page_to_phys(chunk->pages[i]);
+	vbg_balloon_chunk_list(req->phys_page, chunk->pages);
 	req->header.rc = VERR_GENERAL_FAILURE;
 	req->pages = VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
 	req->inflate = inflate;
@@ -449,7 +447,7 @@ static int vbg_balloon_inflate_chunk_locked(struct vbg_dev *gdev)
 	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL);
 	if (!chunk)
 		return -ENOMEM;
-	for (i = 0; i < VMMDEV_MEMORY_BALLOON_CHUNK_PAGES; i++) {
+	for (i = 0; i < VBG_BALLOON_CHUNK_KPAGES; i++) {
 		chunk->pages[i] = alloc_page(GFP_HIGHUSER | __GFP_NOWARN |
 					     __GFP_NORETRY);
 		if (!chunk->pages[i])
@@ -489,7 +487,7 @@ static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
 
 	list_del(&chunk->node);
 	WRITE_ONCE(b->nr_chunks, b->nr_chunks - 1);
-	for (i = 0; i < VMMDEV_MEMORY_BALLOON_CHUNK_PAGES; i++)
+	for (i = 0; i < VBG_BALLOON_CHUNK_KPAGES; i++)
 		__free_page(chunk->pages[i]);
 	kfree(chunk);
 	atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_DEFLATES]);

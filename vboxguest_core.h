@@ -144,6 +144,9 @@ enum vbg_stat {
 	VBG_STAT_NR
 };
 
+/* Kernel pages in a 1 MiB balloon chunk (the host counts 4 KiB pages). */
+#define VBG_BALLOON_CHUNK_KPAGES	(SZ_1M >> PAGE_SHIFT)
+
 /**
  * struct vbg_balloon_chunk - one 1 MiB chunk given to the host.
  * @node: entry in vbg_balloon.chunks.
@@ -151,7 +154,7 @@ enum vbg_stat {
  */
 struct vbg_balloon_chunk {
 	struct list_head node;
-	struct page *pages[VMMDEV_MEMORY_BALLOON_CHUNK_PAGES];
+	struct page *pages[VBG_BALLOON_CHUNK_KPAGES];
 };
 
 /**
@@ -398,6 +401,12 @@ void vbg_req_free(void *req, size_t len);
 int vbg_req_submit(struct vbg_dev *gdev, void *req);
 bool vbg_host_has_events(struct vbg_dev *gdev);
 u32 vbg_req_ack_events(struct vbg_dev *gdev);
+u32 vbg_vmmdev_page_count(unsigned long offset, u32 size);
+void vbg_vmmdev_page_list(u64 *dst, u32 n, unsigned long offset,
+			  unsigned int page_shift,
+			  u64 (*kpage)(const void *ctx, u32 i), const void *ctx);
+struct page;
+void vbg_balloon_chunk_list(u64 *phys_page, struct page *const *pages);
 
 /*
  * vboxguest_utils.c: HGCM.  The ioctl handlers (vboxguest_core.c) and the

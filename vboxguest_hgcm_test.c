@@ -171,7 +171,12 @@ static void vbg_hgcm_call_values32_layout(struct kunit *test)
 
 /* --- kernel buffers: how they travel ----------------------------------- */
 
-enum vbg_buf_alloc { VBG_KMALLOC, VBG_VMALLOC };
+/*
+ * VBG_PAGE: an order-0 page of the linear map, as vboxsf passes its
+ * page-cache pages; VBG_COMPOUND: an order-1 compound page (copied: a
+ * tail page has no reference count of its own).
+ */
+enum vbg_buf_alloc { VBG_KMALLOC, VBG_VMALLOC, VBG_PAGE, VBG_COMPOUND };
 
 struct vbg_buf_case {
 	const char *name;
@@ -214,9 +219,51 @@ static const struct vbg_buf_case vbg_buf_cases[] = {
 	  K_BOTH, W_NOB },
 	{ "vmalloc_small_embedded", F_EMB, VBG_VMALLOC, 64, 0, K_BOTH, W_EMB },
 	{ "vmalloc_in", 0, VBG_VMALLOC, 5000, 0, K_IN, W_PL },
+	{ "page_contiguous", F_ALL, VBG_PAGE, 3000, 100, K_BOTH, W_CONT },
+	{ "page_pagelist_out", 0, VBG_PAGE, 4096, 0, K_OUT, W_PL },
+	{ "page_in", F_CONT, VBG_PAGE, 2000, 2000, K_IN, W_CONT },
+	{ "compound_copied", F_ALL, VBG_COMPOUND, 2 * 4096, 0, K_BOTH, W_CONT },
 };
 
 KUNIT_ARRAY_PARAM_DESC(vbg_buf, vbg_buf_cases, name);
+
+static void *vbg_buf_alloc(enum vbg_buf_alloc alloc, size_t size)
+{
+	struct page *page;
+
+	switch (alloc) {
+	case VBG_VMALLOC:
+		return vmalloc(size);
+	case VBG_PAGE:
+	case VBG_COMPOUND:
+		page = alloc_pages(GFP_KERNEL | (alloc == VBG_COMPOUND ?
+						 __GFP_COMP : 0),
+				   alloc == VBG_COMPOUND);
+		return page ? page_address(page) : NULL;
+	default:
+		return kmalloc(size, GFP_KERNEL);
+	}
+}
+
+static void vbg_buf_free(enum vbg_buf_alloc alloc, void *mem)
+{
+	if (alloc == VBG_VMALLOC)
+		vfree(mem);
+	else if (alloc == VBG_PAGE || alloc == VBG_COMPOUND)
+		free_pages((unsigned long)mem, alloc == VBG_COMPOUND);
+	else
+		kfree(mem);
+}
+
+/* Guest-physical address of the 4 KiB page holding @buf. */
+static u64 vbg_buf_phys4k(const void *buf)
+{
+	u64 off = offset_in_page(buf) & ~(u64)(SZ_4K - 1);
+
+	if (is_vmalloc_addr(buf))
+		return page_to_phys(vmalloc_to_page(buf)) + off;
+	return page_to_phys(virt_to_page(buf)) + off;
+}
 
 static void vbg_hgcm_call_kernel_buffer(struct kunit *test)
 {
@@ -229,8 +276,7 @@ static void vbg_hgcm_call_kernel_buffer(struct kunit *test)
 	u8 *mem, *buf, *orig;
 	u32 i, bad = 0;
 
-	mem = c->alloc == VBG_VMALLOC ? vmalloc(c->size + c->offset) :
-					kmalloc(c->size + c->offset, GFP_KERNEL);
+	mem = vbg_buf_alloc(c->alloc, c->size + c->offset);
 	orig = kunit_kmalloc(test, c->size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, mem);
 	KUNIT_ASSERT_NOT_NULL(test, orig);
@@ -248,6 +294,18 @@ static void vbg_hgcm_call_kernel_buffer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, U32_MAX, &p, 1, &status), 0);
 	KUNIT_EXPECT_EQ(test, status, VINF_SUCCESS);
 	KUNIT_EXPECT_EQ(test, host->hgcm_types[0], c->wire_type);
+	/*
+	 * vmalloc and linear-map pages reach the host themselves (page
+	 * references); slab and compound memory as a copy.
+	 */
+	if (c->wire_type != W_EMB) {
+		if (c->alloc == VBG_VMALLOC || c->alloc == VBG_PAGE)
+			KUNIT_EXPECT_EQ(test, host->hgcm_page0[0],
+					vbg_buf_phys4k(buf));
+		else
+			KUNIT_EXPECT_NE(test, host->hgcm_page0[0],
+					vbg_buf_phys4k(buf));
+	}
 	/* What the host read: all of it for IN and BOTH. */
 	KUNIT_EXPECT_EQ(test, host->hgcm_sum, in ? sum : 0);
 	/* What it wrote came back: inverted bytes for OUT and BOTH. */
@@ -261,10 +319,130 @@ static void vbg_hgcm_call_kernel_buffer(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, bad, 0);
 	KUNIT_EXPECT_EQ(test, p.u.pointer.size, c->size);
-	if (c->alloc == VBG_VMALLOC)
-		vfree(mem);
-	else
-		kfree(mem);
+	vbg_buf_free(c->alloc, mem);
+}
+
+/* --- VMMDev's 4 KiB page units whatever PAGE_SIZE ---------------------- */
+
+/*
+ * Kernel page @i of a buffer in the cases below: pages of 1 << shift
+ * bytes, far apart and out of order, so a wrong index or offset shows.
+ */
+static u64 vbg_units_kpage(const void *ctx, u32 i)
+{
+	unsigned int shift = *(const unsigned int *)ctx;
+
+	return (u64)(0x1000 + 7 * i) << shift;
+}
+
+struct vbg_units_case {
+	const char *name;
+	unsigned int shift;	/* kernel PAGE_SHIFT: 12, 14 or 16 */
+	u32 offset;		/* in the first kernel page */
+	u32 size;
+	u32 count;		/* 4 KiB entries */
+	u32 first;		/* VMMDev first-page offset */
+	struct { u32 kpage, sub; } e[4];	/* entry -> kernel page + byte */
+};
+
+static const struct vbg_units_case vbg_units_cases[] = {
+	{ "4k_one_page", 12, 0, 4096, 1, 0, { { 0, 0 } } },
+	{ "4k_crossing", 12, 0xf00, 0x200, 2, 0xf00, { { 0, 0 }, { 1, 0 } } },
+	{ "4k_three", 12, 0x10, 0x2000, 3, 0x10,
+	  { { 0, 0 }, { 1, 0 }, { 2, 0 } } },
+	{ "16k_inside", 14, 0x2345, 0x1000, 2, 0x345,
+	  { { 0, 0x2000 }, { 0, 0x3000 } } },
+	{ "16k_crossing", 14, 0x3f00, 0x300, 2, 0xf00,
+	  { { 0, 0x3000 }, { 1, 0 } } },
+	{ "16k_whole_page", 14, 0, 0x4000, 4, 0,
+	  { { 0, 0 }, { 0, 0x1000 }, { 0, 0x2000 }, { 0, 0x3000 } } },
+	{ "64k_high_crossing", 16, 0xe123, 0x1f00, 3, 0x123,
+	  { { 0, 0xe000 }, { 0, 0xf000 }, { 1, 0 } } },
+	{ "64k_last_byte", 16, 0xffff, 1, 1, 0xfff, { { 0, 0xf000 } } },
+	{ "64k_empty", 16, 0x5000, 0, 0, 0, { } },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vbg_units, vbg_units_cases, name);
+
+/* A buffer's page list: count, first-page offset and every entry. */
+static void vbg_vmmdev_units_buffer(struct kunit *test)
+{
+	const struct vbg_units_case *c = test->param_value;
+	u64 dst[5] = { 0, 0, 0, 0, 0xdead };
+	u32 i;
+
+	KUNIT_ASSERT_EQ(test, vbg_vmmdev_page_count(c->offset, c->size),
+			c->count);
+	KUNIT_EXPECT_EQ(test, c->offset & (SZ_4K - 1), c->first);
+	vbg_vmmdev_page_list(dst, c->count, c->offset, c->shift,
+			     vbg_units_kpage, &c->shift);
+	for (i = 0; i < c->count; i++)
+		KUNIT_EXPECT_EQ_MSG(test, dst[i],
+				    vbg_units_kpage(&c->shift, c->e[i].kpage) +
+				    c->e[i].sub, "entry %u", i);
+	KUNIT_EXPECT_EQ(test, dst[c->count], c->count < 4 ? 0 : 0xdead);
+}
+
+static const unsigned int vbg_units_shifts[] = { 12, 14, 16 };
+
+static void vbg_units_shift_desc(const unsigned int *shift, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u_KiB_pages",
+		 1U << (*shift - 10));
+}
+
+KUNIT_ARRAY_PARAM(vbg_units_shift, vbg_units_shifts, vbg_units_shift_desc);
+
+/*
+ * A balloon chunk: 1 MiB of kernel pages as the 256 4 KiB addresses
+ * ChangeMemBalloon takes, each kernel page split in order.
+ */
+static void vbg_vmmdev_units_balloon(struct kunit *test)
+{
+	unsigned int shift = *(const unsigned int *)test->param_value;
+	u32 per = 1U << (shift - 12), kpages = SZ_1M >> shift, i;
+	u64 *dst;
+
+	dst = kunit_kcalloc(test, VMMDEV_MEMORY_BALLOON_CHUNK_PAGES + 1,
+			    sizeof(*dst), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	KUNIT_EXPECT_EQ(test, vbg_vmmdev_page_count(0, SZ_1M),
+			VMMDEV_MEMORY_BALLOON_CHUNK_PAGES);
+	vbg_vmmdev_page_list(dst, VMMDEV_MEMORY_BALLOON_CHUNK_PAGES, 0, shift,
+			     vbg_units_kpage, &shift);
+	for (i = 0; i < VMMDEV_MEMORY_BALLOON_CHUNK_PAGES; i++)
+		KUNIT_EXPECT_EQ_MSG(test, dst[i],
+				    vbg_units_kpage(&shift, i / per) +
+				    (u64)(i % per) * SZ_4K, "entry %u", i);
+	/* The last entry is the last 4 KiB of the last kernel page. */
+	KUNIT_EXPECT_EQ(test, dst[VMMDEV_MEMORY_BALLOON_CHUNK_PAGES - 1],
+			vbg_units_kpage(&shift, kpages - 1) +
+			(1ULL << shift) - SZ_4K);
+	KUNIT_EXPECT_EQ(test, dst[VMMDEV_MEMORY_BALLOON_CHUNK_PAGES], 0);
+}
+
+/* The real chunk on this kernel: VBG_BALLOON_CHUNK_KPAGES pages, 1 MiB. */
+static void vbg_vmmdev_units_balloon_chunk(struct kunit *test)
+{
+	struct page **pages;
+	u64 *dst;
+	u32 i, per = PAGE_SIZE / SZ_4K;
+
+	KUNIT_EXPECT_EQ(test, VBG_BALLOON_CHUNK_KPAGES * PAGE_SIZE, SZ_1M);
+	pages = kunit_kcalloc(test, VBG_BALLOON_CHUNK_KPAGES, sizeof(*pages),
+			      GFP_KERNEL);
+	dst = kunit_kcalloc(test, VMMDEV_MEMORY_BALLOON_CHUNK_PAGES,
+			    sizeof(*dst), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	/* Any struct pages do: only their addresses are taken. */
+	for (i = 0; i < VBG_BALLOON_CHUNK_KPAGES; i++)
+		pages[i] = virt_to_page(dst) + 3 * i;
+	vbg_balloon_chunk_list(dst, pages);
+	for (i = 0; i < VMMDEV_MEMORY_BALLOON_CHUNK_PAGES; i++)
+		KUNIT_EXPECT_EQ_MSG(test, dst[i],
+				    page_to_phys(pages[i / per]) +
+				    (u64)(i % per) * SZ_4K, "entry %u", i);
 }
 
 /* --- user buffers: pinned pages ---------------------------------------- */
@@ -359,6 +537,54 @@ static void vbg_hgcm_call_user_bad_address(struct kunit *test)
 	up_read(&host->gdev->remove_rwsem);
 	KUNIT_EXPECT_EQ(test, ret, -EFAULT);
 	KUNIT_EXPECT_EQ(test, host->nr_submits, 0);
+}
+
+/*
+ * A user buffer at address 0 is a user address like any other: unmapped
+ * it is refused with -EFAULT before the host sees the call (t_fuzz found
+ * an oops there when the driver told user from kernel buffers by a
+ * non-NULL address); mapped (below mmap_min_addr, allowed to the KUnit
+ * thread's capabilities) its page is pinned and handed to the host.
+ */
+static void vbg_hgcm_call_user_address_0(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vmmdev_hgcm_function_parameter64 p = {};
+	void __user *zero = u64_to_user_ptr(0);
+	u8 pattern[64], back[64];
+	unsigned long addr;
+	int status = 0, i;
+
+	/* Gives the KUnit thread an mm (vm_mmap() needs one). */
+	KUNIT_ASSERT_NE(test, kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
+					    PROT_READ, MAP_ANONYMOUS |
+					    MAP_PRIVATE, 0), 0);
+	p.type = VMMDEV_HGCM_PARM_TYPE_LINADDR;
+	p.u.pointer.size = sizeof(pattern);
+	down_read(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_do_call(host->gdev, VBG_KREQ, 42, 1,
+					       U32_MAX, true, &p, false, 1,
+					       &status), -EFAULT);
+	up_read(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_EQ(test, host->nr_submits, 0);
+
+	addr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED, 0);
+	KUNIT_ASSERT_EQ_MSG(test, addr, 0, "no mapping at address 0");
+	for (i = 0; i < sizeof(pattern); i++)
+		pattern[i] = i * 5 + 1;
+	KUNIT_EXPECT_EQ(test, copy_to_user(zero, pattern, sizeof(pattern)), 0);
+	down_read(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_do_call(host->gdev, VBG_KREQ, 42, 1,
+					       U32_MAX, true, &p, false, 1,
+					       &status), 0);
+	up_read(&host->gdev->remove_rwsem);
+	KUNIT_EXPECT_EQ(test, status, VINF_SUCCESS);
+	KUNIT_EXPECT_EQ(test, host->hgcm_types[0], W_PL);
+	KUNIT_EXPECT_EQ(test, copy_from_user(back, zero, sizeof(back)), 0);
+	for (i = 0; i < sizeof(back); i++)
+		KUNIT_EXPECT_EQ(test, back[i], pattern[i] ^ 0xff);
+	vm_munmap(0, PAGE_SIZE);
 }
 
 static void vbg_hgcm_call_user_kernel_type_refused(struct kunit *test)
@@ -576,30 +802,35 @@ static s64 vbg_hgcm_leaked(struct vbg_test_host *host)
  * The host neither completes the call nor accepts its cancel: the call
  * gives up after the grace with -EIO.  The request is leaked (a page of
  * its own, not a cache object), the kmalloc buffer was only ever given to
- * the host as a copy, the vmalloc buffer's pages stay referenced even
- * after vfree(), and the host's late completion writes into what the
+ * the host as a copy, the vmalloc buffer's pages and the linear-map page
+ * stay referenced even after vfree() and __free_page(), and the host's
+ * late completion writes into what the
  * driver kept (KASAN would see a write into freed memory), not into the
  * caller's kmalloc buffer, and no output reaches the caller.
  */
 static void vbg_hgcm_call_cancel_refused_abandons(struct kunit *test)
 {
 	struct vbg_test_host *host = vbg_test_host(test);
-	struct vmmdev_hgcm_function_parameter64 p[3] = {};
+	struct vmmdev_hgcm_function_parameter64 p[4] = {};
 	s64 leaked = vbg_hgcm_leaked(host);
 	struct vmmdev_hgcmreq_header *req;
-	int status = 12345, vref;
-	struct page *vpage;
+	int status = 12345, vref, lref;
+	struct page *vpage, *lpage;
 	unsigned long t0;
 	u8 *kbuf, *vbuf;
 
 	kbuf = kunit_kmalloc(test, 2048, GFP_KERNEL);
 	vbuf = vmalloc(2 * PAGE_SIZE);
+	lpage = alloc_page(GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
 	KUNIT_ASSERT_NOT_NULL(test, vbuf);
+	KUNIT_ASSERT_NOT_NULL(test, lpage);
 	memset(kbuf, 0x11, 2048);
 	memset(vbuf, 0x22, 2 * PAGE_SIZE);
+	memset(page_address(lpage), 0x33, PAGE_SIZE);
 	vpage = vmalloc_to_page(vbuf);
 	vref = page_ref_count(vpage);
+	lref = page_ref_count(lpage);
 	host->gdev->host_features = F_ALL;
 	host->hgcm_async = true;
 	host->hgcm_echo_late = true;
@@ -612,9 +843,12 @@ static void vbg_hgcm_call_cancel_refused_abandons(struct kunit *test)
 	p[1].u.pointer.u.linear_addr = (unsigned long)vbuf;
 	p[2].type = VMMDEV_HGCM_PARM_TYPE_32BIT;
 	p[2].u.value32 = 5;
+	p[3].type = K_OUT;
+	p[3].u.pointer.size = 1024;
+	p[3].u.pointer.u.linear_addr = (unsigned long)page_address(lpage);
 
 	t0 = jiffies;
-	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, 20, p, 3, &status), -EIO);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, 20, p, 4, &status), -EIO);
 	KUNIT_EXPECT_LT(test, jiffies - t0, 5 * HZ);
 	KUNIT_EXPECT_EQ(test, vbg_test_count(host, VMMDEVREQ_HGCM_CANCEL2), 1);
 	KUNIT_EXPECT_EQ(test, vbg_hgcm_leaked(host), leaked + 1);
@@ -625,6 +859,9 @@ static void vbg_hgcm_call_cancel_refused_abandons(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_ref_count(vpage), vref + 1);
 	vfree(vbuf);
 	KUNIT_EXPECT_EQ(test, page_ref_count(vpage), vref);
+	KUNIT_EXPECT_EQ(test, page_ref_count(lpage), lref + 1);
+	__free_page(lpage);
+	KUNIT_EXPECT_EQ(test, page_ref_count(lpage), lref);
 
 	/* The host answers after all. */
 	KUNIT_EXPECT_TRUE(test, vbg_test_hgcm_complete(host));
@@ -632,6 +869,8 @@ static void vbg_hgcm_call_cancel_refused_abandons(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, host->hgcm_types[1], W_NOB);
 	KUNIT_EXPECT_NULL(test, memchr_inv(kbuf, 0x11, 2048));
 	KUNIT_EXPECT_EQ(test, *(u8 *)page_address(vpage), 0x22 ^ 0xff);
+	KUNIT_EXPECT_EQ(test, host->hgcm_types[3], W_CONT);
+	KUNIT_EXPECT_EQ(test, *(u8 *)page_address(lpage), 0x33 ^ 0xff);
 	KUNIT_EXPECT_EQ(test, p[2].u.value32, 5);
 }
 
@@ -723,7 +962,12 @@ static void vbg_hgcm_close_disconnects_bounded(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, vbg_test_hgcm_complete(host));
 }
 
-/* The cancel request is the device's own, allocated at init. */
+/*
+ * The cancel request is the device's own, allocated at init.  Its form
+ * follows the host (spec 7.6): the 28-byte one with a 32-bit address,
+ * the 32-byte one with a 64-bit address when the device has the MMIO
+ * request window (VirtualBox 7.1+).
+ */
 static void vbg_hgcm_cancel_request_per_device(struct kunit *test)
 {
 	struct vbg_test_host *host = vbg_test_host(test);
@@ -731,19 +975,28 @@ static void vbg_hgcm_cancel_request_per_device(struct kunit *test)
 		.type = VMMDEV_HGCM_PARM_TYPE_32BIT,
 	};
 	const struct vbg_test_record *rec;
-	int status = 0;
+	int status = 0, window;
 
 	host->hgcm_async = true;
-	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, 10, &p, 1, &status),
-			-ETIMEDOUT);
-	rec = vbg_test_last(host, VMMDEVREQ_HGCM_CANCEL2);
-	KUNIT_ASSERT_NOT_NULL(test, rec);
-	KUNIT_EXPECT_EQ(test, rec->size, sizeof(*host->gdev->hgcm_cancel_req));
-	KUNIT_EXPECT_EQ(test, rec->requestor, VBG_KREQ);
-	/* It went out in the device's own request, naming the call. */
-	KUNIT_EXPECT_EQ(test, host->gdev->hgcm_cancel_req->phys_req_to_cancel,
-			(u32)virt_to_phys(host->hgcm_last));
-	KUNIT_EXPECT_NULL(test, host->hgcm_pending);
+	for (window = 0; window < 2; window++) {
+		/* Only its presence counts: the fake host does the I/O. */
+		host->gdev->req_window = window ? (void __iomem *)host->mmio :
+						  NULL;
+		KUNIT_EXPECT_EQ(test, vbg_hgcm_test_call(host, 10, &p, 1,
+							 &status), -ETIMEDOUT);
+		rec = vbg_test_last(host, VMMDEVREQ_HGCM_CANCEL2);
+		KUNIT_ASSERT_NOT_NULL(test, rec);
+		KUNIT_EXPECT_EQ(test, rec->size, window ? 32 : 28);
+		KUNIT_EXPECT_EQ(test, rec->requestor, VBG_KREQ);
+		/* It went out in the device's own request, naming the call. */
+		KUNIT_EXPECT_EQ(test, rec->word[0],
+				lower_32_bits(virt_to_phys(host->hgcm_last)));
+		KUNIT_EXPECT_EQ(test,
+				host->gdev->hgcm_cancel_req->phys_req_to_cancel,
+				virt_to_phys(host->hgcm_last));
+		KUNIT_EXPECT_NULL(test, host->hgcm_pending);
+	}
+	host->gdev->req_window = NULL;
 }
 
 /* --- user pages and RLIMIT_MEMLOCK -------------------------------------- */
@@ -878,7 +1131,11 @@ static struct kunit_case vbg_hgcm_test_cases[] = {
 	KUNIT_CASE(vbg_hgcm_call_values32_layout),
 	KUNIT_CASE_PARAM(vbg_hgcm_call_kernel_buffer, vbg_buf_gen_params),
 	KUNIT_CASE_PARAM(vbg_hgcm_call_user_buffer, vbg_ubuf_gen_params),
+	KUNIT_CASE_PARAM(vbg_vmmdev_units_buffer, vbg_units_gen_params),
+	KUNIT_CASE_PARAM(vbg_vmmdev_units_balloon, vbg_units_shift_gen_params),
+	KUNIT_CASE(vbg_vmmdev_units_balloon_chunk),
 	KUNIT_CASE(vbg_hgcm_call_user_bad_address),
+	KUNIT_CASE(vbg_hgcm_call_user_address_0),
 	KUNIT_CASE(vbg_hgcm_call_user_kernel_type_refused),
 	KUNIT_CASE_PARAM(vbg_hgcm_call_bad_parameter, vbg_bad_parm_gen_params),
 	KUNIT_CASE(vbg_hgcm_call_async_completion),

@@ -67,10 +67,11 @@ static u8 *vbg_test_pl_byte(const struct vmmdev_hgcm_pagelist *pl, u32 type,
 	u64 off = pl->offset_first_page + b;
 	u64 phys;
 
+	/* VMMDev's pages are 4 KiB whatever the kernel's PAGE_SIZE. */
 	if (type == VMMDEV_HGCM_PARM_TYPE_CONTIGUOUS_PAGELIST)
 		phys = pages[0] + off;
 	else
-		phys = pages[off / PAGE_SIZE] + off % PAGE_SIZE;
+		phys = pages[off / SZ_4K] + off % SZ_4K;
 	return phys_to_virt(phys);
 }
 
@@ -89,6 +90,7 @@ static void vbg_test_hgcm_echo(struct vbg_test_host *host,
 
 	host->hgcm_parms = call->parm_count;
 	host->hgcm_sum = 0;
+	memset(host->hgcm_page0, 0, sizeof(host->hgcm_page0));
 	for (i = 0; i < call->parm_count; i++) {
 		if (i < ARRAY_SIZE(host->hgcm_types))
 			host->hgcm_types[i] = p[i].type;
@@ -116,6 +118,9 @@ static void vbg_test_hgcm_echo(struct vbg_test_host *host,
 		case VMMDEV_HGCM_PARM_TYPE_NO_BOUNCE_PAGELIST:
 			pl = (void *)call + p[i].u.page_list.offset;
 			size = p[i].u.page_list.size;
+			if (i < ARRAY_SIZE(host->hgcm_page0))
+				host->hgcm_page0[i] = *(u64 *)((u8 *)pl +
+					offsetof(struct vmmdev_hgcm_pagelist, pages));
 			for (b = 0; b < size; b++) {
 				data = vbg_test_pl_byte(pl, p[i].type, b);
 				if (pl->flags & VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST)
@@ -166,7 +171,12 @@ static void vbg_test_hgcm_cancel(struct vbg_test_host *host,
 	if (req->request_type == VMMDEVREQ_HGCM_CANCEL2) {
 		struct vmmdev_hgcm_cancel2 *cancel = (void *)req;
 
-		target = phys_to_virt(cancel->phys_req_to_cancel);
+		u64 phys = cancel->phys_req_to_cancel;
+
+		/* The 28-byte form carries the low 32 bits only. */
+		if (req->size < sizeof(*cancel))
+			phys = (u32)phys;
+		target = phys_to_virt(phys);
 	}
 	if (host->hgcm_pending && host->hgcm_pending == target) {
 		host->hgcm_pending = NULL;

@@ -399,11 +399,15 @@ EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
  * RLIMIT_MEMLOCK) and described page by page (no-bounce page list when the
  * host has it); one that cannot be pinned is copied
  * (VBG_STAT_HGCM_BOUNCE_COPIES counts those).  Kernel buffers travel
- * inside the request when small; vmalloc buffers are described page by
- * page, the driver holding a reference on each page; every other kernel
- * buffer (slab, page allocator, stack) is copied into driver memory.  So
- * the host is only ever given memory that stays valid if the driver has
- * to abandon the request.
+ * inside the request when small; vmalloc buffers and order-0 pages of the
+ * linear map (vboxsf's page-cache pages) are described page by page, the
+ * driver holding a reference on each page; every other kernel buffer
+ * (slab, compound pages, stack: a reference would keep the page but not
+ * the object in it) is copied into driver memory.  So the host is only
+ * ever given memory that stays valid if the driver has to abandon the
+ * request.  Whether a buffer is a user one is the call's @user flag kept
+ * in struct vbg_hgcm_buf, never guessed from its address.  Page lists
+ * count VMMDev's 4 KiB pages whatever PAGE_SIZE (vbg_vmmdev_page_list()).
  *
  * The give-up contract.  Every wait the host controls is bounded: by the
  * caller's timeout, a signal (user calls: any; user connect/disconnect and
@@ -415,7 +419,7 @@ EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
  * VBG_HGCM_CANCEL_GRACE more for DONE; if DONE comes, the call finished
  * normally.  Otherwise the request is abandoned: it, its bounce copies,
  * its pinned user pages (still charged to RLIMIT_MEMLOCK) and its
- * references on vmalloc pages are never released, so the host may still
+ * page references are never released, so the host may still
  * write into all of them (VBG_STAT_HGCM_LEAKED counts those), and the
  * caller gets -EIO.  A request the host dropped in a device reset (it
  * writes nothing to those, vmmdev-spec.md appendix) ends with -ECONNRESET
@@ -544,7 +548,9 @@ static int vbg_hgcm_cancel(struct vbg_dev *gdev,
 	int rc;
 
 	mutex_lock(&gdev->hgcm_cancel_mutex);
-	cancel->header.size = sizeof(*cancel);
+	/* The 64-bit form for 7.1+, the only hosts with the MMIO window. */
+	cancel->header.size = gdev->req_window ? sizeof(*cancel) :
+			      VMMDEV_HGCM_CANCEL2_SIZE32;
 	cancel->header.request_type = VMMDEVREQ_HGCM_CANCEL2;
 	cancel->header.requestor = req->header.requestor;
 	cancel->header.rc = VERR_GENERAL_FAILURE;
@@ -834,19 +840,90 @@ unsigned long vbg_hgcm_close_deadline(void)
 	return jiffies + msecs_to_jiffies(VBG_HGCM_CLOSE_TIMEOUT_MS);
 }
 
+/*
+ * VMMDev counts guest pages in 4 KiB units whatever the kernel's
+ * PAGE_SIZE (16 KiB and 64 KiB arm64 kernels): HGCM page lists (first-page
+ * offset, count, addresses) and the balloon's chunk.  The conversion is
+ * here and nowhere else.
+ */
+#define VBG_VMMDEV_PAGE_SIZE	SZ_4K
+
+/**
+ * vbg_vmmdev_page_count() - VMMDev pages a buffer covers.
+ * @offset: the buffer's address, or its offset in any page (only the
+ *	offset in its 4 KiB page counts).
+ * @size: the buffer's size.
+ *
+ * Return: the number of 4 KiB pages from the one holding the first byte
+ * to the one holding the last (0 for an empty buffer).
+ */
+u32 vbg_vmmdev_page_count(unsigned long offset, u32 size)
+{
+	return DIV_ROUND_UP((offset & (VBG_VMMDEV_PAGE_SIZE - 1)) + size,
+			    VBG_VMMDEV_PAGE_SIZE);
+}
+
+/**
+ * vbg_vmmdev_page_list() - a buffer's 4 KiB page addresses for VMMDev.
+ * @dst: out: @n guest-physical addresses of 4 KiB pages, in order.
+ * @n: entries to write, at most vbg_vmmdev_page_count() of the buffer.
+ * @offset: the buffer's offset in its first kernel page.
+ * @page_shift: the kernel's page size: PAGE_SHIFT (the KUnit cases feed
+ *	12, 14 and 16 on any kernel).
+ * @kpage: guest-physical address of kernel page @i of the buffer.
+ * @ctx: passed to @kpage.
+ *
+ * Entry 0 is the 4 KiB page holding the first byte; VMMDev's first-page
+ * offset is then @offset modulo 4 KiB.
+ */
+void vbg_vmmdev_page_list(u64 *dst, u32 n, unsigned long offset,
+			  unsigned int page_shift,
+			  u64 (*kpage)(const void *ctx, u32 i), const void *ctx)
+{
+	unsigned long mask = (1UL << page_shift) - 1;
+	unsigned long pos = offset & mask &
+			    ~(unsigned long)(VBG_VMMDEV_PAGE_SIZE - 1);
+	u32 i;
+
+	for (i = 0; i < n; i++, pos += VBG_VMMDEV_PAGE_SIZE)
+		dst[i] = kpage(ctx, pos >> page_shift) + (pos & mask);
+}
+
+static u64 vbg_page_array_phys(const void *ctx, u32 i)
+{
+	struct page *const *pages = ctx;
+
+	return page_to_phys(pages[i]);
+}
+
+/**
+ * vbg_balloon_chunk_list() - the ChangeMemBalloon page list of a chunk.
+ * @phys_page: out: VMMDEV_MEMORY_BALLOON_CHUNK_PAGES (256) addresses of
+ *	4 KiB pages.
+ * @pages: the chunk's VBG_BALLOON_CHUNK_KPAGES kernel pages (1 MiB).
+ */
+void vbg_balloon_chunk_list(u64 *phys_page, struct page *const *pages)
+{
+	vbg_vmmdev_page_list(phys_page, VMMDEV_MEMORY_BALLOON_CHUNK_PAGES, 0,
+			     PAGE_SHIFT, vbg_page_array_phys, pages);
+}
+
 /**
  * struct vbg_hgcm_buf - how one buffer parameter reaches the host.
  * @kaddr: what the host is given for a kernel buffer or a copy: the
  *	caller's buffer, or the bounce copy; NULL for a pinned user buffer.
  * @kbuf: the kernel caller's buffer (where a bounce copy goes back).
- * @uaddr: the user buffer (pinned or bounced), or NULL.
+ * @uaddr: the user buffer (pinned or bounced) when @user.
  * @pages: the pinned user pages (@pinned) or the referenced pages of a
- *	vmalloc buffer; NULL otherwise.
- * @nr_pages: pages the buffer touches.
+ *	kernel buffer (vmalloc or linear map); NULL otherwise.
+ * @nr_pages: kernel pages the buffer touches.
  * @size: buffer size.
  * @dir: VMMDEV_HGCM_F_PARM_DIRECTION_* bits.
  * @type: parameter type sent to the host.
  * @extra: offset of its descriptor or embedded data in the request.
+ * @user: the buffer is a user address (@uaddr, whatever its value), else
+ *	a kernel one (@kbuf): decides prepare, bounce, copy-back and the
+ *	RLIMIT_MEMLOCK charge.
  * @bounced: @kaddr is a kvmalloc()ed copy.
  * @pinned: @pages are pinned user pages (else page references).
  */
@@ -860,6 +937,7 @@ struct vbg_hgcm_buf {
 	u32 dir;
 	u32 type;
 	u32 extra;
+	bool user;
 	bool bounced;
 	bool pinned;
 };
@@ -895,11 +973,17 @@ static u32 vbg_hgcm_dir_to_linaddr(u32 dir)
 	return VMMDEV_HGCM_PARM_TYPE_LINADDR;
 }
 
-/* Bytes of a page-list descriptor with @nr_pages entries. */
-static size_t vbg_hgcm_pagelist_size(u32 nr_pages)
+/* Bytes of a page-list descriptor with @count (4 KiB) entries. */
+static size_t vbg_hgcm_pagelist_bytes(u32 count)
 {
 	return offsetof(struct vmmdev_hgcm_pagelist, pages) +
-	       nr_pages * sizeof(u64);
+	       count * sizeof(u64);
+}
+
+/* Bytes of the page list of the buffer at @addr. */
+static size_t vbg_hgcm_pagelist_size(unsigned long addr, u32 size)
+{
+	return vbg_hgcm_pagelist_bytes(vbg_vmmdev_page_count(addr, size));
 }
 
 /* The page-list type for pages the host may write directly. */
@@ -912,8 +996,8 @@ static u32 vbg_hgcm_pagelist_type(struct vbg_dev *gdev)
 
 /*
  * Copy @buf into driver memory (the whole buffer whatever the direction,
- * which keeps the bytes the host does not write).  From @buf->uaddr if
- * set, else from @buf->kbuf.  Return: 0 or -errno.
+ * which keeps the bytes the host does not write).  From @buf->uaddr for
+ * a user buffer, else from @buf->kbuf.  Return: 0 or -errno.
  */
 static int vbg_hgcm_bounce(struct vbg_hgcm_buf *buf)
 {
@@ -921,7 +1005,7 @@ static int vbg_hgcm_bounce(struct vbg_hgcm_buf *buf)
 	if (!buf->kaddr)
 		return -ENOMEM;
 	buf->bounced = true;
-	if (!buf->uaddr) {
+	if (!buf->user) {
 		memcpy(buf->kaddr, buf->kbuf, buf->size);
 		return 0;
 	}
@@ -935,22 +1019,42 @@ static void vbg_hgcm_put_pages(struct page **pages, u32 nr_pages)
 }
 
 /*
- * Take a reference on every page of the vmalloc buffer @buf->kaddr, so
- * that an abandoned request keeps them from being reused.  Return: true,
- * or false (nothing held) if a page cannot be referenced.
+ * The page of the kernel buffer @va (vmalloc or linear map) that can be
+ * referenced, or NULL: a reference keeps a slab page but not the object
+ * in it, and a tail page has no count of its own.
  */
-static bool vbg_hgcm_ref_vmalloc(struct vbg_hgcm_buf *buf)
+static struct page *vbg_hgcm_ref_page(void *va)
+{
+	struct page *page = is_vmalloc_addr(va) ? vmalloc_to_page(va) :
+						  virt_to_page(va);
+
+	if (!page || PageSlab(page) || PageCompound(page) ||
+	    !get_page_unless_zero(page))
+		return NULL;
+	return page;
+}
+
+/*
+ * Take a reference on every page of the kernel buffer @buf->kaddr
+ * (vmalloc or linear map), so that an abandoned request keeps them from
+ * being freed and reused.  Return: true, or false (nothing held) if a
+ * page cannot be referenced (slab, compound, stack: the caller copies).
+ */
+static bool vbg_hgcm_ref_pages(struct vbg_hgcm_buf *buf)
 {
 	unsigned long va = (unsigned long)buf->kaddr & PAGE_MASK;
 	u32 i;
 
+	/* A stack may be vmalloc but is reused when its task ends. */
+	if (object_is_on_stack(buf->kaddr))
+		return false;
 	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
 				    GFP_KERNEL);
 	if (!buf->pages)
 		return false;
 	for (i = 0; i < buf->nr_pages; i++) {
-		buf->pages[i] = vmalloc_to_page((void *)(va + i * PAGE_SIZE));
-		if (!buf->pages[i] || !get_page_unless_zero(buf->pages[i]))
+		buf->pages[i] = vbg_hgcm_ref_page((void *)(va + i * PAGE_SIZE));
+		if (!buf->pages[i])
 			break;
 	}
 	if (i == buf->nr_pages)
@@ -986,10 +1090,7 @@ static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
 					    buf->kbuf);
 			return -EINVAL;
 		}
-		/* A stack may be vmalloc but is reused when its task ends. */
-		if (!is_vmalloc_addr(buf->kbuf) ||
-		    object_is_on_stack(buf->kbuf) ||
-		    !vbg_hgcm_ref_vmalloc(buf)) {
+		if (!vbg_hgcm_ref_pages(buf)) {
 			ret = vbg_hgcm_bounce(buf);
 			if (ret)
 				return ret;
@@ -999,15 +1100,16 @@ static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
 				     PAGE_SIZE);
 	if (is_vmalloc_addr(buf->kaddr)) {
 		buf->type = vbg_hgcm_pagelist_type(gdev);
-		return vbg_hgcm_pagelist_size(buf->nr_pages);
+		return vbg_hgcm_pagelist_size((unsigned long)buf->kaddr,
+					      buf->size);
 	}
 	/* The linear map is physically contiguous. */
 	if (features & VMMDEV_HVF_HGCM_CONTIGUOUS_PAGE_LIST) {
 		buf->type = VMMDEV_HGCM_PARM_TYPE_CONTIGUOUS_PAGELIST;
-		return vbg_hgcm_pagelist_size(1);
+		return vbg_hgcm_pagelist_bytes(1);
 	}
 	buf->type = VMMDEV_HGCM_PARM_TYPE_PAGELIST;
-	return vbg_hgcm_pagelist_size(buf->nr_pages);
+	return vbg_hgcm_pagelist_size((unsigned long)buf->kaddr, buf->size);
 }
 
 /*
@@ -1033,7 +1135,7 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 	if (pinned == buf->nr_pages) {
 		buf->pinned = true;
 		buf->type = vbg_hgcm_pagelist_type(gdev);
-		return vbg_hgcm_pagelist_size(buf->nr_pages);
+		return vbg_hgcm_pagelist_size(addr, buf->size);
 	}
 	if (pinned > 0)
 		unpin_user_pages(buf->pages, pinned);
@@ -1079,27 +1181,25 @@ static long vbg_hgcm_check_parm(struct vbg_dev *gdev, bool user,
 		return -E2BIG;
 	if (addr != (unsigned long)addr)
 		return -EFAULT;
+	buf->user = user;
 	if (user) {
-		/*
-		 * A user buffer is told from a kernel one by its non-NULL
-		 * @uaddr (prepare, bounce, copy-back): address 0 is refused
-		 * here, as it is never mappable (mmap_min_addr).
-		 */
+		/* Unmapped (address 0 too): pinning and copying fail. */
 		buf->uaddr = u64_to_user_ptr(addr);
-		if (!addr || !access_ok(buf->uaddr, buf->size))
+		if (!access_ok(buf->uaddr, buf->size))
 			return -EFAULT;
 	} else {
 		buf->kbuf = (void *)(unsigned long)addr;
 	}
 	buf->nr_pages = DIV_ROUND_UP(offset_in_page(addr) + buf->size,
 				     PAGE_SIZE);
-	return max_t(size_t, vbg_hgcm_pagelist_size(buf->nr_pages),
+	return max_t(size_t, vbg_hgcm_pagelist_size(addr, buf->size),
 		     ALIGN(VBG_HGCM_MAX_EMBEDDED, 8));
 }
 
-/* Guest-physical address of page @i of @buf. */
-static u64 vbg_hgcm_buf_page(const struct vbg_hgcm_buf *buf, u32 i)
+/* Guest-physical address of kernel page @i of buffer @ctx. */
+static u64 vbg_hgcm_buf_page(const void *ctx, u32 i)
 {
+	const struct vbg_hgcm_buf *buf = ctx;
 	void *va;
 
 	if (buf->pages)
@@ -1119,7 +1219,7 @@ static void vbg_hgcm_fill_buf(struct vmmdev_hgcm_call *req,
 					   (unsigned long)buf->kaddr;
 	struct vmmdev_hgcm_pagelist *pl;
 	u64 *pages;
-	u32 i, n;
+	u32 n;
 
 	dst->type = buf->type;
 	if (!buf->size) {
@@ -1139,14 +1239,14 @@ static void vbg_hgcm_fill_buf(struct vmmdev_hgcm_call *req,
 	dst->u.page_list.offset = buf->extra;
 	pl = (void *)req + buf->extra;
 	pl->flags = buf->dir;
-	pl->offset_first_page = offset_in_page(addr);
+	pl->offset_first_page = addr & (VBG_VMMDEV_PAGE_SIZE - 1);
 	n = buf->type == VMMDEV_HGCM_PARM_TYPE_CONTIGUOUS_PAGELIST ?
-	    1 : buf->nr_pages;
+	    1 : vbg_vmmdev_page_count(addr, buf->size);
 	pl->page_count = n;
 	/* The uapi declares pages[1] but the list has n entries. */
 	pages = (u64 *)((u8 *)pl + offsetof(struct vmmdev_hgcm_pagelist, pages));
-	for (i = 0; i < n; i++)
-		pages[i] = vbg_hgcm_buf_page(buf, i);
+	vbg_vmmdev_page_list(pages, n, offset_in_page(addr), PAGE_SHIFT,
+			     vbg_hgcm_buf_page, buf);
 }
 
 /*
@@ -1182,7 +1282,7 @@ static int vbg_hgcm_copy_back(const struct vmmdev_hgcm_call *req,
 			continue;
 		if (buf->type == VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST)
 			memcpy(buf->kaddr, (u8 *)req + buf->extra, size);
-		else if (buf->bounced && buf->uaddr)
+		else if (buf->bounced && buf->user)
 			ret |= copy_to_user(buf->uaddr, buf->kaddr, buf->size) ?
 			       -EFAULT : 0;
 		else if (buf->bounced)
@@ -1249,7 +1349,7 @@ static long vbg_hgcm_prepare_bufs(struct vbg_dev *gdev, bool user,
 			return extra;
 		bound += extra;
 		total += bufs[i].size;
-		pages += bufs[i].uaddr ? bufs[i].nr_pages : 0;
+		pages += bufs[i].user ? bufs[i].nr_pages : 0;
 	}
 	if (total > VBG_HGCM_MAX_CALL_BUF || bound > VMMDEV_MAX_REQUEST_SIZE)
 		return -E2BIG;
@@ -1264,7 +1364,7 @@ static long vbg_hgcm_prepare_bufs(struct vbg_dev *gdev, bool user,
 
 		if (!buf->size) {
 			extra = 0;
-		} else if (buf->uaddr) {
+		} else if (buf->user) {
 			extra = vbg_hgcm_prepare_user(gdev, buf);
 			if (buf->pinned)
 				*locked += buf->nr_pages;
@@ -1543,9 +1643,11 @@ EXPORT_SYMBOL_GPL(vbg_hgcm_disconnect);
  * @vbox_status: out: the call's result.
  *
  * Buffers: up to 512 bytes travel inside the request; a vmalloc buffer
- * is given to the host page by page, the driver holding a reference on
- * each page during the call; any other buffer (kmalloc, pages of the
- * linear map, the stack) is copied into driver memory and back.
+ * or one in order-0 pages of the linear map (page-cache pages, for
+ * instance) is given to the host page by page, the driver holding a
+ * reference on each page during the call; any other buffer (kmalloc
+ * and other slab memory, compound pages, the stack) is copied into
+ * driver memory and back.
  *
  * The wait ends when the call completes, after @timeout_ms, on a fatal
  * signal or on the device's removal.  The call is then cancelled on the
@@ -1554,8 +1656,9 @@ EXPORT_SYMBOL_GPL(vbg_hgcm_disconnect);
  * -EIO returned: the request, the copies and the page references are
  * never released, so what the host may still write stays valid memory.
  * The caller's buffers are not touched after the return, except a
- * vmalloc buffer of an abandoned call: the host may still write into its
- * pages, which stay allocated even after vfree().  Outputs are valid only
+ * page-referenced buffer of an abandoned call: the host may still write
+ * into its pages, which stay allocated even after vfree() or
+ * __free_page().  Outputs are valid only
  * on a 0 return.
  *
  * Context: process context, may sleep.

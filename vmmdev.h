@@ -431,13 +431,16 @@ static_assert(sizeof(struct vmmdev_hgcm_call) == 44);
 /**
  * struct vmmdev_hgcm_cancel2 - HGCMCancel2 (65).
  * @header: request header.
- * @phys_req_to_cancel: guest-physical address of the request to cancel.
+ * @phys_req_to_cancel: guest-physical address of the request to cancel:
+ *	hosts 7.1+ take all 64 bits (size 32), older ones the low 32 bits
+ *	of the 28-byte form (VMMDEV_HGCM_CANCEL2_SIZE32).
  */
 struct vmmdev_hgcm_cancel2 {
 	struct vmmdev_request_header header;
-	u32 phys_req_to_cancel;
+	u64 phys_req_to_cancel;
 };
 
-static_assert(sizeof(struct vmmdev_hgcm_cancel2) == 28);
+#define VMMDEV_HGCM_CANCEL2_SIZE32	28
+static_assert(sizeof(struct vmmdev_hgcm_cancel2) == 32);
 
 #endif /* __VBOX_VMMDEV_H__ */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define NO_TIMEOUT	0xffffffffu
@@ -570,6 +571,70 @@ static void call_bad_buffer_efault(void)
 	close(fd);
 }
 
+/* Write @val to /proc/sys/vm/mmap_min_addr; return the old value or -1. */
+static long set_mmap_min_addr(long val)
+{
+	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "r+");
+	long old = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &old) != 1 || fseek(f, 0, SEEK_SET) ||
+	    fprintf(f, "%ld\n", val) < 0)
+		old = -1;
+	if (fclose(f))
+		old = -1;
+	return old;
+}
+
+/*
+ * A user buffer at address 0: unmapped it is refused with EFAULT before
+ * the host sees the call (t_fuzz found an oops there); mapped (root lowered
+ * mmap_min_addr) it is a user buffer like any other, not a kernel one.
+ */
+static void call_user_buffer_at_address_0(void)
+{
+	int fd = vbgt_open(VBGT_NODE_USER);
+	uint32_t client = connect_test(fd), seed = 0x0a0;
+	long long calls = vbgt_counter("hgcm.calls");
+	uint8_t *volatile zero = NULL;
+	vbgt_parm p[2];
+	long old;
+	void *m;
+	int32_t rc;
+	size_t i;
+
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR, NULL, 4096);
+	vbgt_parm_u32(&p[1], 0x5c);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_XOR, NO_TIMEOUT, p, 2, &rc),
+		  -EFAULT);
+	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls);
+
+	old = set_mmap_min_addr(0);
+	ASSERT(old >= 0, "cannot lower vm.mmap_min_addr: %s", strerror(errno));
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (m == MAP_FAILED) {
+		set_mmap_min_addr(old);
+		ASSERT(0, "mmap at address 0: %s", strerror(errno));
+	}
+	ASSERT(m == NULL, "mmap at 0 gave %p", m);
+	for (i = 0; i < 4096; i++)
+		zero[i] = vbgt_pattern(seed, i);
+	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR, NULL, 4096);
+	vbgt_parm_u32(&p[1], 0x5c);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_XOR, NO_TIMEOUT, p, 2, &rc),
+		  0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	for (i = 0; i < 4096; i++)
+		if (zero[i] != (uint8_t)(vbgt_pattern(seed, i) ^ 0x5c))
+			break;
+	EXPECT(i == 4096, "byte %zu at address 0 wrong", i);
+	munmap(NULL, 4096);
+	EXPECT(set_mmap_min_addr(old) == 0, "vm.mmap_min_addr not restored");
+	close(fd);
+}
+
 #define CASES(name, n)							\
 	VBGT_CASE(in_##name), VBGT_CASE(out_##name),			\
 	VBGT_CASE(inout_##name), VBGT_CASE(echo_##name),
@@ -592,6 +657,7 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(kernel_parm_types_einval),
 	VBGT_CASE(call_bad_sizes_einval),
 	VBGT_CASE(call_bad_buffer_efault),
+	VBGT_CASE(call_user_buffer_at_address_0),
 };
 
 VBGT_SUITE("t_hgcm", cases)
