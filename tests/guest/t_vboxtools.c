@@ -957,7 +957,10 @@ static void check_sf_refusals(void)
 	EXPECT(total >= 0, "no count in sf-refusals");
 }
 
-/* vboxsf.ko loaded (from VBOXSF_KO if it is not yet); skips without one. */
+/*
+ * vboxsf loaded (from VBOXSF_KO if it is not yet; the debug kernel has it
+ * built in, with /sys/module/vboxsf for its parameter); skips without one.
+ */
 static void vboxsf_load(void)
 {
 	int fd;
@@ -965,8 +968,8 @@ static void vboxsf_load(void)
 	if (access("/sys/module/vboxsf", F_OK) == 0)
 		return;
 	if (access(VBOXSF_KO, R_OK))
-		vbgt_skip("no vboxsf.ko for this kernel in the image (the debug "
-			  "kernel's configuration has no vboxsf)");
+		vbgt_skip("no vboxsf in this kernel and no vboxsf.ko for it in "
+			  "the image");
 	fd = open(VBOXSF_KO, O_RDONLY | O_CLOEXEC);
 	ASSERT(fd >= 0, "%s: %s", VBOXSF_KO, strerror(errno));
 	ASSERT(syscall(SYS_finit_module, fd, "", 0) == 0 || errno == EEXIST,

@@ -58,7 +58,7 @@
 struct vbgt_case {
 	const char *name;
 	void (*fn)(void);
-	unsigned int timeout_s;	/* 0: the default (20 s) */
+	unsigned int timeout_s;	/* 0: the default (20 s); times VBG_SLOW */
 };
 
 #define VBGT_CASE(f)		{ #f, f, 0 }

@@ -24,7 +24,15 @@
 #      wrote (the 64 MiB out.bin's SHA-256 against the guest's);
 #   6. the same t_sf and host checks on the reference stack: Debian's
 #      prebuilt vboxguest.ko and vboxsf.ko; case results that differ
-#      between the stacks are listed.
+#      between the stacks are listed;
+#   7. t_sf and the host checks on the debug kernel (make debug-kernel:
+#      KASAN, UBSAN, lockdep, kmemleak), where our driver and the tree's
+#      own vboxsf (unmodified, CONFIG_VBOXSF_FS=y in
+#      tests/kunit/debug.config) are built in: /init scans kmemleak (a
+#      leak traced to the driver or vboxsf fails) and checks the kernel
+#      log against tests/alarms.txt (dmesg_clean).  rmmod_both skips
+#      there (built in); t_vboxsf stays with step 5: that kernel loads no
+#      modules, so there is no vbg_kapi_test.ko for it.
 #
 # --build-only: steps 1-3 (make bench builds its vboxsf.ko so).
 # KTAP on stdout; the exit status is non-zero on any failure.
@@ -227,4 +235,11 @@ if [ -f "$B/vm-ref.log" ]; then
 	     "reference: $(cases "$B/vm-ref.log" | grep -c ' ok$') of $(cases "$B/vm-ref.log" | wc -l)"
 	result $unexplained "ours and the reference stack agree on every t_sf case (or the difference is explained)"
 fi
+
+# 7. The debug kernel (built by run.sh if our files changed).
+echo "# booting the debug kernel: our driver and the tree's vboxsf built in"
+vm_run debug "$B/vm-debug.log" --driver ours --kernel debug --suite t_sf
+grep -E '^# (vbg-init: kmemleak|kmemleak):' "$B/vm-debug.log" | sed 's/^/# debug: /'
+grep -q '^# vbg-init: kmemleak: [0-9]* suspected' "$B/vm-debug.log"
+result $? "debug: kmemleak scanned after t_sf"
 finish

@@ -11,6 +11,9 @@
 #   VBG_MODE     tests (default) | shell | script (runs /vbg-script)
 #   VBG_BUILTIN  1: the driver is built into the kernel (the debug kernel):
 #                nothing to insmod, module_load checks the device nodes
+#   VBG_PROG_LIMITS, VBG_SLOW  for the programs (vbgt.c): their time
+#                limits and how much slower this kernel is (a case's
+#                own limit times VBG_SLOW)
 # Output is KTAP on the console: the programs print the indented subtests,
 # this script the top level (module_load, one line per program,
 # dmesg_clean).  Lines "# vbg-init: ..." are for the runner.
@@ -186,20 +189,21 @@ done
 k=$((k + 1))
 alarm=$(cat /etc/vbg-alarms.re)
 # A kernel with kmemleak (the debug kernel): scan now; a leak whose
-# allocation trace is in the driver is an alarm like the others.
+# allocation trace is in the driver or in vboxsf (its user, built in
+# there for make vboxsf-check) is an alarm like the others.
 if mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null ||
    [ -e /sys/kernel/debug/kmemleak ]; then
 	if [ -e /sys/kernel/debug/kmemleak ]; then
 		echo scan > /sys/kernel/debug/kmemleak
 		sleep 2
 		echo scan > /sys/kernel/debug/kmemleak
-		awk '/^unreferenced object/ { if (rec ~ /vbg_|vboxguest/) print rec; rec = "" }
+		awk '/^unreferenced object/ { if (rec ~ /vbg_|vboxguest|vboxsf/) print rec; rec = "" }
 		     { rec = rec $0 "\n" }
-		     END { if (rec ~ /vbg_|vboxguest/) print rec }' \
+		     END { if (rec ~ /vbg_|vboxguest|vboxsf/) print rec }' \
 			/sys/kernel/debug/kmemleak > /tmp/vbg-leaks
 		n=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)
 		echo "# vbg-init: kmemleak: $n suspected leak(s)," \
-		     "$(grep -c '^unreferenced object' /tmp/vbg-leaks) in the driver"
+		     "$(grep -c '^unreferenced object' /tmp/vbg-leaks) in the driver or vboxsf"
 		sed 's/^/# kmemleak: /' /tmp/vbg-leaks | head -40
 		[ -s /tmp/vbg-leaks ] && echo "kmemleak: suspected memory leak in the driver" > /dev/kmsg
 	fi

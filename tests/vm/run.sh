@@ -352,8 +352,9 @@ done
 # and the vboxsf.ko that goes with the driver (as make vboxsf-check pairs
 # them): for ours the in-tree vboxsf built against our headers and exports
 # (tests/vboxsf/check.sh --build-only), for the reference Debian's
-# prebuilt vboxsf.ko; none on the debug kernel (vboxsf is not in its
-# configuration).  The programs load it from /lib/modules/vboxsf.
+# prebuilt vboxsf.ko; none on the debug kernel (the tree's vboxsf is built
+# in there, tests/kunit/debug.config).  The programs load it from
+# /lib/modules/vboxsf unless the kernel has it.
 if [ -n "$VBU" ]; then
 	[ -f "$VBG_CACHE/vbox-userspace/.done" ] ||
 		fatal "$VBG_CACHE/vbox-userspace missing: run make deps"
@@ -445,6 +446,7 @@ run_boot() {
 	VBG_ENV_MODULES="${GUEST_ENV_MODULES# }"
 	VBG_PROG_TIMEOUT=${VBG_PROG_TIMEOUT:-$((maxlim + 10))}
 	export VBG_PROG_LIMITS="${limits# }"
+	export VBG_SLOW=${SLOW:-1}
 	EOF
 	[ -z "$s3" ] || echo "export VBG_S3=1" >> "$bd/conf/etc/vbg-run.conf"
 	for v in FUZZ_SEED FUZZ_IOCTLS LOAD_SEED LOAD_OPS; do
