@@ -608,8 +608,9 @@ static unsigned long vbg_balloon_shrink_count(struct shrinker *s,
 
 /*
  * Reclaim wants pages: deflate whole chunks (the host is told through the
- * usual ChangeMemBalloon request, which does not sleep) and hold the
- * balloon at its new size until the host's target changes.  Never waits
+ * usual ChangeMemBalloon request, which does not sleep) while the guest
+ * is below the reserve, and hold the balloon at its new size until the
+ * host's target changes.  Never waits
  * for the balloon mutex: the inflate path allocates with it held, and
  * that allocation may reclaim and land here.
  */
@@ -622,7 +623,9 @@ static unsigned long vbg_balloon_shrink_scan(struct shrinker *s,
 
 	if (!mutex_trylock(&b->mutex))
 		return SHRINK_STOP;
-	while (freed < sc->nr_to_scan && b->nr_chunks) {
+	/* Only while the guest is short: not the whole deferred backlog. */
+	while (freed < sc->nr_to_scan && b->nr_chunks &&
+	       vbg_balloon_reserve_left()) {
 		if (vbg_balloon_deflate_chunk_locked(gdev))
 			break;
 		freed += VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;

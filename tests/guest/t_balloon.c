@@ -150,38 +150,40 @@ static void check_balloon_bad_header_einval(void)
 }
 
 /*
- * The zone that holds most memory, from /proc/zoneinfo: its free pages
- * and its min and low watermarks.  Return: 1 if found.
+ * Whether every zone's free pages are below the middle of its min and low
+ * watermarks (each raised by its largest lowmem protection, as the
+ * allocator does): kswapd is awake and the next step is direct reclaim.
  */
-static int big_zone(long long *free, long long *min, long long *low)
+static int below_watermarks(void)
 {
-	long long f = 0, mi = 0, lo = 0, managed = 0, best = -1, v;
+	long long f = 0, mi = 0, lo = 0, prot = 0, v;
 	FILE *z = fopen("/proc/zoneinfo", "r");
-	char line[256];
+	int below = 1, zones = 0;
+	char line[256], *p;
 
 	if (!z)
-		return 0;
+		return 1;
 	while (fgets(line, sizeof(line), z)) {
-		if (!strncmp(line, "Node ", 5)) {
-			f = mi = lo = managed = 0;
-		} else if (sscanf(line, " pages free %lld", &v) == 1) {
+		if (sscanf(line, " pages free %lld", &v) == 1) {
 			f = v;
 		} else if (sscanf(line, " min %lld", &v) == 1) {
 			mi = v;
 		} else if (sscanf(line, " low %lld", &v) == 1) {
 			lo = v;
-		} else if (sscanf(line, " managed %lld", &v) == 1) {
-			managed = v;
-			if (managed > best) {
-				best = managed;
-				*free = f;
-				*min = mi;
-				*low = lo;
+		} else if ((p = strstr(line, "protection: ("))) {
+			prot = 0;
+			for (p += 13; *p && *p != ')'; p++) {
+				v = strtoll(p, &p, 10);
+				prot = v > prot ? v : prot;
 			}
+		} else if (sscanf(line, " managed %lld", &v) == 1 && v > 0) {
+			zones++;
+			if (f >= prot + mi + (lo - mi) / 2)
+				below = 0;
 		}
 	}
 	fclose(z);
-	return best > 0;
+	return below || !zones;
 }
 
 /*
@@ -194,7 +196,7 @@ static int big_zone(long long *free, long long *min, long long *low)
 static long long touch_under_pressure(long long mb)
 {
 	const size_t step = 64 << 10;
-	long long done, free = 0, min = 0, low = 0;
+	long long done;
 	uint8_t *p = mmap(NULL, mb << 20, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint64_t stuck = 0;
@@ -202,9 +204,7 @@ static long long touch_under_pressure(long long mb)
 	if (p == MAP_FAILED)
 		return 0;
 	for (done = 0; done < (mb << 20); ) {
-		if (!big_zone(&free, &min, &low))
-			return 0;
-		if (free < min + (low - min) / 2) {
+		if (below_watermarks()) {
 			if (!stuck)
 				stuck = vbgt_now_ms() + 2000;
 			else if (vbgt_now_ms() > stuck)
