@@ -15,11 +15,13 @@
 #include <linux/io.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/swap.h>
 #include <linux/vbox_err.h>
 #include "vboxguest_core.h"
 #include "vboxguest_version.h"
@@ -494,6 +496,19 @@ static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
 	return 0;
 }
 
+/*
+ * Memory the balloon always leaves the guest: a host target beyond the
+ * guest's RAM stops here instead of starving the guest (MemAvailable).
+ */
+#define VBG_BALLOON_RESERVE_PAGES	(32 * (SZ_1M / PAGE_SIZE))
+
+/* Would one more chunk eat into the reserve? */
+static bool vbg_balloon_reserve_left(void)
+{
+	return si_mem_available() <
+	       VBG_BALLOON_RESERVE_PAGES + VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
+}
+
 /* Move the balloon to @target chunks.  Context: balloon.mutex held. */
 static int vbg_balloon_resize_locked(struct vbg_dev *gdev, u32 target)
 {
@@ -502,7 +517,8 @@ static int vbg_balloon_resize_locked(struct vbg_dev *gdev, u32 target)
 
 	lockdep_assert_held(&b->mutex);
 	while (!ret && b->nr_chunks < target) {
-		ret = vbg_balloon_inflate_chunk_locked(gdev);
+		ret = vbg_balloon_reserve_left() ? -ENOMEM :
+			vbg_balloon_inflate_chunk_locked(gdev);
 		cond_resched();
 	}
 	while (!ret && b->nr_chunks > target) {
@@ -535,6 +551,13 @@ static int vbg_balloon_update(struct vbg_dev *gdev)
 	target = req.balloon_chunks;
 
 	mutex_lock(&b->mutex);
+	if (target != b->host_target) {
+		b->host_target = target;
+		b->held = false;
+	}
+	/* Memory pressure took chunks back: wait for a new host target. */
+	if (b->held)
+		target = min(target, b->nr_chunks);
 	if (target > b->max_chunks) {
 		dev_warn_ratelimited(gdev->dev, "balloon target %u MiB capped to %u MiB\n",
 				     target, b->max_chunks);
@@ -568,12 +591,128 @@ u32 vbg_balloon_max_chunks(unsigned long ram_pages)
 	return min_t(unsigned long, chunks, U32_MAX);
 }
 
+static bool balloon_deflate_on_pressure = true;
+module_param(balloon_deflate_on_pressure, bool, 0444);
+MODULE_PARM_DESC(balloon_deflate_on_pressure,
+		 "Give balloon chunks back when the guest runs short of memory (default: on)");
+
+static struct vbg_dev *vbg_shrinker_gdev(struct shrinker *s)
+{
+#ifdef VBG_SHRINKER_ALLOC
+	return s->private_data;
+#else
+	return container_of(s, struct vbg_dev, balloon.shrinker_storage);
+#endif
+}
+
+/* Reclaim asks how much the balloon could give: the pages it holds. */
+static unsigned long vbg_balloon_shrink_count(struct shrinker *s,
+					      struct shrink_control *sc)
+{
+	struct vbg_dev *gdev = vbg_shrinker_gdev(s);
+	unsigned long pages = READ_ONCE(gdev->balloon.nr_chunks);
+
+	pages *= VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
+	return pages ? pages : SHRINK_EMPTY;
+}
+
+/*
+ * Reclaim wants pages: deflate whole chunks (the host is told through the
+ * usual ChangeMemBalloon request, which does not sleep) while the guest
+ * is below the reserve, and hold the balloon at its new size until the
+ * host's target changes.  Never waits
+ * for the balloon mutex: the inflate path allocates with it held, and
+ * that allocation may reclaim and land here.
+ */
+static unsigned long vbg_balloon_shrink_scan(struct shrinker *s,
+					     struct shrink_control *sc)
+{
+	struct vbg_dev *gdev = vbg_shrinker_gdev(s);
+	struct vbg_balloon *b = &gdev->balloon;
+	unsigned long freed = 0;
+
+	if (!mutex_trylock(&b->mutex))
+		return SHRINK_STOP;
+	/* Only while the guest is short: not the whole deferred backlog. */
+	while (freed < sc->nr_to_scan && b->nr_chunks &&
+	       vbg_balloon_reserve_left()) {
+		if (vbg_balloon_deflate_chunk_locked(gdev))
+			break;
+		freed += VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
+	}
+	if (freed) {
+		/* Reclaim counts these, or kswapd gives up on the node. */
+#ifdef VBG_SHRINKER_ALLOC
+		mm_account_reclaimed_pages(freed);
+#else
+		if (current->reclaim_state)
+			current->reclaim_state->reclaimed_slab += freed;
+#endif
+		b->held = true;
+		atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_PRESSURE]);
+	}
+	mutex_unlock(&b->mutex);
+	sc->nr_scanned = freed;	/* whole chunks: more than asked for */
+	if (freed)
+		dev_info_ratelimited(gdev->dev, "memory pressure: balloon down to %u MiB\n",
+				     READ_ONCE(b->nr_chunks));
+	return freed ? freed : SHRINK_STOP;
+}
+
+/* Start giving chunks back under memory pressure (unless turned off). */
+static void vbg_balloon_shrinker_init(struct vbg_dev *gdev)
+{
+	struct vbg_balloon *b = &gdev->balloon;
+	struct shrinker *s;
+
+	if (!balloon_deflate_on_pressure)
+		return;
+#ifdef VBG_SHRINKER_ALLOC
+	s = shrinker_alloc(0, "vboxguest-balloon");
+	if (!s) {
+		dev_warn(gdev->dev, "no balloon shrinker: no deflate on memory pressure\n");
+		return;
+	}
+	s->private_data = gdev;
+#else
+	s = &b->shrinker_storage;
+#endif
+	s->count_objects = vbg_balloon_shrink_count;
+	s->scan_objects = vbg_balloon_shrink_scan;
+	s->seeks = DEFAULT_SEEKS;
+#ifdef VBG_SHRINKER_ALLOC
+	shrinker_register(s);
+#else
+	if (register_shrinker(s, "vboxguest-balloon")) {
+		dev_warn(gdev->dev, "no balloon shrinker: no deflate on memory pressure\n");
+		return;
+	}
+#endif
+	b->shrinker = s;
+}
+
+/* Stop the shrinker; after this nothing deflates behind the caller. */
+static void vbg_balloon_shrinker_exit(struct vbg_dev *gdev)
+{
+	struct shrinker *s = gdev->balloon.shrinker;
+
+	if (!s)
+		return;
+	gdev->balloon.shrinker = NULL;
+#ifdef VBG_SHRINKER_ALLOC
+	shrinker_free(s);
+#else
+	unregister_shrinker(s);
+#endif
+}
+
 /* Give every chunk back to the guest (teardown). */
 static void vbg_balloon_exit(struct vbg_dev *gdev)
 {
 	struct vbg_balloon *b = &gdev->balloon;
 	struct vbg_balloon_chunk *chunk, *tmp;
 
+	vbg_balloon_shrinker_exit(gdev);
 	mutex_lock(&b->mutex);
 	if (vbg_balloon_resize_locked(gdev, 0)) {
 		/*
@@ -712,6 +851,7 @@ int vbg_core_init(struct vbg_dev *gdev)
 	ret = vbg_report_driver_status(gdev, true);
 	if (ret)
 		goto err_stop_heartbeat;
+	vbg_balloon_shrinker_init(gdev);
 	schedule_work(&gdev->balloon.work);
 	set_bit(0, &gdev->host_watch);
 	return 0;

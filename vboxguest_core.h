@@ -21,6 +21,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/shrinker.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/vbox_utils.h>
@@ -119,6 +120,7 @@ struct vbg_glue_ops {
  * @VBG_STAT_HEARTBEATS: heartbeats sent.
  * @VBG_STAT_BALLOON_INFLATES: chunks given to the host.
  * @VBG_STAT_BALLOON_DEFLATES: chunks taken back.
+ * @VBG_STAT_BALLOON_PRESSURE: shrinker calls that took chunks back.
  * @VBG_STAT_MOUSE_EVENTS: positions reported to the input device.
  * @VBG_STAT_HGCM_BOUNCE_COPIES: HGCM user buffers copied because they
  *	could not be pinned.
@@ -138,6 +140,7 @@ enum vbg_stat {
 	VBG_STAT_HEARTBEATS,
 	VBG_STAT_BALLOON_INFLATES,
 	VBG_STAT_BALLOON_DEFLATES,
+	VBG_STAT_BALLOON_PRESSURE,
 	VBG_STAT_MOUSE_EVENTS,
 	VBG_STAT_HGCM_BOUNCE_COPIES,
 	VBG_STAT_HGCM_LEAKED,
@@ -157,6 +160,15 @@ struct vbg_balloon_chunk {
 	struct page *pages[VBG_BALLOON_CHUNK_KPAGES];
 };
 
+/*
+ * Kernels since 6.7 allocate shrinkers (shrinker_alloc(), which came with
+ * SHRINKER_ALLOCATED, after mm_account_reclaimed_pages()); older ones
+ * take an embedded one.
+ */
+#ifdef SHRINKER_ALLOCATED
+#define VBG_SHRINKER_ALLOC
+#endif
+
 /**
  * struct vbg_balloon - the memory balloon.
  * @mutex: serialises inflating and deflating (work item, CHECK_BALLOON
@@ -168,6 +180,12 @@ struct vbg_balloon_chunk {
  *	(READ_ONCE) for reporting.
  * @max_chunks: cap on the balloon: the guest RAM in MiB the host reported.
  *	Protected by @mutex.
+ * @host_target: the host's last target in chunks.  Protected by @mutex.
+ * @held: the guest's memory pressure took chunks back; the balloon does
+ *	not grow again until the host's target changes.  Protected by @mutex.
+ * @shrinker: gives chunks back under memory pressure (NULL when off or
+ *	not registered); it only trylocks @mutex.
+ * @shrinker_storage: @shrinker's memory on kernels without shrinker_alloc().
  */
 struct vbg_balloon {
 	struct mutex mutex;	/* see @mutex above */
@@ -176,6 +194,12 @@ struct vbg_balloon {
 	struct list_head chunks;
 	u32 nr_chunks;
 	u32 max_chunks;
+	u32 host_target;
+	bool held;
+	struct shrinker *shrinker;
+#ifndef VBG_SHRINKER_ALLOC
+	struct shrinker shrinker_storage;
+#endif
 };
 
 /**

@@ -66,6 +66,7 @@ static const char * const vbg_stat_names[VBG_STAT_NR] = {
 	[VBG_STAT_HEARTBEATS]		= "heartbeats",
 	[VBG_STAT_BALLOON_INFLATES]	= "balloon_inflates",
 	[VBG_STAT_BALLOON_DEFLATES]	= "balloon_deflates",
+	[VBG_STAT_BALLOON_PRESSURE]	= "balloon_pressure_deflates",
 	[VBG_STAT_MOUSE_EVENTS]		= "mouse_events",
 	[VBG_STAT_HGCM_BOUNCE_COPIES]	= "hgcm_bounce_copies",
 	[VBG_STAT_HGCM_LEAKED]		= "hgcm_leaked",

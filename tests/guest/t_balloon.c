@@ -7,10 +7,17 @@
 #include "vbgt.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define PAGES_PER_CHUNK	256
+/* Left to the guest when inflating most of it; then allocated, doubled. */
+#define PRESSURE_LEFT_MB	48
+#define PRESSURE_ALLOC_MB	(2 * PRESSURE_LEFT_MB)
 
 static int check_balloon(int fd, uint32_t *chunks, uint8_t *in_r3)
 {
@@ -25,10 +32,10 @@ static int check_balloon(int fd, uint32_t *chunks, uint8_t *in_r3)
 	return ret;
 }
 
-/* Wait up to 15 s for the host to hold @pages ballooned pages. */
-static int wait_pages(long long pages)
+/* Wait up to @ms for the host to hold @pages ballooned pages. */
+static int wait_pages_for(long long pages, unsigned int ms)
 {
-	uint64_t end = vbgt_now_ms() + 15000;
+	uint64_t end = vbgt_now_ms() + ms;
 	long long now;
 
 	do {
@@ -39,6 +46,11 @@ static int wait_pages(long long pages)
 	} while (vbgt_now_ms() < end);
 	vbgt_diag("host holds %lld balloon pages, expected %lld", now, pages);
 	return 0;
+}
+
+static int wait_pages(long long pages)
+{
+	return wait_pages_for(pages, 15000);
 }
 
 /*
@@ -137,11 +149,191 @@ static void check_balloon_bad_header_einval(void)
 	close(fd);
 }
 
+/*
+ * Whether every zone's free pages are below the middle of its min and low
+ * watermarks (each raised by its largest lowmem protection, as the
+ * allocator does): kswapd is awake and the next step is direct reclaim.
+ */
+static int below_watermarks(void)
+{
+	long long f = 0, mi = 0, lo = 0, prot = 0, v;
+	FILE *z = fopen("/proc/zoneinfo", "r");
+	int below = 1, zones = 0;
+	char line[256], *p;
+
+	if (!z)
+		return 1;
+	while (fgets(line, sizeof(line), z)) {
+		if (sscanf(line, " pages free %lld", &v) == 1) {
+			f = v;
+		} else if (sscanf(line, " min %lld", &v) == 1) {
+			mi = v;
+		} else if (sscanf(line, " low %lld", &v) == 1) {
+			lo = v;
+		} else if ((p = strstr(line, "protection: ("))) {
+			prot = 0;
+			for (p += 13; *p && *p != ')'; p++) {
+				v = strtoll(p, &p, 10);
+				prot = v > prot ? v : prot;
+			}
+		} else if (sscanf(line, " managed %lld", &v) == 1 && v > 0) {
+			zones++;
+			if (f >= prot + mi + (lo - mi) / 2)
+				below = 0;
+		}
+	}
+	fclose(z);
+	return below || !zones;
+}
+
+/*
+ * Touch @mb MiB, 64 KiB at a time.  Between the low watermark (kswapd
+ * reclaims: the balloon's shrinker runs) and the min one (direct reclaim,
+ * then the OOM killer) it waits for reclaim; if free memory stays below
+ * the middle for 2 s it stops short instead of provoking an OOM kill.
+ * Return: the MiB touched.
+ */
+static long long touch_under_pressure(long long mb)
+{
+	const size_t step = 64 << 10;
+	long long done;
+	uint8_t *p = mmap(NULL, mb << 20, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t stuck = 0;
+
+	if (p == MAP_FAILED)
+		return 0;
+	for (done = 0; done < (mb << 20); ) {
+		if (below_watermarks()) {
+			if (!stuck)
+				stuck = vbgt_now_ms() + 2000;
+			else if (vbgt_now_ms() > stuck)
+				break;
+			vbgt_sleep_ms(20);
+			continue;
+		}
+		stuck = 0;
+		memset(p + done, 0x5a, step);
+		done += step;
+	}
+	return done >> 20;
+}
+
+/* Inflate requests (host counter) over @ms, asking the driver to check. */
+static long long inflates_over(int fd, unsigned int ms)
+{
+	long long inf = vbgt_counter("balloon.inflates");
+	uint64_t end = vbgt_now_ms() + ms;
+	uint32_t chunks;
+	uint8_t r3;
+
+	while (vbgt_now_ms() < end) {
+		EXPECT_EQ(check_balloon(fd, &chunks, &r3), 0);
+		vbgt_sleep_ms(500);
+	}
+	return vbgt_counter("balloon.inflates") - inf;
+}
+
+/* Reclaim activity, for the log. */
+static void vmstat_diag(void)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char line[128];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "slabs_scanned", 13) ||
+		    !strncmp(line, "pageoutrun", 10) ||
+		    !strncmp(line, "allocstall_dma32", 16))
+			vbgt_diag("%.*s", (int)strcspn(line, "\n"), line);
+	if (f)
+		fclose(f);
+}
+
+/* Whether /dev/kmsg (@kfd, from its position) reports an OOM kill. */
+static int oom_killed(int kfd)
+{
+	char rec[2048];
+	ssize_t r;
+	int n = 0;
+
+	for (;;) {
+		r = read(kfd, rec, sizeof(rec) - 1);
+		if (r < 0 && errno == EPIPE)
+			continue;
+		if (r <= 0)
+			break;
+		rec[r] = 0;
+		if (strstr(rec, "oom-kill") || strstr(rec, "Out of memory"))
+			n++;
+	}
+	return n;
+}
+
+/*
+ * With most of the guest in the balloon, the guest allocates more than
+ * is left: the driver hands chunks back (host told), the allocation
+ * succeeds without an OOM kill, and the balloon is not inflated again
+ * until the host changes its target.
+ */
+static void deflate_under_memory_pressure(void)
+{
+	int fd = balloon_listener();
+	int kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	long long avail, target, held, got, again;
+	long long *touched = vbgt_shared(sizeof(*touched));
+	pid_t pid;
+	int st;
+
+	vbgt_ref_defect("no deflate under memory pressure: the balloon keeps "
+			"its chunks while the guest runs out of memory");
+	ASSERT(kfd >= 0, "/dev/kmsg: %s", strerror(errno));
+	lseek(kfd, 0, SEEK_END);
+	vbgt_ctl_at_end("balloon 0");
+	avail = vbgt_meminfo_kb("MemAvailable") >> 10;
+	target = avail - PRESSURE_LEFT_MB;
+	ASSERT(target > 64, "only %lld MiB available", avail);
+	vbgt_ctl_ok("balloon %lld", target);
+	ASSERT(wait_pages_for(target * PAGES_PER_CHUNK, 60000), "not inflated to %lld MiB",
+	       target);
+	held = vbgt_state("balloon_pages");
+	vbgt_diag("%lld MiB available, %lld MiB ballooned", avail, target);
+
+	vmstat_diag();
+	pid = fork();
+	ASSERT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		*touched = touch_under_pressure(PRESSURE_ALLOC_MB);
+		_exit(0);
+	}
+	st = vbgt_wait_child(pid, 60000);
+	got = vbgt_state("balloon_pages");
+	vbgt_diag("touched %lld of %d MiB (status %d); host holds %lld -> %lld pages",
+		  *touched, PRESSURE_ALLOC_MB, st, held, got);
+	vmstat_diag();
+	EXPECT_EQ(st, 0);
+	EXPECT_EQ(*touched, PRESSURE_ALLOC_MB);
+	EXPECT(got < held, "the balloon did not shrink");
+	EXPECT_EQ(oom_killed(kfd), 0);
+	/* The pressure is gone; the host target is unchanged: no re-inflate. */
+	again = inflates_over(fd, 3000);
+	EXPECT_EQ(again, 0);
+	EXPECT(vbgt_state("balloon_pages") <= got, "re-inflated to %lld pages",
+	       vbgt_state("balloon_pages"));
+	/* A new host target is followed again. */
+	vbgt_ctl_ok("balloon 2");
+	EXPECT(wait_pages(2 * PAGES_PER_CHUNK), "new target not followed");
+	vbgt_ctl_ok("balloon 0");
+	EXPECT(wait_pages(0), "not deflated");
+	close(kfd);
+	close(fd);
+}
+
 static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(inflate_deflate_on_host_request, 40),
 	VBGT_CASE_T(check_balloon_after_event, 40),
 	VBGT_CASE(check_balloon_bad_header_einval),
 	VBGT_CASE_T(check_balloon_asks_host, 40),
+	VBGT_CASE_T(deflate_under_memory_pressure, 120),
 };
 
 VBGT_SUITE("t_balloon", cases)
