@@ -22,10 +22,12 @@
  *
  * The BAR faults that need another device layout at boot (BAR0 missing,
  * BAR0 too small) are t_faults_bar (tests/faults/run.sh boots it with
- * VBG_PROBE_FAILS=1 and the emulator's --no-ioport / --bar0-size).
+ * VBG_PROBE_FAILS=1 and the emulator's --no-ioport / --bar0-size); the
+ * balloon larger than RAM, which panics the kernel now, is t_faults_oom.
  *
- * FAULTS_SHORT: the short form make check runs (the cases marked so in
- * cases[] below); t_faults_full: all of them (make faults).
+ * FAULTS_GROUP picks the program's cases (cases[] below): t_faults, the
+ * short form make check runs; t_faults_full, all of make faults' own
+ * boot; t_faults_bar and t_faults_oom, boots of their own.
  */
 #define _GNU_SOURCE
 #include "vbgt.h"
@@ -128,12 +130,12 @@ static void klog_open(struct klog *k)
 }
 
 /*
- * The driver's records since the last call at level <= @max_level
- * (3: errors, 4: warnings too): how many; the first one that contains
- * @want, if any, goes to @hit (and every one to the diagnostics).
+ * The records since the last call at level <= @max_level (3: errors,
+ * 4: warnings too, 7: all) that begin with @prefix: how many; whether one
+ * of them contains @want goes to @hit (every one to the diagnostics).
  */
-static int klog_driver_lines(struct klog *k, int max_level, const char *want,
-			     int *hit)
+static int klog_lines(struct klog *k, int max_level, const char *prefix,
+		      const char *want, int *hit)
 {
 	char rec[4096], *msg;
 	int n = 0, level;
@@ -153,7 +155,7 @@ static int klog_driver_lines(struct klog *k, int max_level, const char *want,
 			continue;
 		msg++;
 		level = atoi(rec) & 7;
-		if (level > max_level || strncmp(msg, "vboxguest ", 10))
+		if (level > max_level || strncmp(msg, prefix, strlen(prefix)))
 			continue;
 		vbgt_diag("kmsg <%d>: %s", level, msg);
 		n++;
@@ -161,6 +163,13 @@ static int klog_driver_lines(struct klog *k, int max_level, const char *want,
 			*hit = 1;
 	}
 	return n;
+}
+
+/* The driver's own records (its device's prefix). */
+static int klog_driver_lines(struct klog *k, int max_level, const char *want,
+			     int *hit)
+{
+	return klog_lines(k, max_level, "vboxguest ", want, hit);
 }
 
 static void klog_close_clean(struct klog *k, const char *when)
@@ -316,23 +325,42 @@ static void hgcm_ok(void)
 	close(fd);
 }
 
-/* A child that opens a session, connects and calls NEVER without timeout. */
+/*
+ * A child that opens a session, connects and calls NEVER without timeout;
+ * the host stalls (hgcm-mode stall) from when the child has connected.
+ * The control channel is the parent's alone (the replies of two processes
+ * would mix): the child says "connected" through a pipe.
+ */
 static pid_t stalled_caller(void)
 {
-	pid_t pid = fork();
+	int p[2];
+	char c;
+	pid_t pid;
 
+	ASSERT(pipe(p) == 0, "pipe: %s", strerror(errno));
+	vbgt_ctl_at_end("hgcm-mode async");
+	vbgt_ctl_ok("hgcm-mode async");
+	pid = fork();
 	ASSERT(pid >= 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		uint32_t client;
 		int32_t rc;
 		int fd = vbgt_open(VBGT_NODE_USER);
 
+		close(p[0]);
 		if (vbgt_hgcm_connect(fd, "vbgtest", &client, &rc) || rc)
 			_exit(2);
-		vbgt_ctl_ok("hgcm-mode stall");
+		if (write(p[1], "c", 1) != 1)
+			_exit(4);
+		close(p[1]);
 		vbgt_hgcm_call(fd, client, FN_NEVER, NO_TIMEOUT, NULL, 0, &rc);
 		_exit(3);
 	}
+	close(p[1]);
+	ASSERT(read(p[0], &c, 1) == 1, "the caller did not connect");
+	close(p[0]);
+	vbgt_ctl_ok("hgcm-mode stall");
+	ASSERT(wait_host_pending(1), "the call did not reach the host");
 	return pid;
 }
 
@@ -481,10 +509,7 @@ static void hgcm_stall_sigkill(void)
 
 	driver_ok("before");
 	klog_open(&k);
-	vbgt_ctl_at_end("hgcm-mode async");
-	vbgt_ctl_ok("hgcm-mode async");
 	pid = stalled_caller();
-	ASSERT(wait_host_pending(1), "the call did not reach the host");
 	t0 = vbgt_now_ms();
 	kill(pid, SIGKILL);
 	/* The call is cancelled at once; the close's disconnect stalls too
@@ -530,10 +555,7 @@ static void hgcm_stall_remove(void)
 
 	driver_ok("before");
 	klog_open(&k);
-	vbgt_ctl_at_end("hgcm-mode async");
-	vbgt_ctl_ok("hgcm-mode async");
 	pid = stalled_caller();
-	ASSERT(wait_host_pending(1), "the call did not reach the host");
 	t0 = vbgt_now_ms();
 	unbind();
 	dt = vbgt_now_ms() - t0;
@@ -799,7 +821,7 @@ static void balloon_refused(void)
 {
 	struct klog k;
 	uint32_t chunks;
-	int fd, hit;
+	int fd, hit, n;
 
 	driver_ok("before");
 	klog_open(&k);
@@ -811,7 +833,10 @@ static void balloon_refused(void)
 	EXPECT_EQ(check_balloon(fd, &chunks), 0);
 	EXPECT_EQ(chunks, 0);
 	EXPECT_EQ(vbgt_state("balloon_pages"), 0);
-	EXPECT_EQ(klog_driver_lines(&k, 4, "balloon stopped", &hit), 1);
+	/* One warning for each refused attempt: the event's, CHECK_BALLOON's
+	 * (the second may find the event taken). */
+	n = klog_driver_lines(&k, 4, "balloon stopped", &hit);
+	EXPECT(n >= 1 && n <= 2, "%d warnings", n);
 	EXPECT(hit, "no warning about the balloon");
 	vbgt_ctl_ok("fault-clear");
 	EXPECT_EQ(check_balloon(fd, &chunks), 0);
@@ -826,33 +851,60 @@ static void balloon_refused(void)
 }
 
 /*
- * The host asks for more than the guest has (64 GiB of a 512 MiB guest):
- * capped, inflated as far as memory allows without the OOM killer, and
- * all of it given back.
+ * The host asks for more than the guest has (64 GiB of a 512 MiB guest)
+ * while a program keeps allocating and touching 8 MiB: capped, inflated
+ * only as far as leaves the system its memory (no OOM killer), and all of
+ * it given back.
+ *
+ * DRIVER DEFECT (found by make faults, 2026-12-05, distro kernel): the
+ * cap is the whole of RAM (vbg_balloon_max_chunks) and the balloon takes
+ * every page it can get (402 of 439 MiB); the next allocation of anyone
+ * invokes the OOM killer, and the kernel panicked ("System is deadlocked
+ * on memory") in one run.  A boot of its own (t_faults_oom).
  */
 static void balloon_more_than_ram(void)
 {
 	struct klog k;
 	uint32_t chunks;
 	long long avail;
-	int fd, hit;
+	int fd, hit, st;
+	pid_t worker;
 
 	driver_ok("before");
 	klog_open(&k);
 	avail = vbgt_meminfo_kb("MemAvailable");
+	worker = fork();
+	ASSERT(worker >= 0, "fork: %s", strerror(errno));
+	if (worker == 0) {
+		for (;;) {
+			char *m = malloc(8 << 20);
+
+			if (m)
+				memset(m, 1, 8 << 20);
+			free(m);
+			usleep(1000);
+		}
+	}
 	fd = vbgt_open(VBGT_NODE_ROOT);
 	vbgt_ctl_at_end("balloon 0");
 	vbgt_ctl_ok("balloon 65536");
 	EXPECT_EQ(check_balloon(fd, &chunks), 0);
-	vbgt_diag("balloon at %u MiB (MemAvailable was %lld KiB)", chunks, avail);
+	vbgt_diag("balloon at %u MiB (MemAvailable was %lld KiB, now %lld)",
+		  chunks, avail, vbgt_meminfo_kb("MemAvailable"));
 	EXPECT(chunks < 65536, "balloon %u MiB", chunks);
-	EXPECT_EQ(klog_driver_lines(&k, 4, "capped", &hit) >= 1, 1);
-	EXPECT(hit, "no warning about the cap");
+	vbgt_sleep_ms(2000);	/* the worker goes on at the full balloon */
+	kill(worker, SIGTERM);
+	st = vbgt_wait_child(worker, 5000);
+	EXPECT_EQ(st, 128 + SIGTERM);
 	vbgt_ctl_ok("balloon 0");
 	EXPECT_EQ(check_balloon(fd, &chunks), 0);
 	EXPECT_EQ(chunks, 0);
 	EXPECT(tpci_wait_state("balloon_pages", 0), "balloon not returned");
 	close(fd);
+	EXPECT_EQ(klog_driver_lines(&k, 4, "capped", &hit) >= 1, 1);
+	EXPECT(hit, "no warning about the cap");
+	EXPECT_EQ(klog_lines(&k, 7, "", "invoked oom-killer", &hit) >= 0, 1);
+	EXPECT(!hit, "the balloon left too little: the OOM killer ran");
 	EXPECT(vbgt_meminfo_kb("MemAvailable") > avail - 16384,
 	       "MemAvailable %lld KiB, was %lld", vbgt_meminfo_kb("MemAvailable"),
 	       avail);
@@ -873,10 +925,7 @@ static void device_reset_mid_call(void)
 	pid_t pid;
 
 	driver_ok("before");
-	vbgt_ctl_at_end("hgcm-mode async");
-	vbgt_ctl_ok("hgcm-mode async");
 	pid = stalled_caller();
-	ASSERT(wait_host_pending(1), "the call did not reach the host");
 	if (vbgt_ctl(reply, sizeof(reply), "host-reset") != 0) {
 		kill(pid, SIGKILL);
 		vbgt_wait_child(pid, 15000);
@@ -940,63 +989,64 @@ static void probe_bad_bar_layout(void)
 	klog_close_clean(&k, "bad BARs");
 }
 
-/* The catalogue; in_short: in the short form (t_faults, make check). */
+/*
+ * The catalogue, by program: SHORT cases are in t_faults (make check) and
+ * t_faults_full (make faults), FULL ones in t_faults_full only; OWN_BARS
+ * is t_faults_bar, OWN_OOM t_faults_oom (a boot of its own: it panics).
+ */
+enum { FULL, SHORT, OWN_BARS, OWN_OOM };
+
 static const struct {
 	struct vbgt_case c;
-	int in_short;
+	int group;
 } cases[] = {
-	{ VBGT_CASE_T(probe_get_host_version_refused, 60), 1 },
-	{ VBGT_CASE_T(probe_report_guest_info2_refused, 60), 0 },
-	{ VBGT_CASE_T(probe_report_guest_info_refused, 60), 0 },
-	{ VBGT_CASE_T(probe_filter_refused, 60), 0 },
-	{ VBGT_CASE_T(probe_capabilities_refused, 60), 1 },
-	{ VBGT_CASE_T(probe_mouse_status_refused, 60), 0 },
-	{ VBGT_CASE_T(probe_driver_status_refused, 60), 0 },
-	{ VBGT_CASE_T(probe_hypervisor_info_refused, 60), 0 },
-	{ VBGT_CASE_T(probe_heartbeat_configure_refused, 90), 0 },
-	{ VBGT_CASE_T(heartbeats_refused, 60), 0 },
-	{ VBGT_CASE_T(probe_balloon_request_refused, 60), 0 },
-	{ VBGT_CASE_T(probe_balloon_change_refused, 60), 1 },
-	{ VBGT_CASE_T(probe_features_0, 60), 1 },
-	{ VBGT_CASE_T(probe_bar1_bad_version, 60), 1 },
-	{ VBGT_CASE_T(probe_bar1_size_too_small, 60), 0 },
-	{ VBGT_CASE_T(probe_bar1_size_beyond_bar, 60), 0 },
-	{ VBGT_CASE_T(hgcm_stall_sigkill, 60), 1 },
-	{ VBGT_CASE_T(hgcm_stall_close, 60), 0 },
-	{ VBGT_CASE_T(hgcm_stall_remove, 90), 1 },
-	{ VBGT_CASE_T(hgcm_cancel_refused, 60), 1 },
-	{ VBGT_CASE_T(hgcm_completion_after_cancel, 60), 1 },
-	{ VBGT_CASE_T(hgcm_output_sizes_beyond_buffers, 60), 1 },
-	{ VBGT_CASE_T(hgcm_parameter_types_changed, 60), 0 },
-	{ VBGT_CASE_T(hgcm_client_id_0, 60), 1 },
-	{ VBGT_CASE_T(interrupt_storm, 60), 0 },
-	{ VBGT_CASE_T(interrupt_nothing_pending, 60), 1 },
-	{ VBGT_CASE_T(events_with_filter_closed, 60), 0 },
-	{ VBGT_CASE_T(balloon_refused, 60), 1 },
-	{ VBGT_CASE_T(balloon_more_than_ram, 120), 0 },
-	{ VBGT_CASE_T(device_reset_mid_call, 60), 1 },
-	{ VBGT_CASE_T(module_reload, 60), 1 },
+	{ VBGT_CASE_T(probe_get_host_version_refused, 60), SHORT },
+	{ VBGT_CASE_T(probe_report_guest_info2_refused, 60), FULL },
+	{ VBGT_CASE_T(probe_report_guest_info_refused, 60), FULL },
+	{ VBGT_CASE_T(probe_filter_refused, 60), FULL },
+	{ VBGT_CASE_T(probe_capabilities_refused, 60), SHORT },
+	{ VBGT_CASE_T(probe_mouse_status_refused, 60), FULL },
+	{ VBGT_CASE_T(probe_driver_status_refused, 60), FULL },
+	{ VBGT_CASE_T(probe_hypervisor_info_refused, 60), FULL },
+	{ VBGT_CASE_T(probe_heartbeat_configure_refused, 90), FULL },
+	{ VBGT_CASE_T(heartbeats_refused, 60), FULL },
+	{ VBGT_CASE_T(probe_balloon_request_refused, 60), FULL },
+	{ VBGT_CASE_T(probe_balloon_change_refused, 60), SHORT },
+	{ VBGT_CASE_T(probe_features_0, 60), SHORT },
+	{ VBGT_CASE_T(probe_bar1_bad_version, 60), SHORT },
+	{ VBGT_CASE_T(probe_bar1_size_too_small, 60), FULL },
+	{ VBGT_CASE_T(probe_bar1_size_beyond_bar, 60), FULL },
+	{ VBGT_CASE_T(hgcm_stall_sigkill, 60), SHORT },
+	{ VBGT_CASE_T(hgcm_stall_close, 60), FULL },
+	{ VBGT_CASE_T(hgcm_stall_remove, 90), SHORT },
+	{ VBGT_CASE_T(hgcm_cancel_refused, 60), SHORT },
+	{ VBGT_CASE_T(hgcm_completion_after_cancel, 60), SHORT },
+	{ VBGT_CASE_T(hgcm_output_sizes_beyond_buffers, 60), SHORT },
+	{ VBGT_CASE_T(hgcm_parameter_types_changed, 60), FULL },
+	{ VBGT_CASE_T(hgcm_client_id_0, 60), SHORT },
+	{ VBGT_CASE_T(interrupt_storm, 60), FULL },
+	{ VBGT_CASE_T(interrupt_nothing_pending, 60), SHORT },
+	{ VBGT_CASE_T(events_with_filter_closed, 60), FULL },
+	{ VBGT_CASE_T(balloon_refused, 60), SHORT },
+	{ VBGT_CASE_T(device_reset_mid_call, 60), SHORT },
+	{ VBGT_CASE_T(module_reload, 60), SHORT },
+	{ VBGT_CASE_T(probe_bad_bar_layout, 60), OWN_BARS },
+	{ VBGT_CASE_T(balloon_more_than_ram, 120), OWN_OOM },
 };
 
-static const struct vbgt_case bar_cases[] = {
-	VBGT_CASE_T(probe_bad_bar_layout, 60),
-};
+#ifndef FAULTS_GROUP
+#define FAULTS_GROUP	FULL	/* with SHORT */
+#endif
 
 int main(void)
 {
 	struct vbgt_case sel[sizeof(cases) / sizeof(cases[0])];
-	int i, n = 0, short_form = 0, bar = 0;
+	int i, n = 0, g;
 
-#ifdef FAULTS_SHORT
-	short_form = 1;
-#endif
-#ifdef FAULTS_BAR
-	bar = 1;
-#endif
-	if (bar)
-		return vbgt_main(SUITE_NAME, bar_cases, 1);
-	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++)
-		if (!short_form || cases[i].in_short)
+	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
+		g = cases[i].group;
+		if (g == FAULTS_GROUP || (FAULTS_GROUP == FULL && g == SHORT))
 			sel[n++] = cases[i].c;
+	}
 	return vbgt_main(SUITE_NAME, sel, n);
 }
