@@ -212,6 +212,7 @@ static void probe_fault(const char *arm, const char *cause, const char *undo)
 	} else {
 		EXPECT(bound(), "the probe failed");
 		EXPECT(tpci_wait_nodes(1), "no device nodes");
+		EXPECT_EQ(klog_driver_lines(&k, 3, NULL, &hit), 0);
 	}
 	vbgt_ctl_ok("fault-clear");
 	snprintf(cmds, sizeof(cmds), "%s", undo ? undo : "ping");
@@ -326,7 +327,8 @@ static void hgcm_ok(void)
 }
 
 /*
- * A child that opens a session, connects and calls NEVER without timeout;
+ * A child that opens a session, connects and calls NEVER without timeout
+ * (its exit status is the call's errno);
  * the host stalls (hgcm-mode stall) from when the child has connected.
  * The control channel is the parent's alone (the replies of two processes
  * would mix): the child says "connected" through a pipe.
@@ -353,8 +355,9 @@ static pid_t stalled_caller(void)
 		if (write(p[1], "c", 1) != 1)
 			_exit(4);
 		close(p[1]);
-		vbgt_hgcm_call(fd, client, FN_NEVER, NO_TIMEOUT, NULL, 0, &rc);
-		_exit(3);
+		/* Exit status: the call's errno, 100 if it "succeeded". */
+		_exit(-vbgt_hgcm_call(fd, client, FN_NEVER, NO_TIMEOUT, NULL,
+				      0, &rc) ?: 100);
 	}
 	close(p[1]);
 	ASSERT(read(p[0], &c, 1) == 1, "the caller did not connect");
@@ -561,9 +564,9 @@ static void hgcm_stall_remove(void)
 	dt = vbgt_now_ms() - t0;
 	vbgt_diag("unbind took %llu ms", (unsigned long long)dt);
 	EXPECT(dt < 15000, "unbind took %llu ms", (unsigned long long)dt);
-	/* The caller's call ended (ENODEV): it exits with status 3. */
+	/* The caller's call ended with ENODEV. */
 	st = vbgt_wait_child(pid, 15000);
-	EXPECT_EQ(st, 3);
+	EXPECT_EQ(st, ENODEV);
 	vbgt_ctl_ok("hgcm-mode async");
 	bind();
 	driver_ok("after");
@@ -919,27 +922,34 @@ static void balloon_more_than_ram(void)
 /*
  * The host resets the device while a call is pending: the call ends with
  * an error, the driver reports itself again and works.  Needs the
- * emulator's host-reset command (helper "pm").
+ * emulator's device-reset command (helper "pm").
  */
 static void device_reset_mid_call(void)
 {
 	char reply[256];
+	struct klog k;
 	pid_t pid;
+	int st;
 
 	driver_ok("before");
+	klog_open(&k);
 	pid = stalled_caller();
-	if (vbgt_ctl(reply, sizeof(reply), "host-reset") != 0) {
+	if (vbgt_ctl(reply, sizeof(reply), "device-reset") != 0) {
 		kill(pid, SIGKILL);
 		vbgt_wait_child(pid, 15000);
 		if (strstr(reply, "unknown command"))
-			vbgt_skip("TODO: the emulator has no host-reset command"
-				  " (helper pm's, not on main yet)");
-		ASSERT(0, "host-reset: %s", reply);
+			vbgt_skip("TODO: the emulator has no device-reset command"
+				  " yet (helper pm's branch, not on main)");
+		ASSERT(0, "device-reset: %s", reply);
 	}
-	EXPECT(vbgt_wait_child(pid, 15000) == 3, "the caller did not return");
+	/* The host dropped the call without a word: it ends with an error. */
+	st = vbgt_wait_child(pid, 15000);
+	vbgt_diag("the caller ended with %d", st);
+	EXPECT(st > 0 && st < 100, "the call did not fail cleanly: %d", st);
 	vbgt_ctl_ok("hgcm-mode async");
 	driver_ok("after");
 	hgcm_ok();
+	klog_close_clean(&k, "device reset");
 }
 
 /* ------------------------------------------------------------- reload */
