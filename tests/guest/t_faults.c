@@ -53,13 +53,21 @@
 #define DRV_DIR		"/sys/bus/pci/drivers/vboxguest"
 #define MODULE_PATH	"/lib/modules/test/vboxguest.ko"
 #define STATS		"/sys/kernel/debug/vboxguest/stats"
-#define PROBE_MS	30000	/* a bind, however it ends (debug kernel) */
+#define PROBE_MS	(30000 * slow)	/* a bind, however it ends */
 #define FN_ECHO		1
 #define FN_NEVER	6
 #define NO_TIMEOUT	0xffffffffu
 #define VERR_GENERAL_FAILURE	(-1)
 
 /* ----------------------------------------------------------- helpers */
+
+/*
+ * 4 on the debug kernel (the driver built in: no module file), whose
+ * KASAN, lockdep and kmemleak make everything about 4x slower under TCG,
+ * as tests/vm/run.sh scales its limits; 1 on the distro kernel.  Case
+ * limits and the wall-clock bounds below are multiplied by it.
+ */
+static unsigned int slow = 1;
 
 static char dev_dir[TPCI_PATH_MAX];
 
@@ -156,6 +164,11 @@ static int klog_lines(struct klog *k, int max_level, const char *prefix,
 		msg++;
 		level = atoi(rec) & 7;
 		if (level > max_level || strncmp(msg, prefix, strlen(prefix)))
+			continue;
+		/* The driver core's own report of a failed probe (an error
+		 * on newer kernels, a warning on 6.1) is not the driver's. */
+		if (strstr(msg, ": probe with driver ") ||
+		    strstr(msg, ": probe of "))
 			continue;
 		vbgt_diag("kmsg <%d>: %s", level, msg);
 		n++;
@@ -303,7 +316,7 @@ static int echo_works(int fd, uint32_t client)
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, sizeof(in));
 	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, sizeof(out));
 	vbgt_parm_u32(&p[2], 0);
-	ret = vbgt_hgcm_call(fd, client, FN_ECHO, 10000, p, 3, &rc);
+	ret = vbgt_hgcm_call(fd, client, FN_ECHO, 10000 * slow, p, 3, &rc);
 	if (ret || rc || p[2].u.value32 != sizeof(in) ||
 	    vbgt_check_pattern(out, sizeof(out), 7) != -1) {
 		vbgt_diag("echo: ret %d rc %d n %u", ret, rc, p[2].u.value32);
@@ -517,8 +530,8 @@ static void hgcm_stall_sigkill(void)
 	kill(pid, SIGKILL);
 	/* The call is cancelled at once; the close's disconnect stalls too
 	 * and is given up after the driver's 5 s bound. */
-	EXPECT(vbgt_wait_child(pid, 12000) == 128 + SIGKILL,
-	       "the killed caller did not end within 12 s");
+	EXPECT(vbgt_wait_child(pid, 12000 * slow) == 128 + SIGKILL,
+	       "the killed caller did not end within %u s", 12 * slow);
 	vbgt_diag("the killed caller was gone after %llu ms",
 		  (unsigned long long)(vbgt_now_ms() - t0));
 	EXPECT(wait_host_pending(0), "calls left on the host");
@@ -542,7 +555,7 @@ static void hgcm_stall_close(void)
 	EXPECT_EQ(close(fd), 0);
 	dt = vbgt_now_ms() - t0;
 	vbgt_diag("close took %llu ms", (unsigned long long)dt);
-	EXPECT(dt < 10000, "close took %llu ms", (unsigned long long)dt);
+	EXPECT(dt < 10000 * slow, "close took %llu ms", (unsigned long long)dt);
 	EXPECT(wait_host_pending(0), "the disconnect is still on the host");
 	hgcm_ok();
 	klog_close_clean(&k, "stall close");
@@ -563,9 +576,9 @@ static void hgcm_stall_remove(void)
 	unbind();
 	dt = vbgt_now_ms() - t0;
 	vbgt_diag("unbind took %llu ms", (unsigned long long)dt);
-	EXPECT(dt < 15000, "unbind took %llu ms", (unsigned long long)dt);
+	EXPECT(dt < 15000 * slow, "unbind took %llu ms", (unsigned long long)dt);
 	/* The caller's call ended with ENODEV. */
-	st = vbgt_wait_child(pid, 15000);
+	st = vbgt_wait_child(pid, 15000 * slow);
 	EXPECT_EQ(st, ENODEV);
 	vbgt_ctl_ok("hgcm-mode async");
 	bind();
@@ -601,7 +614,7 @@ static void hgcm_cancel_refused(void)
 	vbgt_diag("call ended with %d after %llu ms", ret,
 		  (unsigned long long)dt);
 	EXPECT_EQ(ret, -EIO);
-	EXPECT(dt < 8000, "call took %llu ms", (unsigned long long)dt);
+	EXPECT(dt < 8000 * slow, "call took %llu ms", (unsigned long long)dt);
 	EXPECT_EQ(drv_stat("hgcm_leaked"), leaked + 1);
 	EXPECT(vbgt_counter("hgcm.cancel_refused") >= 1, "no refused cancel");
 	/* Late: the host completes the abandoned request now. */
@@ -667,7 +680,7 @@ static void hgcm_corrupt_completion(const char *mode)
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, sizeof(in));
 	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, 64);
 	vbgt_parm_u32(&p[2], 0);
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_ECHO, 10000, p, 3, &rc), 0);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_ECHO, 10000 * slow, p, 3, &rc), 0);
 	EXPECT_EQ(rc, 0);
 	EXPECT_EQ(p[0].type, VMMDEV_HGCM_PARM_TYPE_LINADDR_IN);
 	EXPECT_EQ(p[1].type, VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT);
@@ -951,7 +964,7 @@ static void device_reset_mid_call(void)
 		ASSERT(0, "device-reset: %s", reply);
 	}
 	/* The host dropped the call without a word: it ends with an error. */
-	st = vbgt_wait_child(pid, 15000);
+	st = vbgt_wait_child(pid, 15000 * slow);
 	vbgt_diag("the caller ended with %d", st);
 	EXPECT(st > 0 && st < 100, "the call did not fail cleanly: %d", st);
 	vbgt_ctl_ok("hgcm-mode async");
@@ -1063,10 +1076,14 @@ int main(void)
 	struct vbgt_case sel[sizeof(cases) / sizeof(cases[0])];
 	int i, n = 0, g;
 
+	if (access(MODULE_PATH, R_OK))
+		slow = 4;
 	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
 		g = cases[i].group;
-		if (g == FAULTS_GROUP || (FAULTS_GROUP == FULL && g == SHORT))
-			sel[n++] = cases[i].c;
+		if (g == FAULTS_GROUP || (FAULTS_GROUP == FULL && g == SHORT)) {
+			sel[n] = cases[i].c;
+			sel[n++].timeout_s *= slow;
+		}
 	}
 	return vbgt_main(SUITE_NAME, sel, n);
 }
