@@ -396,12 +396,12 @@ static void probe_get_host_version_refused(void)
 
 static void probe_report_guest_info2_refused(void)
 {
-	probe_fault("fault 58 1 -1", "ReportGuestInfo2 failed", NULL);
+	probe_fault("fault 58 1 -1", "guest info failed", NULL);
 }
 
 static void probe_report_guest_info_refused(void)
 {
-	probe_fault("fault 50 1 -1", "ReportGuestInfo failed", NULL);
+	probe_fault("fault 50 1 -1", "guest info failed", NULL);
 }
 
 static void probe_filter_refused(void)
