@@ -153,6 +153,16 @@ fuzz: deps
 	@KERNEL=$(if $(filter command line,$(origin KERNEL)),$(KERNEL),debug) \
 		bash tests/vm/fuzz.sh
 
+# Issue 9's host faults (tests/faults/run.sh): the whole catalogue on the
+# distro kernel with our module, two boots with broken BARs, and the
+# debug kernel; faults-short is the form make check runs.
+.PHONY: faults faults-short
+faults: deps
+	@bash tests/faults/run.sh
+
+faults-short: deps
+	@bash tests/faults/run.sh --short
+
 # Issue 9's life cycle: 50 rmmod/insmod and 20 PCI remove/rescan cycles
 # with sessions and a kernel user inside (tests/lifecycle/run.sh --short:
 # the form make check runs).

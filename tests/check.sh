@@ -12,6 +12,7 @@
 #   vm-arm64 make check-vm ARCH=arm64 DRIVER=ours   Debian's arm64 kernel
 #   vm-debug make check-vm DRIVER=ours KERNEL=debug   the same, debug kernel
 #   coverage make coverage               gcov line coverage >= 85% (core, utils)
+#   faults   make faults-short           host faults, short form (distro kernel)
 # Each component's last "N passed, N failed[, N skipped]" line is collected;
 # a component that fails, exits non-zero or prints no such line fails the
 # whole.  So does one that passed fewer cases than its floor in
@@ -59,6 +60,7 @@ add vm-ref "check-vm DRIVER=reference"
 [ -f tests/vm/deps-arm64.sh ] && add vm-arm64 "check-vm ARCH=arm64 DRIVER=ours"
 [ -f vboxguest_core.c ] && add vm-debug "check-vm DRIVER=ours KERNEL=debug"
 [ -f tests/kunit/coverage.sh ] && add coverage "coverage"
+[ -f tests/faults/run.sh ] && add faults "faults-short"
 
 TP=0 TF=0 TS=0 BAD=0
 declare -A FLOOR

@@ -154,6 +154,7 @@ declare -A X11=()	# "prog:bits" -> 1: needs the X server for VBoxClient (make de
 NOT_RUN=()	# "prog<TAB>reason": programs this architecture cannot run
 OWN=()		# "prog:bits", each in a boot of its own
 declare -A REF_HGCM32	# "prog:bits" -> 1: marked ref-hgcm32
+declare -A PROBE_FAILS	# "prog:bits" -> 1: marked probe-fails
 declare -A LIMIT	# "prog:bits" -> its time limit in seconds
 declare -A S3		# "prog:bits" -> 1: its boot has S3 (suites.txt s3)
 DEFAULT_LIMIT=60
@@ -174,6 +175,9 @@ while read -r prog bits flags; do
 		# QEMU's virt machine (arm64) has no S3: the program runs
 		# without it and its S3 cases say so.
 		s3) [ "$VBG_ARCH" != x86_64 ] || S3[$prog:$bits]=1 ;;
+		# The emulator is broken on purpose (VBG_EMU_ARGS): the
+		# probe must fail (tests/faults/run.sh).
+		probe-fails) PROBE_FAILS[$prog:$bits]=1 ;;
 		vbox-userspace)
 			# Debian builds it for x86 only: reported skipped.
 			if [ "$VBG_ARCH" != x86_64 ]; then
@@ -420,7 +424,7 @@ console_reader() {
 # defect every failure of this boot is (vbg_ktap_records).
 run_boot() {
 	local n=$1 boot_to=$2 known=$3 bd bdin t0 rc p list="" log marks first
-	local endnote f who st emu_gone limits="" maxlim=0 lim s sf_args x11= s3=
+	local endnote f who st emu_gone limits="" maxlim=0 lim s sf_args x11=  s3= probe_fails=0
 	shift 3
 	bd=$RUNDIR/boot$n
 	bdin=$RUNDIR_IN/boot$n
@@ -432,6 +436,7 @@ run_boot() {
 		# The debug kernel's slowness stretches the limits as well.
 		lim=$((LIMIT[$p] * ${SLOW:-1}))
 		limits="$limits $p:$lim"
+		[ -z "${PROBE_FAILS[$p]:-}" ] || probe_fails=1
 		[ "$lim" -le "$maxlim" ] || maxlim=$lim
 		[ -z "${X11[$p]:-}" ] || x11=$RUNDIR/x11.cpio.gz
 		[ -z "${S3[$p]:-}" ] || s3=1
@@ -443,6 +448,7 @@ run_boot() {
 	VBG_PROGS="${list# }"
 	VBG_MODULES="${GUEST_MODULES# }"
 	VBG_BUILTIN=$([ "$KERNEL" = debug ] && echo 1 || echo 0)
+	VBG_PROBE_FAILS=$probe_fails
 	VBG_ENV_MODULES="${GUEST_ENV_MODULES# }"
 	VBG_PROG_TIMEOUT=${VBG_PROG_TIMEOUT:-$((maxlim + 10))}
 	export VBG_PROG_LIMITS="${limits# }"

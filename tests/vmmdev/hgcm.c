@@ -56,8 +56,11 @@ static const uint32_t max_calls[CAT_MAX] = { 8192, 4096, 2048 };
 enum cmd_state { CMD_QUEUED, CMD_RUNNING, CMD_SVC_PENDING, CMD_READY };
 enum hgcm_mode { MODE_ASYNC, MODE_INLINE, MODE_NEVER, MODE_STALL };
 /* How the host answers a cancel of a command it holds (test knobs). */
-enum cancel_mode { CANCEL_OK, CANCEL_REFUSE, CANCEL_NOT_FOUND };
-static const char *const cancel_modes[] = { "ok", "refuse", "not-found" };
+enum cancel_mode { CANCEL_OK, CANCEL_REFUSE, CANCEL_NOT_FOUND, CANCEL_LIE };
+static const char *const cancel_modes[] = { "ok", "refuse", "not-found", "lie" };
+/* How completions are written (hgcm-corrupt, test knobs): a broken host. */
+enum corrupt_mode { CORRUPT_NONE, CORRUPT_SIZE, CORRUPT_TYPE, CORRUPT_CLIENT0 };
+static const char *const corrupt_modes[] = { "none", "size", "type", "client0" };
 
 struct client {
 	uint32_t id;
@@ -112,7 +115,7 @@ struct cmd {
 
 struct hgcm_counters {
 	uint64_t connects, disconnects, calls, cancels, cancel_not_found;
-	uint64_t cancel_refused, finished;
+	uint64_t cancel_refused, cancel_lied, finished;
 	uint64_t completions, cancelled, bytes_in, bytes_out, linear_rejected;
 	uint64_t param[14];
 	uint64_t pages;
@@ -132,6 +135,7 @@ struct hgcm {
 	uint32_t npending;
 	enum hgcm_mode mode;
 	enum cancel_mode cancel_mode;
+	enum corrupt_mode corrupt;
 	uint64_t delay_us;
 	/* Guest pages to tell apart (hgcm-watch): sorted page addresses. */
 	uint64_t *watch;
@@ -322,7 +326,11 @@ static void write_outputs(struct hgcm *h, struct cmd *c, uint8_t *req)
 		const struct hparm *hp = &c->hp[i];
 		uint8_t *e = req + hp->entry;
 		uint32_t n = p->out_size < p->size ? p->out_size : p->size;
+		/* A broken host: sizes beyond the buffer, or a type changed. */
+		uint32_t claim = h->corrupt == CORRUPT_SIZE ? p->size + 4096 : n;
 
+		if (h->corrupt == CORRUPT_TYPE)
+			put32(e, hp->type == 1 ? 2 : 1);
 		switch (hp->type) {
 		case 1:
 			put32(e + 4, p->u32);
@@ -331,11 +339,18 @@ static void write_outputs(struct hgcm *h, struct cmd *c, uint8_t *req)
 			put64(e + 4, p->u64);
 			continue;
 		case 11:
-			put32(e + 8, n);
+			put32(e + 8, claim);
 			break;
 		case 12:
 		case 13:
-			put32(e + 4, n);
+			put32(e + 4, claim);
+			break;
+		case 4:
+		case 5:
+		case 6:
+		case 10:
+			if (h->corrupt == CORRUPT_SIZE)
+				put32(e + 4, claim);
 			break;
 		default:
 			break;
@@ -388,7 +403,8 @@ static void complete_cmd(struct hgcm *h, struct cmd *c)
 		result = VERR_INVALID_PARAMETER;
 	} else if (c->type == 60) {
 		if (result >= 0)
-			put32(req + 164, c->client_id);
+			put32(req + 164, h->corrupt == CORRUPT_CLIENT0 ?
+					 0 : c->client_id);
 	} else if (c->type == 62 || c->type == 63) {
 		write_outputs(h, c, req);
 	}
@@ -950,6 +966,11 @@ int32_t hgcm_cancel(struct hgcm *h, uint64_t gpa, bool legacy)
 		}
 		if (h->cancel_mode == CANCEL_NOT_FOUND)
 			break;
+		/* A lying host: "cancelled", yet the command stays. */
+		if (h->cancel_mode == CANCEL_LIE) {
+			h->cnt.cancel_lied++;
+			return VINF_SUCCESS;
+		}
 		drop_cmd(h, c);
 		pthread_cond_signal(&h->cond);
 		return VINF_SUCCESS;
@@ -1111,6 +1132,28 @@ static bool watch_control(struct hgcm *h, const char *cmd, FILE *out)
 	return true;
 }
 
+/*
+ * "CMD MODE" with MODE one of @names: its index and "ok", or -1 and the
+ * usage.
+ */
+static int pick_mode(const char *arg, const char *const *names, size_t count,
+		     const char *cmd, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		if (!strcmp(arg, names[i])) {
+			fprintf(out, "ok\n");
+			return (int)i;
+		}
+	}
+	fprintf(out, "err usage: %s", cmd);
+	for (i = 0; i < count; i++)
+		fprintf(out, "%c%s", i ? '|' : ' ', names[i]);
+	fprintf(out, "\n");
+	return -1;
+}
+
 /**
  * hgcm_control() - hgcm-* (and the services' guestprop-*, sf-*) commands.
  * @h:   the HGCM state.
@@ -1150,16 +1193,19 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 		return true;
 	}
 	if (!strcmp(name, "hgcm-cancel")) {
-		size_t i;
+		int i = pick_mode(n == 2 ? arg : "", cancel_modes,
+				  ARRAY_SIZE(cancel_modes), name, out);
 
-		for (i = 0; n == 2 && i < ARRAY_SIZE(cancel_modes); i++) {
-			if (!strcmp(arg, cancel_modes[i])) {
-				h->cancel_mode = (enum cancel_mode)i;
-				fprintf(out, "ok\n");
-				return true;
-			}
-		}
-		fprintf(out, "err usage: hgcm-cancel ok|refuse|not-found\n");
+		if (i >= 0)
+			h->cancel_mode = (enum cancel_mode)i;
+		return true;
+	}
+	if (!strcmp(name, "hgcm-corrupt")) {
+		int i = pick_mode(n == 2 ? arg : "", corrupt_modes,
+				  ARRAY_SIZE(corrupt_modes), name, out);
+
+		if (i >= 0)
+			h->corrupt = (enum corrupt_mode)i;
 		return true;
 	}
 	if (!strcmp(name, "hgcm-finish")) {
@@ -1207,10 +1253,10 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 						     "stall" };
 
 		fprintf(out, "mode %s\ndelay_ms %" PRIu64 "\ndelay_us %" PRIu64
-			"\nclients %u\npending %u\nnext_client_id %u\nwatched_pages %u\ncancel %s\nok\n",
+			"\nclients %u\npending %u\nnext_client_id %u\nwatched_pages %u\ncancel %s\ncorrupt %s\nok\n",
 			modes[h->mode], h->delay_us / 1000, h->delay_us, h->nclients,
 			h->npending, h->next_id, h->nwatch,
-			cancel_modes[h->cancel_mode]);
+			cancel_modes[h->cancel_mode], corrupt_modes[h->corrupt]);
 		return true;
 	}
 	return false;
@@ -1234,6 +1280,7 @@ void hgcm_counters(struct hgcm *h, FILE *out)
 	fprintf(out, "hgcm.cancels %" PRIu64 "\n", k->cancels);
 	fprintf(out, "hgcm.cancel_not_found %" PRIu64 "\n", k->cancel_not_found);
 	fprintf(out, "hgcm.cancel_refused %" PRIu64 "\n", k->cancel_refused);
+	fprintf(out, "hgcm.cancel_lied %" PRIu64 "\n", k->cancel_lied);
 	fprintf(out, "hgcm.finished %" PRIu64 "\n", k->finished);
 	fprintf(out, "hgcm.completions %" PRIu64 "\n", k->completions);
 	fprintf(out, "hgcm.cancelled %" PRIu64 "\n", k->cancelled);

@@ -46,6 +46,7 @@ static void usage(FILE *f)
 		"  --no-mmap-bar1              every BAR1 access traps\n"
 		"  --mmio-req                  offer BAR3, the MMIO request window\n"
 		"  --no-ioport                 no BAR0 (as ARM guests see it)\n"
+		"  --bar0-size BYTES           a smaller BAR0 (a broken host)\n"
 		"  --share NAME=DIR[,auto][,ro]  a shared folder (repeatable)\n");
 }
 
@@ -190,12 +191,14 @@ int main(int argc, char **argv)
 		{ "no-mmap-bar1", no_argument, NULL, 'n' },
 		{ "mmio-req", no_argument, NULL, 'm' },
 		{ "no-ioport", no_argument, NULL, 'p' },
+		{ "bar0-size", required_argument, NULL, 'b' },
 		{ "share", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *ctl_path = NULL, *counters = NULL;
 	const char *log_path = NULL, *features = NULL, *hb = NULL;
+	const char *bar0_size = NULL;
 	const char *share[64];
 	int nshare = 0, k;
 	bool mmap_bar1 = true, mmio_req = false, ioport = true;
@@ -242,6 +245,9 @@ int main(int argc, char **argv)
 		case 'p':
 			ioport = false;
 			break;
+		case 'b':
+			bar0_size = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -283,6 +289,11 @@ int main(int argc, char **argv)
 	if (!e.x)
 		goto out;
 	xport_set_layout(e.x, ioport, mmio_req);
+	if (bar0_size &&
+	    xport_set_bar0_size(e.x, (uint32_t)strtoul(bar0_size, NULL, 0))) {
+		vmmdev_log("emu: --bar0-size: a power of two, 4 to %u", VMMDEV_BAR0_SIZE);
+		goto out;
+	}
 	e.dev = vmmdev_new(&xport_host_ops, e.x, xport_bar1(e.x));
 	if (!e.dev) {
 		vmmdev_log("emu: cannot create the device model");

@@ -123,6 +123,8 @@ struct vmmdev {
 	bool deferred_valid;
 	bool hgcm_auto_enable_armed;
 	int irq_level;
+	/* Control "filter-ignore": a broken host delivering every event. */
+	bool filter_ignore;
 
 	uint32_t caps;
 	uint32_t mouse_guest, mouse_host;
@@ -164,7 +166,7 @@ struct vmmdev {
 	uint64_t req_total, req_rejected, req_ignored, req_unknown_type;
 	uint64_t req_count[NUM_TYPES];
 	uint32_t last_requestor[NUM_TYPES];
-	uint64_t irq_raises, acks, fast_acks, heartbeats;
+	uint64_t irq_raises, irq_spurious, acks, fast_acks, heartbeats;
 	uint64_t balloon_pages, balloon_inflates, balloon_deflates;
 	uint64_t device_resets, restores;
 	uint64_t guest_errors;
@@ -313,10 +315,16 @@ uint32_t vmmdev_host_features_locked(struct vmmdev *dev)
 	return dev->features;
 }
 
+/* The filter the host applies (all events with "filter-ignore 1"). */
+static uint32_t host_filter(const struct vmmdev *dev)
+{
+	return dev->filter_ignore ? EV_VALID_MASK : dev->filter;
+}
+
 /* The one place that raises the line (spec 1). */
 static void raise_check(struct vmmdev *dev)
 {
-	if (!dev->accepted || !(dev->pending & dev->filter))
+	if (!dev->accepted || !(dev->pending & host_filter(dev)))
 		return;
 	bar1_put32(dev, BAR1_OFF_HAVE_EVENTS, 1);
 	dev->irq_level = 1;
@@ -340,7 +348,7 @@ static void lower_irq(struct vmmdev *dev)
  */
 void vmmdev_post_events_locked(struct vmmdev *dev, uint32_t events)
 {
-	bool was_pending = dev->pending & dev->filter;
+	bool was_pending = dev->pending & host_filter(dev);
 
 	dev->pending |= events;
 	if (!was_pending)
@@ -399,8 +407,8 @@ static uint32_t acknowledge(struct vmmdev *dev)
 		dev->filter = dev->deferred_filter;
 		dev->deferred_valid = false;
 	}
-	ev = dev->pending & dev->filter;
-	dev->pending &= ~dev->filter;
+	ev = dev->pending & host_filter(dev);
+	dev->pending &= ~ev;
 	bar1_put32(dev, BAR1_OFF_HAVE_EVENTS, 0);
 	lower_irq(dev);
 	return ev;
@@ -2031,6 +2039,7 @@ static void print_counters(struct vmmdev *dev, FILE *out)
 		fprintf(out, "%s %" PRIu64 "\n", xname[i],
 			__atomic_load_n(&dev->xport[i], __ATOMIC_RELAXED));
 	fprintf(out, "irq_raises %" PRIu64 "\n", dev->irq_raises);
+	fprintf(out, "irq_spurious %" PRIu64 "\n", dev->irq_spurious);
 	fprintf(out, "acks %" PRIu64 "\n", dev->acks);
 	fprintf(out, "fast_acks %" PRIu64 "\n", dev->fast_acks);
 	fprintf(out, "heartbeats %" PRIu64 "\n", dev->heartbeats);
@@ -2056,7 +2065,7 @@ static void reset_counters(struct vmmdev *dev)
 	memset(dev->req_count, 0, sizeof(dev->req_count));
 	for (i = 0; i < VMMDEV_CNT_XPORT_MAX; i++)
 		__atomic_store_n(&dev->xport[i], 0, __ATOMIC_RELAXED);
-	dev->irq_raises = dev->acks = dev->fast_acks = dev->heartbeats = 0;
+	dev->irq_raises = dev->irq_spurious = dev->acks = dev->fast_acks = dev->heartbeats = 0;
 	dev->balloon_pages = dev->balloon_inflates = dev->balloon_deflates = 0;
 	dev->pump.ticks = 0;
 	dev->device_resets = dev->restores = 0;
@@ -2099,6 +2108,7 @@ static void print_state(struct vmmdev *dev, FILE *out)
 	fprintf(out, "deferred_filter %s0x%x\n", dev->deferred_valid ? "" : "-",
 		dev->deferred_filter);
 	fprintf(out, "irq_level %d\n", dev->irq_level);
+	fprintf(out, "filter_ignore %d\n", dev->filter_ignore);
 	fprintf(out, "caps 0x%x\n", dev->caps);
 	fprintf(out, "mouse_guest 0x%x\n", dev->mouse_guest);
 	fprintf(out, "mouse_host 0x%x\n", dev->mouse_host);
@@ -2148,6 +2158,32 @@ static void ctl_events(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
 		return;
 	}
 	vmmdev_post_events_locked(dev, a->v[0]);
+	fprintf(out, "ok\n");
+}
+
+/*
+ * "irq-raise N": a broken host raising the line N times with nothing
+ * pending (have-events set, so an acknowledge lowers it again).
+ */
+static void ctl_irq_raise(struct vmmdev *dev, const struct ctl_args *a,
+			  FILE *out)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->v[0]; i++) {
+		bar1_put32(dev, BAR1_OFF_HAVE_EVENTS, 1);
+		dev->irq_level = 1;
+		dev->irq_spurious++;
+		dev->ops->set_irq(dev->opaque, 1);
+	}
+	fprintf(out, "ok\n");
+}
+
+static void ctl_filter_ignore(struct vmmdev *dev, const struct ctl_args *a,
+			      FILE *out)
+{
+	dev->filter_ignore = a->v[0] != 0;
+	raise_check(dev);
 	fprintf(out, "ok\n");
 }
 
@@ -2473,6 +2509,8 @@ struct ctl_cmd {
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "ping", 0, 0, true, ctl_ping },
 	{ "events", 1, 1, true, ctl_events },
+	{ "irq-raise", 1, 1, true, ctl_irq_raise },
+	{ "filter-ignore", 1, 1, true, ctl_filter_ignore },
 	{ "mouse", 2, 2, true, ctl_mouse },
 	{ "mouse-host-caps", 1, 1, true, ctl_mouse_host_caps },
 	{ "balloon", 1, 1, true, ctl_balloon },

@@ -265,6 +265,15 @@ static bool echo_5000(uint32_t id, const uint64_t *out_pages)
 	       result(REQ) == 0;
 }
 
+/* ECHO of "abcd" between two 4-byte embedded buffers (not submitted). */
+static void b_echo4(uint32_t id)
+{
+	b_begin(REQ, 63, id, VBGTEST_FN_ECHO, 3);
+	b_embedded(0, 1, 4, "abcd");
+	b_embedded(1, 2, 4, NULL);
+	b_u32(2, 0);
+}
+
 /* ---- cases ---------------------------------------------------------------- */
 
 static void connect_ok(struct ktap_case_ctx *t)
@@ -1086,10 +1095,7 @@ static void broken_cancel_and_late_finish(struct ktap_case_ctx *t)
 	id = connect_svc(VBGTEST_SVC);
 	KTAP_ASSERT(t, id != 0);
 	ctl("hgcm-mode never");
-	b_begin(REQ, 63, id, VBGTEST_FN_ECHO, 3);
-	b_embedded(0, 1, 4, "abcd");
-	b_embedded(1, 2, 4, NULL);
-	b_u32(2, 0);
+	b_echo4(id);
 	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
 	KTAP_EXPECT_EQ(t, cancel2(REQ), VERR_NOT_SUPPORTED);
 	/* Legacy cancel: the guest rewrote the type; refused the same way. */
@@ -1132,6 +1138,60 @@ static void broken_cancel_and_late_finish(struct ktap_case_ctx *t)
 	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 0);
 	b_submit();
 	KTAP_EXPECT_EQ(t, cancel2(REQ), 0);
+	teardown();
+}
+
+/*
+ * Broken hosts for make faults: a cancel answered "done" while the command
+ * stays (and completes later), output sizes beyond the buffers, changed
+ * parameter types, client id 0 from a connect.
+ */
+static void lying_cancel_and_corrupt_completions(struct ktap_case_ctx *t)
+{
+	uint32_t id;
+
+	KTAP_ASSERT(t, setup());
+	id = connect_svc("vbgtest");
+	KTAP_ASSERT(t, id != 0);
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-cancel lie"), "ok\n"));
+	ctl("hgcm-mode never");
+	b_begin(REQ, 63, id, VBGTEST_FN_WHOAMI, 2);
+	b_u32(0, 0);
+	b_u32(1, 0);
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT_EQ(t, cancel2(REQ), 0);
+	KTAP_EXPECT_EQ(t, counter("hgcm.cancel_lied"), 1);
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 1);
+	KTAP_EXPECT(t, !done(REQ));
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-finish"), "ok 1\n"));
+	KTAP_EXPECT(t, done(REQ));
+	ctl("hgcm-cancel ok");
+	ctl("hgcm-mode async");
+
+	/* Sizes: 4096 bytes more than each buffer holds; nothing more moved. */
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-corrupt size"), "ok\n"));
+	b_echo4(id);
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_ASSERT(t, wait_done(REQ, 2000));
+	KTAP_EXPECT_EQ(t, rd32(pe(1) + 8), 4 + 4096);
+	KTAP_EXPECT_EQ(t, counter("hgcm.bytes_out"), 4);
+	/* Types: a u32 comes back as a u64, a buffer as a u32. */
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-corrupt type"), "ok\n"));
+	b_echo4(id);
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_ASSERT(t, wait_done(REQ, 2000));
+	KTAP_EXPECT_EQ(t, rd32(pe(2)), 2);
+	KTAP_EXPECT_EQ(t, rd32(pe(1)), 1);
+	/* Client id 0 from a connect that succeeded. */
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-corrupt client0"), "ok\n"));
+	KTAP_EXPECT_EQ(t, connect_at(REQ3, "vbgtest"), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_ASSERT(t, wait_done(REQ3, 2000));
+	KTAP_EXPECT_EQ(t, result(REQ3), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ3 + 164), 0);
+	KTAP_EXPECT_EQ(t, hgcm_state("clients"), 2);
+	KTAP_EXPECT(t, !strncmp(ctl("hgcm-corrupt bogus"), "err", 3));
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-corrupt none"), "ok\n"));
+	KTAP_EXPECT(t, connect_svc("vbgtest") != 0);
 	teardown();
 }
 
@@ -1527,6 +1587,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(service_delay_and_status),
 	KTAP_CASE(never_fn_and_disconnect),
 	KTAP_CASE(broken_cancel_and_late_finish),
+	KTAP_CASE(lying_cancel_and_corrupt_completions),
 	KTAP_CASE(per_client_call_limit),
 	KTAP_CASE(requestor_with_feature),
 	KTAP_CASE(type_recheck_at_completion),

@@ -1540,6 +1540,37 @@ static void fuzz_control(struct ktap_case_ctx *t)
 	fx_down();
 }
 
+/* Broken hosts (make faults): a line raised with nothing pending, events
+ * delivered with the filter closed. */
+static void spurious_irq_and_filter_ignore(struct ktap_case_ctx *t)
+{
+	uint32_t ev;
+
+	fx_up_default();
+	KTAP_ASSERT(t, report());
+	KTAP_EXPECT(t, !strcmp(ctl("irq-raise 3"), "ok\n"));
+	KTAP_EXPECT_EQ(t, F.irq, 1);
+	KTAP_EXPECT_EQ(t, bar1_32(8), 1);
+	KTAP_EXPECT_EQ(t, counter("irq_spurious"), 3);
+	KTAP_EXPECT_EQ(t, ack(&ev), 0);
+	KTAP_EXPECT_EQ(t, ev, 0);
+	KTAP_EXPECT_EQ(t, F.irq, 0);
+	KTAP_EXPECT_EQ(t, bar1_32(8), 0);
+	/* Filter 0, yet delivered: raised and acknowledged. */
+	KTAP_EXPECT(t, !strcmp(ctl("filter-ignore 1"), "ok\n"));
+	KTAP_EXPECT_EQ(t, state("filter_ignore"), 1);
+	ctl("events 0x400");
+	KTAP_EXPECT_EQ(t, F.irq, 1);
+	KTAP_EXPECT_EQ(t, ack(&ev), 0);
+	KTAP_EXPECT_EQ(t, ev, 0x400);
+	KTAP_EXPECT_EQ(t, state("pending"), 0);
+	KTAP_EXPECT(t, !strcmp(ctl("filter-ignore 0"), "ok\n"));
+	ctl("events 0x400");
+	KTAP_EXPECT_EQ(t, F.irq, 0);
+	KTAP_EXPECT_EQ(t, state("pending"), 0x400);
+	fx_down();
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(header_short_size_ignored),
 	KTAP_CASE(header_bad_version_ignored),
@@ -1560,6 +1591,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(events_hgcm_not_maskable),
 	KTAP_CASE(events_before_report_latch),
 	KTAP_CASE(events_lowered_by_guest_info),
+	KTAP_CASE(spurious_irq_and_filter_ignore),
 	KTAP_CASE(fast_ack),
 	KTAP_CASE(port_widths),
 	KTAP_CASE(bar1_layout),

@@ -539,6 +539,30 @@ static void msg_config_space(struct ktap_case_ctx *t)
 	env_fini(&e);
 }
 
+/* --bar0-size (make faults): a smaller BAR0 in the region info and sizing. */
+static void bar0_size_knob(struct ktap_case_ctx *t)
+{
+	const uint32_t cfg = VFIO_PCI_CONFIG_REGION_INDEX;
+	struct vfio_region_info ri;
+	struct msg_env e;
+	int fd;
+
+	KTAP_ASSERT(t, env_init(&e, true));
+	KTAP_EXPECT_EQ(t, xport_set_bar0_size(e.x, 3), -1);
+	KTAP_EXPECT_EQ(t, xport_set_bar0_size(e.x, 12), -1);
+	KTAP_EXPECT_EQ(t, xport_set_bar0_size(e.x, 64), -1);
+	KTAP_EXPECT_EQ(t, xport_set_bar0_size(e.x, 8), 0);
+	env_version(&e);
+	ri = (struct vfio_region_info){ .argsz = sizeof(ri), .index = 0 };
+	env_call(&e, VFU_CMD_DEVICE_GET_REGION_INFO, &ri, sizeof(ri), NULL, 0, &fd);
+	memcpy(&ri, e.out + 16, sizeof(ri));
+	KTAP_EXPECT_EQ(t, ri.size, 8);
+	KTAP_EXPECT_EQ(t, env_write(&e, cfg, 0x10, 4, 0xffffffff), 0);
+	KTAP_EXPECT_EQ(t, env_read(&e, cfg, 0x10, 4), 0xfffffff9);
+	KTAP_EXPECT_EQ(t, env_read(&e, 0, 8, 4), -1);
+	env_fini(&e);
+}
+
 static void msg_bar1_and_bar2(struct ktap_case_ctx *t)
 {
 	struct msg_env e;
@@ -1176,6 +1200,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(intx_state_machine),
 	KTAP_CASE(msg_version_and_info),
 	KTAP_CASE(msg_region_info),
+	KTAP_CASE(bar0_size_knob),
 	KTAP_CASE(msg_config_space),
 	KTAP_CASE(msg_bar1_and_bar2),
 	KTAP_CASE(msg_dma_and_irqs),

@@ -89,6 +89,8 @@ struct vfu_wr_one {
  * @ioport:     offer BAR0 (the I/O ports); off as VirtualBox's ARM guests
  *              see the device.
  * @mmio_req:   offer BAR3, the MMIO request window of VirtualBox 7.1+.
+ * @bar0_size:  BAR0's size in bytes (VMMDEV_BAR0_SIZE; smaller: a broken
+ *              host, --bar0-size).
  * @bar2:       BAR2 memory ("VMMDev heap": plain RAM, trapped).
  * @config:     PCI config space.
  * @config_wmask: writable bits of @config.
@@ -108,6 +110,7 @@ struct xport {
 	bool mmap_bar1;
 	bool ioport;
 	bool mmio_req;
+	uint32_t bar0_size;
 	uint8_t bar2[XPORT_BAR2_SIZE];
 	uint8_t config[XPORT_CONFIG_SIZE];
 	uint8_t config_wmask[XPORT_CONFIG_SIZE];
@@ -618,7 +621,7 @@ static void xport_config_init(struct xport *x)
 	w[0x0c] = 0xff;			/* cache line size */
 	w[0x0d] = 0xff;			/* latency timer */
 	if (x->ioport)
-		put_le32(w + 0x10, ~(uint32_t)(VMMDEV_BAR0_SIZE - 1));
+		put_le32(w + 0x10, ~(x->bar0_size - 1));
 	put_le32(w + 0x14, ~(uint32_t)(VMMDEV_BAR1_SIZE - 1));
 	put_le32(w + 0x18, ~(uint32_t)(XPORT_BAR2_SIZE - 1));
 	if (x->mmio_req)
@@ -810,7 +813,7 @@ static uint64_t xport_region_size(const struct xport *x, uint32_t index)
 {
 	switch (index) {
 	case VFIO_PCI_BAR0_REGION_INDEX:
-		return x->ioport ? VMMDEV_BAR0_SIZE : 0;
+		return x->ioport ? x->bar0_size : 0;
 	case VFIO_PCI_BAR1_REGION_INDEX:
 		return VMMDEV_BAR1_SIZE;
 	case VFIO_PCI_BAR2_REGION_INDEX:
@@ -1385,6 +1388,7 @@ struct xport *xport_new(const char *sock_path, bool mmap_bar1)
 	x->bar1_fd = -1;
 	x->mmap_bar1 = mmap_bar1;
 	x->ioport = true;
+	x->bar0_size = VMMDEV_BAR0_SIZE;
 	dma_table_init(&x->dma);
 	intx_init(&x->intx);
 	xport_config_init(x);
@@ -1462,6 +1466,22 @@ void xport_set_layout(struct xport *x, bool ioport, bool mmio_req)
 	x->ioport = ioport;
 	x->mmio_req = mmio_req;
 	xport_config_init(x);
+}
+
+/**
+ * xport_set_bar0_size() - offer a BAR0 of @size bytes (a broken host).
+ * @x:    the server, before QEMU has connected.
+ * @size: a power of two, 4 to VMMDEV_BAR0_SIZE.
+ *
+ * Return: 0, or -1 if @size is not one of those.
+ */
+int xport_set_bar0_size(struct xport *x, uint32_t size)
+{
+	if (size < 4 || size > VMMDEV_BAR0_SIZE || (size & (size - 1)))
+		return -1;
+	x->bar0_size = size;
+	xport_config_init(x);
+	return 0;
 }
 
 /**

@@ -194,6 +194,7 @@ struct xport;
  */
 struct xport *xport_new(const char *sock_path, bool mmap_bar1);
 void xport_set_layout(struct xport *x, bool ioport, bool mmio_req);
+int xport_set_bar0_size(struct xport *x, uint32_t size);
 void xport_free(struct xport *x);
 
 /* Callbacks for vmmdev_new(); opaque is the struct xport. */
