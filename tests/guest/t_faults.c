@@ -54,8 +54,6 @@
 #define MODULE_PATH	"/lib/modules/test/vboxguest.ko"
 #define STATS		"/sys/kernel/debug/vboxguest/stats"
 #define PROBE_MS	(30000 * slow)	/* a bind, however it ends */
-#define FN_ECHO		1
-#define FN_NEVER	6
 #define NO_TIMEOUT	0xffffffffu
 #define VERR_GENERAL_FAILURE	(-1)
 
@@ -298,7 +296,7 @@ static int hgcm_open(uint32_t *client)
 
 	vbgt_ctl_at_end("hgcm-mode async");
 	vbgt_ctl_ok("hgcm-mode async");
-	ASSERT_EQ(vbgt_hgcm_connect(fd, "vbgtest", client, &rc), 0);
+	ASSERT_EQ(vbgt_hgcm_connect(fd, VBGTEST_SVC, client, &rc), 0);
 	ASSERT_EQ(rc, 0);
 	return fd;
 }
@@ -311,14 +309,14 @@ static int echo_works(int fd, uint32_t client)
 	int32_t rc;
 	int ret;
 
-	vbgt_fill_pattern(in, sizeof(in), 7);
+	vbgtest_fill_pattern(in, sizeof(in), 7);
 	memset(out, 0, sizeof(out));
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, sizeof(in));
 	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, sizeof(out));
 	vbgt_parm_u32(&p[2], 0);
-	ret = vbgt_hgcm_call(fd, client, FN_ECHO, 10000 * slow, p, 3, &rc);
+	ret = vbgt_hgcm_call(fd, client, VBGTEST_FN_ECHO, 10000 * slow, p, 3, &rc);
 	if (ret || rc || p[2].u.value32 != sizeof(in) ||
-	    vbgt_check_pattern(out, sizeof(out), 7) != -1) {
+	    vbgtest_check_pattern(out, sizeof(out), 7) != -1) {
 		vbgt_diag("echo: ret %d rc %d n %u", ret, rc, p[2].u.value32);
 		return 0;
 	}
@@ -363,13 +361,13 @@ static pid_t stalled_caller(void)
 		int fd = vbgt_open(VBGT_NODE_USER);
 
 		close(p[0]);
-		if (vbgt_hgcm_connect(fd, "vbgtest", &client, &rc) || rc)
+		if (vbgt_hgcm_connect(fd, VBGTEST_SVC, &client, &rc) || rc)
 			_exit(2);
 		if (write(p[1], "c", 1) != 1)
 			_exit(4);
 		close(p[1]);
 		/* Exit status: the call's errno, 100 if it "succeeded". */
-		_exit(-vbgt_hgcm_call(fd, client, FN_NEVER, NO_TIMEOUT, NULL,
+		_exit(-vbgt_hgcm_call(fd, client, VBGTEST_FN_NEVER, NO_TIMEOUT, NULL,
 				      0, &rc) ?: 100);
 	}
 	close(p[1]);
@@ -609,7 +607,7 @@ static void hgcm_cancel_refused(void)
 	vbgt_ctl_ok("hgcm-cancel refuse");
 	leaked = drv_stat("hgcm_leaked");
 	t0 = vbgt_now_ms();
-	ret = vbgt_hgcm_call(fd, client, FN_NEVER, 300, NULL, 0, &rc);
+	ret = vbgt_hgcm_call(fd, client, VBGTEST_FN_NEVER, 300, NULL, 0, &rc);
 	dt = vbgt_now_ms() - t0;
 	vbgt_diag("call ended with %d after %llu ms", ret,
 		  (unsigned long long)dt);
@@ -644,7 +642,7 @@ static void hgcm_completion_after_cancel(void)
 	vbgt_ctl_at_end("hgcm-cancel ok");
 	vbgt_ctl_ok("hgcm-mode never");
 	vbgt_ctl_ok("hgcm-cancel lie");
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_NEVER, 300, NULL, 0, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_NEVER, 300, NULL, 0, &rc),
 		  -ETIMEDOUT);
 	EXPECT_EQ(vbgt_counter("hgcm.cancel_lied"), 1);
 	EXPECT(vbgt_ctl_num("hgcm-finish") >= 1, "nothing to finish");
@@ -675,12 +673,12 @@ static void hgcm_corrupt_completion(const char *mode)
 	fd = hgcm_open(&client);
 	vbgt_ctl_at_end("hgcm-corrupt none");
 	vbgt_ctl_ok("hgcm-corrupt %s", mode);
-	vbgt_fill_pattern(in, sizeof(in), 3);
+	vbgtest_fill_pattern(in, sizeof(in), 3);
 	memset(out, 0x5a, sizeof(out));
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR_IN, in, sizeof(in));
 	vbgt_parm_buf(&p[1], VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT, out, 64);
 	vbgt_parm_u32(&p[2], 0);
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_ECHO, 10000 * slow, p, 3, &rc), 0);
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_ECHO, 10000 * slow, p, 3, &rc), 0);
 	EXPECT_EQ(rc, 0);
 	EXPECT_EQ(p[0].type, VMMDEV_HGCM_PARM_TYPE_LINADDR_IN);
 	EXPECT_EQ(p[1].type, VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT);
@@ -688,7 +686,7 @@ static void hgcm_corrupt_completion(const char *mode)
 	EXPECT(p[0].u.pointer.size <= 64, "in size %u", p[0].u.pointer.size);
 	EXPECT(p[1].u.pointer.size <= 64, "out size %u", p[1].u.pointer.size);
 	EXPECT_EQ(p[2].u.value32, 64);
-	EXPECT_EQ(vbgt_check_pattern(out, 64, 3), -1);
+	EXPECT_EQ(vbgtest_check_pattern(out, 64, 3), -1);
 	for (i = 64; i < (int)sizeof(out); i++)
 		if (out[i] != 0x5a)
 			break;
@@ -723,7 +721,7 @@ static void hgcm_client_id_0(void)
 	vbgt_ctl_at_end("hgcm-corrupt none");
 	vbgt_ctl_ok("hgcm-mode async");
 	vbgt_ctl_ok("hgcm-corrupt client0");
-	EXPECT_EQ(vbgt_hgcm_connect(fd, "vbgtest", &client, &rc), 0);
+	EXPECT_EQ(vbgt_hgcm_connect(fd, VBGTEST_SVC, &client, &rc), 0);
 	EXPECT_EQ(rc, VERR_GENERAL_FAILURE);
 	EXPECT_EQ(client, 0);
 	EXPECT_EQ(klog_driver_lines(&k, 3, "client id", &hit), 1);

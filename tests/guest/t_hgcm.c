@@ -606,7 +606,7 @@ static void call_user_buffer_at_address_0(void)
 
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR, NULL, 4096);
 	vbgt_parm_u32(&p[1], 0x5c);
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_XOR, NO_TIMEOUT, p, 2, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_XOR, NO_TIMEOUT, p, 2, &rc),
 		  -EFAULT);
 	EXPECT_EQ(vbgt_counter("hgcm.calls"), calls);
 
@@ -620,14 +620,14 @@ static void call_user_buffer_at_address_0(void)
 	}
 	ASSERT(m == NULL, "mmap at 0 gave %p", m);
 	for (i = 0; i < 4096; i++)
-		zero[i] = vbgt_pattern(seed, i);
+		zero[i] = vbgtest_pattern(seed, i);
 	vbgt_parm_buf(&p[0], VMMDEV_HGCM_PARM_TYPE_LINADDR, NULL, 4096);
 	vbgt_parm_u32(&p[1], 0x5c);
-	EXPECT_EQ(vbgt_hgcm_call(fd, client, FN_XOR, NO_TIMEOUT, p, 2, &rc),
+	EXPECT_EQ(vbgt_hgcm_call(fd, client, VBGTEST_FN_XOR, NO_TIMEOUT, p, 2, &rc),
 		  0);
 	EXPECT_EQ(rc, VINF_SUCCESS);
 	for (i = 0; i < 4096; i++)
-		if (zero[i] != (uint8_t)(vbgt_pattern(seed, i) ^ 0x5c))
+		if (zero[i] != (uint8_t)(vbgtest_pattern(seed, i) ^ 0x5c))
 			break;
 	EXPECT(i == 4096, "byte %zu at address 0 wrong", i);
 	munmap(NULL, 4096);

@@ -21,9 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SVC		"vbgtest"
-#define FN_NEVER	6
-#define FN_WHOAMI	8
 #define NO_TIMEOUT	0xffffffffu
 #define CAP_SEAMLESS	0x1
 #define FACILITY_DRIVER	20
@@ -49,7 +46,7 @@
 
 static uint32_t connect_test(int fd)
 {
-	return vbgt_hgcm_connect_ok(fd, SVC);
+	return vbgt_hgcm_connect_ok(fd, VBGTEST_SVC);
 }
 
 /* A WHOAMI call on @client: 0 and the client id back, or the errno. */
@@ -61,7 +58,7 @@ static int whoami(int fd, uint32_t client)
 
 	vbgt_parm_u32(&p[0], 0);
 	vbgt_parm_u32(&p[1], 0);
-	ret = vbgt_hgcm_call(fd, client, FN_WHOAMI, NO_TIMEOUT, p, 2, &rc);
+	ret = vbgt_hgcm_call(fd, client, VBGTEST_FN_WHOAMI, NO_TIMEOUT, p, 2, &rc);
 	if (ret)
 		return ret;
 	EXPECT_EQ(rc, VINF_SUCCESS);
@@ -191,7 +188,7 @@ static void *never_fn(void *arg)
 	struct call *c = arg;
 	int32_t rc;
 
-	c->ret = vbgt_hgcm_call(c->fd, c->client, FN_NEVER, NO_TIMEOUT, NULL,
+	c->ret = vbgt_hgcm_call(c->fd, c->client, VBGTEST_FN_NEVER, NO_TIMEOUT, NULL,
 				0, &rc);
 	__atomic_store_n(&c->finished, 1, __ATOMIC_SEQ_CST);
 	return NULL;
