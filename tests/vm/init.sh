@@ -243,7 +243,7 @@ known='vbg_hgcm_call32|usercopy|invalid opcode|general protection fault|Call Tra
 if [ -z "$bad" ]; then
 	echo "ok $k dmesg_clean"
 else
-	echo "$bad" | grep -v 'Call Trace:' | head -30 | sed 's/^/# dmesg: /'
+	echo "$bad" | head -30 | sed 's/^/# dmesg: /'
 	if [ "$VBG_DRIVER" = reference ] &&
 	   echo "$bad" | grep -qE 'vbg_hgcm_call32|usercopy' &&
 	   ! echo "$bad" | grep -qvE "$known"; then
