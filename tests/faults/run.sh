@@ -12,8 +12,8 @@
 #    (--bar0-size 8); the probe at boot fails with one line naming the
 #    BARs (suites.txt probe-fails);
 # 3. t_faults_oom, a boot of its own: the host asks for a balloon larger
-#    than the guest's RAM (it panics the kernel now: a driver defect, see
-#    t_faults.c);
+#    than the guest's RAM (it panicked the kernel before the balloon's
+#    reserve, see t_faults.c);
 # 4. the debug kernel (KASAN, UBSAN, lockdep, kmemleak, hung tasks; the
 #    driver built in, rebound through sysfs): t_faults_full again.
 # --short (make check): t_faults, the short form, on the distro kernel and

@@ -870,12 +870,13 @@ static void balloon_refused(void)
  * only as far as leaves the system its memory (at least 16 MiB available,
  * no OOM killer), and all of it given back.
  *
- * DRIVER DEFECT (found by make faults, 2026-12-05, distro kernel): the
- * cap is the whole of RAM (vbg_balloon_max_chunks) and the balloon takes
- * every page it can get (399-403 of 439 MiB, 5 MiB left available); the
- * next allocation of anyone may invoke the OOM killer, and the kernel
- * panicked ("System is deadlocked on memory") in two of four runs.  A
- * boot of its own (t_faults_oom).
+ * Found by make faults (2026-12-05, distro kernel): the cap was the whole
+ * of RAM (vbg_balloon_max_chunks) and the balloon took every page it could
+ * get (399-403 of 439 MiB, 5 MiB left available); the next allocation of
+ * anyone could invoke the OOM killer, and the kernel panicked ("System is
+ * deadlocked on memory") in two of four runs.  Fixed by the inflate
+ * loop's reserve (it stops while MemAvailable is below 32 MiB and a
+ * chunk).  A boot of its own (t_faults_oom).
  */
 #define BALLOON_RESERVE_KB	16384
 
