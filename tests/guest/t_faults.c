@@ -238,19 +238,10 @@ static void probe_fault(const char *arm, const char *cause, const char *undo)
 }
 
 /* A field of the emulator's hgcm-state reply. */
+/* One field of the emulator's "hgcm-state" reply. */
 static long long hgcm_state(const char *name)
 {
-	char reply[1024], *line, *save = NULL;
-	size_t nl = strlen(name);
-
-	ASSERT(vbgt_ctl(reply, sizeof(reply), "hgcm-state") == 0,
-	       "hgcm-state failed");
-	for (line = strtok_r(reply, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, name, nl) && line[nl] == ' ')
-			return strtoll(line + nl + 1, NULL, 0);
-	ASSERT(0, "hgcm-state has no %s", name);
-	return 0;
+	return vbgt_ctl_field("hgcm-state", name);
 }
 
 static int wait_host_pending(long long n)

@@ -1138,17 +1138,10 @@ struct counts {
 	long long malformed, reserved1, clients, pending, raw;
 };
 
+/* One field of the emulator's "hgcm-state" reply. */
 static long long hgcm_state(const char *name)
 {
-	char reply[1024], *p;
-	size_t nl = strlen(name);
-
-	ASSERT(vbgt_ctl(reply, sizeof(reply), "hgcm-state") == 0, "hgcm-state");
-	for (p = reply; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, name, nl) && p[nl] == ' ')
-			return strtoll(p + nl + 1, NULL, 0);
-	ASSERT(0, "hgcm-state has no %s", name);
-	return 0;
+	return vbgt_ctl_field("hgcm-state", name);
 }
 
 static void counts_read(struct counts *c)

@@ -98,19 +98,10 @@ static long long kuser_param(const char *name)
 }
 
 /* A field of the emulator's hgcm-state reply. */
+/* One field of the emulator's "hgcm-state" reply. */
 static long long hgcm_state(const char *name)
 {
-	char reply[1024], *line, *save = NULL;
-	size_t nl = strlen(name);
-
-	ASSERT(vbgt_ctl(reply, sizeof(reply), "hgcm-state") == 0,
-	       "hgcm-state failed");
-	for (line = strtok_r(reply, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, name, nl) && line[nl] == ' ')
-			return strtoll(line + nl + 1, NULL, 0);
-	ASSERT(0, "hgcm-state has no %s", name);
-	return 0;
+	return vbgt_ctl_field("hgcm-state", name);
 }
 
 /* What is inside the driver while it goes away. */
