@@ -357,9 +357,12 @@ static pid_t stalled_caller(void)
 		if (write(p[1], "c", 1) != 1)
 			_exit(4);
 		close(p[1]);
-		/* Exit status: the call's errno, 100 if it "succeeded". */
+		/*
+		 * Exit status: the call's errno, 200 (above every errno) if
+		 * it "succeeded".
+		 */
 		_exit(-vbgt_hgcm_call(fd, client, VBGTEST_FN_NEVER, NO_TIMEOUT, NULL,
-				      0, &rc) ?: 100);
+				      0, &rc) ?: 200);
 	}
 	close(p[1]);
 	ASSERT(read(p[0], &c, 1) == 1, "the caller did not connect");
@@ -953,10 +956,14 @@ static void device_reset_mid_call(void)
 				  " yet (helper pm's branch, not on main)");
 		ASSERT(0, "device-reset: %s", reply);
 	}
-	/* The host dropped the call without a word: it ends with an error. */
+	/*
+	 * The host dropped the call without a word: it ends with the error
+	 * of a device reset (the kernel-doc of vbg_hgcm_call()).
+	 */
 	st = vbgt_wait_child(pid, 15000 * slow);
 	vbgt_diag("the caller ended with %d", st);
-	EXPECT(st > 0 && st < 100, "the call did not fail cleanly: %d", st);
+	EXPECT(st == ECONNRESET, "the call ended with %d, want ECONNRESET (%d)",
+	       st, ECONNRESET);
 	vbgt_ctl_ok("hgcm-mode async");
 	driver_ok("after");
 	hgcm_ok();
