@@ -90,7 +90,7 @@ static void vbg_test_hgcm_echo(struct vbg_test_host *host,
 
 	host->hgcm_parms = call->parm_count;
 	host->hgcm_sum = 0;
-	memset(host->hgcm_page0, 0, sizeof(host->hgcm_page0));
+	memset(host->hgcm_addr0, 0, sizeof(host->hgcm_addr0));
 	for (i = 0; i < call->parm_count; i++) {
 		if (i < ARRAY_SIZE(host->hgcm_types))
 			host->hgcm_types[i] = p[i].type;
@@ -118,9 +118,9 @@ static void vbg_test_hgcm_echo(struct vbg_test_host *host,
 		case VMMDEV_HGCM_PARM_TYPE_NO_BOUNCE_PAGELIST:
 			pl = (void *)call + p[i].u.page_list.offset;
 			size = p[i].u.page_list.size;
-			if (i < ARRAY_SIZE(host->hgcm_page0))
-				host->hgcm_page0[i] = *(u64 *)((u8 *)pl +
-					offsetof(struct vmmdev_hgcm_pagelist, pages));
+			if (i < ARRAY_SIZE(host->hgcm_addr0))
+				host->hgcm_addr0[i] =
+					virt_to_phys(vbg_test_pl_byte(pl, p[i].type, 0));
 			for (b = 0; b < size; b++) {
 				data = vbg_test_pl_byte(pl, p[i].type, b);
 				if (pl->flags & VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST)

@@ -72,8 +72,8 @@ struct vbg_test_record {
  * @hgcm_last: the last HGCM request submitted.
  * @hgcm_client_id: client id the next successful connect gets.
  * @hgcm_types: parameter types of the last call, as sent.
- * @hgcm_page0: first page address of each page-list parameter of the
- *	last call (0 for other types).
+ * @hgcm_addr0: guest-physical address of the first byte of each page-list
+ *	parameter of the last call (0 for other types).
  * @hgcm_parms: parameters of the last call.
  * @hgcm_sum: sum of the buffer bytes the host read in the last call.
  */
@@ -99,7 +99,7 @@ struct vbg_test_host {
 	struct vmmdev_hgcmreq_header *hgcm_last;
 	u32 hgcm_client_id;
 	u32 hgcm_types[8];
-	u64 hgcm_page0[8];
+	u64 hgcm_addr0[8];
 	u32 hgcm_parms;
 	u64 hgcm_sum;
 };
