@@ -16,6 +16,7 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/oom.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -446,7 +447,11 @@ static int vbg_balloon_inflate_chunk_locked(struct vbg_dev *gdev)
 	int i, ret = -ENOMEM;
 
 	lockdep_assert_held(&b->mutex);
-	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL);
+	/*
+	 * Nothing allocated under the mutex may enter the OOM killer
+	 * (__GFP_NORETRY): its notifier takes the mutex.
+	 */
+	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
 	if (!chunk)
 		return -ENOMEM;
 	for (i = 0; i < VBG_BALLOON_CHUNK_KPAGES; i++) {
@@ -506,7 +511,7 @@ static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
 static bool vbg_balloon_reserve_left(void)
 {
 	return si_mem_available() <
-	       VBG_BALLOON_RESERVE_PAGES + VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
+	       VBG_BALLOON_RESERVE_PAGES + VBG_BALLOON_CHUNK_KPAGES;
 }
 
 /* Move the balloon to @target chunks.  Context: balloon.mutex held. */
@@ -612,55 +617,90 @@ static unsigned long vbg_balloon_shrink_count(struct shrinker *s,
 	struct vbg_dev *gdev = vbg_shrinker_gdev(s);
 	unsigned long pages = READ_ONCE(gdev->balloon.nr_chunks);
 
-	pages *= VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
+	pages *= VBG_BALLOON_CHUNK_KPAGES;
 	return pages ? pages : SHRINK_EMPTY;
+}
+
+/*
+ * Give chunks back for the guest's sake, up to @want kernel pages (whole
+ * chunks, so possibly more), while the guest is below the reserve unless
+ * it is out of memory (@oom), and hold the balloon at its new size until
+ * the host's target changes.  Returns the pages freed.
+ * Context: balloon.mutex held.
+ */
+static unsigned long vbg_balloon_give_back_locked(struct vbg_dev *gdev,
+						  unsigned long want, bool oom)
+{
+	struct vbg_balloon *b = &gdev->balloon;
+	unsigned long freed = 0;
+
+	lockdep_assert_held(&b->mutex);
+	while (freed < want && b->nr_chunks &&
+	       (oom || vbg_balloon_reserve_left())) {
+		if (vbg_balloon_deflate_chunk_locked(gdev))
+			break;
+		freed += VBG_BALLOON_CHUNK_KPAGES;
+	}
+	if (freed) {
+		b->held = true;
+		atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_PRESSURE]);
+		dev_info_ratelimited(gdev->dev, "%s: balloon down to %u MiB\n",
+				     oom ? "out of memory" : "memory pressure",
+				     b->nr_chunks);
+	}
+	return freed;
 }
 
 /*
  * Reclaim wants pages: deflate whole chunks (the host is told through the
  * usual ChangeMemBalloon request, which does not sleep) while the guest
- * is below the reserve, and hold the balloon at its new size until the
- * host's target changes.  Never waits
- * for the balloon mutex: the inflate path allocates with it held, and
- * that allocation may reclaim and land here.
+ * is below the reserve.  Never waits for the balloon mutex: the inflate
+ * path allocates with it held, and that allocation may reclaim and land
+ * here.
  */
 static unsigned long vbg_balloon_shrink_scan(struct shrinker *s,
 					     struct shrink_control *sc)
 {
 	struct vbg_dev *gdev = vbg_shrinker_gdev(s);
-	struct vbg_balloon *b = &gdev->balloon;
-	unsigned long freed = 0;
+	unsigned long freed;
 
-	if (!mutex_trylock(&b->mutex))
+	if (!mutex_trylock(&gdev->balloon.mutex))
 		return SHRINK_STOP;
-	/* Only while the guest is short: not the whole deferred backlog. */
-	while (freed < sc->nr_to_scan && b->nr_chunks &&
-	       vbg_balloon_reserve_left()) {
-		if (vbg_balloon_deflate_chunk_locked(gdev))
-			break;
-		freed += VMMDEV_MEMORY_BALLOON_CHUNK_PAGES;
-	}
-	if (freed) {
-		/* Reclaim counts these, or kswapd gives up on the node. */
+	freed = vbg_balloon_give_back_locked(gdev, sc->nr_to_scan, false);
+	mutex_unlock(&gdev->balloon.mutex);
+	if (!freed)
+		return SHRINK_STOP;
+	/* Reclaim counts these, or kswapd gives up on the node. */
 #ifdef VBG_SHRINKER_ALLOC
-		mm_account_reclaimed_pages(freed);
+	mm_account_reclaimed_pages(freed);
 #else
-		if (current->reclaim_state)
-			current->reclaim_state->reclaimed_slab += freed;
+	if (current->reclaim_state)
+		current->reclaim_state->reclaimed_slab += freed;
 #endif
-		b->held = true;
-		atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_PRESSURE]);
-	}
-	mutex_unlock(&b->mutex);
 	sc->nr_scanned = freed;	/* whole chunks: more than asked for */
-	if (freed)
-		dev_info_ratelimited(gdev->dev, "memory pressure: balloon down to %u MiB\n",
-				     READ_ONCE(b->nr_chunks));
-	return freed ? freed : SHRINK_STOP;
+	return freed;
+}
+
+/*
+ * The OOM killer is about to run: one chunk back instead (out_of_memory()
+ * retries the allocation when a notifier freed pages).  The shrinker may
+ * have missed the pressure (its trylock failed, or reclaim gave up before
+ * the reserve was reached).  It may wait for the mutex: no allocation
+ * under it can enter the OOM killer.
+ */
+static int vbg_balloon_oom_notify(struct notifier_block *nb,
+				  unsigned long unused, void *freed)
+{
+	struct vbg_dev *gdev = container_of(nb, struct vbg_dev, balloon.oom_nb);
+
+	mutex_lock(&gdev->balloon.mutex);
+	*(unsigned long *)freed += vbg_balloon_give_back_locked(gdev, 1, true);
+	mutex_unlock(&gdev->balloon.mutex);
+	return NOTIFY_OK;
 }
 
 /* Start giving chunks back under memory pressure (unless turned off). */
-static void vbg_balloon_shrinker_init(struct vbg_dev *gdev)
+static void vbg_balloon_pressure_init(struct vbg_dev *gdev)
 {
 	struct vbg_balloon *b = &gdev->balloon;
 	struct shrinker *s;
@@ -689,15 +729,18 @@ static void vbg_balloon_shrinker_init(struct vbg_dev *gdev)
 	}
 #endif
 	b->shrinker = s;
+	b->oom_nb.notifier_call = vbg_balloon_oom_notify;
+	register_oom_notifier(&b->oom_nb);
 }
 
-/* Stop the shrinker; after this nothing deflates behind the caller. */
-static void vbg_balloon_shrinker_exit(struct vbg_dev *gdev)
+/* Stop both; after this nothing deflates behind the caller. */
+static void vbg_balloon_pressure_exit(struct vbg_dev *gdev)
 {
 	struct shrinker *s = gdev->balloon.shrinker;
 
 	if (!s)
 		return;
+	unregister_oom_notifier(&gdev->balloon.oom_nb);
 	gdev->balloon.shrinker = NULL;
 #ifdef VBG_SHRINKER_ALLOC
 	shrinker_free(s);
@@ -712,7 +755,7 @@ static void vbg_balloon_exit(struct vbg_dev *gdev)
 	struct vbg_balloon *b = &gdev->balloon;
 	struct vbg_balloon_chunk *chunk, *tmp;
 
-	vbg_balloon_shrinker_exit(gdev);
+	vbg_balloon_pressure_exit(gdev);
 	mutex_lock(&b->mutex);
 	if (vbg_balloon_resize_locked(gdev, 0)) {
 		/*
@@ -851,7 +894,7 @@ int vbg_core_init(struct vbg_dev *gdev)
 	ret = vbg_report_driver_status(gdev, true);
 	if (ret)
 		goto err_stop_heartbeat;
-	vbg_balloon_shrinker_init(gdev);
+	vbg_balloon_pressure_init(gdev);
 	schedule_work(&gdev->balloon.work);
 	set_bit(0, &gdev->host_watch);
 	return 0;

@@ -120,7 +120,7 @@ struct vbg_glue_ops {
  * @VBG_STAT_HEARTBEATS: heartbeats sent.
  * @VBG_STAT_BALLOON_INFLATES: chunks given to the host.
  * @VBG_STAT_BALLOON_DEFLATES: chunks taken back.
- * @VBG_STAT_BALLOON_PRESSURE: shrinker calls that took chunks back.
+ * @VBG_STAT_BALLOON_PRESSURE: shrinker and OOM calls that took chunks back.
  * @VBG_STAT_MOUSE_EVENTS: positions reported to the input device.
  * @VBG_STAT_HGCM_BOUNCE_COPIES: HGCM user buffers copied because they
  *	could not be pinned.
@@ -185,6 +185,8 @@ struct vbg_balloon_chunk {
  *	not grow again until the host's target changes.  Protected by @mutex.
  * @shrinker: gives chunks back under memory pressure (NULL when off or
  *	not registered); it only trylocks @mutex.
+ * @oom_nb: the last resort before the OOM killer: a chunk back per call
+ *	(registered with @shrinker).
  * @shrinker_storage: @shrinker's memory on kernels without shrinker_alloc().
  */
 struct vbg_balloon {
@@ -197,6 +199,7 @@ struct vbg_balloon {
 	u32 host_target;
 	bool held;
 	struct shrinker *shrinker;
+	struct notifier_block oom_nb;
 #ifndef VBG_SHRINKER_ALLOC
 	struct shrinker shrinker_storage;
 #endif
