@@ -19,19 +19,6 @@
 #define PRESSURE_LEFT_MB	48
 #define PRESSURE_ALLOC_MB	(2 * PRESSURE_LEFT_MB)
 
-static int check_balloon(int fd, uint32_t *chunks, uint8_t *in_r3)
-{
-	struct vbg_ioctl_check_balloon c;
-	int ret;
-
-	memset(&c, 0, sizeof(c));
-	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c.hdr), sizeof(c));
-	ret = vbgt_ioctl(fd, VBG_IOCTL_CHECK_BALLOON, &c);
-	*chunks = c.u.out.balloon_chunks;
-	*in_r3 = c.u.out.handle_in_r3;
-	return ret;
-}
-
 /* Wait up to @ms for the host to hold @pages ballooned pages. */
 static int wait_pages_for(long long pages, unsigned int ms)
 {
@@ -105,13 +92,13 @@ static void check_balloon_after_event(void)
 	vbgt_ctl_at_end("balloon 0");
 	vbgt_ctl_ok("balloon 2");
 	EXPECT(wait_pages(2 * PAGES_PER_CHUNK), "not inflated");
-	ASSERT_EQ(check_balloon(fd, &chunks, &r3), 0);
+	ASSERT_EQ(vbgt_check_balloon(fd, &chunks, &r3), 0);
 	EXPECT_EQ(chunks, 2);
 	EXPECT_EQ(r3, 0);
 	EXPECT_EQ(vbgt_state("balloon_pages"), 2 * PAGES_PER_CHUNK);
 	vbgt_ctl_ok("balloon 0");
 	EXPECT(wait_pages(0), "not deflated");
-	ASSERT_EQ(check_balloon(fd, &chunks, &r3), 0);
+	ASSERT_EQ(vbgt_check_balloon(fd, &chunks, &r3), 0);
 	EXPECT_EQ(chunks, 0);
 	close(fd);
 }
@@ -128,13 +115,13 @@ static void check_balloon_asks_host(void)
 	vbgt_ctl_at_end("balloon 0");
 	/* No session filters the balloon event: only the ioctl can see it. */
 	vbgt_ctl_ok("balloon 1");
-	ASSERT_EQ(check_balloon(fd, &chunks, &r3), 0);
+	ASSERT_EQ(vbgt_check_balloon(fd, &chunks, &r3), 0);
 	ASSERT(vbgt_counter("req.111") > q, "the host was not asked");
 	EXPECT_EQ(chunks, 1);
 	EXPECT_EQ(r3, 0);
 	EXPECT(wait_pages(1 * PAGES_PER_CHUNK), "not inflated");
 	vbgt_ctl_ok("balloon 0");
-	ASSERT_EQ(check_balloon(fd, &chunks, &r3), 0);
+	ASSERT_EQ(vbgt_check_balloon(fd, &chunks, &r3), 0);
 	EXPECT_EQ(chunks, 0);
 	EXPECT(wait_pages(0), "not deflated");
 	close(fd);
@@ -231,7 +218,7 @@ static long long inflates_over(int fd, unsigned int ms)
 	uint8_t r3;
 
 	while (vbgt_now_ms() < end) {
-		EXPECT_EQ(check_balloon(fd, &chunks, &r3), 0);
+		EXPECT_EQ(vbgt_check_balloon(fd, &chunks, &r3), 0);
 		vbgt_sleep_ms(500);
 	}
 	return vbgt_counter("balloon.inflates") - inf;

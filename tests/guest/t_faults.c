@@ -812,18 +812,6 @@ static void events_with_filter_closed(void)
 
 /* ------------------------------------------------------------ balloon */
 
-static int check_balloon(int fd, uint32_t *chunks)
-{
-	struct vbg_ioctl_check_balloon c;
-	int ret;
-
-	memset(&c, 0, sizeof(c));
-	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c.hdr), sizeof(c));
-	ret = vbgt_ioctl(fd, VBG_IOCTL_CHECK_BALLOON, &c);
-	*chunks = c.u.out.balloon_chunks;
-	return ret;
-}
-
 /* The host refuses every inflation: a warning, no pages; later it works. */
 static void balloon_refused(void)
 {
@@ -838,7 +826,7 @@ static void balloon_refused(void)
 	vbgt_ctl_at_end("fault-clear");
 	vbgt_ctl_ok("fault 113 1000 -1");
 	vbgt_ctl_ok("balloon 2");
-	EXPECT_EQ(check_balloon(fd, &chunks), 0);
+	EXPECT_EQ(vbgt_check_balloon(fd, &chunks, NULL), 0);
 	EXPECT_EQ(chunks, 0);
 	EXPECT_EQ(vbgt_state("balloon_pages"), 0);
 	/* One warning for each refused attempt: the event's, CHECK_BALLOON's
@@ -847,11 +835,11 @@ static void balloon_refused(void)
 	EXPECT(n >= 1 && n <= 2, "%d warnings", n);
 	EXPECT(hit, "no warning about the balloon");
 	vbgt_ctl_ok("fault-clear");
-	EXPECT_EQ(check_balloon(fd, &chunks), 0);
+	EXPECT_EQ(vbgt_check_balloon(fd, &chunks, NULL), 0);
 	EXPECT_EQ(chunks, 2);
 	EXPECT(tpci_wait_state("balloon_pages", 512), "no balloon after");
 	vbgt_ctl_ok("balloon 0");
-	EXPECT_EQ(check_balloon(fd, &chunks), 0);
+	EXPECT_EQ(vbgt_check_balloon(fd, &chunks, NULL), 0);
 	EXPECT_EQ(chunks, 0);
 	close(fd);
 	driver_ok("after");
@@ -901,7 +889,7 @@ static void balloon_more_than_ram(void)
 	fd = vbgt_open(VBGT_NODE_ROOT);
 	vbgt_ctl_at_end("balloon 0");
 	vbgt_ctl_ok("balloon 65536");
-	EXPECT_EQ(check_balloon(fd, &chunks), 0);
+	EXPECT_EQ(vbgt_check_balloon(fd, &chunks, NULL), 0);
 	full = vbgt_meminfo_kb("MemAvailable");
 	vbgt_diag("balloon at %u MiB (MemAvailable was %lld KiB, now %lld)",
 		  chunks, avail, full);
@@ -915,7 +903,7 @@ static void balloon_more_than_ram(void)
 	st = vbgt_wait_child(worker, 5000);
 	EXPECT_EQ(st, 128 + SIGTERM);
 	vbgt_ctl_ok("balloon 0");
-	EXPECT_EQ(check_balloon(fd, &chunks), 0);
+	EXPECT_EQ(vbgt_check_balloon(fd, &chunks, NULL), 0);
 	EXPECT_EQ(chunks, 0);
 	EXPECT(tpci_wait_state("balloon_pages", 0), "balloon not returned");
 	close(fd);

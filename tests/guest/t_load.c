@@ -416,19 +416,17 @@ static void op_raw(struct worker *w)
 
 static void op_balloon(struct worker *w)
 {
-	struct vbg_ioctl_check_balloon c;
+	uint32_t chunks = 0;
+	uint8_t in_r3 = 0;
 	int ret;
 
 	if (!w->root) {
 		op_raw(w);
 		return;
 	}
-	memset(&c, 0, sizeof(c));
-	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c.hdr), sizeof(c));
-	ret = vbgt_ioctl(w->fd, VBG_IOCTL_CHECK_BALLOON, &c);
-	if (ret || c.u.out.balloon_chunks > BALLOON_MAX || c.u.out.handle_in_r3)
-		record_bad(w, "check balloon: %d, %u chunks", ret,
-			   c.u.out.balloon_chunks);
+	ret = vbgt_check_balloon(w->fd, &chunks, &in_r3);
+	if (ret || chunks > BALLOON_MAX || in_r3)
+		record_bad(w, "check balloon: %d, %u chunks", ret, chunks);
 	w->t.balloon++;
 }
 

@@ -572,6 +572,28 @@ int vbgt_set_caps(int fd, uint32_t or_mask, uint32_t not_mask)
 	return vbgt_ioctl(fd, VBG_IOCTL_CHANGE_GUEST_CAPABILITIES, &c);
 }
 
+/**
+ * vbgt_check_balloon() - VBG_IOCTL_CHECK_BALLOON.
+ * @fd: the session.
+ * @chunks: the balloon's size in 1 MiB chunks, as the driver answers.
+ * @in_r3: "handle in ring 3" as the driver answers (may be NULL).
+ *
+ * Return: 0 or -errno.
+ */
+int vbgt_check_balloon(int fd, uint32_t *chunks, uint8_t *in_r3)
+{
+	struct vbg_ioctl_check_balloon c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	vbgt_hdr(&c.hdr, VBG_IOCTL_HDR_TYPE_DEFAULT, sizeof(c.hdr), sizeof(c));
+	ret = vbgt_ioctl(fd, VBG_IOCTL_CHECK_BALLOON, &c);
+	*chunks = c.u.out.balloon_chunks;
+	if (in_r3)
+		*in_r3 = c.u.out.handle_in_r3;
+	return ret;
+}
+
 static void *vbgt_waiter_fn(void *arg)
 {
 	struct vbgt_waiter *w = arg;

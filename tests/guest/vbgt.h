@@ -170,6 +170,7 @@ int vbgt_change_filter(int fd, uint32_t or_mask, uint32_t not_mask);
 int vbgt_acquire_caps(int fd, uint32_t flags, uint32_t or_mask,
 		      uint32_t not_mask);
 int vbgt_set_caps(int fd, uint32_t or_mask, uint32_t not_mask);
+int vbgt_check_balloon(int fd, uint32_t *chunks, uint8_t *in_r3);
 
 /* A thread blocked in WAIT_FOR_EVENTS (join it with pthread_join()). */
 struct vbgt_waiter {
