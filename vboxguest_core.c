@@ -559,16 +559,14 @@ static int vbg_balloon_update(struct vbg_dev *gdev)
 	if (target != b->host_target) {
 		b->host_target = target;
 		b->held = false;
+		if (target > b->max_chunks)
+			dev_warn(gdev->dev, "balloon target %u MiB capped to %u MiB\n",
+				 target, b->max_chunks);
 	}
 	/* Memory pressure took chunks back: wait for a new host target. */
 	if (b->held)
 		target = min(target, b->nr_chunks);
-	if (target > b->max_chunks) {
-		dev_warn_ratelimited(gdev->dev, "balloon target %u MiB capped to %u MiB\n",
-				     target, b->max_chunks);
-		target = b->max_chunks;
-	}
-	vbg_balloon_resize_locked(gdev, target);
+	vbg_balloon_resize_locked(gdev, min(target, b->max_chunks));
 	ret = b->nr_chunks;
 	mutex_unlock(&b->mutex);
 	return ret;

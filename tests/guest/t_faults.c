@@ -137,8 +137,8 @@ static void klog_open(struct klog *k)
 
 /*
  * The records since the last call at level <= @max_level (3: errors,
- * 4: warnings too, 7: all) that begin with @prefix: how many; whether one
- * of them contains @want goes to @hit (every one to the diagnostics).
+ * 4: warnings too, 7: all) that begin with @prefix: how many; how many
+ * of them contain @want goes to @hit (every one to the diagnostics).
  */
 static int klog_lines(struct klog *k, int max_level, const char *prefix,
 		      const char *want, int *hit)
@@ -171,7 +171,7 @@ static int klog_lines(struct klog *k, int max_level, const char *prefix,
 		vbgt_diag("kmsg <%d>: %s", level, msg);
 		n++;
 		if (want && strstr(msg, want))
-			*hit = 1;
+			(*hit)++;
 	}
 	return n;
 }
@@ -889,6 +889,8 @@ static void balloon_more_than_ram(void)
 	fd = vbgt_open(VBGT_NODE_ROOT);
 	vbgt_ctl_at_end("balloon 0");
 	vbgt_ctl_ok("balloon 65536");
+	/* The same target asked for twice more (the event, then these). */
+	EXPECT_EQ(vbgt_check_balloon(fd, &chunks, NULL), 0);
 	EXPECT_EQ(vbgt_check_balloon(fd, &chunks, NULL), 0);
 	full = vbgt_meminfo_kb("MemAvailable");
 	vbgt_diag("balloon at %u MiB (MemAvailable was %lld KiB, now %lld)",
@@ -907,8 +909,9 @@ static void balloon_more_than_ram(void)
 	EXPECT_EQ(chunks, 0);
 	EXPECT(tpci_wait_state("balloon_pages", 0), "balloon not returned");
 	close(fd);
-	EXPECT_EQ(klog_driver_lines(&k, 4, "capped", &hit) >= 1, 1);
-	EXPECT(hit, "no warning about the cap");
+	klog_driver_lines(&k, 4, "capped", &hit);
+	/* One warning for the host's target, not one per request. */
+	EXPECT(hit == 1, "%d warnings about the cap, want 1", hit);
 	klog_lines(&oom, 4, "", "invoked oom-killer", &hit);
 	EXPECT(!hit, "the balloon left too little: the OOM killer ran");
 	EXPECT(vbgt_meminfo_kb("MemAvailable") > avail - 16384,
