@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make kernel-patch: a git format-patch series that replaces a kernel
 # tree's vboxguest driver (drivers/virt/vboxguest) and the vbox headers
-# (include/uapi/linux/vbox*.h, include/linux/vbox_utils.h) with this tree's.
+# (include/uapi/linux/vbox*.h, include/linux/vbox_utils.h) with this tree's,
+# and adds the driver's Documentation/ABI entries.
 #
 #   kernel-patch.sh [--base TREE|linux-source-N.M.tar.xz] [--out DIR]
 #
@@ -39,7 +40,9 @@ fi
 # What the patch replaces, relative to the kernel tree.
 PATHS=(drivers/virt/vboxguest include/uapi/linux/vbox_err.h
        include/uapi/linux/vbox_vmmdev_types.h include/uapi/linux/vboxguest.h
-       include/linux/vbox_utils.h)
+       include/linux/vbox_utils.h
+       Documentation/ABI/testing/sysfs-driver-vboxguest
+       Documentation/ABI/testing/debugfs-vboxguest)
 
 W=$(mktemp -d /var/tmp/vbg-kernel-patch.XXXXXX)
 trap 'rm -rf "$W"' EXIT
@@ -98,6 +101,8 @@ awk 'NR == 1 && /SPDX/ { print; next }
 grep -q '^obj-$(CONFIG_VBOXGUEST)' "$D/Makefile" || die "no kbuild part in $ROOT/Makefile"
 cp "$ROOT"/include/uapi/linux/vbox*.h include/uapi/linux/
 cp "$ROOT"/include/linux/vbox_utils.h include/linux/
+mkdir -p Documentation/ABI/testing
+cp "$ROOT"/Documentation/ABI/testing/* Documentation/ABI/testing/
 git add -A
 cat > "$W/msg" <<EOF
 virt: vboxguest: replace the driver and its headers

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Static checks of the driver (make lint):
 #   checkpatch   scripts/checkpatch.pl --strict on every driver source/header
-#   kernel-doc   scripts/kernel-doc -none on every driver source/header
+#   kernel-doc   scripts/kernel-doc -none on every driver source/header,
+#                scripts/get_abi.pl validate on Documentation/ABI
 #   w1           out-of-tree build with W=1
 #   sparse       out-of-tree build with C=2 (sparse on every file)
 #   clang        out-of-tree build with LLVM=1
@@ -143,11 +144,14 @@ if lint_scripts; then
 	for f in "${FILES[@]}"; do
 		perl "$SCRIPTS/kernel-doc" -none "$f" >> "$OUT/kernel-doc.findings" 2>&1
 	done
+	# The Documentation/ABI entries (it reports on stderr, exits 0).
+	perl "$SCRIPTS/get_abi.pl" --dir "$ROOT/Documentation/ABI" validate \
+		>> "$OUT/kernel-doc.findings" 2>&1
 	findings kernel-doc "$OUT/kernel-doc.findings"
-	result "kernel-doc -none" $?
+	result "kernel-doc -none, Documentation/ABI" $?
 else
 	result "checkpatch --strict" 1 "no scripts from $SRC_TAR"
-	result "kernel-doc -none" 1 "no scripts from $SRC_TAR"
+	result "kernel-doc -none, Documentation/ABI" 1 "no scripts from $SRC_TAR"
 fi
 
 if [ -d "$KDIR" ]; then
