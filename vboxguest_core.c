@@ -449,9 +449,9 @@ static int vbg_balloon_inflate_chunk_locked(struct vbg_dev *gdev)
 	lockdep_assert_held(&b->mutex);
 	/*
 	 * Nothing allocated under the mutex may enter the OOM killer
-	 * (__GFP_NORETRY): its notifier takes the mutex.
+	 * (__GFP_RETRY_MAYFAIL, __GFP_NORETRY): its notifier takes the mutex.
 	 */
-	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
+	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	if (!chunk)
 		return -ENOMEM;
 	for (i = 0; i < VBG_BALLOON_CHUNK_KPAGES; i++) {
