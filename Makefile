@@ -166,9 +166,12 @@ faults-short: deps
 # Issue 9's life cycle: 50 rmmod/insmod and 20 PCI remove/rescan cycles
 # with sessions and a kernel user inside (tests/lifecycle/run.sh --short:
 # the form make check runs).
-.PHONY: lifecycle
+.PHONY: lifecycle lifecycle-short
 lifecycle: deps
 	@bash tests/lifecycle/run.sh
+
+lifecycle-short: deps
+	@bash tests/lifecycle/run.sh --short
 
 # Everything this project has; .ci/run runs exactly this.
 check: deps

@@ -13,6 +13,8 @@
 #   vm-debug make check-vm DRIVER=ours KERNEL=debug   the same, debug kernel
 #   coverage make coverage               gcov line coverage >= 85% (core, utils)
 #   faults   make faults-short           host faults, short form (distro kernel)
+#   lifecycle make lifecycle-short       5 rmmod/insmod + 3 PCI remove/rescan
+#                                        cycles, distro and debug kernels
 # Each component's last "N passed, N failed[, N skipped]" line is collected;
 # a component that fails, exits non-zero or prints no such line fails the
 # whole.  So does one that passed fewer cases than its floor in
@@ -61,6 +63,7 @@ add vm-ref "check-vm DRIVER=reference"
 [ -f vboxguest_core.c ] && add vm-debug "check-vm DRIVER=ours KERNEL=debug"
 [ -f tests/kunit/coverage.sh ] && add coverage "coverage"
 [ -f tests/faults/run.sh ] && add faults "faults-short"
+[ -f tests/lifecycle/run.sh ] && add lifecycle "lifecycle-short"
 
 TP=0 TF=0 TS=0 BAD=0
 declare -A FLOOR
