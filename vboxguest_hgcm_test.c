@@ -256,7 +256,7 @@ static void vbg_buf_free(enum vbg_buf_alloc alloc, void *mem)
 }
 
 /* Guest-physical address of @buf. */
-static u64 vbg_buf_phys(const void *buf)
+static u64 vbg_buf_phys(void *buf)
 {
 	if (is_vmalloc_addr(buf))
 		return page_to_phys(vmalloc_to_page(buf)) + offset_in_page(buf);
