@@ -196,12 +196,30 @@ static int vbg_host_mask_change_locked(struct vbg_dev *gdev,
 	return ret;
 }
 
+/*
+ * The input device's mouse bits: VBG_INPUT_MOUSE_STATUS, and the
+ * full-state protocol if the host offers it now (spec 5.4).
+ */
+static u32 vbg_input_mouse_status(struct vbg_dev *gdev)
+{
+	struct vmmdev_mouse_status req = {};
+
+	if (vbg_req_send(gdev, VMMDEVREQ_GET_MOUSE_STATUS, &req.header,
+			 sizeof(req)) ||
+	    !(req.mouse_features & VMMDEV_MOUSE_HOST_USES_FULL_STATE_PROTOCOL))
+		return VBG_INPUT_MOUSE_STATUS;
+	return VBG_INPUT_MOUSE_STATUS |
+	       VMMDEV_MOUSE_GUEST_USES_FULL_STATE_PROTOCOL;
+}
+
 /**
  * vbg_core_set_input_mouse_status() - the input device was opened/closed.
  * @gdev: the device.
  * @open: true when the first user opened it, false after the last close.
  *
- * Tells the host whether the guest can take absolute positions.
+ * Tells the host whether the guest can take absolute positions and, if
+ * the host offers it, that the guest uses the full-state protocol (then
+ * the mouse work reads wheels and buttons too).
  *
  * Context: process context; takes session_mutex.
  * Return: 0 or -errno from the host.
@@ -209,15 +227,17 @@ static int vbg_host_mask_change_locked(struct vbg_dev *gdev,
 int vbg_core_set_input_mouse_status(struct vbg_dev *gdev, bool open)
 {
 	struct vbg_host_mask *m = &gdev->mouse_status;
-	u32 old;
+	u32 old, bits = open ? vbg_input_mouse_status(gdev) : 0;
 	int ret;
 
 	mutex_lock(&gdev->session_mutex);
 	old = m->extra;
-	m->extra = open ? VBG_INPUT_MOUSE_STATUS : 0;
+	m->extra = bits;
 	ret = vbg_host_mask_sync_locked(gdev, m);
 	if (ret && open)
 		m->extra = old;
+	WRITE_ONCE(gdev->mouse_full_state,
+		   !!(m->extra & VMMDEV_MOUSE_GUEST_USES_FULL_STATE_PROTOCOL));
 	mutex_unlock(&gdev->session_mutex);
 	return ret;
 }
@@ -771,19 +791,31 @@ static void vbg_balloon_exit(struct vbg_dev *gdev)
 	mutex_unlock(&b->mutex);
 }
 
-/* Read the absolute position and pass it to the input device. */
+/*
+ * Read the absolute position, with the full-state protocol also wheels
+ * and buttons (GetMouseStatusEx), and pass them to the input device.
+ */
 static void vbg_mouse_work(struct work_struct *work)
 {
 	struct vbg_dev *gdev = container_of(work, struct vbg_dev, mouse_work);
-	struct vmmdev_mouse_status *req = gdev->mouse_status_req;
-	struct vbg_mouse_report report;
+	struct vmmdev_mouse_status_ex *req = gdev->mouse_status_req;
+	bool full = READ_ONCE(gdev->mouse_full_state);
+	struct vbg_mouse_report report = {};
 
-	req->header.rc = VERR_GENERAL_FAILURE;
-	req->mouse_features = 0;
+	req->status.header.size = full ? sizeof(*req) : sizeof(req->status);
+	req->status.header.request_type = full ? VMMDEVREQ_GET_MOUSE_STATUS_EX :
+						 VMMDEVREQ_GET_MOUSE_STATUS;
+	req->status.header.rc = VERR_GENERAL_FAILURE;
+	req->status.mouse_features = 0;
 	if (vbg_req_submit(gdev, req))
 		return;
-	report.x = READ_ONCE(req->pointer_pos_x);
-	report.y = READ_ONCE(req->pointer_pos_y);
+	report.x = READ_ONCE(req->status.pointer_pos_x);
+	report.y = READ_ONCE(req->status.pointer_pos_y);
+	if (full) {
+		report.dz = READ_ONCE(req->dz);
+		report.dw = READ_ONCE(req->dw);
+		report.buttons = READ_ONCE(req->buttons);
+	}
 	atomic64_inc(&gdev->stats[VBG_STAT_MOUSE_EVENTS]);
 	gdev->glue->report_mouse(gdev, &report);
 }

@@ -88,18 +88,25 @@ struct vbg_host_mask {
 };
 
 /**
- * struct vbg_mouse_report - one position read from the host.
+ * struct vbg_mouse_report - one mouse state read from the host.
  * @x: X in 0..VMMDEV_MOUSE_RANGE_MAX.
  * @y: Y in 0..VMMDEV_MOUSE_RANGE_MAX.
+ * @dz: vertical wheel delta as the host gives it (0 without the
+ *	full-state protocol).
+ * @dw: horizontal wheel delta as the host gives it (0 likewise).
+ * @buttons: VMMDEV_MOUSE_BUTTON_* bits held (0 likewise).
  */
 struct vbg_mouse_report {
 	s32 x;
 	s32 y;
+	s32 dz;
+	s32 dw;
+	u32 buttons;
 };
 
 /**
  * struct vbg_glue_ops - what the core asks of the OS glue.
- * @report_mouse: pass a position to the input device.  Process context
+ * @report_mouse: pass a mouse state to the input device.  Process context
  *	(the mouse work item).
  */
 struct vbg_glue_ops {
@@ -258,7 +265,11 @@ struct vbg_heartbeat {
  *	owner at a time).  Protected by @session_mutex; read by the ISR
  *	under @event_spinlock (writers hold both).
  * @mouse_status: the guest's mouse bits; @extra is VBG_INPUT_MOUSE_STATUS
- *	while the input device is open, else 0.
+ *	while the input device is open (with GUEST_USES_FULL_STATE_PROTOCOL
+ *	if the host offered it at the open), else 0.
+ * @mouse_full_state: the host accepted GUEST_USES_FULL_STATE_PROTOCOL
+ *	from the input device: @mouse_work reads GetMouseStatusEx.  Written
+ *	under @session_mutex, read by @mouse_work.
  * @event_spinlock: protects @session_list, each session's pending events,
  *	filter copy and cancel flag, and @unowned_events.
  * @unowned_events: events of an acquire-mode capability that arrived while
@@ -273,9 +284,10 @@ struct vbg_heartbeat {
  *	cancel never fails for lack of memory.
  * @ack_events_req: AcknowledgeEvents request for the ISR, allocated at
  *	init.  Only the ISR uses it (one ISR runs at a time per line).
- * @mouse_status_req: GetMouseStatus request for @mouse_work, allocated at
- *	init.  Only @mouse_work uses it.
- * @mouse_work: reads the position on MOUSE_POSITION_CHANGED.
+ * @mouse_status_req: GetMouseStatus(Ex) request for @mouse_work, allocated
+ *	at init with room for the Ex form.  Only @mouse_work uses it.
+ * @mouse_work: reads the position (and with @mouse_full_state wheels and
+ *	buttons) on MOUSE_POSITION_CHANGED.
  * @input: the absolute pointing device the host's position goes to.
  * @balloon: the memory balloon.
  * @heartbeat: the heartbeat.
@@ -315,6 +327,7 @@ struct vbg_dev {
 	struct vbg_host_mask guest_caps;
 	u32 acquire_mode_guest_caps;
 	struct vbg_host_mask mouse_status;
+	bool mouse_full_state;
 
 	spinlock_t event_spinlock;	/* event delivery, taken in the ISR */
 	u32 unowned_events;
@@ -325,7 +338,7 @@ struct vbg_dev {
 	struct vmmdev_hgcm_cancel2 *hgcm_cancel_req;
 
 	struct vmmdev_events *ack_events_req;
-	struct vmmdev_mouse_status *mouse_status_req;
+	struct vmmdev_mouse_status_ex *mouse_status_req;
 	struct work_struct mouse_work;
 	struct input_dev *input;
 

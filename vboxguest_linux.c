@@ -249,14 +249,38 @@ void vbg_put_gdev(struct vbg_dev *gdev)
 }
 EXPORT_SYMBOL_GPL(vbg_put_gdev);
 
-/* Pass the host's absolute pointer position to the input device. */
+/* The full-state protocol's buttons (spec 5.4) as input keys. */
+static const struct {
+	u32 host;
+	unsigned int key;
+} vbg_input_buttons[] = {
+	{ VMMDEV_MOUSE_BUTTON_LEFT, BTN_LEFT },
+	{ VMMDEV_MOUSE_BUTTON_RIGHT, BTN_RIGHT },
+	{ VMMDEV_MOUSE_BUTTON_MIDDLE, BTN_MIDDLE },
+	{ VMMDEV_MOUSE_BUTTON_X1, BTN_SIDE },
+	{ VMMDEV_MOUSE_BUTTON_X2, BTN_EXTRA },
+};
+
+/*
+ * Pass the host's absolute pointer position, wheels and buttons to the
+ * input device (a zero delta and an unchanged button send nothing).  The
+ * spec gives no wheel direction: a positive dz is taken as a turn towards
+ * the user (the PS/2 wheel's sign), REL_WHEEL's negative; a positive dw
+ * as a turn to the right, REL_HWHEEL's positive.
+ */
 static void vbg_input_report(struct vbg_dev *gdev,
 			     const struct vbg_mouse_report *report)
 {
 	struct input_dev *input = gdev->input;
+	unsigned int i;
 
 	input_report_abs(input, ABS_X, clamp(report->x, 0, VMMDEV_MOUSE_RANGE_MAX));
 	input_report_abs(input, ABS_Y, clamp(report->y, 0, VMMDEV_MOUSE_RANGE_MAX));
+	input_report_rel(input, REL_WHEEL, -max(report->dz, -S32_MAX));
+	input_report_rel(input, REL_HWHEEL, report->dw);
+	for (i = 0; i < ARRAY_SIZE(vbg_input_buttons); i++)
+		input_report_key(input, vbg_input_buttons[i].key,
+				 report->buttons & vbg_input_buttons[i].host);
 	input_sync(input);
 }
 
@@ -274,10 +298,14 @@ static void vbg_input_close(struct input_dev *input)
 	vbg_core_set_input_mouse_status(input_get_drvdata(input), false);
 }
 
-/* An absolute pointer the host's mouse position goes to. */
+/*
+ * An absolute pointer the host's mouse position goes to, with the wheels
+ * and buttons of the full-state protocol (used when the host offers it).
+ */
 static int vbg_create_input_device(struct vbg_dev *gdev)
 {
 	struct input_dev *input;
+	unsigned int i;
 
 	input = devm_input_allocate_device(gdev->dev);
 	if (!input)
@@ -289,7 +317,10 @@ static int vbg_create_input_device(struct vbg_dev *gdev)
 	input->id.product = VMMDEV_DEVICEID;
 	input->open = vbg_input_open;
 	input->close = vbg_input_close;
-	input_set_capability(input, EV_KEY, BTN_MOUSE);
+	for (i = 0; i < ARRAY_SIZE(vbg_input_buttons); i++)
+		input_set_capability(input, EV_KEY, vbg_input_buttons[i].key);
+	input_set_capability(input, EV_REL, REL_WHEEL);
+	input_set_capability(input, EV_REL, REL_HWHEEL);
 	input_set_abs_params(input, ABS_X, 0, VMMDEV_MOUSE_RANGE_MAX, 0, 0);
 	input_set_abs_params(input, ABS_Y, 0, VMMDEV_MOUSE_RANGE_MAX, 0, 0);
 	__set_bit(INPUT_PROP_DIRECT, input->propbit);

@@ -116,6 +116,15 @@ static_assert(VMMDEV_MOUSE_GUEST_MASK == 0x095);
 #define VMMDEV_MOUSE_HOST_USES_FULL_STATE_PROTOCOL	0x100U
 /* Absolute coordinates run from 0 to this value on both axes. */
 #define VMMDEV_MOUSE_RANGE_MAX				0xffff
+/* Buttons of GetMouseStatusEx (full-state protocol). */
+#define VMMDEV_MOUSE_BUTTON_LEFT			0x01U
+#define VMMDEV_MOUSE_BUTTON_RIGHT			0x02U
+#define VMMDEV_MOUSE_BUTTON_MIDDLE			0x04U
+#define VMMDEV_MOUSE_BUTTON_X1				0x08U
+#define VMMDEV_MOUSE_BUTTON_X2				0x10U
+
+/* GetMouseStatusEx (7.0+), a request number the uapi enum lacks. */
+#define VMMDEVREQ_GET_MOUSE_STATUS_EX			223
 
 /* Facilities and their status (ReportGuestStatus). */
 #define VBOXGUEST_FACILITY_TYPE_VBOXGUEST_DRIVER	20
@@ -170,6 +179,26 @@ struct vmmdev_mouse_status {
 };
 
 static_assert(sizeof(struct vmmdev_mouse_status) == 36);
+
+/**
+ * struct vmmdev_mouse_status_ex - GetMouseStatusEx (223), the full-state
+ *	protocol: GetMouseStatus plus wheels and buttons.
+ * @status: as GetMouseStatus (1) answers it.
+ * @dz: vertical wheel delta.
+ * @dw: horizontal wheel delta.
+ * @buttons: VMMDEV_MOUSE_BUTTON_* bits.
+ */
+struct vmmdev_mouse_status_ex {
+	struct vmmdev_mouse_status status;
+	s32 dz;
+	s32 dw;
+	u32 buttons;
+};
+
+static_assert(sizeof(struct vmmdev_mouse_status_ex) == 48);
+static_assert(offsetof(struct vmmdev_mouse_status_ex, dz) == 36);
+static_assert(offsetof(struct vmmdev_mouse_status_ex, dw) == 40);
+static_assert(offsetof(struct vmmdev_mouse_status_ex, buttons) == 44);
 
 /**
  * struct vmmdev_version - a VirtualBox version as requests carry it.

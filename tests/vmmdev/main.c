@@ -43,6 +43,7 @@ static void usage(FILE *f)
 		"  --log FILE                  log file (default stderr)\n"
 		"  --features HEX              host feature bits\n"
 		"  --heartbeat-interval-ms N   host heartbeat interval\n"
+		"  --mouse-host-caps HEX       host-owned mouse bits (default 0x120)\n"
 		"  --no-mmap-bar1              every BAR1 access traps\n"
 		"  --mmio-req                  offer BAR3, the MMIO request window\n"
 		"  --no-ioport                 no BAR0 (as ARM guests see it)\n"
@@ -188,6 +189,7 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "features", required_argument, NULL, 'f' },
 		{ "heartbeat-interval-ms", required_argument, NULL, 'i' },
+		{ "mouse-host-caps", required_argument, NULL, 'M' },
 		{ "no-mmap-bar1", no_argument, NULL, 'n' },
 		{ "mmio-req", no_argument, NULL, 'm' },
 		{ "no-ioport", no_argument, NULL, 'p' },
@@ -197,7 +199,12 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *ctl_path = NULL, *counters = NULL;
-	const char *log_path = NULL, *features = NULL, *hb = NULL;
+	/* Options that are control commands run before QEMU connects. */
+	static const char *const setup_cmds[] = {
+		"features", "heartbeat-interval-ms", "mouse-host-caps",
+	};
+	const char *setup[sizeof(setup_cmds) / sizeof(setup_cmds[0])] = { 0 };
+	const char *log_path = NULL;
 	const char *bar0_size = NULL;
 	const char *share[64];
 	int nshare = 0, k;
@@ -224,10 +231,13 @@ int main(int argc, char **argv)
 			log_path = optarg;
 			break;
 		case 'f':
-			features = optarg;
+			setup[0] = optarg;
 			break;
 		case 'i':
-			hb = optarg;
+			setup[1] = optarg;
+			break;
+		case 'M':
+			setup[2] = optarg;
 			break;
 		case 'n':
 			mmap_bar1 = false;
@@ -300,13 +310,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	xport_set_dev(e.x, e.dev);
-	if (features) {
-		snprintf(line, sizeof(line), "features %s", features);
-		if (!emu_setup_cmd(&e, line))
-			goto out;
-	}
-	if (hb) {
-		snprintf(line, sizeof(line), "heartbeat-interval-ms %s", hb);
+	for (k = 0; k < (int)(sizeof(setup) / sizeof(setup[0])); k++) {
+		if (!setup[k])
+			continue;
+		snprintf(line, sizeof(line), "%s %s", setup_cmds[k], setup[k]);
 		if (!emu_setup_cmd(&e, line))
 			goto out;
 	}

@@ -57,6 +57,7 @@
 #define MOUSE_HOST_MASK		0x16a
 #define MOUSE_ALL_MASK		0x1ff
 #define MOUSE_HOST_DEFAULT	0x120
+#define MOUSE_BUTTONS_MASK	0x01f	/* left, right, middle, X1, X2 */
 
 #define DEFAULT_FEATURES	0x8000000fu
 #define DEFAULT_HB_INTERVAL_NS	2000000000ull
@@ -129,6 +130,9 @@ struct vmmdev {
 	uint32_t caps;
 	uint32_t mouse_guest, mouse_host;
 	int32_t mouse_x, mouse_y;
+	/* Full-state protocol (223): wheel deltas not yet read, buttons. */
+	int64_t mouse_dz, mouse_dw;
+	uint32_t mouse_buttons;
 
 	/* Display, seamless, statistics: the host's value and the guest's. */
 	struct display_hint hint[NUM_DISPLAYS], hint_read[NUM_DISPLAYS];
@@ -792,13 +796,26 @@ static int32_t req_get_mouse(struct vmmdev *dev, struct req *r)
 	return VINF_SUCCESS;
 }
 
-/* 223: GetMouseStatusEx: as 1 plus wheel deltas and buttons (none here). */
+/* Hand over as much of the wheel delta *@d as an s32 holds. */
+static uint32_t take_delta(int64_t *d)
+{
+	int64_t v = *d < INT32_MIN ? INT32_MIN : *d > INT32_MAX ? INT32_MAX : *d;
+
+	*d -= v;
+	return (uint32_t)(int32_t)v;
+}
+
+/*
+ * 223: GetMouseStatusEx: as 1 plus the wheel deltas (dz vertical, dw
+ * horizontal) posted since the last 223, which this read hands over, and
+ * the buttons held now.
+ */
 static int32_t req_get_mouse_ex(struct vmmdev *dev, struct req *r)
 {
 	req_get_mouse(dev, r);
-	put32(r->buf + 36, 0);
-	put32(r->buf + 40, 0);
-	put32(r->buf + 44, 0);
+	put32(r->buf + 36, take_delta(&dev->mouse_dz));
+	put32(r->buf + 40, take_delta(&dev->mouse_dw));
+	put32(r->buf + 44, dev->mouse_buttons);
 	return VINF_SUCCESS;
 }
 
@@ -2113,6 +2130,9 @@ static void print_state(struct vmmdev *dev, FILE *out)
 	fprintf(out, "mouse_guest 0x%x\n", dev->mouse_guest);
 	fprintf(out, "mouse_host 0x%x\n", dev->mouse_host);
 	fprintf(out, "mouse_x %d\nmouse_y %d\n", dev->mouse_x, dev->mouse_y);
+	fprintf(out, "mouse_dz %lld\nmouse_dw %lld\nmouse_buttons 0x%x\n",
+		(long long)dev->mouse_dz, (long long)dev->mouse_dw,
+		dev->mouse_buttons);
 	fprintf(out, "balloon_target %u\n", dev->balloon_target);
 	fprintf(out, "balloon_acked %u\n", dev->balloon_acked);
 	fprintf(out, "balloon_pages %zu\n", dev->balloon.used);
@@ -2187,14 +2207,29 @@ static void ctl_filter_ignore(struct vmmdev *dev, const struct ctl_args *a,
 	fprintf(out, "ok\n");
 }
 
+/* mouse X Y [DZ DW [BUTTONS]]: wheel deltas add up until 223 reads them. */
 static void ctl_mouse(struct vmmdev *dev, const struct ctl_args *a, FILE *out)
 {
 	if (a->v[0] > 0xffff || a->v[1] > 0xffff) {
 		fprintf(out, "err position outside 0..0xffff\n");
 		return;
 	}
+	if (a->n == 4) {
+		fprintf(out, "err wheel needs both DZ and DW\n");
+		return;
+	}
+	if (a->n == 6 && a->v[4] & ~(uint32_t)MOUSE_BUTTONS_MASK) {
+		fprintf(out, "err buttons outside 0x1f\n");
+		return;
+	}
 	dev->mouse_x = (int32_t)a->v[0];
 	dev->mouse_y = (int32_t)a->v[1];
+	if (a->n >= 5) {
+		dev->mouse_dz += (int32_t)a->v[2];
+		dev->mouse_dw += (int32_t)a->v[3];
+	}
+	if (a->n == 6)
+		dev->mouse_buttons = a->v[4];
 	vmmdev_post_events_locked(dev, EV_MOUSE_POS);
 	fprintf(out, "ok\n");
 }
@@ -2511,7 +2546,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "events", 1, 1, true, ctl_events },
 	{ "irq-raise", 1, 1, true, ctl_irq_raise },
 	{ "filter-ignore", 1, 1, true, ctl_filter_ignore },
-	{ "mouse", 2, 2, true, ctl_mouse },
+	{ "mouse", 2, 5, true, ctl_mouse },
 	{ "mouse-host-caps", 1, 1, true, ctl_mouse_host_caps },
 	{ "balloon", 1, 1, true, ctl_balloon },
 	{ "display", 3, 4, true, ctl_display },

@@ -870,6 +870,87 @@ static void mouse(struct ktap_case_ctx *t)
 	fx_down();
 }
 
+/* GetMouseStatusEx (223): position, wheel deltas handed over once, buttons. */
+static void mouse_full_state(struct ktap_case_ctx *t)
+{
+	uint32_t ev;
+
+	fx_up_default();
+	KTAP_ASSERT(t, report());
+	filter(0x200, 0);
+	KTAP_EXPECT_EQ(t, state("mouse_host") & 0x100, 0x100);
+	KTAP_EXPECT(t, !strcmp(ctl("mouse 100 200 1 -2 0x1f"), "ok\n"));
+	KTAP_EXPECT_EQ(t, F.irq, 1);
+	KTAP_EXPECT_EQ(t, ack(&ev), 0);
+	KTAP_EXPECT_EQ(t, ev, 0x200);
+	KTAP_EXPECT_EQ(t, simple(223, 48), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 24) & 0x100, 0x100);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 28), 100);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 32), 200);
+	KTAP_EXPECT_EQ(t, (int32_t)rd32(REQ + 36), 1);
+	KTAP_EXPECT_EQ(t, (int32_t)rd32(REQ + 40), -2);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 44), 0x1f);
+	/* Deltas are handed over once; buttons stay held. */
+	KTAP_EXPECT_EQ(t, simple(223, 48), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 36), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 40), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 44), 0x1f);
+	/* They add up until read; GetMouseStatus (1) leaves them. */
+	ctl("mouse 5 6 3 0 0");
+	ctl("mouse 7 8 -1 4");
+	KTAP_EXPECT_EQ(t, state("mouse_dz"), 2);
+	KTAP_EXPECT_EQ(t, simple(1, 36), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 28), 7);
+	KTAP_EXPECT_EQ(t, simple(223, 48), 0);
+	KTAP_EXPECT_EQ(t, (int32_t)rd32(REQ + 36), 2);
+	KTAP_EXPECT_EQ(t, (int32_t)rd32(REQ + 40), 4);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 44), 0);
+	KTAP_EXPECT_EQ(t, state("mouse_dz"), 0);
+	/* An s32 at a time. */
+	ctl("mouse 0 0 0x7fffffff 0");
+	ctl("mouse 0 0 2 0");
+	KTAP_EXPECT_EQ(t, simple(223, 48), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 36), 0x7fffffff);
+	KTAP_EXPECT_EQ(t, simple(223, 48), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 36), 2);
+	/* Bad arguments change nothing. */
+	KTAP_EXPECT(t, !strncmp(ctl("mouse 1 2 3"), "err", 3));
+	KTAP_EXPECT(t, !strncmp(ctl("mouse 1 2 0 0 0x20"), "err", 3));
+	KTAP_EXPECT_EQ(t, state("mouse_x"), 0);
+	KTAP_EXPECT_EQ(t, state("mouse_buttons"), 0);
+	/* The host bit follows mouse-host-caps. */
+	ctl("mouse-host-caps 0x20");
+	simple(1, 36);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 24) & 0x100, 0);
+	fx_down();
+}
+
+/* 223 as a host checks it: exact size 48, header version, after the report. */
+static void mouse_full_state_validated(struct ktap_case_ctx *t)
+{
+	fx_up_default();
+	ctl("mouse 9 9 5 6 1");
+	KTAP_EXPECT_EQ(t, simple(223, 48), VERR_NOT_SUPPORTED);
+	KTAP_EXPECT_EQ(t, counter("req.223"), 1);
+	KTAP_ASSERT(t, report());
+	KTAP_EXPECT_EQ(t, simple(223, 44), VERR_INVALID_PARAMETER);
+	KTAP_EXPECT_EQ(t, simple(223, 52), VERR_INVALID_PARAMETER);
+	KTAP_EXPECT_EQ(t, simple(223, 36), VERR_INVALID_PARAMETER);
+	hdr(REQ, 48, 223);
+	wr32(REQ + 4, 0x00010000);
+	KTAP_EXPECT_EQ(t, submit(REQ), -1);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 28), 0);		/* nothing written */
+	KTAP_EXPECT_EQ(t, counter("req.ignored"), 1);
+	KTAP_EXPECT_EQ(t, counter("req.223"), 4);
+	/* None of them took the deltas. */
+	KTAP_EXPECT_EQ(t, simple(223, 48), 0);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 36), 5);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 40), 6);
+	KTAP_EXPECT_EQ(t, rd32(REQ + 44), 1);
+	KTAP_EXPECT_EQ(t, counter("req.223"), 5);
+	fx_down();
+}
+
 static void facility_status(struct ktap_case_ctx *t)
 {
 	static const struct { uint32_t fac, status; int32_t rc; } rows[] = {
@@ -1602,6 +1683,8 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(balloon_inflate_deflate),
 	KTAP_CASE(heartbeat),
 	KTAP_CASE(mouse),
+	KTAP_CASE(mouse_full_state),
+	KTAP_CASE(mouse_full_state_validated),
 	KTAP_CASE(facility_status),
 	KTAP_CASE(fault_injection),
 	KTAP_CASE(control_commands),
