@@ -10,6 +10,8 @@ vboxguest-y := vboxguest_linux.o vboxguest_core.o vboxguest_utils.o
 vboxguest-$(CONFIG_VBOXGUEST_KUNIT_TEST) += vboxguest_test.o \
 	vboxguest_ioctl_test.o vboxguest_req_test.o vboxguest_events_test.o \
 	vboxguest_hgcm_test.o vboxguest_lifecycle_test.o
+# define_trace.h includes vboxguest_trace.h by this directory.
+CFLAGS_vboxguest_linux.o := -I$(src)
 # Out of tree our include/ must win over the kernel's own copies of the
 # same headers, so it goes in front of LINUXINCLUDE, not into ccflags-y
 # (which kbuild puts after it).  In tree our files are the tree's.

@@ -25,6 +25,7 @@
 #include <linux/swap.h>
 #include <linux/vbox_err.h>
 #include "vboxguest_core.h"
+#include "vboxguest_trace.h"
 #include "vboxguest_version.h"
 
 /* Requestor of the driver's own requests: kernel, the VBoxGuest driver. */
@@ -566,7 +567,7 @@ static int vbg_balloon_update(struct vbg_dev *gdev)
 	struct vmmdev_memballoon_info req = {
 		.event_ack = VMMDEV_EVENT_ACK_BALLOON,
 	};
-	u32 target;
+	u32 target, old;
 	int ret;
 
 	ret = vbg_req_send(gdev, VMMDEVREQ_GET_MEMBALLOON_CHANGE_REQ,
@@ -586,8 +587,11 @@ static int vbg_balloon_update(struct vbg_dev *gdev)
 	/* Memory pressure took chunks back: wait for a new host target. */
 	if (b->held)
 		target = min(target, b->nr_chunks);
+	old = b->nr_chunks;
 	vbg_balloon_resize_locked(gdev, min(target, b->max_chunks));
 	ret = b->nr_chunks;
+	if (ret != old)
+		trace_vbg_balloon(b, old, VBG_BALLOON_HOST);
 	mutex_unlock(&b->mutex);
 	return ret;
 }
@@ -660,6 +664,8 @@ static unsigned long vbg_balloon_give_back_locked(struct vbg_dev *gdev,
 		freed += VBG_BALLOON_CHUNK_KPAGES;
 	}
 	if (freed) {
+		trace_vbg_balloon(b, b->nr_chunks + freed / VBG_BALLOON_CHUNK_KPAGES,
+				  oom ? VBG_BALLOON_OOM : VBG_BALLOON_PRESSURE);
 		b->held = true;
 		atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_PRESSURE]);
 		dev_info_ratelimited(gdev->dev, "%s: balloon down to %u MiB\n",
@@ -1432,6 +1438,7 @@ static void vbg_dispatch_events_locked(struct vbg_dev *gdev, u32 events)
 		session->pending_events |= want;
 		delivered |= want;
 	}
+	trace_vbg_events(events, delivered);
 	owned &= ~vbg_caps_to_events(gdev->guest_caps.extra);
 	gdev->unowned_events |= owned;
 	delivered |= owned | VMMDEV_EVENT_HGCM;

@@ -35,6 +35,9 @@
 #include "vboxguest_core.h"
 #include "vboxguest_version.h"
 
+#define CREATE_TRACE_POINTS
+#include "vboxguest_trace.h"
+
 #define DEVICE_NAME		"vboxguest"
 #define DEVICE_NAME_USER	"vboxuser"
 #define VBOX_VENDORID		0x80ee

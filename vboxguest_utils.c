@@ -24,6 +24,7 @@
 #include <linux/vmalloc.h>
 #include <linux/vbox_err.h>
 #include "vboxguest_core.h"
+#include "vboxguest_trace.h"
 
 /*
  * Requests up to 2 KiB come from DMA32 slab caches of these sizes, so a
@@ -225,6 +226,7 @@ int vbg_req_submit(struct vbg_dev *gdev, void *req)
 {
 	struct vmmdev_request_header *hdr = req;
 	int rc, ret;
+	u64 t0;
 
 	if (hdr->size < sizeof(*hdr) || hdr->size > VMMDEV_MAX_REQUEST_SIZE ||
 	    hdr->version != VMMDEV_REQUEST_HEADER_VERSION) {
@@ -234,11 +236,13 @@ int vbg_req_submit(struct vbg_dev *gdev, void *req)
 	}
 
 	atomic64_inc(&gdev->stats[VBG_STAT_REQUESTS]);
+	t0 = trace_vbg_req_enabled() ? ktime_get_ns() : 0;
 	ret = gdev->ops->submit(gdev, hdr);
 	if (ret)
 		return ret;
 
 	rc = READ_ONCE(hdr->rc);
+	trace_vbg_req(hdr, rc, t0);
 	if (rc == VERR_NOT_SUPPORTED)
 		vbg_core_host_refused(gdev, hdr);
 	ret = vbg_status_code_to_errno(rc);
@@ -942,6 +946,27 @@ struct vbg_hgcm_buf {
 	bool pinned;
 };
 
+/* Emit vbg_hgcm_call_start; @io is for vbg_hgcm_call_complete too. */
+static void vbg_hgcm_trace_start(const struct vmmdev_hgcm_call *req,
+				 const struct vbg_hgcm_buf *bufs, u32 parm_count,
+				 struct vbg_hgcm_io *io)
+{
+	u32 i;
+
+	if (!trace_vbg_hgcm_call_start_enabled() &&
+	    !trace_vbg_hgcm_call_complete_enabled())
+		return;
+	for (i = 0; i < parm_count; i++) {
+		io->bytes += bufs[i].size;
+		if (bufs[i].pages)
+			io->pages += bufs[i].nr_pages;
+		else if (bufs[i].bounced ||
+			 bufs[i].type == VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST)
+			io->copied += bufs[i].size;
+	}
+	trace_vbg_hgcm_call_start(req, io, 0);
+}
+
 /* Direction of a linear-address type; 0 for anything else. */
 static u32 vbg_hgcm_linaddr_dir(u32 type, bool user)
 {
@@ -1401,6 +1426,7 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 			   u32 parm_count, int *vbox_status)
 {
 	struct vmmdev_hgcm_function_parameter64 *dst;
+	struct vbg_hgcm_io io = {};
 	struct vmmdev_hgcm_call *req;
 	struct vbg_hgcm_buf *bufs;
 	unsigned long locked = 0;
@@ -1435,10 +1461,12 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 			dst[i] = parms[i];
 	}
 
+	vbg_hgcm_trace_start(req, bufs, parm_count, &io);
 	ret = vbg_hgcm_submit_wait(gdev, &req->header,
 				   user ? VBG_HGCM_WAIT_INTERRUPTIBLE :
 					  VBG_HGCM_WAIT_KILLABLE,
 				   timeout_ms);
+	trace_vbg_hgcm_call_complete(req, &io, ret);
 	if (ret == -EIO) {
 		/* The host may still write to the request and the buffers. */
 		vbg_hgcm_release_bufs(bufs, parm_count, locked, true);
