@@ -101,13 +101,12 @@ static int parse_line(const char *line, struct rec *r)
 	return 1;
 }
 
-/* Events off, then every vboxguest record of the trace into recs[]. */
-static void trace_collect(void)
+/* Every vboxguest record of the trace so far into recs[]. */
+static void trace_read(void)
 {
 	char line[512];
 	FILE *f;
 
-	ASSERT_EQ(tracefs_write("events/vboxguest/enable", "0"), 0);
 	if (!recs)
 		recs = calloc(MAX_RECS, sizeof(*recs));
 	ASSERT(recs, "out of memory");
@@ -118,6 +117,13 @@ static void trace_collect(void)
 		nrec += parse_line(line, &recs[nrec]);
 	fclose(f);
 	ASSERT(nrec < MAX_RECS, "more than %d records", MAX_RECS);
+}
+
+/* Events off, then the records. */
+static void trace_collect(void)
+{
+	ASSERT_EQ(tracefs_write("events/vboxguest/enable", "0"), 0);
+	trace_read();
 }
 
 /* Field @name of record @i (a number, 0x for hex), or LLONG_MIN. */
@@ -160,6 +166,23 @@ static int find_events(int from, int to, uint32_t bit)
 		    (field(i, "events") & bit))
 			return i;
 	return -1;
+}
+
+/*
+ * Wait (at most 5 s) for the interrupt of an event the host raised: a
+ * waiter that finds its request done does not wait for it, so it may
+ * come after the caller is back.
+ */
+static void trace_wait_events(uint32_t bit)
+{
+	uint64_t end = vbgt_now_ms() + 5000;
+
+	do {
+		trace_read();
+		if (find_events(0, nrec, bit) >= 0)
+			return;
+		vbgt_sleep_ms(50);
+	} while (vbgt_now_ms() < end);
 }
 
 static void dump(void)
@@ -276,6 +299,7 @@ static void trace_hgcm_call(void)
 	client = vbgt_hgcm_connect_ok(fd, VBGTEST_SVC);
 	echo_page(fd, client, in, out);
 	EXPECT_EQ(vbgt_hgcm_disconnect(fd, client, &rc), 0);
+	trace_wait_events(VBGT_EV_HGCM);
 	trace_collect();
 	close(fd);
 
@@ -291,10 +315,12 @@ static void trace_hgcm_call(void)
 	EXPECT_EQ(field(c, "cancelled"), 0);
 	disc = find(c + 1, "vbg_req", pid, "type", VMMDEVREQ_HGCM_DISCONNECT);
 	EXPECT(disc > c, "no vbg_req type 61 (disconnect) after the call");
-	/* The completion's interrupt, between the start and the end. */
-	e = find_events(s + 1, c, VBGT_EV_HGCM);
-	ASSERT(e > s, "no vbg_events with the HGCM event during the call");
-	EXPECT_EQ(field(e, "delivered") & VBGT_EV_HGCM, 0);
+	/* The completions' interrupts: HGCM is for no session. */
+	for (e = find_events(0, nrec, VBGT_EV_HGCM); e >= 0;
+	     e = find_events(e + 1, nrec, VBGT_EV_HGCM))
+		EXPECT_EQ(field(e, "delivered") & VBGT_EV_HGCM, 0);
+	EXPECT(find_events(0, nrec, VBGT_EV_HGCM) >= 0,
+	       "no vbg_events record with the HGCM event");
 	if (vbgt_failed())
 		dump();
 	free(in);
@@ -437,8 +463,9 @@ static void trace_balloon(void)
 	e = find_events(0, nrec, VBGT_EV_BALLOON);
 	ASSERT(e >= 0, "no vbg_events record with 0x40");
 	EXPECT_EQ(field(e, "delivered") & VBGT_EV_BALLOON, VBGT_EV_BALLOON);
-	inf = find(e + 1, "vbg_balloon", -1, NULL, 0);
-	ASSERT(inf > e, "no vbg_balloon record after the event");
+	/* The ISR queues the balloon work before it traces the event. */
+	inf = find(0, "vbg_balloon", -1, NULL, 0);
+	ASSERT(inf >= 0, "no vbg_balloon record");
 	EXPECT_EQ(field(inf, "inflate"), 3);
 	EXPECT_EQ(field(inf, "chunks"), 3);
 	EXPECT_EQ(field(inf, "target"), 3);
@@ -451,7 +478,7 @@ static void trace_balloon(void)
 	EXPECT_EQ(field(def, "target"), 0);
 	EXPECT(strstr(recs[def].fields, " reason=host"), "%s",
 	       recs[def].fields);
-	EXPECT_EQ(count_req(e, inf, VMMDEVREQ_CHANGE_MEMBALLOON), 3);
+	EXPECT_EQ(count_req(0, inf, VMMDEVREQ_CHANGE_MEMBALLOON), 3);
 	EXPECT_EQ(count_req(inf, def, VMMDEVREQ_CHANGE_MEMBALLOON), 3);
 	EXPECT_EQ(find(def + 1, "vbg_balloon", -1, NULL, 0), -1);
 	if (vbgt_failed())
@@ -461,7 +488,7 @@ static void trace_balloon(void)
 /* Heartbeats: request 219 about once per host interval (1 s). */
 static void trace_heartbeat(void)
 {
-	int i, n = 0;
+	int i, n = 0, timed = 0;
 
 	trace_start();
 	vbgt_sleep_ms(3500);
@@ -472,8 +499,10 @@ static void trace_heartbeat(void)
 			continue;
 		n++;
 		EXPECT_EQ(field(i, "rc"), VINF_SUCCESS);
-		EXPECT(field(i, "ns") > 0, "ns=%lld", field(i, "ns"));
+		/* 0 only if the events came on during its submission. */
+		timed += field(i, "ns") > 0;
 	}
+	EXPECT(timed >= n - 1, "%d of %d heartbeats without ns", n - timed, n);
 	/* 3.5 intervals; a busy host makes the sleep longer, not shorter. */
 	EXPECT(n >= 2 && n <= 8, "%d heartbeats in 3.5 s", n);
 	if (vbgt_failed())
