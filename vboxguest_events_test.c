@@ -269,6 +269,45 @@ static void vbg_mouse_status_union_with_input(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vbg_last_or(host, t), 0);
 }
 
+/*
+ * The input device uses the full-state protocol only while the host offers
+ * it (GetMouseStatus bit 0x100) and accepted the guest's 0x80.
+ */
+static void vbg_mouse_full_state_when_offered(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vbg_dev *gdev = host->gdev;
+	u32 get = VMMDEVREQ_GET_MOUSE_STATUS, t = VMMDEVREQ_SET_MOUSE_STATUS;
+	u32 offer = VMMDEV_MOUSE_HOST_USES_FULL_STATE_PROTOCOL;
+
+	vbg_test_script(host, get, 0, VINF_SUCCESS, offer);
+	KUNIT_ASSERT_EQ(test, vbg_core_set_input_mouse_status(gdev, true), 0);
+	KUNIT_EXPECT_EQ(test, vbg_last_or(host, t), VBG_INPUT_MOUSE_STATUS |
+			VMMDEV_MOUSE_GUEST_USES_FULL_STATE_PROTOCOL);
+	KUNIT_EXPECT_TRUE(test, gdev->mouse_full_state);
+	KUNIT_ASSERT_EQ(test, vbg_core_set_input_mouse_status(gdev, false), 0);
+	KUNIT_EXPECT_EQ(test, vbg_last_or(host, t), 0);
+	KUNIT_EXPECT_FALSE(test, gdev->mouse_full_state);
+
+	/* Not offered, or the question refused: position only. */
+	vbg_test_script(host, get, 0, VINF_SUCCESS, 0);
+	KUNIT_ASSERT_EQ(test, vbg_core_set_input_mouse_status(gdev, true), 0);
+	KUNIT_EXPECT_EQ(test, vbg_last_or(host, t), VBG_INPUT_MOUSE_STATUS);
+	KUNIT_EXPECT_FALSE(test, gdev->mouse_full_state);
+	KUNIT_ASSERT_EQ(test, vbg_core_set_input_mouse_status(gdev, false), 0);
+	vbg_test_script(host, get, 0, VERR_INVALID_PARAMETER, offer);
+	KUNIT_ASSERT_EQ(test, vbg_core_set_input_mouse_status(gdev, true), 0);
+	KUNIT_EXPECT_EQ(test, vbg_last_or(host, t), VBG_INPUT_MOUSE_STATUS);
+	KUNIT_EXPECT_FALSE(test, gdev->mouse_full_state);
+	KUNIT_ASSERT_EQ(test, vbg_core_set_input_mouse_status(gdev, false), 0);
+
+	/* The host refuses the bits: not in use. */
+	vbg_test_script(host, get, 0, VINF_SUCCESS, offer);
+	vbg_test_script(host, t, 0, VERR_ACCESS_DENIED, 0);
+	KUNIT_EXPECT_EQ(test, vbg_core_set_input_mouse_status(gdev, true), -EPERM);
+	KUNIT_EXPECT_FALSE(test, gdev->mouse_full_state);
+}
+
 /* --- acquire mode ------------------------------------------------------ */
 
 static void vbg_acquire_mode_excludes_set_mode(struct kunit *test)
@@ -751,6 +790,7 @@ static struct kunit_case vbg_events_test_cases[] = {
 	KUNIT_CASE(vbg_set_caps_union),
 	KUNIT_CASE(vbg_set_caps_host_failure_rolls_back),
 	KUNIT_CASE(vbg_mouse_status_union_with_input),
+	KUNIT_CASE(vbg_mouse_full_state_when_offered),
 	KUNIT_CASE(vbg_acquire_mode_excludes_set_mode),
 	KUNIT_CASE(vbg_acquire_one_owner),
 	KUNIT_CASE(vbg_acquire_host_failure_rolls_back),

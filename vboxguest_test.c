@@ -219,6 +219,10 @@ static int vbg_test_submit(struct vbg_dev *gdev,
 		else
 			vbg_test_hgcm_cancel(host, req);
 		break;
+	case VMMDEVREQ_GET_MOUSE_STATUS:
+		req->rc = reply.rc;
+		((struct vmmdev_mouse_status *)req)->mouse_features = reply.value;
+		break;
 	case VMMDEVREQ_ACKNOWLEDGE_EVENTS:
 		req->rc = reply.rc;
 		ack = (void *)req;
@@ -393,7 +397,8 @@ struct vbg_test_host *vbg_test_host(struct kunit *test)
  * @type: request type it answers (0: any).
  * @submit_ret: non-zero: the submission itself fails with this.
  * @rc: status the host writes.
- * @value: payload (events for AcknowledgeEvents).
+ * @value: payload (events for AcknowledgeEvents, the mouse bits for
+ *	GetMouseStatus).
  */
 void vbg_test_script(struct vbg_test_host *host, u32 type, int submit_ret,
 		     s32 rc, u32 value)

@@ -22,7 +22,8 @@
  * @submit_ret: what vbg_host_ops.submit returns; non-zero means the
  *	request never reached the host (rc untouched).
  * @rc: the status the host writes into the request.
- * @value: payload for the type: events for AcknowledgeEvents (41).
+ * @value: payload for the type: events for AcknowledgeEvents (41), the
+ *	mouse bits for GetMouseStatus (1).
  */
 struct vbg_test_reply {
 	u32 type;
