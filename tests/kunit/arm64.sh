@@ -149,6 +149,7 @@ for ps in $PAGES; do
 	warn=$(grep -E '(drivers/virt/vboxguest/|include/(uapi/)?linux/vbox)[^: ]*(:[0-9]+)*: ' \
 		"$l/build.log" || true)
 	if [ -n "$warn" ]; then
+		grep -E ': (warning|error): ' "$l/build.log" | head -10 | sed 's/^/# /'
 		printf '%s\n' "$warn" | head -20 | sed 's/^/# /'
 		f=$((f + 1)) why="${why:+$why; }warnings in the driver's build"
 	fi
