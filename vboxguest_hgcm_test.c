@@ -550,7 +550,7 @@ static void vbg_hgcm_call_user_address_0(struct kunit *test)
 {
 	struct vbg_test_host *host = vbg_test_host(test);
 	struct vmmdev_hgcm_function_parameter64 p = {};
-	void __user *zero = u64_to_user_ptr(0);
+	void __user *zero = u64_to_user_ptr(0ULL);
 	u8 pattern[64], back[64];
 	unsigned long addr;
 	int status = 0, i;

@@ -20,6 +20,7 @@ LOG=$ROOT/build/kunit
 GLOB=${VBG_KUNIT_GLOB:-vboxguest*}
 . tests/vm/lib.sh
 . tests/ktap.sh
+. tests/kunit/lib.sh
 
 fail() {
 	echo "[kunit] error: $*" >&2
@@ -55,14 +56,9 @@ cat "$LOG/parsed.log"
 # host says (its WARN on a request that arrives after its test ended).
 alarm="$(vbg_alarm_re)|kmemleak: [0-9]+ new suspected memory leak"
 san=$(grep -E "$alarm" "$LOG/raw.log" || true)
-line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$LOG/parsed.log" | tail -1)
-[ -n "$line" ] || fail "no test results (kunit.py exit $rc); see build/kunit/raw.log"
-passed=$(sed -n 's/.*passed: \([0-9]*\).*/\1/p' <<< "$line")
-failed=$(sed -n 's/.*failed: \([0-9]*\).*/\1/p' <<< "$line")
-skipped=$(sed -n 's/.*skipped: \([0-9]*\).*/\1/p' <<< "$line")
-crashed=$(sed -n 's/.*crashed: \([0-9]*\).*/\1/p' <<< "$line")
-errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' <<< "$line")
-failed=$(( ${failed:-0} + ${crashed:-0} + ${errors:-0} ))
+counts=$(kunit_counts "$LOG/parsed.log") ||
+	fail "no test results (kunit.py exit $rc); see build/kunit/raw.log"
+read -r passed failed skipped <<< "$counts"
 if [ -n "$san" ]; then
 	echo "# kunit: sanitizer or warning reports in the kernel log:"
 	printf '%s\n' "$san" | head -20 | sed 's/^/# /'

@@ -25,6 +25,7 @@ CHROOT=$VBG_CACHE/chroot
 DEBUG=$VBG_CACHE/debug
 B=$DEBUG/build
 JOBS=${VBG_DEBUG_JOBS:-2}
+. tests/vm/ksrc.sh
 
 say() { printf '[debug-kernel] %s\n' "$*"; }
 die() { printf '[debug-kernel] error: %s\n' "$*" >&2; exit 1; }
@@ -63,26 +64,11 @@ if [ ! -f "$SRC/.vbg-unpacked" ]; then
 			-y -q --no-install-recommends "$PKG"
 	fi
 	say "unpacking $TAR (without its vboxguest driver and vbox headers)"
-	rm -rf "$SRC"
-	# The tree's own driver is never unpacked (clean room): ours goes there.
-	tar -C "$DEBUG" -xJf "$TAR" \
-		--exclude="$PKG/drivers/virt/vboxguest" \
-		--exclude="$PKG/include/uapi/linux/vbox*.h" \
-		--exclude="$PKG/include/linux/vbox_utils.h"
-	touch "$SRC/.vbg-unpacked"
+	vbg_ksrc_unpack "$TAR" "$DEBUG" || die "cannot unpack $TAR"
 fi
 
-# Our driver and headers into the tree, by checksum.  Without keeping the
-# source's mtime: a changed file must look newer than its object even if
-# it was edited before the last build started.
 say "syncing the driver into $SRC"
-mkdir -p "$SRC/drivers/virt/vboxguest"
-rsync -rl --checksum --delete --exclude='*.mod.c' \
-	--include='*.c' --include='*.h' --include='Makefile' --include='Kconfig' \
-	--include='.kunitconfig' --exclude='*' \
-	"$ROOT/" "$SRC/drivers/virt/vboxguest/"
-rsync -rl --checksum "$ROOT"/include/uapi/linux/vbox*.h "$SRC/include/uapi/linux/"
-rsync -rl --checksum "$ROOT"/include/linux/vbox_utils.h "$SRC/include/linux/"
+vbg_ksrc_sync "$ROOT" "$SRC" || die "cannot sync the driver into $SRC"
 [ "${1:-}" = --sync-only ] && exit 0
 
 # Configure (only when the wanted options changed) and build.

@@ -3,7 +3,7 @@
 # Idempotent set-up of the arm64 rig, on top of make deps' trixie chroot:
 #   - the chroot learns the arm64 architecture and gets qemu-system-arm
 #     (trixie-backports: the vfio-user client), the aarch64 cross compiler
-#     and what a kernel build needs;
+#     and what a kernel build needs (python3: kunit.py for make kunit-arm64);
 #   - Debian's arm64 kernel (linux-image-arm64 of trixie) and busybox-static
 #     for arm64 are unpacked into $VBG_CACHE/arm64/kernel/<release>/root,
 #     with the release's Module.symvers from its linux-headers package;
@@ -39,7 +39,7 @@ fi
 
 PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross make gcc libc6-dev bc flex
       bison libelf-dev libssl-dev xz-utils kmod cpio dwarves
-      python3-minimal perl"
+      python3-minimal python3 perl"
 missing=
 for p in $PKGS; do
 	inroot dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null |
