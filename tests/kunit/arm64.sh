@@ -142,12 +142,8 @@ for ps in $PAGES; do
 			sed "1a # Subtest: $name" | sed 's/^/    /'
 		echo "# $name: built in ${bsecs}s, ran in ${esecs}s"
 	fi
-	# The driver builds for arm64 without a warning: kunit.py logs the
-	# compiler's diagnostics only, so any line naming one of our files
-	# is one, also where the warning itself points into a kernel header
-	# and our file is only in its "In function" or "note:" lines.
-	warn=$(grep -E '(drivers/virt/vboxguest/|include/(uapi/)?linux/vbox)[^: ]*(:[0-9]+)*: ' \
-		"$l/build.log" || true)
+	# The driver builds for arm64 without a warning.
+	warn=$(vbg_ksrc_driver_diags "$l/build.log" || true)
 	if [ -n "$warn" ]; then
 		grep -E ': (warning|error): ' "$l/build.log" | head -10 | sed 's/^/# /'
 		printf '%s\n' "$warn" | head -20 | sed 's/^/# /'

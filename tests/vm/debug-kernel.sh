@@ -96,8 +96,7 @@ secs=$(($(date +%s) - t0))
 printf '%s %s %ss\n' "$(date -u +%FT%TZ)" "$PKG" "$secs" >> "$DEBUG/times.log"
 
 # The driver in-tree must build without a warning.
-warn=$(grep -E '(drivers/virt/vboxguest/|include/(uapi/)?linux/vbox)[^:]*:[0-9]+:[0-9]+: (warning|error)' \
-	"$DEBUG/build.log" || true)
+warn=$(vbg_ksrc_driver_diags "$DEBUG/build.log" || true)
 if [ -n "$warn" ]; then
 	printf '%s\n' "$warn" >&2
 	die "in-tree warnings in the driver"

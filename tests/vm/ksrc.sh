@@ -9,6 +9,8 @@
 #                             (clean room: they are never on disk)
 #   vbg_ksrc_sync ROOT SRC    our driver and headers from the work tree
 #                             ROOT into the tree SRC, by checksum
+#   vbg_ksrc_driver_diags LOG the compiler diagnostics of a build log that
+#                             name one of our files (none: status 1)
 
 vbg_ksrc_unpack() {	# vbg_ksrc_unpack TAR DIR
 	local tar=$1 dir=$2 pkg
@@ -35,4 +37,12 @@ vbg_ksrc_sync() {	# vbg_ksrc_sync ROOT SRC
 		"$root/" "$src/drivers/virt/vboxguest/" &&
 	rsync -rl --checksum "$root"/include/uapi/linux/vbox*.h "$src/include/uapi/linux/" &&
 	rsync -rl --checksum "$root"/include/linux/vbox_utils.h "$src/include/linux/"
+}
+
+# Any line naming one of our files followed by ": " is a diagnostic, also
+# where the warning itself points into a kernel header and our file is
+# only in its "In function" or "note:" lines (make's "CC path.o" lines
+# have no colon after the path).
+vbg_ksrc_driver_diags() {	# vbg_ksrc_driver_diags LOG
+	grep -E '(drivers/virt/vboxguest/|include/(uapi/)?linux/vbox)[^: ]*(:[0-9]+)*: ' "$1"
 }
