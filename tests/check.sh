@@ -15,6 +15,8 @@
 #   faults   make faults-short           host faults, short form (distro kernel)
 #   lifecycle make lifecycle-short       5 rmmod/insmod + 3 PCI remove/rescan
 #                                        cycles, distro and debug kernels
+#   install  make install-check          dkms and make install into a module
+#                                        tree, modprobe by PCI alias in the VM
 # Each component's last "N passed, N failed[, N skipped]" line is collected;
 # a component that fails, exits non-zero or prints no such line fails the
 # whole.  So does one that passed fewer cases than its floor in
@@ -64,6 +66,7 @@ add vm-ref "check-vm DRIVER=reference"
 [ -f tests/kunit/coverage.sh ] && add coverage "coverage"
 [ -f tests/faults/run.sh ] && add faults "faults-short"
 [ -f tests/lifecycle/run.sh ] && add lifecycle "lifecycle-short"
+[ -f tests/install/check.sh ] && add install "install-check"
 
 TP=0 TF=0 TS=0 BAD=0
 declare -A FLOOR
