@@ -300,6 +300,81 @@ u32 vbg_req_ack_events(struct vbg_dev *gdev)
 	return READ_ONCE(req->events);
 }
 
+/* VirtualBox status -> errno; anything else negative is -EPROTO. */
+static const struct {
+	s16 rc;
+	s16 err;
+} vbg_status_errno[] = {
+	{ VERR_ACCESS_DENIED, -EPERM },
+	{ VERR_FILE_NOT_FOUND, -ENOENT },
+	{ VERR_PROCESS_NOT_FOUND, -ESRCH },
+	{ VERR_INTERRUPTED, -EINTR },
+	{ VERR_DEV_IO_ERROR, -EIO },
+	{ VERR_TOO_MUCH_DATA, -E2BIG },
+	{ VERR_BAD_EXE_FORMAT, -ENOEXEC },
+	{ VERR_INVALID_HANDLE, -EBADF },
+	{ VERR_TRY_AGAIN, -EAGAIN },
+	{ VERR_NO_MEMORY, -ENOMEM },
+	{ VERR_INVALID_POINTER, -EFAULT },
+	{ VERR_RESOURCE_BUSY, -EBUSY },
+	{ VERR_ALREADY_EXISTS, -EEXIST },
+	{ VERR_NOT_SAME_DEVICE, -EXDEV },
+	{ VERR_NOT_A_DIRECTORY, -ENOTDIR },
+	{ VERR_PATH_NOT_FOUND, -ENOTDIR },
+	{ VERR_IS_A_DIRECTORY, -EISDIR },
+	{ VERR_INVALID_PARAMETER, -EINVAL },
+	{ VERR_TOO_MANY_OPEN_FILES, -ENFILE },
+	{ VERR_INVALID_FUNCTION, -ENOTTY },
+	{ VERR_SHARING_VIOLATION, -ETXTBSY },
+	{ VERR_FILE_TOO_BIG, -EFBIG },
+	{ VERR_DISK_FULL, -ENOSPC },
+	{ VERR_SEEK_ON_DEVICE, -ESPIPE },
+	{ VERR_WRITE_PROTECT, -EROFS },
+	{ VERR_BROKEN_PIPE, -EPIPE },
+	{ VERR_DEADLOCK, -EDEADLK },
+	{ VERR_FILENAME_TOO_LONG, -ENAMETOOLONG },
+	{ VERR_FILE_LOCK_FAILED, -ENOLCK },
+	{ VERR_NOT_IMPLEMENTED, -EOPNOTSUPP },
+	{ VERR_NOT_SUPPORTED, -EOPNOTSUPP },
+	{ VERR_DIR_NOT_EMPTY, -ENOTEMPTY },
+	{ VERR_TOO_MANY_SYMLINKS, -ELOOP },
+	{ VERR_NO_DATA, -ENODATA },
+	{ VERR_NO_MORE_FILES, -ENODATA },
+	{ VERR_NET_NO_NETWORK, -ENONET },
+	{ VERR_NET_NOT_UNIQUE_NAME, -ENOTUNIQ },
+	{ VERR_NO_TRANSLATION, -EILSEQ },
+	{ VERR_NET_NOT_SOCKET, -ENOTSOCK },
+	{ VERR_NET_DEST_ADDRESS_REQUIRED, -EDESTADDRREQ },
+	{ VERR_NET_MSG_SIZE, -EMSGSIZE },
+	{ VERR_NET_PROTOCOL_TYPE, -EPROTOTYPE },
+	{ VERR_NET_PROTOCOL_NOT_AVAILABLE, -ENOPROTOOPT },
+	{ VERR_NET_PROTOCOL_NOT_SUPPORTED, -EPROTONOSUPPORT },
+	{ VERR_NET_SOCKET_TYPE_NOT_SUPPORTED, -ESOCKTNOSUPPORT },
+	{ VERR_NET_OPERATION_NOT_SUPPORTED, -EOPNOTSUPP },
+	{ VERR_NET_PROTOCOL_FAMILY_NOT_SUPPORTED, -EPFNOSUPPORT },
+	{ VERR_NET_ADDRESS_FAMILY_NOT_SUPPORTED, -EAFNOSUPPORT },
+	{ VERR_NET_ADDRESS_IN_USE, -EADDRINUSE },
+	{ VERR_NET_ADDRESS_NOT_AVAILABLE, -EADDRNOTAVAIL },
+	{ VERR_NET_DOWN, -ENETDOWN },
+	{ VERR_NET_UNREACHABLE, -ENETUNREACH },
+	{ VERR_NET_CONNECTION_RESET, -ENETRESET },
+	{ VERR_NET_CONNECTION_ABORTED, -ECONNABORTED },
+	{ VERR_NET_CONNECTION_RESET_BY_PEER, -ECONNRESET },
+	{ VERR_NET_NO_BUFFER_SPACE, -ENOBUFS },
+	{ VERR_NET_ALREADY_CONNECTED, -EISCONN },
+	{ VERR_NET_NOT_CONNECTED, -ENOTCONN },
+	{ VERR_NET_SHUTDOWN, -ESHUTDOWN },
+	{ VERR_NET_TOO_MANY_REFERENCES, -ETOOMANYREFS },
+	{ VERR_TIMEOUT, -ETIMEDOUT },
+	{ VERR_NET_CONNECTION_REFUSED, -ECONNREFUSED },
+	{ VERR_NET_HOST_DOWN, -EHOSTDOWN },
+	{ VERR_NET_HOST_UNREACHABLE, -EHOSTUNREACH },
+	{ VERR_NET_ALREADY_IN_PROGRESS, -EALREADY },
+	{ VERR_NET_IN_PROGRESS, -EINPROGRESS },
+	{ VERR_MEDIA_NOT_PRESENT, -ENOMEDIUM },
+	{ VERR_MEDIA_NOT_RECOGNIZED, -EMEDIUMTYPE },
+};
+
 /**
  * vbg_status_code_to_errno() - convert a VirtualBox status to an errno.
  * @rc: VINF_*, VWRN_* or VERR_* value.
@@ -311,81 +386,14 @@ u32 vbg_req_ack_events(struct vbg_dev *gdev)
  */
 int vbg_status_code_to_errno(int rc)
 {
+	unsigned int i;
+
 	if (rc >= 0)
 		return 0;
-
-	switch (rc) {
-	case VERR_ACCESS_DENIED:                    return -EPERM;
-	case VERR_FILE_NOT_FOUND:                   return -ENOENT;
-	case VERR_PROCESS_NOT_FOUND:                return -ESRCH;
-	case VERR_INTERRUPTED:                      return -EINTR;
-	case VERR_DEV_IO_ERROR:                     return -EIO;
-	case VERR_TOO_MUCH_DATA:                    return -E2BIG;
-	case VERR_BAD_EXE_FORMAT:                   return -ENOEXEC;
-	case VERR_INVALID_HANDLE:                   return -EBADF;
-	case VERR_TRY_AGAIN:                        return -EAGAIN;
-	case VERR_NO_MEMORY:                        return -ENOMEM;
-	case VERR_INVALID_POINTER:                  return -EFAULT;
-	case VERR_RESOURCE_BUSY:                    return -EBUSY;
-	case VERR_ALREADY_EXISTS:                   return -EEXIST;
-	case VERR_NOT_SAME_DEVICE:                  return -EXDEV;
-	case VERR_NOT_A_DIRECTORY:
-	case VERR_PATH_NOT_FOUND:                   return -ENOTDIR;
-	case VERR_IS_A_DIRECTORY:                   return -EISDIR;
-	case VERR_INVALID_PARAMETER:                return -EINVAL;
-	case VERR_TOO_MANY_OPEN_FILES:              return -ENFILE;
-	case VERR_INVALID_FUNCTION:                 return -ENOTTY;
-	case VERR_SHARING_VIOLATION:                return -ETXTBSY;
-	case VERR_FILE_TOO_BIG:                     return -EFBIG;
-	case VERR_DISK_FULL:                        return -ENOSPC;
-	case VERR_SEEK_ON_DEVICE:                   return -ESPIPE;
-	case VERR_WRITE_PROTECT:                    return -EROFS;
-	case VERR_BROKEN_PIPE:                      return -EPIPE;
-	case VERR_DEADLOCK:                         return -EDEADLK;
-	case VERR_FILENAME_TOO_LONG:                return -ENAMETOOLONG;
-	case VERR_FILE_LOCK_FAILED:                 return -ENOLCK;
-	case VERR_NOT_IMPLEMENTED:
-	case VERR_NOT_SUPPORTED:                    return -EOPNOTSUPP;
-	case VERR_DIR_NOT_EMPTY:                    return -ENOTEMPTY;
-	case VERR_TOO_MANY_SYMLINKS:                return -ELOOP;
-	case VERR_NO_DATA:
-	case VERR_NO_MORE_FILES:                    return -ENODATA;
-	case VERR_NET_NO_NETWORK:                   return -ENONET;
-	case VERR_NET_NOT_UNIQUE_NAME:              return -ENOTUNIQ;
-	case VERR_NO_TRANSLATION:                   return -EILSEQ;
-	case VERR_NET_NOT_SOCKET:                   return -ENOTSOCK;
-	case VERR_NET_DEST_ADDRESS_REQUIRED:        return -EDESTADDRREQ;
-	case VERR_NET_MSG_SIZE:                     return -EMSGSIZE;
-	case VERR_NET_PROTOCOL_TYPE:                return -EPROTOTYPE;
-	case VERR_NET_PROTOCOL_NOT_AVAILABLE:       return -ENOPROTOOPT;
-	case VERR_NET_PROTOCOL_NOT_SUPPORTED:       return -EPROTONOSUPPORT;
-	case VERR_NET_SOCKET_TYPE_NOT_SUPPORTED:    return -ESOCKTNOSUPPORT;
-	case VERR_NET_OPERATION_NOT_SUPPORTED:      return -EOPNOTSUPP;
-	case VERR_NET_PROTOCOL_FAMILY_NOT_SUPPORTED: return -EPFNOSUPPORT;
-	case VERR_NET_ADDRESS_FAMILY_NOT_SUPPORTED: return -EAFNOSUPPORT;
-	case VERR_NET_ADDRESS_IN_USE:               return -EADDRINUSE;
-	case VERR_NET_ADDRESS_NOT_AVAILABLE:        return -EADDRNOTAVAIL;
-	case VERR_NET_DOWN:                         return -ENETDOWN;
-	case VERR_NET_UNREACHABLE:                  return -ENETUNREACH;
-	case VERR_NET_CONNECTION_RESET:             return -ENETRESET;
-	case VERR_NET_CONNECTION_ABORTED:           return -ECONNABORTED;
-	case VERR_NET_CONNECTION_RESET_BY_PEER:     return -ECONNRESET;
-	case VERR_NET_NO_BUFFER_SPACE:              return -ENOBUFS;
-	case VERR_NET_ALREADY_CONNECTED:            return -EISCONN;
-	case VERR_NET_NOT_CONNECTED:                return -ENOTCONN;
-	case VERR_NET_SHUTDOWN:                     return -ESHUTDOWN;
-	case VERR_NET_TOO_MANY_REFERENCES:          return -ETOOMANYREFS;
-	case VERR_TIMEOUT:                          return -ETIMEDOUT;
-	case VERR_NET_CONNECTION_REFUSED:           return -ECONNREFUSED;
-	case VERR_NET_HOST_DOWN:                    return -EHOSTDOWN;
-	case VERR_NET_HOST_UNREACHABLE:             return -EHOSTUNREACH;
-	case VERR_NET_ALREADY_IN_PROGRESS:          return -EALREADY;
-	case VERR_NET_IN_PROGRESS:                  return -EINPROGRESS;
-	case VERR_MEDIA_NOT_PRESENT:                return -ENOMEDIUM;
-	case VERR_MEDIA_NOT_RECOGNIZED:             return -EMEDIUMTYPE;
-	default:
-		return -EPROTO;
-	}
+	for (i = 0; i < ARRAY_SIZE(vbg_status_errno); i++)
+		if (vbg_status_errno[i].rc == rc)
+			return vbg_status_errno[i].err;
+	return -EPROTO;
 }
 EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
 
