@@ -1045,12 +1045,6 @@ static int vbg_hgcm_bounce(struct vbg_hgcm_buf *buf)
 	return copy_from_user(buf->kaddr, buf->uaddr, buf->size) ? -EFAULT : 0;
 }
 
-static void vbg_hgcm_put_pages(struct page **pages, u32 nr_pages)
-{
-	while (nr_pages--)
-		put_page(pages[nr_pages]);
-}
-
 /*
  * The page of the kernel buffer @va (vmalloc or linear map) that can be
  * referenced, or NULL: a reference keeps a slab page but not the object
@@ -1092,7 +1086,7 @@ static bool vbg_hgcm_ref_pages(struct vbg_hgcm_buf *buf)
 	}
 	if (i == buf->nr_pages)
 		return true;
-	vbg_hgcm_put_pages(buf->pages, i);
+	release_pages(buf->pages, i);
 	kvfree(buf->pages);
 	buf->pages = NULL;
 	return false;
@@ -1349,7 +1343,7 @@ static void vbg_hgcm_release_bufs(struct vbg_hgcm_buf *bufs, u32 parm_count,
 			unpin_user_pages_dirty_lock(buf->pages, buf->nr_pages,
 						    dirty);
 		else if (buf->pages)
-			vbg_hgcm_put_pages(buf->pages, buf->nr_pages);
+			release_pages(buf->pages, buf->nr_pages);
 		kvfree(buf->pages);
 		if (buf->bounced)
 			kvfree(buf->kaddr);
