@@ -491,8 +491,7 @@ static int vbg_balloon_inflate_chunk_locked(struct vbg_dev *gdev)
 	return 0;
 
 out_free_pages:
-	while (i--)
-		__free_page(chunk->pages[i]);
+	release_pages(chunk->pages, i);
 	kfree(chunk);
 	return ret;
 }
@@ -502,7 +501,7 @@ static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
 {
 	struct vbg_balloon *b = &gdev->balloon;
 	struct vbg_balloon_chunk *chunk;
-	int i, ret;
+	int ret;
 
 	lockdep_assert_held(&b->mutex);
 	chunk = list_first_entry_or_null(&b->chunks, struct vbg_balloon_chunk,
@@ -515,8 +514,7 @@ static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
 
 	list_del(&chunk->node);
 	WRITE_ONCE(b->nr_chunks, b->nr_chunks - 1);
-	for (i = 0; i < VBG_BALLOON_CHUNK_KPAGES; i++)
-		__free_page(chunk->pages[i]);
+	release_pages(chunk->pages, VBG_BALLOON_CHUNK_KPAGES);
 	kfree(chunk);
 	atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_DEFLATES]);
 	return 0;
