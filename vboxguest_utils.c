@@ -1555,25 +1555,24 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
 		     bool parms32, u32 parm_count, int *vbox_status)
 {
-	struct vmmdev_hgcm_function_parameter64 *p64;
+	struct vmmdev_hgcm_function_parameter64 *p64 = parms;
 	int ret;
 
 	if (parm_count > VMMDEV_HGCM_MAX_PARMS)
 		return -E2BIG;
-	if (!parms32)
-		return vbg_hgcm_call64(gdev, requestor, client_id, function,
-				       timeout_ms, user, parms, parm_count,
-				       vbox_status);
-
-	p64 = kcalloc(parm_count, sizeof(*p64), GFP_KERNEL);
-	if (parm_count && !p64)
-		return -ENOMEM;
-	vbg_hgcm_parms_from32(p64, parms, parm_count);
+	if (parms32) {
+		p64 = kcalloc(parm_count, sizeof(*p64), GFP_KERNEL);
+		if (parm_count && !p64)
+			return -ENOMEM;
+		vbg_hgcm_parms_from32(p64, parms, parm_count);
+	}
 	ret = vbg_hgcm_call64(gdev, requestor, client_id, function,
 			      timeout_ms, user, p64, parm_count, vbox_status);
-	if (!ret)
-		vbg_hgcm_parms_to32(parms, p64, parm_count);
-	kfree(p64);
+	if (parms32) {
+		if (!ret)
+			vbg_hgcm_parms_to32(parms, p64, parm_count);
+		kfree(p64);
+	}
 	return ret;
 }
 
