@@ -1142,7 +1142,8 @@ static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
 /*
  * Pin the user buffer @buf->uaddr for the long term (its pages are
  * already charged to RLIMIT_MEMLOCK), or copy it if it cannot be pinned.
- * Return: bytes needed in the extra area, or -errno.
+ * Return: bytes needed in the extra area when pinned, 0 when copied (the
+ * copy then goes the way of a kernel buffer), or -errno.
  */
 static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 				  struct vbg_hgcm_buf *buf)
@@ -1174,7 +1175,7 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 	if (ret)
 		return ret;
 	atomic64_inc(&gdev->stats[VBG_STAT_HGCM_BOUNCE_COPIES]);
-	return vbg_hgcm_prepare_kernel(gdev, buf);
+	return 0;
 }
 
 /*
@@ -1389,15 +1390,11 @@ static long vbg_hgcm_prepare_bufs(struct vbg_dev *gdev, bool user,
 	for (i = 0; i < parm_count; i++) {
 		struct vbg_hgcm_buf *buf = &bufs[i];
 
-		if (!buf->size) {
-			extra = 0;
-		} else if (buf->user) {
-			extra = vbg_hgcm_prepare_user(gdev, buf);
-			if (buf->pinned)
-				*locked += buf->nr_pages;
-		} else {
+		extra = buf->user ? vbg_hgcm_prepare_user(gdev, buf) : 0;
+		if (buf->pinned)
+			*locked += buf->nr_pages;
+		else if (!extra && buf->size)
 			extra = vbg_hgcm_prepare_kernel(gdev, buf);
-		}
 		if (extra < 0) {
 			ret = extra;
 			goto err;
