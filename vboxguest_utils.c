@@ -754,6 +754,49 @@ static u32 vbg_hgcm_conn_limit(const unsigned long *deadline,
 	return jiffies_to_msecs(*deadline - jiffies);
 }
 
+/*
+ * HGCMConnect (@loc set) or HGCMDisconnect of *@client_id: one request,
+ * the wait of vbg_hgcm_conn_limit(), the host's answer in @vbox_status
+ * and, for a connect, the new client id in *@client_id.
+ */
+static int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
+			 const struct vmmdev_hgcm_service_location *loc,
+			 u32 *client_id, int *vbox_status,
+			 const unsigned long *deadline)
+{
+	union {
+		struct vmmdev_hgcm_connect c;
+		struct vmmdev_hgcm_disconnect d;
+	} *req;
+	size_t len = loc ? sizeof(req->c) : sizeof(req->d);
+	enum vbg_hgcm_wait_mode mode;
+	u32 limit = vbg_hgcm_conn_limit(deadline, &mode);
+	int ret;
+
+	if (!limit)
+		return -ETIMEDOUT;
+	req = vbg_hgcm_req_alloc(len, loc ? VMMDEVREQ_HGCM_CONNECT :
+				 VMMDEVREQ_HGCM_DISCONNECT, requestor);
+	if (!req)
+		return -ENOMEM;
+	if (loc) {
+		req->c.loc = *loc;
+		req->c.loc.u.localhost.service_name[sizeof(loc->u.localhost.service_name) - 1] = 0;
+	} else {
+		req->d.client_id = *client_id;
+	}
+	ret = vbg_hgcm_submit_wait(gdev, &req->c.header, mode, limit);
+	if (ret == -EIO)
+		return ret;	/* the host may still write: leaked */
+	if (!ret) {
+		*vbox_status = READ_ONCE(req->c.header.result);
+		if (loc)
+			*client_id = READ_ONCE(req->c.client_id);
+	}
+	vbg_hgcm_req_free(req, len);
+	return ret;
+}
+
 /**
  * vbg_hgcm_do_connect() - HGCMConnect, without the removal lock.
  * @gdev: the device.
@@ -774,27 +817,8 @@ int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
 			const struct vmmdev_hgcm_service_location *loc,
 			u32 *client_id, int *vbox_status)
 {
-	enum vbg_hgcm_wait_mode mode;
-	struct vmmdev_hgcm_connect *req;
-	u32 limit = vbg_hgcm_conn_limit(NULL, &mode);
-	int ret;
-
-	req = vbg_hgcm_req_alloc(sizeof(*req), VMMDEVREQ_HGCM_CONNECT,
-				 requestor);
-	if (!req)
-		return -ENOMEM;
-	req->loc = *loc;
-	req->loc.u.localhost.service_name[sizeof(loc->u.localhost.service_name) - 1] = 0;
-	req->client_id = 0;
-	ret = vbg_hgcm_submit_wait(gdev, &req->header, mode, limit);
-	if (ret == -EIO)
-		return ret;	/* the host may still write: leaked */
-	if (!ret) {
-		*vbox_status = READ_ONCE(req->header.result);
-		*client_id = READ_ONCE(req->client_id);
-	}
-	vbg_hgcm_req_free(req, sizeof(*req));
-	return ret;
+	return vbg_hgcm_conn(gdev, requestor, loc, client_id, vbox_status,
+			     NULL);
 }
 
 /**
@@ -818,25 +842,8 @@ int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
 			   u32 client_id, int *vbox_status,
 			   const unsigned long *deadline)
 {
-	enum vbg_hgcm_wait_mode mode;
-	struct vmmdev_hgcm_disconnect *req;
-	u32 limit = vbg_hgcm_conn_limit(deadline, &mode);
-	int ret;
-
-	if (!limit)
-		return -ETIMEDOUT;
-	req = vbg_hgcm_req_alloc(sizeof(*req), VMMDEVREQ_HGCM_DISCONNECT,
-				 requestor);
-	if (!req)
-		return -ENOMEM;
-	req->client_id = client_id;
-	ret = vbg_hgcm_submit_wait(gdev, &req->header, mode, limit);
-	if (ret == -EIO)
-		return ret;
-	if (!ret)
-		*vbox_status = READ_ONCE(req->header.result);
-	vbg_hgcm_req_free(req, sizeof(*req));
-	return ret;
+	return vbg_hgcm_conn(gdev, requestor, NULL, &client_id, vbox_status,
+			     deadline);
 }
 
 /**
