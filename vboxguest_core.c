@@ -2087,87 +2087,70 @@ static int vbg_ioctl_write_core_dump(struct vbg_session *session,
 	return 0;
 }
 
-static int vbg_ioctl_hgcm_connect(struct vbg_session *session,
-				  struct vbg_ioctl_hdr *hdr)
+/*
+ * HGCM_CONNECT (@connect) and HGCM_DISCONNECT.  The client's slot in the
+ * session is busy while the host works: a connect reserves one first, so
+ * that no client is connected that the session cannot track, and a
+ * disconnect takes the client out of use.  Afterwards the slot holds the
+ * client if it exists.
+ */
+static int vbg_ioctl_hgcm_conn(struct vbg_session *session,
+			       struct vbg_ioctl_hdr *hdr, bool connect)
 {
 	struct vbg_ioctl_hgcm_connect *conn =
 		container_of(hdr, struct vbg_ioctl_hgcm_connect, hdr);
-	struct vbg_dev *gdev = session->gdev;
-	struct vmmdev_hgcm_service_location loc;
-	int ret, slot, vbox_status = VERR_GENERAL_FAILURE;
-	u32 client_id = 0;
-
-	ret = vbg_ioctl_check_sizes(&conn->hdr, sizeof(conn->u.in),
-				    sizeof(conn->u.out));
-	if (ret)
-		return ret;
-
-	/* Reserve a slot first: never connect a client we cannot track. */
-	mutex_lock(&gdev->session_mutex);
-	slot = vbg_session_client_slot_locked(session, 0);
-	if (slot >= 0)
-		session->hgcm_client_ids[slot] = VBG_HGCM_SLOT_BUSY;
-	mutex_unlock(&gdev->session_mutex);
-	if (slot < 0)
-		return -EMFILE;
-
-	loc = conn->u.in.loc;
-	ret = vbg_hgcm_do_connect(gdev, session->requestor, &loc, &client_id,
-				  &vbox_status);
-	if (!ret && vbox_status >= 0 &&
-	    (!client_id || client_id == VBG_HGCM_SLOT_BUSY)) {
-		dev_err_ratelimited(gdev->dev, "host gave HGCM client id %#x\n",
-				    client_id);
-		vbox_status = VERR_GENERAL_FAILURE;
-	}
-
-	mutex_lock(&gdev->session_mutex);
-	session->hgcm_client_ids[slot] =
-		!ret && vbox_status >= 0 ? client_id : 0;
-	mutex_unlock(&gdev->session_mutex);
-	if (ret)
-		return ret;
-	conn->u.out.client_id = vbox_status >= 0 ? client_id : 0;
-	conn->hdr.rc = vbox_status;
-	return 0;
-}
-
-static int vbg_ioctl_hgcm_disconnect(struct vbg_session *session,
-				     struct vbg_ioctl_hdr *hdr)
-{
 	struct vbg_ioctl_hgcm_disconnect *disc =
 		container_of(hdr, struct vbg_ioctl_hgcm_disconnect, hdr);
 	struct vbg_dev *gdev = session->gdev;
-	u32 client_id = disc->u.in.client_id;
+	struct vmmdev_hgcm_service_location loc;
+	u32 client_id = connect ? 0 : disc->u.in.client_id;
 	int ret, slot = -1, vbox_status = VERR_GENERAL_FAILURE;
+	bool exists;
 
-	ret = vbg_ioctl_check_sizes(&disc->hdr, sizeof(disc->u.in), 0);
+	ret = vbg_ioctl_check_sizes(hdr, connect ? sizeof(conn->u.in) :
+					 sizeof(disc->u.in),
+				    connect ? sizeof(conn->u.out) : 0);
 	if (ret)
 		return ret;
 
 	mutex_lock(&gdev->session_mutex);
-	if (client_id && client_id != VBG_HGCM_SLOT_BUSY)
+	if (connect || (client_id && client_id != VBG_HGCM_SLOT_BUSY))
 		slot = vbg_session_client_slot_locked(session, client_id);
 	if (slot >= 0)
 		session->hgcm_client_ids[slot] = VBG_HGCM_SLOT_BUSY;
 	mutex_unlock(&gdev->session_mutex);
 	if (slot < 0)
-		return -EINVAL;
+		return connect ? -EMFILE : -EINVAL;
 
-	ret = vbg_hgcm_do_disconnect(gdev, session->requestor, client_id,
-				     &vbox_status, NULL);
+	if (connect) {
+		loc = conn->u.in.loc;
+		ret = vbg_hgcm_do_connect(gdev, session->requestor, &loc,
+					  &client_id, &vbox_status);
+		if (!ret && vbox_status >= 0 &&
+		    (!client_id || client_id == VBG_HGCM_SLOT_BUSY)) {
+			dev_err_ratelimited(gdev->dev, "host gave HGCM client id %#x\n",
+					    client_id);
+			vbox_status = VERR_GENERAL_FAILURE;
+		}
+		exists = !ret && vbox_status >= 0;
+	} else {
+		ret = vbg_hgcm_do_disconnect(gdev, session->requestor,
+					     client_id, &vbox_status, NULL);
+		/*
+		 * Gone unless the host kept it (or never heard of the
+		 * disconnect); a host reset (-ECONNRESET) dropped it.
+		 */
+		exists = (ret || vbox_status < 0) && ret != -ECONNRESET;
+	}
 
-	/*
-	 * Gone unless the host kept it (or never heard of the disconnect);
-	 * a host reset (-ECONNRESET) dropped it.
-	 */
 	mutex_lock(&gdev->session_mutex);
-	session->hgcm_client_ids[slot] =
-		(!ret && vbox_status >= 0) || ret == -ECONNRESET ? 0 : client_id;
+	session->hgcm_client_ids[slot] = exists ? client_id : 0;
 	mutex_unlock(&gdev->session_mutex);
 	if (ret)
 		return ret;
-	disc->hdr.rc = vbox_status;
+	if (connect)
+		conn->u.out.client_id = vbox_status >= 0 ? client_id : 0;
+	hdr->rc = vbox_status;
 	return 0;
 }
 
@@ -2246,9 +2229,9 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 	case VBG_IOCTL_WRITE_CORE_DUMP:
 		return vbg_ioctl_write_core_dump(session, hdr);
 	case VBG_IOCTL_HGCM_CONNECT:
-		return vbg_ioctl_hgcm_connect(session, hdr);
 	case VBG_IOCTL_HGCM_DISCONNECT:
-		return vbg_ioctl_hgcm_disconnect(session, hdr);
+		return vbg_ioctl_hgcm_conn(session, hdr,
+					   cmd == VBG_IOCTL_HGCM_CONNECT);
 	}
 
 	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_HGCM_CALL_32(0)), false))
