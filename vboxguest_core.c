@@ -1907,21 +1907,6 @@ static int vbg_ioctl_change_mask(struct vbg_dev *gdev, struct vbg_ioctl_hdr *hdr
 					    (*bits | or_mask) & ~not_mask));
 }
 
-/* VBG_IOCTL_CHANGE_FILTER_MASK. */
-static int vbg_ioctl_change_filter_mask(struct vbg_session *session,
-					struct vbg_ioctl_hdr *hdr)
-{
-	struct vbg_ioctl_change_filter *filter =
-		container_of(hdr, struct vbg_ioctl_change_filter, hdr);
-	struct vbg_dev *gdev = session->gdev;
-
-	return vbg_ioctl_check_sizes(&filter->hdr, sizeof(filter->u.in), 0) ?:
-	       vbg_ioctl_change_mask(gdev, &filter->hdr, &gdev->event_filter,
-				     &session->event_filter, filter->u.in.or_mask,
-				     filter->u.in.not_mask,
-				     VMMDEV_EVENT_VALID_EVENT_MASK);
-}
-
 /* Hand the events that waited for an owner of @gained to @session. */
 static void vbg_give_unowned_events(struct vbg_dev *gdev,
 				    struct vbg_session *session, u32 gained)
@@ -2003,42 +1988,56 @@ static int vbg_ioctl_acquire_guest_capabilities(struct vbg_session *session,
 					      caps->u.in.not_mask));
 }
 
-/* VBG_IOCTL_CHANGE_GUEST_CAPABILITIES: shared ("set" mode) capabilities. */
-static int vbg_ioctl_change_guest_capabilities(struct vbg_session *session,
-					       struct vbg_ioctl_hdr *hdr)
+/*
+ * VBG_IOCTL_CHANGE_FILTER_MASK, VBG_IOCTL_CHANGE_GUEST_CAPABILITIES
+ * (shared, "set" mode capabilities; answers the session's and the host's
+ * set) and VBG_IOCTL_SET_MOUSE_STATUS (this session's guest mouse bits).
+ */
+static int vbg_ioctl_set_mask(struct vbg_session *session, unsigned int cmd,
+			      struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_change_filter *filter =
+		container_of(hdr, struct vbg_ioctl_change_filter, hdr);
 	struct vbg_ioctl_set_guest_caps *caps =
 		container_of(hdr, struct vbg_ioctl_set_guest_caps, hdr);
+	struct vbg_ioctl_set_mouse_status *mouse =
+		container_of(hdr, struct vbg_ioctl_set_mouse_status, hdr);
 	struct vbg_dev *gdev = session->gdev;
+	struct vbg_host_mask *m = &gdev->event_filter;
+	u32 *bits = &session->event_filter;
+	u32 valid = VMMDEV_EVENT_VALID_EVENT_MASK;
+	size_t in = sizeof(filter->u.in), out = 0;
+	u32 or_mask, not_mask;
 	int ret;
 
-	ret = vbg_ioctl_check_sizes(&caps->hdr, sizeof(caps->u.in), sizeof(caps->u.out)) ?:
-	      vbg_ioctl_change_mask(gdev, &caps->hdr, &gdev->guest_caps,
-				    &session->set_guest_caps, caps->u.in.or_mask,
-				    caps->u.in.not_mask,
-				    VMMDEV_GUEST_CAPABILITIES_MASK);
-	if (ret)
+	if (cmd == VBG_IOCTL_SET_MOUSE_STATUS) {
+		m = &gdev->mouse_status;
+		bits = &session->mouse_status;
+		valid = VMMDEV_MOUSE_GUEST_MASK;
+		in = sizeof(mouse->u.in);
+		or_mask = mouse->u.in.mouse_status;
+		not_mask = valid & ~or_mask;
+	} else {
+		if (cmd == VBG_IOCTL_CHANGE_GUEST_CAPABILITIES) {
+			m = &gdev->guest_caps;
+			bits = &session->set_guest_caps;
+			valid = VMMDEV_GUEST_CAPABILITIES_MASK;
+			out = sizeof(caps->u.out);
+		}
+		/* The filter's and the capabilities' input are alike. */
+		BUILD_BUG_ON(offsetof(struct vbg_ioctl_change_filter, u.in.not_mask) !=
+			     offsetof(struct vbg_ioctl_set_guest_caps, u.in.not_mask));
+		or_mask = filter->u.in.or_mask;
+		not_mask = filter->u.in.not_mask;
+	}
+	ret = vbg_ioctl_check_sizes(hdr, in, out) ?:
+	      vbg_ioctl_change_mask(gdev, hdr, m, bits, or_mask, not_mask, valid);
+	if (ret || !out)
 		return ret;
 	guard(mutex)(&gdev->session_mutex);
 	caps->u.out.session_caps = session->set_guest_caps;
 	caps->u.out.global_caps = gdev->guest_caps.host;
 	return 0;
-}
-
-/* VBG_IOCTL_SET_MOUSE_STATUS: this session's guest mouse bits. */
-static int vbg_ioctl_set_mouse_status(struct vbg_session *session,
-				      struct vbg_ioctl_hdr *hdr)
-{
-	struct vbg_ioctl_set_mouse_status *mouse =
-		container_of(hdr, struct vbg_ioctl_set_mouse_status, hdr);
-	struct vbg_dev *gdev = session->gdev;
-	u32 bits = mouse->u.in.mouse_status;
-
-	return vbg_ioctl_check_sizes(&mouse->hdr, sizeof(mouse->u.in), 0) ?:
-	       vbg_ioctl_change_mask(gdev, &mouse->hdr, &gdev->mouse_status,
-				     &session->mouse_status, bits,
-				     VMMDEV_MOUSE_GUEST_MASK & ~bits,
-				     VMMDEV_MOUSE_GUEST_MASK);
 }
 
 /* VBG_IOCTL_CHECK_BALLOON: move the balloon to the host's target now. */
@@ -2217,13 +2216,11 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 	case VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS:
 		return vbg_ioctl_interrupt_all_wait_events(session, hdr);
 	case VBG_IOCTL_CHANGE_FILTER_MASK:
-		return vbg_ioctl_change_filter_mask(session, hdr);
+	case VBG_IOCTL_CHANGE_GUEST_CAPABILITIES:
+	case VBG_IOCTL_SET_MOUSE_STATUS:
+		return vbg_ioctl_set_mask(session, cmd, hdr);
 	case VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES:
 		return vbg_ioctl_acquire_guest_capabilities(session, hdr);
-	case VBG_IOCTL_CHANGE_GUEST_CAPABILITIES:
-		return vbg_ioctl_change_guest_capabilities(session, hdr);
-	case VBG_IOCTL_SET_MOUSE_STATUS:
-		return vbg_ioctl_set_mouse_status(session, hdr);
 	case VBG_IOCTL_CHECK_BALLOON:
 		return vbg_ioctl_check_balloon(session, hdr);
 	case VBG_IOCTL_WRITE_CORE_DUMP:
