@@ -550,8 +550,8 @@ static int vbg_balloon_resize_locked(struct vbg_dev *gdev, u32 target)
 		cond_resched();
 	}
 	if (ret)
-		dev_warn_ratelimited(gdev->dev, "balloon stopped at %u of %u MiB: %d\n",
-				     b->nr_chunks, target, ret);
+		vbg_dev_warn_ratelimited(gdev, "balloon stopped at %u of %u MiB: %d\n",
+					 b->nr_chunks, target, ret);
 	return ret;
 }
 
@@ -666,9 +666,9 @@ static unsigned long vbg_balloon_give_back_locked(struct vbg_dev *gdev,
 				  oom ? VBG_BALLOON_OOM : VBG_BALLOON_PRESSURE);
 		b->held = true;
 		atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_PRESSURE]);
-		dev_info_ratelimited(gdev->dev, "%s: balloon down to %u MiB\n",
-				     oom ? "out of memory" : "memory pressure",
-				     b->nr_chunks);
+		vbg_dev_info_ratelimited(gdev, "%s: balloon down to %u MiB\n",
+					 oom ? "out of memory" : "memory pressure",
+					 b->nr_chunks);
 	}
 	return freed;
 }
@@ -1796,7 +1796,7 @@ static int vbg_ioctl_log(struct vbg_dev *gdev, struct vbg_session *session,
 	len = strnlen(msg, min_t(size_t, len, VBG_LOG_MAX));
 	while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		len--;
-	dev_info_ratelimited(gdev->dev, "log: %.*s\n", (int)len, msg);
+	vbg_dev_info_ratelimited(gdev, "log: %.*s\n", (int)len, msg);
 	hdr->rc = VINF_SUCCESS;
 	return 0;
 }
@@ -2127,8 +2127,8 @@ static int vbg_ioctl_hgcm_conn(struct vbg_session *session,
 					  &client_id, &vbox_status);
 		if (!ret && vbox_status >= 0 &&
 		    (!client_id || client_id == VBG_HGCM_SLOT_BUSY)) {
-			dev_err_ratelimited(gdev->dev, "host gave HGCM client id %#x\n",
-					    client_id);
+			vbg_dev_err_ratelimited(gdev, "host gave HGCM client id %#x\n",
+						client_id);
 			vbox_status = VERR_GENERAL_FAILURE;
 		}
 		exists = !ret && vbox_status >= 0;

@@ -161,7 +161,7 @@ static int vbg_port_submit(struct vbg_dev *gdev,
 	phys_addr_t phys = virt_to_phys(req);
 
 	if (phys > U32_MAX - req->size) {
-		dev_err_ratelimited(gdev->dev, "request above 4 GiB\n");
+		vbg_dev_err_ratelimited(gdev, "request above 4 GiB\n");
 		return -EINVAL;
 	}
 	iowrite32((u32)phys, gdev->io_port + VMMDEV_PORT_OFF_REQUEST);
@@ -230,8 +230,8 @@ int vbg_req_submit(struct vbg_dev *gdev, void *req)
 
 	if (hdr->size < sizeof(*hdr) || hdr->size > VMMDEV_MAX_REQUEST_SIZE ||
 	    hdr->version != VMMDEV_REQUEST_HEADER_VERSION) {
-		dev_err_ratelimited(gdev->dev, "malformed request type %u size %u\n",
-				    hdr->request_type, hdr->size);
+		vbg_dev_err_ratelimited(gdev, "malformed request type %u size %u\n",
+					hdr->request_type, hdr->size);
 		return -EINVAL;
 	}
 
@@ -298,6 +298,31 @@ u32 vbg_req_ack_events(struct vbg_dev *gdev)
 		return 0;
 	atomic64_inc(&gdev->stats[VBG_STAT_SLOW_ACKS]);
 	return READ_ONCE(req->events);
+}
+
+/**
+ * vbg_log_ratelimited() - print a message unless @rs says too many.
+ * @gdev: the device.
+ * @rs: the limit of the message's place.
+ * @fmt: KERN_<LEVEL> and the format.
+ *
+ * Context: any.
+ */
+void vbg_log_ratelimited(struct vbg_dev *gdev, struct ratelimit_state *rs,
+			 const char *fmt, ...)
+{
+	char level[] = KERN_SOH "0";
+	struct va_format vaf;
+	va_list args;
+
+	if (!__ratelimit(rs))
+		return;
+	level[1] = printk_get_level(fmt);
+	va_start(args, fmt);
+	vaf.fmt = printk_skip_level(fmt);
+	vaf.va = &args;
+	dev_printk(level, gdev->dev, "%pV", &vaf);
+	va_end(args);
 }
 
 /* VirtualBox status -> errno; anything else negative is -EPROTO. */
@@ -586,7 +611,7 @@ static int vbg_hgcm_cancel(struct vbg_dev *gdev,
 	}
 	if (rc == VERR_NOT_FOUND)
 		return -ENOENT;
-	dev_err_ratelimited(gdev->dev, "HGCM cancel failed: rc %d\n", rc);
+	vbg_dev_err_ratelimited(gdev, "HGCM cancel failed: rc %d\n", rc);
 	return vbg_status_code_to_errno(rc);
 }
 
@@ -663,8 +688,8 @@ static int vbg_hgcm_wait(struct vbg_dev *gdev, struct vbg_hgcm_waiter *w,
 	if (READ_ONCE(w->dropped))
 		return -ECONNRESET;
 	atomic64_inc(&gdev->stats[VBG_STAT_HGCM_LEAKED]);
-	dev_err_ratelimited(gdev->dev, "HGCM request %u neither completed nor cancelled by the host; abandoned\n",
-			    w->req->header.request_type);
+	vbg_dev_err_ratelimited(gdev, "HGCM request %u neither completed nor cancelled by the host; abandoned\n",
+				w->req->header.request_type);
 	return -EIO;
 }
 
@@ -1120,8 +1145,8 @@ static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
 		if (!is_vmalloc_addr(buf->kbuf) &&
 		    (!virt_addr_valid(buf->kbuf) ||
 		     !virt_addr_valid(buf->kbuf + buf->size - 1))) {
-			dev_err_ratelimited(gdev->dev, "HGCM: kernel buffer %p is neither linear-mapped nor vmalloc\n",
-					    buf->kbuf);
+			vbg_dev_err_ratelimited(gdev, "HGCM: kernel buffer %p is neither linear-mapped nor vmalloc\n",
+						buf->kbuf);
 			return -EINVAL;
 		}
 		if (!vbg_hgcm_ref_pages(buf)) {
