@@ -779,15 +779,26 @@ static u32 vbg_hgcm_conn_limit(const unsigned long *deadline,
 	return jiffies_to_msecs(*deadline - jiffies);
 }
 
+/* Take the removal lock for an exported entry point; false if gone. */
+static bool vbg_hgcm_enter(struct vbg_dev *gdev)
+{
+	down_read(&gdev->remove_rwsem);
+	if (!READ_ONCE(gdev->removed))
+		return true;
+	up_read(&gdev->remove_rwsem);
+	return false;
+}
+
 /*
  * HGCMConnect (@loc set) or HGCMDisconnect of *@client_id: one request,
  * the wait of vbg_hgcm_conn_limit(), the host's answer in @vbox_status
- * and, for a connect, the new client id in *@client_id.
+ * and, for a connect, the new client id in *@client_id.  With @enter
+ * (the exported functions) under the removal lock, taken here.
  */
 static int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 			 const struct vmmdev_hgcm_service_location *loc,
 			 u32 *client_id, int *vbox_status,
-			 const unsigned long *deadline)
+			 const unsigned long *deadline, bool enter)
 {
 	union {
 		struct vmmdev_hgcm_connect c;
@@ -800,10 +811,13 @@ static int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 
 	if (!limit)
 		return -ETIMEDOUT;
+	if (enter && !vbg_hgcm_enter(gdev))
+		return -ENODEV;
 	req = vbg_hgcm_req_alloc(len, loc ? VMMDEVREQ_HGCM_CONNECT :
 				 VMMDEVREQ_HGCM_DISCONNECT, requestor);
+	ret = -ENOMEM;
 	if (!req)
-		return -ENOMEM;
+		goto out;
 	if (loc) {
 		req->c.loc = *loc;
 		req->c.loc.u.localhost.service_name[sizeof(loc->u.localhost.service_name) - 1] = 0;
@@ -812,13 +826,16 @@ static int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 	}
 	ret = vbg_hgcm_submit_wait(gdev, &req->c.header, mode, limit);
 	if (ret == -EIO)
-		return ret;	/* the host may still write: leaked */
+		goto out;	/* the host may still write: leaked */
 	if (!ret) {
 		*vbox_status = READ_ONCE(req->c.header.result);
 		if (loc)
 			*client_id = READ_ONCE(req->c.client_id);
 	}
 	vbg_hgcm_req_free(req, len);
+out:
+	if (enter)
+		up_read(&gdev->remove_rwsem);
 	return ret;
 }
 
@@ -843,7 +860,7 @@ int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
 			u32 *client_id, int *vbox_status)
 {
 	return vbg_hgcm_conn(gdev, requestor, loc, client_id, vbox_status,
-			     NULL);
+			     NULL, false);
 }
 
 /**
@@ -868,7 +885,7 @@ int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
 			   const unsigned long *deadline)
 {
 	return vbg_hgcm_conn(gdev, requestor, NULL, &client_id, vbox_status,
-			     deadline);
+			     deadline, false);
 }
 
 /**
@@ -1605,16 +1622,6 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 	return ret;
 }
 
-/* Take the removal lock for an exported entry point; false if gone. */
-static bool vbg_hgcm_enter(struct vbg_dev *gdev)
-{
-	down_read(&gdev->remove_rwsem);
-	if (!READ_ONCE(gdev->removed))
-		return true;
-	up_read(&gdev->remove_rwsem);
-	return false;
-}
-
 /*
  * The give-up contract of the exported functions, in their kernel-doc:
  * every wait the host controls ends; when the host neither completes nor
@@ -1644,14 +1651,8 @@ int vbg_hgcm_connect(struct vbg_dev *gdev, u32 requestor,
 		     struct vmmdev_hgcm_service_location *loc,
 		     u32 *client_id, int *vbox_status)
 {
-	int ret;
-
-	if (!vbg_hgcm_enter(gdev))
-		return -ENODEV;
-	ret = vbg_hgcm_do_connect(gdev, requestor, loc, client_id,
-				  vbox_status);
-	up_read(&gdev->remove_rwsem);
-	return ret;
+	return vbg_hgcm_conn(gdev, requestor, loc, client_id, vbox_status,
+			     NULL, true);
 }
 EXPORT_SYMBOL_GPL(vbg_hgcm_connect);
 
@@ -1674,14 +1675,8 @@ EXPORT_SYMBOL_GPL(vbg_hgcm_connect);
 int vbg_hgcm_disconnect(struct vbg_dev *gdev, u32 requestor,
 			u32 client_id, int *vbox_status)
 {
-	int ret;
-
-	if (!vbg_hgcm_enter(gdev))
-		return -ENODEV;
-	ret = vbg_hgcm_do_disconnect(gdev, requestor, client_id, vbox_status,
-				     NULL);
-	up_read(&gdev->remove_rwsem);
-	return ret;
+	return vbg_hgcm_conn(gdev, requestor, NULL, &client_id, vbox_status,
+			     NULL, true);
 }
 EXPORT_SYMBOL_GPL(vbg_hgcm_disconnect);
 
