@@ -101,6 +101,28 @@ static void *vbg_req_init(struct vmmdev_request_header *req, size_t len,
 	return req;
 }
 
+/*
+ * A zeroed request from @cache, or from whole pages below 4 GiB if
+ * @cache is NULL, with its header filled in.
+ */
+static void *vbg_req_get(size_t len, enum vmmdev_request_type type,
+			 u32 requestor, struct kmem_cache *cache)
+{
+	struct vmmdev_request_header *req;
+	struct page *page;
+
+	if (len < sizeof(*req) || len > VMMDEV_MAX_REQUEST_SIZE)
+		return NULL;
+	if (cache) {
+		req = kmem_cache_zalloc(cache, GFP_KERNEL);
+	} else {
+		page = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO,
+				   get_order(len));
+		req = page ? page_address(page) : NULL;
+	}
+	return req ? vbg_req_init(req, len, type, requestor) : NULL;
+}
+
 /**
  * vbg_req_alloc() - allocate a zeroed request the host can reach.
  * @len: size of the request, header included (24 .. 1 MiB).
@@ -116,22 +138,7 @@ static void *vbg_req_init(struct vmmdev_request_header *req, size_t len,
 void *vbg_req_alloc(size_t len, enum vmmdev_request_type type,
 		    u32 requestor)
 {
-	struct vmmdev_request_header *req;
-	struct kmem_cache *cache;
-	struct page *page;
-
-	if (len < sizeof(*req) || len > VMMDEV_MAX_REQUEST_SIZE)
-		return NULL;
-
-	cache = vbg_req_cache(len);
-	if (cache) {
-		req = kmem_cache_zalloc(cache, GFP_KERNEL);
-	} else {
-		page = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO,
-				   get_order(len));
-		req = page ? page_address(page) : NULL;
-	}
-	return req ? vbg_req_init(req, len, type, requestor) : NULL;
+	return vbg_req_get(len, type, requestor, vbg_req_cache(len));
 }
 
 /**
@@ -744,15 +751,7 @@ static int vbg_hgcm_submit_wait(struct vbg_dev *gdev,
 static void *vbg_hgcm_req_alloc(size_t len, enum vmmdev_request_type type,
 				u32 requestor)
 {
-	struct page *page;
-
-	if (len > VMMDEV_MAX_REQUEST_SIZE)
-		return NULL;
-	page = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO,
-			   get_order(len));
-	if (!page)
-		return NULL;
-	return vbg_req_init(page_address(page), len, type, requestor);
+	return vbg_req_get(len, type, requestor, NULL);
 }
 
 static void vbg_hgcm_req_free(void *req, size_t len)
