@@ -491,8 +491,7 @@ static int vbg_balloon_inflate_chunk_locked(struct vbg_dev *gdev)
 	return 0;
 
 out_free_pages:
-	while (i--)
-		__free_page(chunk->pages[i]);
+	release_pages(chunk->pages, i);
 	kfree(chunk);
 	return ret;
 }
@@ -502,7 +501,7 @@ static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
 {
 	struct vbg_balloon *b = &gdev->balloon;
 	struct vbg_balloon_chunk *chunk;
-	int i, ret;
+	int ret;
 
 	lockdep_assert_held(&b->mutex);
 	chunk = list_first_entry_or_null(&b->chunks, struct vbg_balloon_chunk,
@@ -515,8 +514,7 @@ static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
 
 	list_del(&chunk->node);
 	WRITE_ONCE(b->nr_chunks, b->nr_chunks - 1);
-	for (i = 0; i < VBG_BALLOON_CHUNK_KPAGES; i++)
-		__free_page(chunk->pages[i]);
+	release_pages(chunk->pages, VBG_BALLOON_CHUNK_KPAGES);
 	kfree(chunk);
 	atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_DEFLATES]);
 	return 0;
@@ -552,8 +550,8 @@ static int vbg_balloon_resize_locked(struct vbg_dev *gdev, u32 target)
 		cond_resched();
 	}
 	if (ret)
-		dev_warn_ratelimited(gdev->dev, "balloon stopped at %u of %u MiB: %d\n",
-				     b->nr_chunks, target, ret);
+		vbg_dev_warn_ratelimited(gdev, "balloon stopped at %u of %u MiB: %d\n",
+					 b->nr_chunks, target, ret);
 	return ret;
 }
 
@@ -668,9 +666,9 @@ static unsigned long vbg_balloon_give_back_locked(struct vbg_dev *gdev,
 				  oom ? VBG_BALLOON_OOM : VBG_BALLOON_PRESSURE);
 		b->held = true;
 		atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_PRESSURE]);
-		dev_info_ratelimited(gdev->dev, "%s: balloon down to %u MiB\n",
-				     oom ? "out of memory" : "memory pressure",
-				     b->nr_chunks);
+		vbg_dev_info_ratelimited(gdev, "%s: balloon down to %u MiB\n",
+					 oom ? "out of memory" : "memory pressure",
+					 b->nr_chunks);
 	}
 	return freed;
 }
@@ -1798,7 +1796,7 @@ static int vbg_ioctl_log(struct vbg_dev *gdev, struct vbg_session *session,
 	len = strnlen(msg, min_t(size_t, len, VBG_LOG_MAX));
 	while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		len--;
-	dev_info_ratelimited(gdev->dev, "log: %.*s\n", (int)len, msg);
+	vbg_dev_info_ratelimited(gdev, "log: %.*s\n", (int)len, msg);
 	hdr->rc = VINF_SUCCESS;
 	return 0;
 }
@@ -1909,21 +1907,6 @@ static int vbg_ioctl_change_mask(struct vbg_dev *gdev, struct vbg_ioctl_hdr *hdr
 					    (*bits | or_mask) & ~not_mask));
 }
 
-/* VBG_IOCTL_CHANGE_FILTER_MASK. */
-static int vbg_ioctl_change_filter_mask(struct vbg_session *session,
-					struct vbg_ioctl_hdr *hdr)
-{
-	struct vbg_ioctl_change_filter *filter =
-		container_of(hdr, struct vbg_ioctl_change_filter, hdr);
-	struct vbg_dev *gdev = session->gdev;
-
-	return vbg_ioctl_check_sizes(&filter->hdr, sizeof(filter->u.in), 0) ?:
-	       vbg_ioctl_change_mask(gdev, &filter->hdr, &gdev->event_filter,
-				     &session->event_filter, filter->u.in.or_mask,
-				     filter->u.in.not_mask,
-				     VMMDEV_EVENT_VALID_EVENT_MASK);
-}
-
 /* Hand the events that waited for an owner of @gained to @session. */
 static void vbg_give_unowned_events(struct vbg_dev *gdev,
 				    struct vbg_session *session, u32 gained)
@@ -2005,42 +1988,56 @@ static int vbg_ioctl_acquire_guest_capabilities(struct vbg_session *session,
 					      caps->u.in.not_mask));
 }
 
-/* VBG_IOCTL_CHANGE_GUEST_CAPABILITIES: shared ("set" mode) capabilities. */
-static int vbg_ioctl_change_guest_capabilities(struct vbg_session *session,
-					       struct vbg_ioctl_hdr *hdr)
+/*
+ * VBG_IOCTL_CHANGE_FILTER_MASK, VBG_IOCTL_CHANGE_GUEST_CAPABILITIES
+ * (shared, "set" mode capabilities; answers the session's and the host's
+ * set) and VBG_IOCTL_SET_MOUSE_STATUS (this session's guest mouse bits).
+ */
+static int vbg_ioctl_set_mask(struct vbg_session *session, unsigned int cmd,
+			      struct vbg_ioctl_hdr *hdr)
 {
+	struct vbg_ioctl_change_filter *filter =
+		container_of(hdr, struct vbg_ioctl_change_filter, hdr);
 	struct vbg_ioctl_set_guest_caps *caps =
 		container_of(hdr, struct vbg_ioctl_set_guest_caps, hdr);
+	struct vbg_ioctl_set_mouse_status *mouse =
+		container_of(hdr, struct vbg_ioctl_set_mouse_status, hdr);
 	struct vbg_dev *gdev = session->gdev;
+	struct vbg_host_mask *m = &gdev->event_filter;
+	u32 *bits = &session->event_filter;
+	u32 valid = VMMDEV_EVENT_VALID_EVENT_MASK;
+	size_t in = sizeof(filter->u.in), out = 0;
+	u32 or_mask, not_mask;
 	int ret;
 
-	ret = vbg_ioctl_check_sizes(&caps->hdr, sizeof(caps->u.in), sizeof(caps->u.out)) ?:
-	      vbg_ioctl_change_mask(gdev, &caps->hdr, &gdev->guest_caps,
-				    &session->set_guest_caps, caps->u.in.or_mask,
-				    caps->u.in.not_mask,
-				    VMMDEV_GUEST_CAPABILITIES_MASK);
-	if (ret)
+	if (cmd == VBG_IOCTL_SET_MOUSE_STATUS) {
+		m = &gdev->mouse_status;
+		bits = &session->mouse_status;
+		valid = VMMDEV_MOUSE_GUEST_MASK;
+		in = sizeof(mouse->u.in);
+		or_mask = mouse->u.in.mouse_status;
+		not_mask = valid & ~or_mask;
+	} else {
+		if (cmd == VBG_IOCTL_CHANGE_GUEST_CAPABILITIES) {
+			m = &gdev->guest_caps;
+			bits = &session->set_guest_caps;
+			valid = VMMDEV_GUEST_CAPABILITIES_MASK;
+			out = sizeof(caps->u.out);
+		}
+		/* The filter's and the capabilities' input are alike. */
+		BUILD_BUG_ON(offsetof(struct vbg_ioctl_change_filter, u.in.not_mask) !=
+			     offsetof(struct vbg_ioctl_set_guest_caps, u.in.not_mask));
+		or_mask = filter->u.in.or_mask;
+		not_mask = filter->u.in.not_mask;
+	}
+	ret = vbg_ioctl_check_sizes(hdr, in, out) ?:
+	      vbg_ioctl_change_mask(gdev, hdr, m, bits, or_mask, not_mask, valid);
+	if (ret || !out)
 		return ret;
 	guard(mutex)(&gdev->session_mutex);
 	caps->u.out.session_caps = session->set_guest_caps;
 	caps->u.out.global_caps = gdev->guest_caps.host;
 	return 0;
-}
-
-/* VBG_IOCTL_SET_MOUSE_STATUS: this session's guest mouse bits. */
-static int vbg_ioctl_set_mouse_status(struct vbg_session *session,
-				      struct vbg_ioctl_hdr *hdr)
-{
-	struct vbg_ioctl_set_mouse_status *mouse =
-		container_of(hdr, struct vbg_ioctl_set_mouse_status, hdr);
-	struct vbg_dev *gdev = session->gdev;
-	u32 bits = mouse->u.in.mouse_status;
-
-	return vbg_ioctl_check_sizes(&mouse->hdr, sizeof(mouse->u.in), 0) ?:
-	       vbg_ioctl_change_mask(gdev, &mouse->hdr, &gdev->mouse_status,
-				     &session->mouse_status, bits,
-				     VMMDEV_MOUSE_GUEST_MASK & ~bits,
-				     VMMDEV_MOUSE_GUEST_MASK);
 }
 
 /* VBG_IOCTL_CHECK_BALLOON: move the balloon to the host's target now. */
@@ -2089,87 +2086,70 @@ static int vbg_ioctl_write_core_dump(struct vbg_session *session,
 	return 0;
 }
 
-static int vbg_ioctl_hgcm_connect(struct vbg_session *session,
-				  struct vbg_ioctl_hdr *hdr)
+/*
+ * HGCM_CONNECT (@connect) and HGCM_DISCONNECT.  The client's slot in the
+ * session is busy while the host works: a connect reserves one first, so
+ * that no client is connected that the session cannot track, and a
+ * disconnect takes the client out of use.  Afterwards the slot holds the
+ * client if it exists.
+ */
+static int vbg_ioctl_hgcm_conn(struct vbg_session *session,
+			       struct vbg_ioctl_hdr *hdr, bool connect)
 {
 	struct vbg_ioctl_hgcm_connect *conn =
 		container_of(hdr, struct vbg_ioctl_hgcm_connect, hdr);
-	struct vbg_dev *gdev = session->gdev;
-	struct vmmdev_hgcm_service_location loc;
-	int ret, slot, vbox_status = VERR_GENERAL_FAILURE;
-	u32 client_id = 0;
-
-	ret = vbg_ioctl_check_sizes(&conn->hdr, sizeof(conn->u.in),
-				    sizeof(conn->u.out));
-	if (ret)
-		return ret;
-
-	/* Reserve a slot first: never connect a client we cannot track. */
-	mutex_lock(&gdev->session_mutex);
-	slot = vbg_session_client_slot_locked(session, 0);
-	if (slot >= 0)
-		session->hgcm_client_ids[slot] = VBG_HGCM_SLOT_BUSY;
-	mutex_unlock(&gdev->session_mutex);
-	if (slot < 0)
-		return -EMFILE;
-
-	loc = conn->u.in.loc;
-	ret = vbg_hgcm_do_connect(gdev, session->requestor, &loc, &client_id,
-				  &vbox_status);
-	if (!ret && vbox_status >= 0 &&
-	    (!client_id || client_id == VBG_HGCM_SLOT_BUSY)) {
-		dev_err_ratelimited(gdev->dev, "host gave HGCM client id %#x\n",
-				    client_id);
-		vbox_status = VERR_GENERAL_FAILURE;
-	}
-
-	mutex_lock(&gdev->session_mutex);
-	session->hgcm_client_ids[slot] =
-		!ret && vbox_status >= 0 ? client_id : 0;
-	mutex_unlock(&gdev->session_mutex);
-	if (ret)
-		return ret;
-	conn->u.out.client_id = vbox_status >= 0 ? client_id : 0;
-	conn->hdr.rc = vbox_status;
-	return 0;
-}
-
-static int vbg_ioctl_hgcm_disconnect(struct vbg_session *session,
-				     struct vbg_ioctl_hdr *hdr)
-{
 	struct vbg_ioctl_hgcm_disconnect *disc =
 		container_of(hdr, struct vbg_ioctl_hgcm_disconnect, hdr);
 	struct vbg_dev *gdev = session->gdev;
-	u32 client_id = disc->u.in.client_id;
+	struct vmmdev_hgcm_service_location loc;
+	u32 client_id = connect ? 0 : disc->u.in.client_id;
 	int ret, slot = -1, vbox_status = VERR_GENERAL_FAILURE;
+	bool exists;
 
-	ret = vbg_ioctl_check_sizes(&disc->hdr, sizeof(disc->u.in), 0);
+	ret = vbg_ioctl_check_sizes(hdr, connect ? sizeof(conn->u.in) :
+					 sizeof(disc->u.in),
+				    connect ? sizeof(conn->u.out) : 0);
 	if (ret)
 		return ret;
 
 	mutex_lock(&gdev->session_mutex);
-	if (client_id && client_id != VBG_HGCM_SLOT_BUSY)
+	if (connect || (client_id && client_id != VBG_HGCM_SLOT_BUSY))
 		slot = vbg_session_client_slot_locked(session, client_id);
 	if (slot >= 0)
 		session->hgcm_client_ids[slot] = VBG_HGCM_SLOT_BUSY;
 	mutex_unlock(&gdev->session_mutex);
 	if (slot < 0)
-		return -EINVAL;
+		return connect ? -EMFILE : -EINVAL;
 
-	ret = vbg_hgcm_do_disconnect(gdev, session->requestor, client_id,
-				     &vbox_status, NULL);
+	if (connect) {
+		loc = conn->u.in.loc;
+		ret = vbg_hgcm_do_connect(gdev, session->requestor, &loc,
+					  &client_id, &vbox_status);
+		if (!ret && vbox_status >= 0 &&
+		    (!client_id || client_id == VBG_HGCM_SLOT_BUSY)) {
+			vbg_dev_err_ratelimited(gdev, "host gave HGCM client id %#x\n",
+						client_id);
+			vbox_status = VERR_GENERAL_FAILURE;
+		}
+		exists = !ret && vbox_status >= 0;
+	} else {
+		ret = vbg_hgcm_do_disconnect(gdev, session->requestor,
+					     client_id, &vbox_status, NULL);
+		/*
+		 * Gone unless the host kept it (or never heard of the
+		 * disconnect); a host reset (-ECONNRESET) dropped it.
+		 */
+		exists = (ret || vbox_status < 0) && ret != -ECONNRESET;
+	}
 
-	/*
-	 * Gone unless the host kept it (or never heard of the disconnect);
-	 * a host reset (-ECONNRESET) dropped it.
-	 */
 	mutex_lock(&gdev->session_mutex);
-	session->hgcm_client_ids[slot] =
-		(!ret && vbox_status >= 0) || ret == -ECONNRESET ? 0 : client_id;
+	session->hgcm_client_ids[slot] = exists ? client_id : 0;
 	mutex_unlock(&gdev->session_mutex);
 	if (ret)
 		return ret;
-	disc->hdr.rc = vbox_status;
+	if (connect)
+		conn->u.out.client_id = vbox_status >= 0 ? client_id : 0;
+	hdr->rc = vbox_status;
 	return 0;
 }
 
@@ -2236,21 +2216,19 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 	case VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS:
 		return vbg_ioctl_interrupt_all_wait_events(session, hdr);
 	case VBG_IOCTL_CHANGE_FILTER_MASK:
-		return vbg_ioctl_change_filter_mask(session, hdr);
+	case VBG_IOCTL_CHANGE_GUEST_CAPABILITIES:
+	case VBG_IOCTL_SET_MOUSE_STATUS:
+		return vbg_ioctl_set_mask(session, cmd, hdr);
 	case VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES:
 		return vbg_ioctl_acquire_guest_capabilities(session, hdr);
-	case VBG_IOCTL_CHANGE_GUEST_CAPABILITIES:
-		return vbg_ioctl_change_guest_capabilities(session, hdr);
-	case VBG_IOCTL_SET_MOUSE_STATUS:
-		return vbg_ioctl_set_mouse_status(session, hdr);
 	case VBG_IOCTL_CHECK_BALLOON:
 		return vbg_ioctl_check_balloon(session, hdr);
 	case VBG_IOCTL_WRITE_CORE_DUMP:
 		return vbg_ioctl_write_core_dump(session, hdr);
 	case VBG_IOCTL_HGCM_CONNECT:
-		return vbg_ioctl_hgcm_connect(session, hdr);
 	case VBG_IOCTL_HGCM_DISCONNECT:
-		return vbg_ioctl_hgcm_disconnect(session, hdr);
+		return vbg_ioctl_hgcm_conn(session, hdr,
+					   cmd == VBG_IOCTL_HGCM_CONNECT);
 	}
 
 	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_HGCM_CALL_32(0)), false))

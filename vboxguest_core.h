@@ -20,6 +20,7 @@
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/rwsem.h>
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
@@ -425,6 +426,27 @@ int vbg_core_set_input_mouse_status(struct vbg_dev *gdev, bool open);
 /* vboxguest_core.c: interrupt handling. */
 irqreturn_t vbg_core_isr(int irq, void *dev_id);
 void vbg_core_drain_events(struct vbg_dev *gdev);
+
+/*
+ * Rate-limited messages: one call instead of the inline test and print
+ * of dev_<level>_ratelimited() at each place; each place keeps its own
+ * limit.
+ */
+__printf(3, 4)
+void vbg_log_ratelimited(struct vbg_dev *gdev, struct ratelimit_state *rs,
+			 const char *fmt, ...);
+#define vbg_ratelimited(gdev, level, fmt, ...)				\
+({									\
+	static DEFINE_RATELIMIT_STATE(_rs, DEFAULT_RATELIMIT_INTERVAL,	\
+				      DEFAULT_RATELIMIT_BURST);		\
+	vbg_log_ratelimited(gdev, &_rs, level fmt, ##__VA_ARGS__);	\
+})
+#define vbg_dev_err_ratelimited(gdev, fmt, ...) \
+	vbg_ratelimited(gdev, KERN_ERR, fmt, ##__VA_ARGS__)
+#define vbg_dev_warn_ratelimited(gdev, fmt, ...) \
+	vbg_ratelimited(gdev, KERN_WARNING, fmt, ##__VA_ARGS__)
+#define vbg_dev_info_ratelimited(gdev, fmt, ...) \
+	vbg_ratelimited(gdev, KERN_INFO, fmt, ##__VA_ARGS__)
 
 /*
  * vboxguest_utils.c: the host boundary.  Every request goes through

@@ -101,6 +101,28 @@ static void *vbg_req_init(struct vmmdev_request_header *req, size_t len,
 	return req;
 }
 
+/*
+ * A zeroed request from @cache, or from whole pages below 4 GiB if
+ * @cache is NULL, with its header filled in.
+ */
+static void *vbg_req_get(size_t len, enum vmmdev_request_type type,
+			 u32 requestor, struct kmem_cache *cache)
+{
+	struct vmmdev_request_header *req;
+	struct page *page;
+
+	if (len < sizeof(*req) || len > VMMDEV_MAX_REQUEST_SIZE)
+		return NULL;
+	if (cache) {
+		req = kmem_cache_zalloc(cache, GFP_KERNEL);
+	} else {
+		page = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO,
+				   get_order(len));
+		req = page ? page_address(page) : NULL;
+	}
+	return req ? vbg_req_init(req, len, type, requestor) : NULL;
+}
+
 /**
  * vbg_req_alloc() - allocate a zeroed request the host can reach.
  * @len: size of the request, header included (24 .. 1 MiB).
@@ -116,22 +138,7 @@ static void *vbg_req_init(struct vmmdev_request_header *req, size_t len,
 void *vbg_req_alloc(size_t len, enum vmmdev_request_type type,
 		    u32 requestor)
 {
-	struct vmmdev_request_header *req;
-	struct kmem_cache *cache;
-	struct page *page;
-
-	if (len < sizeof(*req) || len > VMMDEV_MAX_REQUEST_SIZE)
-		return NULL;
-
-	cache = vbg_req_cache(len);
-	if (cache) {
-		req = kmem_cache_zalloc(cache, GFP_KERNEL);
-	} else {
-		page = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO,
-				   get_order(len));
-		req = page ? page_address(page) : NULL;
-	}
-	return req ? vbg_req_init(req, len, type, requestor) : NULL;
+	return vbg_req_get(len, type, requestor, vbg_req_cache(len));
 }
 
 /**
@@ -161,7 +168,7 @@ static int vbg_port_submit(struct vbg_dev *gdev,
 	phys_addr_t phys = virt_to_phys(req);
 
 	if (phys > U32_MAX - req->size) {
-		dev_err_ratelimited(gdev->dev, "request above 4 GiB\n");
+		vbg_dev_err_ratelimited(gdev, "request above 4 GiB\n");
 		return -EINVAL;
 	}
 	iowrite32((u32)phys, gdev->io_port + VMMDEV_PORT_OFF_REQUEST);
@@ -230,8 +237,8 @@ int vbg_req_submit(struct vbg_dev *gdev, void *req)
 
 	if (hdr->size < sizeof(*hdr) || hdr->size > VMMDEV_MAX_REQUEST_SIZE ||
 	    hdr->version != VMMDEV_REQUEST_HEADER_VERSION) {
-		dev_err_ratelimited(gdev->dev, "malformed request type %u size %u\n",
-				    hdr->request_type, hdr->size);
+		vbg_dev_err_ratelimited(gdev, "malformed request type %u size %u\n",
+					hdr->request_type, hdr->size);
 		return -EINVAL;
 	}
 
@@ -301,6 +308,106 @@ u32 vbg_req_ack_events(struct vbg_dev *gdev)
 }
 
 /**
+ * vbg_log_ratelimited() - print a message unless @rs says too many.
+ * @gdev: the device.
+ * @rs: the limit of the message's place.
+ * @fmt: KERN_<LEVEL> and the format.
+ *
+ * Context: any.
+ */
+void vbg_log_ratelimited(struct vbg_dev *gdev, struct ratelimit_state *rs,
+			 const char *fmt, ...)
+{
+	char level[] = KERN_SOH "0";
+	struct va_format vaf;
+	va_list args;
+
+	if (!__ratelimit(rs))
+		return;
+	level[1] = printk_get_level(fmt);
+	va_start(args, fmt);
+	vaf.fmt = printk_skip_level(fmt);
+	vaf.va = &args;
+	dev_printk(level, gdev->dev, "%pV", &vaf);
+	va_end(args);
+}
+
+/* VirtualBox status -> errno; anything else negative is -EPROTO. */
+static const struct {
+	s16 rc;
+	s16 err;
+} vbg_status_errno[] = {
+	{ VERR_ACCESS_DENIED, -EPERM },
+	{ VERR_FILE_NOT_FOUND, -ENOENT },
+	{ VERR_PROCESS_NOT_FOUND, -ESRCH },
+	{ VERR_INTERRUPTED, -EINTR },
+	{ VERR_DEV_IO_ERROR, -EIO },
+	{ VERR_TOO_MUCH_DATA, -E2BIG },
+	{ VERR_BAD_EXE_FORMAT, -ENOEXEC },
+	{ VERR_INVALID_HANDLE, -EBADF },
+	{ VERR_TRY_AGAIN, -EAGAIN },
+	{ VERR_NO_MEMORY, -ENOMEM },
+	{ VERR_INVALID_POINTER, -EFAULT },
+	{ VERR_RESOURCE_BUSY, -EBUSY },
+	{ VERR_ALREADY_EXISTS, -EEXIST },
+	{ VERR_NOT_SAME_DEVICE, -EXDEV },
+	{ VERR_NOT_A_DIRECTORY, -ENOTDIR },
+	{ VERR_PATH_NOT_FOUND, -ENOTDIR },
+	{ VERR_IS_A_DIRECTORY, -EISDIR },
+	{ VERR_INVALID_PARAMETER, -EINVAL },
+	{ VERR_TOO_MANY_OPEN_FILES, -ENFILE },
+	{ VERR_INVALID_FUNCTION, -ENOTTY },
+	{ VERR_SHARING_VIOLATION, -ETXTBSY },
+	{ VERR_FILE_TOO_BIG, -EFBIG },
+	{ VERR_DISK_FULL, -ENOSPC },
+	{ VERR_SEEK_ON_DEVICE, -ESPIPE },
+	{ VERR_WRITE_PROTECT, -EROFS },
+	{ VERR_BROKEN_PIPE, -EPIPE },
+	{ VERR_DEADLOCK, -EDEADLK },
+	{ VERR_FILENAME_TOO_LONG, -ENAMETOOLONG },
+	{ VERR_FILE_LOCK_FAILED, -ENOLCK },
+	{ VERR_NOT_IMPLEMENTED, -EOPNOTSUPP },
+	{ VERR_NOT_SUPPORTED, -EOPNOTSUPP },
+	{ VERR_DIR_NOT_EMPTY, -ENOTEMPTY },
+	{ VERR_TOO_MANY_SYMLINKS, -ELOOP },
+	{ VERR_NO_DATA, -ENODATA },
+	{ VERR_NO_MORE_FILES, -ENODATA },
+	{ VERR_NET_NO_NETWORK, -ENONET },
+	{ VERR_NET_NOT_UNIQUE_NAME, -ENOTUNIQ },
+	{ VERR_NO_TRANSLATION, -EILSEQ },
+	{ VERR_NET_NOT_SOCKET, -ENOTSOCK },
+	{ VERR_NET_DEST_ADDRESS_REQUIRED, -EDESTADDRREQ },
+	{ VERR_NET_MSG_SIZE, -EMSGSIZE },
+	{ VERR_NET_PROTOCOL_TYPE, -EPROTOTYPE },
+	{ VERR_NET_PROTOCOL_NOT_AVAILABLE, -ENOPROTOOPT },
+	{ VERR_NET_PROTOCOL_NOT_SUPPORTED, -EPROTONOSUPPORT },
+	{ VERR_NET_SOCKET_TYPE_NOT_SUPPORTED, -ESOCKTNOSUPPORT },
+	{ VERR_NET_OPERATION_NOT_SUPPORTED, -EOPNOTSUPP },
+	{ VERR_NET_PROTOCOL_FAMILY_NOT_SUPPORTED, -EPFNOSUPPORT },
+	{ VERR_NET_ADDRESS_FAMILY_NOT_SUPPORTED, -EAFNOSUPPORT },
+	{ VERR_NET_ADDRESS_IN_USE, -EADDRINUSE },
+	{ VERR_NET_ADDRESS_NOT_AVAILABLE, -EADDRNOTAVAIL },
+	{ VERR_NET_DOWN, -ENETDOWN },
+	{ VERR_NET_UNREACHABLE, -ENETUNREACH },
+	{ VERR_NET_CONNECTION_RESET, -ENETRESET },
+	{ VERR_NET_CONNECTION_ABORTED, -ECONNABORTED },
+	{ VERR_NET_CONNECTION_RESET_BY_PEER, -ECONNRESET },
+	{ VERR_NET_NO_BUFFER_SPACE, -ENOBUFS },
+	{ VERR_NET_ALREADY_CONNECTED, -EISCONN },
+	{ VERR_NET_NOT_CONNECTED, -ENOTCONN },
+	{ VERR_NET_SHUTDOWN, -ESHUTDOWN },
+	{ VERR_NET_TOO_MANY_REFERENCES, -ETOOMANYREFS },
+	{ VERR_TIMEOUT, -ETIMEDOUT },
+	{ VERR_NET_CONNECTION_REFUSED, -ECONNREFUSED },
+	{ VERR_NET_HOST_DOWN, -EHOSTDOWN },
+	{ VERR_NET_HOST_UNREACHABLE, -EHOSTUNREACH },
+	{ VERR_NET_ALREADY_IN_PROGRESS, -EALREADY },
+	{ VERR_NET_IN_PROGRESS, -EINPROGRESS },
+	{ VERR_MEDIA_NOT_PRESENT, -ENOMEDIUM },
+	{ VERR_MEDIA_NOT_RECOGNIZED, -EMEDIUMTYPE },
+};
+
+/**
  * vbg_status_code_to_errno() - convert a VirtualBox status to an errno.
  * @rc: VINF_*, VWRN_* or VERR_* value.
  *
@@ -311,81 +418,14 @@ u32 vbg_req_ack_events(struct vbg_dev *gdev)
  */
 int vbg_status_code_to_errno(int rc)
 {
+	unsigned int i;
+
 	if (rc >= 0)
 		return 0;
-
-	switch (rc) {
-	case VERR_ACCESS_DENIED:                    return -EPERM;
-	case VERR_FILE_NOT_FOUND:                   return -ENOENT;
-	case VERR_PROCESS_NOT_FOUND:                return -ESRCH;
-	case VERR_INTERRUPTED:                      return -EINTR;
-	case VERR_DEV_IO_ERROR:                     return -EIO;
-	case VERR_TOO_MUCH_DATA:                    return -E2BIG;
-	case VERR_BAD_EXE_FORMAT:                   return -ENOEXEC;
-	case VERR_INVALID_HANDLE:                   return -EBADF;
-	case VERR_TRY_AGAIN:                        return -EAGAIN;
-	case VERR_NO_MEMORY:                        return -ENOMEM;
-	case VERR_INVALID_POINTER:                  return -EFAULT;
-	case VERR_RESOURCE_BUSY:                    return -EBUSY;
-	case VERR_ALREADY_EXISTS:                   return -EEXIST;
-	case VERR_NOT_SAME_DEVICE:                  return -EXDEV;
-	case VERR_NOT_A_DIRECTORY:
-	case VERR_PATH_NOT_FOUND:                   return -ENOTDIR;
-	case VERR_IS_A_DIRECTORY:                   return -EISDIR;
-	case VERR_INVALID_PARAMETER:                return -EINVAL;
-	case VERR_TOO_MANY_OPEN_FILES:              return -ENFILE;
-	case VERR_INVALID_FUNCTION:                 return -ENOTTY;
-	case VERR_SHARING_VIOLATION:                return -ETXTBSY;
-	case VERR_FILE_TOO_BIG:                     return -EFBIG;
-	case VERR_DISK_FULL:                        return -ENOSPC;
-	case VERR_SEEK_ON_DEVICE:                   return -ESPIPE;
-	case VERR_WRITE_PROTECT:                    return -EROFS;
-	case VERR_BROKEN_PIPE:                      return -EPIPE;
-	case VERR_DEADLOCK:                         return -EDEADLK;
-	case VERR_FILENAME_TOO_LONG:                return -ENAMETOOLONG;
-	case VERR_FILE_LOCK_FAILED:                 return -ENOLCK;
-	case VERR_NOT_IMPLEMENTED:
-	case VERR_NOT_SUPPORTED:                    return -EOPNOTSUPP;
-	case VERR_DIR_NOT_EMPTY:                    return -ENOTEMPTY;
-	case VERR_TOO_MANY_SYMLINKS:                return -ELOOP;
-	case VERR_NO_DATA:
-	case VERR_NO_MORE_FILES:                    return -ENODATA;
-	case VERR_NET_NO_NETWORK:                   return -ENONET;
-	case VERR_NET_NOT_UNIQUE_NAME:              return -ENOTUNIQ;
-	case VERR_NO_TRANSLATION:                   return -EILSEQ;
-	case VERR_NET_NOT_SOCKET:                   return -ENOTSOCK;
-	case VERR_NET_DEST_ADDRESS_REQUIRED:        return -EDESTADDRREQ;
-	case VERR_NET_MSG_SIZE:                     return -EMSGSIZE;
-	case VERR_NET_PROTOCOL_TYPE:                return -EPROTOTYPE;
-	case VERR_NET_PROTOCOL_NOT_AVAILABLE:       return -ENOPROTOOPT;
-	case VERR_NET_PROTOCOL_NOT_SUPPORTED:       return -EPROTONOSUPPORT;
-	case VERR_NET_SOCKET_TYPE_NOT_SUPPORTED:    return -ESOCKTNOSUPPORT;
-	case VERR_NET_OPERATION_NOT_SUPPORTED:      return -EOPNOTSUPP;
-	case VERR_NET_PROTOCOL_FAMILY_NOT_SUPPORTED: return -EPFNOSUPPORT;
-	case VERR_NET_ADDRESS_FAMILY_NOT_SUPPORTED: return -EAFNOSUPPORT;
-	case VERR_NET_ADDRESS_IN_USE:               return -EADDRINUSE;
-	case VERR_NET_ADDRESS_NOT_AVAILABLE:        return -EADDRNOTAVAIL;
-	case VERR_NET_DOWN:                         return -ENETDOWN;
-	case VERR_NET_UNREACHABLE:                  return -ENETUNREACH;
-	case VERR_NET_CONNECTION_RESET:             return -ENETRESET;
-	case VERR_NET_CONNECTION_ABORTED:           return -ECONNABORTED;
-	case VERR_NET_CONNECTION_RESET_BY_PEER:     return -ECONNRESET;
-	case VERR_NET_NO_BUFFER_SPACE:              return -ENOBUFS;
-	case VERR_NET_ALREADY_CONNECTED:            return -EISCONN;
-	case VERR_NET_NOT_CONNECTED:                return -ENOTCONN;
-	case VERR_NET_SHUTDOWN:                     return -ESHUTDOWN;
-	case VERR_NET_TOO_MANY_REFERENCES:          return -ETOOMANYREFS;
-	case VERR_TIMEOUT:                          return -ETIMEDOUT;
-	case VERR_NET_CONNECTION_REFUSED:           return -ECONNREFUSED;
-	case VERR_NET_HOST_DOWN:                    return -EHOSTDOWN;
-	case VERR_NET_HOST_UNREACHABLE:             return -EHOSTUNREACH;
-	case VERR_NET_ALREADY_IN_PROGRESS:          return -EALREADY;
-	case VERR_NET_IN_PROGRESS:                  return -EINPROGRESS;
-	case VERR_MEDIA_NOT_PRESENT:                return -ENOMEDIUM;
-	case VERR_MEDIA_NOT_RECOGNIZED:             return -EMEDIUMTYPE;
-	default:
-		return -EPROTO;
-	}
+	for (i = 0; i < ARRAY_SIZE(vbg_status_errno); i++)
+		if (vbg_status_errno[i].rc == rc)
+			return vbg_status_errno[i].err;
+	return -EPROTO;
 }
 EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
 
@@ -578,7 +618,7 @@ static int vbg_hgcm_cancel(struct vbg_dev *gdev,
 	}
 	if (rc == VERR_NOT_FOUND)
 		return -ENOENT;
-	dev_err_ratelimited(gdev->dev, "HGCM cancel failed: rc %d\n", rc);
+	vbg_dev_err_ratelimited(gdev, "HGCM cancel failed: rc %d\n", rc);
 	return vbg_status_code_to_errno(rc);
 }
 
@@ -655,8 +695,8 @@ static int vbg_hgcm_wait(struct vbg_dev *gdev, struct vbg_hgcm_waiter *w,
 	if (READ_ONCE(w->dropped))
 		return -ECONNRESET;
 	atomic64_inc(&gdev->stats[VBG_STAT_HGCM_LEAKED]);
-	dev_err_ratelimited(gdev->dev, "HGCM request %u neither completed nor cancelled by the host; abandoned\n",
-			    w->req->header.request_type);
+	vbg_dev_err_ratelimited(gdev, "HGCM request %u neither completed nor cancelled by the host; abandoned\n",
+				w->req->header.request_type);
 	return -EIO;
 }
 
@@ -711,15 +751,7 @@ static int vbg_hgcm_submit_wait(struct vbg_dev *gdev,
 static void *vbg_hgcm_req_alloc(size_t len, enum vmmdev_request_type type,
 				u32 requestor)
 {
-	struct page *page;
-
-	if (len > VMMDEV_MAX_REQUEST_SIZE)
-		return NULL;
-	page = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO,
-			   get_order(len));
-	if (!page)
-		return NULL;
-	return vbg_req_init(page_address(page), len, type, requestor);
+	return vbg_req_get(len, type, requestor, NULL);
 }
 
 static void vbg_hgcm_req_free(void *req, size_t len)
@@ -746,6 +778,66 @@ static u32 vbg_hgcm_conn_limit(const unsigned long *deadline,
 	return jiffies_to_msecs(*deadline - jiffies);
 }
 
+/* Take the removal lock for an exported entry point; false if gone. */
+static bool vbg_hgcm_enter(struct vbg_dev *gdev)
+{
+	down_read(&gdev->remove_rwsem);
+	if (!READ_ONCE(gdev->removed))
+		return true;
+	up_read(&gdev->remove_rwsem);
+	return false;
+}
+
+/*
+ * HGCMConnect (@loc set) or HGCMDisconnect of *@client_id: one request,
+ * the wait of vbg_hgcm_conn_limit(), the host's answer in @vbox_status
+ * and, for a connect, the new client id in *@client_id.  With @enter
+ * (the exported functions) under the removal lock, taken here.
+ */
+static int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
+			 const struct vmmdev_hgcm_service_location *loc,
+			 u32 *client_id, int *vbox_status,
+			 const unsigned long *deadline, bool enter)
+{
+	union {
+		struct vmmdev_hgcm_connect c;
+		struct vmmdev_hgcm_disconnect d;
+	} *req;
+	size_t len = loc ? sizeof(req->c) : sizeof(req->d);
+	enum vbg_hgcm_wait_mode mode;
+	u32 limit = vbg_hgcm_conn_limit(deadline, &mode);
+	int ret;
+
+	if (!limit)
+		return -ETIMEDOUT;
+	if (enter && !vbg_hgcm_enter(gdev))
+		return -ENODEV;
+	req = vbg_hgcm_req_alloc(len, loc ? VMMDEVREQ_HGCM_CONNECT :
+				 VMMDEVREQ_HGCM_DISCONNECT, requestor);
+	ret = -ENOMEM;
+	if (!req)
+		goto out;
+	if (loc) {
+		req->c.loc = *loc;
+		req->c.loc.u.localhost.service_name[sizeof(loc->u.localhost.service_name) - 1] = 0;
+	} else {
+		req->d.client_id = *client_id;
+	}
+	ret = vbg_hgcm_submit_wait(gdev, &req->c.header, mode, limit);
+	if (ret == -EIO)
+		goto out;	/* the host may still write: leaked */
+	if (!ret) {
+		*vbox_status = READ_ONCE(req->c.header.result);
+		if (loc)
+			*client_id = READ_ONCE(req->c.client_id);
+	}
+	vbg_hgcm_req_free(req, len);
+out:
+	if (enter)
+		up_read(&gdev->remove_rwsem);
+	return ret;
+}
+
 /**
  * vbg_hgcm_do_connect() - HGCMConnect, without the removal lock.
  * @gdev: the device.
@@ -766,27 +858,8 @@ int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
 			const struct vmmdev_hgcm_service_location *loc,
 			u32 *client_id, int *vbox_status)
 {
-	enum vbg_hgcm_wait_mode mode;
-	struct vmmdev_hgcm_connect *req;
-	u32 limit = vbg_hgcm_conn_limit(NULL, &mode);
-	int ret;
-
-	req = vbg_hgcm_req_alloc(sizeof(*req), VMMDEVREQ_HGCM_CONNECT,
-				 requestor);
-	if (!req)
-		return -ENOMEM;
-	req->loc = *loc;
-	req->loc.u.localhost.service_name[sizeof(loc->u.localhost.service_name) - 1] = 0;
-	req->client_id = 0;
-	ret = vbg_hgcm_submit_wait(gdev, &req->header, mode, limit);
-	if (ret == -EIO)
-		return ret;	/* the host may still write: leaked */
-	if (!ret) {
-		*vbox_status = READ_ONCE(req->header.result);
-		*client_id = READ_ONCE(req->client_id);
-	}
-	vbg_hgcm_req_free(req, sizeof(*req));
-	return ret;
+	return vbg_hgcm_conn(gdev, requestor, loc, client_id, vbox_status,
+			     NULL, false);
 }
 
 /**
@@ -810,25 +883,8 @@ int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
 			   u32 client_id, int *vbox_status,
 			   const unsigned long *deadline)
 {
-	enum vbg_hgcm_wait_mode mode;
-	struct vmmdev_hgcm_disconnect *req;
-	u32 limit = vbg_hgcm_conn_limit(deadline, &mode);
-	int ret;
-
-	if (!limit)
-		return -ETIMEDOUT;
-	req = vbg_hgcm_req_alloc(sizeof(*req), VMMDEVREQ_HGCM_DISCONNECT,
-				 requestor);
-	if (!req)
-		return -ENOMEM;
-	req->client_id = client_id;
-	ret = vbg_hgcm_submit_wait(gdev, &req->header, mode, limit);
-	if (ret == -EIO)
-		return ret;
-	if (!ret)
-		*vbox_status = READ_ONCE(req->header.result);
-	vbg_hgcm_req_free(req, sizeof(*req));
-	return ret;
+	return vbg_hgcm_conn(gdev, requestor, NULL, &client_id, vbox_status,
+			     deadline, false);
 }
 
 /**
@@ -1037,12 +1093,6 @@ static int vbg_hgcm_bounce(struct vbg_hgcm_buf *buf)
 	return copy_from_user(buf->kaddr, buf->uaddr, buf->size) ? -EFAULT : 0;
 }
 
-static void vbg_hgcm_put_pages(struct page **pages, u32 nr_pages)
-{
-	while (nr_pages--)
-		put_page(pages[nr_pages]);
-}
-
 /*
  * The page of the kernel buffer @va (vmalloc or linear map) that can be
  * referenced, or NULL: a reference keeps a slab page but not the object
@@ -1084,7 +1134,7 @@ static bool vbg_hgcm_ref_pages(struct vbg_hgcm_buf *buf)
 	}
 	if (i == buf->nr_pages)
 		return true;
-	vbg_hgcm_put_pages(buf->pages, i);
+	release_pages(buf->pages, i);
 	kvfree(buf->pages);
 	buf->pages = NULL;
 	return false;
@@ -1111,8 +1161,8 @@ static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
 		if (!is_vmalloc_addr(buf->kbuf) &&
 		    (!virt_addr_valid(buf->kbuf) ||
 		     !virt_addr_valid(buf->kbuf + buf->size - 1))) {
-			dev_err_ratelimited(gdev->dev, "HGCM: kernel buffer %p is neither linear-mapped nor vmalloc\n",
-					    buf->kbuf);
+			vbg_dev_err_ratelimited(gdev, "HGCM: kernel buffer %p is neither linear-mapped nor vmalloc\n",
+						buf->kbuf);
 			return -EINVAL;
 		}
 		if (!vbg_hgcm_ref_pages(buf)) {
@@ -1140,7 +1190,8 @@ static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
 /*
  * Pin the user buffer @buf->uaddr for the long term (its pages are
  * already charged to RLIMIT_MEMLOCK), or copy it if it cannot be pinned.
- * Return: bytes needed in the extra area, or -errno.
+ * Return: bytes needed in the extra area when pinned, 0 when copied (the
+ * copy then goes the way of a kernel buffer), or -errno.
  */
 static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 				  struct vbg_hgcm_buf *buf)
@@ -1172,7 +1223,7 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 	if (ret)
 		return ret;
 	atomic64_inc(&gdev->stats[VBG_STAT_HGCM_BOUNCE_COPIES]);
-	return vbg_hgcm_prepare_kernel(gdev, buf);
+	return 0;
 }
 
 /*
@@ -1341,7 +1392,7 @@ static void vbg_hgcm_release_bufs(struct vbg_hgcm_buf *bufs, u32 parm_count,
 			unpin_user_pages_dirty_lock(buf->pages, buf->nr_pages,
 						    dirty);
 		else if (buf->pages)
-			vbg_hgcm_put_pages(buf->pages, buf->nr_pages);
+			release_pages(buf->pages, buf->nr_pages);
 		kvfree(buf->pages);
 		if (buf->bounced)
 			kvfree(buf->kaddr);
@@ -1387,15 +1438,11 @@ static long vbg_hgcm_prepare_bufs(struct vbg_dev *gdev, bool user,
 	for (i = 0; i < parm_count; i++) {
 		struct vbg_hgcm_buf *buf = &bufs[i];
 
-		if (!buf->size) {
-			extra = 0;
-		} else if (buf->user) {
-			extra = vbg_hgcm_prepare_user(gdev, buf);
-			if (buf->pinned)
-				*locked += buf->nr_pages;
-		} else {
+		extra = buf->user ? vbg_hgcm_prepare_user(gdev, buf) : 0;
+		if (buf->pinned)
+			*locked += buf->nr_pages;
+		else if (!extra && buf->size)
 			extra = vbg_hgcm_prepare_kernel(gdev, buf);
-		}
 		if (extra < 0) {
 			ret = extra;
 			goto err;
@@ -1553,36 +1600,25 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
 		     bool parms32, u32 parm_count, int *vbox_status)
 {
-	struct vmmdev_hgcm_function_parameter64 *p64;
+	struct vmmdev_hgcm_function_parameter64 *p64 = parms;
 	int ret;
 
 	if (parm_count > VMMDEV_HGCM_MAX_PARMS)
 		return -E2BIG;
-	if (!parms32)
-		return vbg_hgcm_call64(gdev, requestor, client_id, function,
-				       timeout_ms, user, parms, parm_count,
-				       vbox_status);
-
-	p64 = kcalloc(parm_count, sizeof(*p64), GFP_KERNEL);
-	if (parm_count && !p64)
-		return -ENOMEM;
-	vbg_hgcm_parms_from32(p64, parms, parm_count);
+	if (parms32) {
+		p64 = kcalloc(parm_count, sizeof(*p64), GFP_KERNEL);
+		if (parm_count && !p64)
+			return -ENOMEM;
+		vbg_hgcm_parms_from32(p64, parms, parm_count);
+	}
 	ret = vbg_hgcm_call64(gdev, requestor, client_id, function,
 			      timeout_ms, user, p64, parm_count, vbox_status);
-	if (!ret)
-		vbg_hgcm_parms_to32(parms, p64, parm_count);
-	kfree(p64);
+	if (parms32) {
+		if (!ret)
+			vbg_hgcm_parms_to32(parms, p64, parm_count);
+		kfree(p64);
+	}
 	return ret;
-}
-
-/* Take the removal lock for an exported entry point; false if gone. */
-static bool vbg_hgcm_enter(struct vbg_dev *gdev)
-{
-	down_read(&gdev->remove_rwsem);
-	if (!READ_ONCE(gdev->removed))
-		return true;
-	up_read(&gdev->remove_rwsem);
-	return false;
 }
 
 /*
@@ -1614,14 +1650,8 @@ int vbg_hgcm_connect(struct vbg_dev *gdev, u32 requestor,
 		     struct vmmdev_hgcm_service_location *loc,
 		     u32 *client_id, int *vbox_status)
 {
-	int ret;
-
-	if (!vbg_hgcm_enter(gdev))
-		return -ENODEV;
-	ret = vbg_hgcm_do_connect(gdev, requestor, loc, client_id,
-				  vbox_status);
-	up_read(&gdev->remove_rwsem);
-	return ret;
+	return vbg_hgcm_conn(gdev, requestor, loc, client_id, vbox_status,
+			     NULL, true);
 }
 EXPORT_SYMBOL_GPL(vbg_hgcm_connect);
 
@@ -1644,14 +1674,8 @@ EXPORT_SYMBOL_GPL(vbg_hgcm_connect);
 int vbg_hgcm_disconnect(struct vbg_dev *gdev, u32 requestor,
 			u32 client_id, int *vbox_status)
 {
-	int ret;
-
-	if (!vbg_hgcm_enter(gdev))
-		return -ENODEV;
-	ret = vbg_hgcm_do_disconnect(gdev, requestor, client_id, vbox_status,
-				     NULL);
-	up_read(&gdev->remove_rwsem);
-	return ret;
+	return vbg_hgcm_conn(gdev, requestor, NULL, &client_id, vbox_status,
+			     NULL, true);
 }
 EXPORT_SYMBOL_GPL(vbg_hgcm_disconnect);
 
