@@ -1372,8 +1372,12 @@ int vbg_core_host_restore(struct vbg_dev *gdev)
 	noio = memalloc_noio_save();
 	forgot = vbg_host_forgot_guest(gdev);
 	if (forgot) {
-		vbg_hgcm_drop_all(gdev);
+		/*
+		 * Clients first: a waiter woken below may call again at once
+		 * and must find its client gone (-EINVAL), not a stale id.
+		 */
 		vbg_sessions_drop_clients(gdev);
+		vbg_hgcm_drop_all(gdev);
 		/* Only then: ReportGuestInfo lowers an asserted interrupt. */
 		ret = vbg_report_guest_info(gdev);
 	}
