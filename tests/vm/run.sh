@@ -171,6 +171,13 @@ while read -r prog bits flags; do
 		own-boot) own=1 ;;
 		# Only when named with --suite.
 		on-demand) [ -n "$SUITE" ] || continue 2 ;;
+		# Only on these kernels (a comma-separated list), or when
+		# named with --suite.
+		kernels=?*)
+			[ -n "$SUITE" ] || case ,${f#kernels=}, in
+				*,"$KERNEL",*) ;;
+				*) continue 2 ;;
+			esac ;;
 		ref-hgcm32) REF_HGCM32[$prog:$bits]=1 ;;
 		# QEMU's virt machine (arm64) has no S3: the program runs
 		# without it and its S3 cases say so.
