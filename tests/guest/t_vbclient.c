@@ -29,6 +29,7 @@
 #define VBOXCLIENT	"/usr/bin/VBoxClient"
 #define XVFB		"/usr/bin/Xvfb"
 #define XRANDR		"/usr/bin/xrandr"
+#define XCLIP		"/usr/bin/xclip"
 #define SCREEN_W	1280
 #define SCREEN_H	1024
 #define OUT_MAX		16384
@@ -517,6 +518,87 @@ static bool region_has(const struct region *r, int l, int t, int rt, int b)
 }
 
 
+/* ---- the shared clipboard ---------------------------------------------- */
+
+/* The text the guest last wrote to the host's clipboard, into @out. */
+static void host_clip_text(char *out, size_t len)
+{
+	char reply[4096], *p;
+
+	out[0] = '\0';
+	if (vbgt_ctl(reply, sizeof(reply), "clip-get"))
+		return;
+	p = strstr(reply, "\ntext ");
+	if (!p)
+		return;
+	p += 6;
+	snprintf(out, len, "%.*s", (int)strcspn(p, "\n"), p);
+}
+
+/* @s as the control channel carries it: "\\" and "\xNN" escapes. */
+static void clip_escape(char *out, size_t len, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s && n + 5 < len; s++) {
+		if (*s == '\\')
+			n += (size_t)snprintf(out + n, len - n, "\\\\");
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			n += (size_t)snprintf(out + n, len - n, "\\x%02x", *s);
+		else
+			out[n++] = *s;
+	}
+	out[n] = '\0';
+}
+
+static long long clip_field(const char *name)
+{
+	return vbgt_ctl_field("clip-get", name);
+}
+
+static void diag_clip(void)
+{
+	char reply[4096], *line, *save = NULL;
+
+	if (vbgt_ctl(reply, sizeof(reply), "clip-get"))
+		return;
+	for (line = strtok_r(reply, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		vbgt_diag("host clipboard: %s", line);
+}
+
+/* The X CLIPBOARD selection of :@display as xclip reads it, into @out. */
+static bool x_clipboard(int display, char *out, size_t len)
+{
+	const char *argv[] = { XCLIP, "-o", "-selection", "clipboard", NULL };
+
+	return run_x(display, out, len, argv) == 0;
+}
+
+/* Ends a clipboard case: diagnostics if it failed, VBoxClient, X. */
+static void clip_stop(struct xserver *x, struct vbclient *v)
+{
+	if (vbgt_failed()) {
+		diag_clip();
+		diag_file("VBoxClient output", v->log);
+	}
+	vbc_stop(v);
+	stop(x->pid);
+}
+
+/* Starts VBoxClient --clipboard on :@display; waits for its host wait. */
+static void clip_start(struct xserver *x, struct vbclient *v, int display)
+{
+	ASSERT(access(XCLIP, X_OK) == 0, "no %s in the guest image", XCLIP);
+	x_start(x, display);
+	vbc_start(v, "clipboard", display, NULL);
+	if (!WAIT_FOR(v, 20000, clip_field("waits") > 0)) {
+		diag_clip();
+		diag_file("VBoxClient output", v->log);
+		ASSERT(0, "VBoxClient --clipboard never waited for a host message");
+	}
+}
+
 /* ---- cases --------------------------------------------------------------- */
 
 /*
@@ -933,6 +1015,96 @@ static void acquire_against_vbclient(void)
 	stop(x.pid);
 }
 
+/*
+ * --clipboard, host to guest: text the host copies (clip-set) is
+ * announced to VBoxClient, which takes the X CLIPBOARD selection; an X
+ * client pasting (xclip -o) gets the host's text, read through the
+ * service (READ_DATA).
+ */
+static void clipboard_host_to_guest(void)
+{
+	static const char text[] = "host text \xc3\xa9t\xc3\xa9 42 \xf0\x9f\x98\x80 and a line\nend",
+			  wire[] = "host text \xc3\xa9t\xc3\xa9 42 \xf0\x9f\x98\x80 and a line\r\nend";
+	char got[256] = "", esc[256];
+	struct xserver x;
+	struct vbclient v;
+	long long reads;
+
+	vbgt_ctl_at_end("clip-clear");
+	clip_start(&x, &v, 9);
+	reads = clip_field("reads");
+	clip_escape(esc, sizeof(esc), wire);
+	vbgt_ctl_ok("clip-set %s", esc);
+	EXPECT(WAIT_FOR(&v, 20000, x_clipboard(9, got, sizeof(got)) &&
+			!strcmp(got, text)),
+	       "the X clipboard holds \"%s\", not the host's \"%s\"", got, text);
+	EXPECT(clip_field("reads") > reads, "VBoxClient never read the host's data");
+	clip_stop(&x, &v);
+}
+
+/*
+ * --clipboard, host to guest, more than VBoxClient's first read buffer
+ * (4096 bytes, observed): READ_DATA answers VINF_BUFFER_OVERFLOW with the
+ * size it needs, VBoxClient reads again with a buffer that large, and
+ * the X clipboard gets all of it.
+ */
+static void clipboard_host_to_guest_large(void)
+{
+	enum { N = 10000 };
+	static char got[N + 64];
+	char want[N + 1];
+	struct xserver x;
+	struct vbclient v;
+	long long reads;
+	int i;
+
+	vbgt_ctl_at_end("clip-clear");
+	for (i = 0; i < N; i++)
+		want[i] = (char)('a' + i % 26);
+	want[N] = '\0';
+	clip_start(&x, &v, 11);
+	reads = clip_field("reads");
+	vbgt_ctl_ok("clip-set-pattern %d", N);
+	EXPECT(WAIT_FOR(&v, 20000, x_clipboard(11, got, sizeof(got)) &&
+			!strcmp(got, want)),
+	       "the X clipboard holds %zu bytes, not the host's %d", strlen(got), N);
+	EXPECT(clip_field("reads") >= reads + 2,
+	       "VBoxClient read the host's data in fewer than two calls");
+	clip_stop(&x, &v);
+}
+
+/*
+ * --clipboard, guest to host: text an X client puts on the CLIPBOARD
+ * selection (xclip -i) is reported to the host (REPORT_FORMATS, text)
+ * and, asked for it, VBoxClient writes it (WRITE_DATA): the host's
+ * clipboard record holds it.
+ */
+static void clipboard_guest_to_host(void)
+{
+	static const char text[] = "guest text \xc3\xa9t\xc3\xa9 7\nsecond line \\ \xf0\x9f\x98\x80",
+			  wire[] = "guest text \xc3\xa9t\xc3\xa9 7\r\nsecond line \\ \xf0\x9f\x98\x80";
+	const char *argv[] = { XCLIP, "-i", "-selection", "clipboard",
+			       "/tmp/vbc-clip-in", NULL };
+	char got[256] = "", out[256], esc[256];
+	struct xserver x;
+	struct vbclient v;
+	int fd;
+
+	clip_start(&x, &v, 10);
+	fd = open("/tmp/vbc-clip-in", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ASSERT(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text),
+	       "writing the input file failed");
+	close(fd);
+	/* xclip forks a child that owns the selection; the parent ends. */
+	EXPECT_EQ(run_x(10, out, sizeof(out), argv), 0);
+	clip_escape(esc, sizeof(esc), wire);
+	EXPECT(WAIT_FOR(&v, 20000, (host_clip_text(got, sizeof(got)),
+				    !strcmp(got, esc))),
+	       "the host's clipboard holds \"%s\", not the guest's \"%s\"",
+	       got, esc);
+	clip_stop(&x, &v);
+}
+
 static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(checkhostversion, 40),
 	VBGT_CASE_T(seamless_capability, 40),
@@ -942,6 +1114,9 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(mouse_with_vbclient, 60),
 	VBGT_CASE_T(two_sessions, 90),
 	VBGT_CASE_T(acquire_against_vbclient, 40),
+	VBGT_CASE_T(clipboard_host_to_guest, 60),
+	VBGT_CASE_T(clipboard_host_to_guest_large, 60),
+	VBGT_CASE_T(clipboard_guest_to_host, 60),
 };
 
 VBGT_SUITE("t_vbclient", cases)

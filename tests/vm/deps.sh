@@ -149,27 +149,43 @@ fi
 step "VirtualBox guest userspace: $(cd "$VBU" && ls ./*.deb | sed 's|^\./||' | tr '\n' ' ')"
 # An X server for VBoxClient (issue 14): trixie's Xvfb, xkbcomp and the
 # keyboard data it compiles its keymap from, xrandr and xwininfo to read
-# the screen back, and the X client libraries VBoxClient dlopen()s,
-# installed into the chroot and copied into the guest tree $X11/guest.
+# the screen back, xclip to set and read the X selections (the shared
+# clipboard), and the X client libraries VBoxClient dlopen()s, installed
+# into the chroot and copied into the guest tree $X11/guest.
 X11=$CACHE/x11
-X11_PKGS="xvfb x11-xkb-utils x11-xserver-utils x11-utils xkb-data libxrandr2 libxmu6 libxt6t64 libxfixes3 libxinerama1 libxi6 libxcomposite1"
-X11_BINS="/usr/bin/Xvfb /usr/bin/xkbcomp /usr/bin/xrandr /usr/bin/xwininfo /usr/bin/xdpyinfo"
+X11_PKGS="xvfb x11-xkb-utils x11-xserver-utils x11-utils xkb-data libxrandr2 libxmu6 libxt6t64 libxfixes3 libxinerama1 libxi6 libxcomposite1 xclip"
+X11_BINS="/usr/bin/Xvfb /usr/bin/xkbcomp /usr/bin/xrandr /usr/bin/xwininfo /usr/bin/xdpyinfo /usr/bin/xclip"
 X11_LIBS="libX11.so.6 libXext.so.6 libXrandr.so.2 libXfixes.so.3 libXmu.so.6 libXt.so.6
 	  libXrender.so.1 libXinerama.so.1 libXi.so.6 libXcomposite.so.1 libxcb.so.1
 	  libX11-xcb.so.1 libXau.so.6 libXdmcp.so.6"
-if [ "$(cat "$X11/.done" 2>/dev/null)" != "$X11_PKGS $X11_BINS" ]; then
+# Built again only if .done lacks a word of the lists (a tree made with
+# more stays); built beside the old tree and swapped in, so a run packing
+# the old one never sees half a tree.
+x11_missing() {
+	local w done
+	done=" $(cat "$X11/.done" 2>/dev/null) "
+	for w in $X11_PKGS $X11_BINS; do
+		[[ $done == *" $w "* ]] || return 0
+	done
+	return 1
+}
+if x11_missing; then
 	step "installing $X11_PKGS in the chroot"
 	# shellcheck disable=SC2086
 	chroot "$CHROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		--no-install-recommends $X11_PKGS
 	chroot "$CHROOT" apt-get clean
-	rm -rf "$X11"
+	rm -rf "$X11.new"
 	# shellcheck disable=SC2046,SC2086
-	guest_tree "$X11/guest" "" $X11_BINS -- \
+	guest_tree "$X11.new/guest" "" $X11_BINS -- \
 		$(for l in $X11_LIBS; do printf '/lib/x86_64-linux-gnu/%s ' "$l"; done)
-	mkdir -p "$X11/guest/usr/share/X11" "$X11/guest/var/lib/xkb"
-	cp -a "$CHROOT/usr/share/X11/xkb" "$X11/guest/usr/share/X11/"
-	echo "$X11_PKGS $X11_BINS" > "$X11/.done"
+	mkdir -p "$X11.new/guest/usr/share/X11" "$X11.new/guest/var/lib/xkb"
+	cp -a "$CHROOT/usr/share/X11/xkb" "$X11.new/guest/usr/share/X11/"
+	echo "$X11_PKGS $X11_BINS" > "$X11.new/.done"
+	rm -rf "$X11.old"
+	[ ! -e "$X11" ] || mv "$X11" "$X11.old"
+	mv "$X11.new" "$X11"
+	rm -rf "$X11.old"
 fi
 step "X server for VBoxClient: $(du -sh "$X11/guest" | cut -f1) in $X11"
 step "done; cache in $CACHE"

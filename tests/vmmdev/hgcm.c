@@ -149,6 +149,7 @@ static const struct hgcm_service *const services[] = {
 	&hgcm_svc_test,
 	&hgcm_svc_guestprop,
 	&hgcm_svc_sf,
+	&hgcm_svc_clip,
 };
 
 /* Requestor category (spec 4.4): kernel = class 0-2, root = 3-4, user = rest. */
@@ -1155,7 +1156,7 @@ static int pick_mode(const char *arg, const char *const *names, size_t count,
 }
 
 /**
- * hgcm_control() - hgcm-* (and the services' guestprop-*, sf-*) commands.
+ * hgcm_control() - hgcm-* (and the services' guestprop-*, sf-*, clip-*) commands.
  * @h:   the HGCM state.
  * @cmd: the command line.
  * @out: where the reply goes.
@@ -1233,13 +1234,15 @@ bool hgcm_control(struct hgcm *h, const char *cmd, FILE *out)
 	}
 	if (!strncmp(name, "hgcm-watch", 10))
 		return watch_control(h, cmd, out);
-	if (!strncmp(name, "guestprop-", 10) || !strncmp(name, "sf-", 3)) {
+	if (!strncmp(name, "guestprop-", 10) || !strncmp(name, "sf-", 3) ||
+	    !strncmp(name, "clip-", 5)) {
 		bool handled;
 		uint64_t next;
 
 		/* A service entry point: serialised, and it may wake calls. */
 		pthread_mutex_lock(&h->svc_lock);
 		handled = !strncmp(name, "sf-", 3) ? sf_control(cmd, out) :
+			  !strncmp(name, "clip-", 5) ? clip_control(cmd, out) :
 			  guestprop_control(cmd, out);
 		pthread_mutex_unlock(&h->svc_lock);
 		if (h->mode == MODE_INLINE)

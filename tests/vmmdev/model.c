@@ -2583,7 +2583,7 @@ static void control_locked(struct vmmdev *dev, char **w, int n, const char *line
 	int i;
 
 	if (!strncmp(w[0], "hgcm-", 5) || !strncmp(w[0], "guestprop-", 10) ||
-	    !strncmp(w[0], "sf-", 3)) {
+	    !strncmp(w[0], "sf-", 3) || !strncmp(w[0], "clip-", 5)) {
 		if (!hgcm_control(dev->hgcm, line, out))
 			fprintf(out, "err unknown command\n");
 		return;
@@ -2632,11 +2632,12 @@ void vmmdev_control(struct vmmdev *dev, const char *line, FILE *out)
 	n = split_words(copy, w, 8);
 	if (n == 0) {
 		fprintf(out, "err empty command\n");
-	} else if (n > 8) {
+	} else if (n > 8 && strcmp(w[0], "clip-set")) {
 		fprintf(out, "err too many arguments\n");
 	} else {
+		/* clip-set takes the rest of the line, however many words. */
 		pthread_mutex_lock(&dev->lock);
-		control_locked(dev, w, n, line, out);
+		control_locked(dev, w, n > 8 ? 8 : n, line, out);
 		pthread_mutex_unlock(&dev->lock);
 	}
 	fflush(out);

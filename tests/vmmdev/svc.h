@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * VMMDev emulator: the interface between the HGCM core (hgcm.c) and the
- * services (svc_test.c, svc_guestprop.c).
+ * services (svc_test.c, svc_guestprop.c, svc_sf.c, svc_clip.c).
  *
  * The core validates a call, copies every "to host" buffer into host memory
  * and hands the service a struct hgcm_svc_call whose buffers are host
@@ -110,6 +110,7 @@ void hgcm_svc_complete(struct hgcm_svc_call *call, int32_t status);
 extern const struct hgcm_service hgcm_svc_test;		/* "vbgtest" */
 extern const struct hgcm_service hgcm_svc_guestprop;	/* "VBoxGuestPropSvc" */
 extern const struct hgcm_service hgcm_svc_sf;		/* "VBoxSharedFolders" */
+extern const struct hgcm_service hgcm_svc_clip;		/* "VBoxSharedClipboard" */
 
 /*
  * Host side of the guest property service (what VirtualBox's frontend
@@ -131,5 +132,13 @@ int32_t sf_host_add(const char *name, const char *dir, bool automount,
 int32_t sf_host_remove(const char *name);
 /* sf-* control commands; returns true if it handled @cmd. */
 bool sf_control(const char *cmd, FILE *out);
+
+/*
+ * Host side of the shared clipboard (svc_clip.c): the host copies @text
+ * (UTF-8; NULL empties its clipboard).  Serialised like the above.
+ */
+int32_t clip_host_set(const char *text);
+/* clip-* control commands; returns true if it handled @cmd. */
+bool clip_control(const char *cmd, FILE *out);
 
 #endif /* VMMDEV_SVC_H */

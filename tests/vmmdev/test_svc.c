@@ -2707,6 +2707,47 @@ static void gp_control_commands(struct ktap_case_ctx *t)
 	cl_disconnect(&c);
 }
 
+/*
+ * The shared clipboard's message wait through the core: it pends until
+ * the host copies text (clip-set), which completes it with the formats
+ * message; READ_DATA brings the text back in the guest's buffer.  A wait
+ * pending when its client disconnects is dropped, never written.
+ */
+static void rig_clip_wait(struct ktap_case_ctx *t)
+{
+	static const uint8_t hi[] = { 'h', 0, 'i', 0, 0, 0 };
+	struct rreq w, r;
+	uint32_t c;
+
+	KTAP_ASSERT(t, rig_up());
+	c = rig_connect("VBoxSharedClipboard");
+	KTAP_ASSERT(t, c);
+	w = rq_call(c, 1, 2, 0);
+	rq_u32(&w, 0, 0);
+	rq_u32(&w, 1, 0);
+	KTAP_EXPECT_EQ(t, rq_submit(&w), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT(t, !rq_done(&w));
+	KTAP_EXPECT(t, rig_control("clip-set hi"));
+	KTAP_EXPECT(t, rq_done(&w));
+	KTAP_EXPECT_EQ(t, rq_result(&w), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, rq_get32(&w, 0), 3);
+	KTAP_EXPECT_EQ(t, rq_get32(&w, 1), 1);
+	r = rq_call(c, 3, 3, 64);
+	rq_u32(&r, 0, 1);
+	rq_buf(&r, 1, NULL, 64, HGCM_DIR_FROM_HOST);
+	rq_u32(&r, 2, 0);
+	KTAP_EXPECT_EQ(t, rq_run(&r), VINF_SUCCESS);
+	KTAP_EXPECT_EQ(t, rq_get32(&r, 2), sizeof(hi));
+	KTAP_EXPECT(t, !memcmp(rq_bufp(&r, 1), hi, sizeof(hi)));
+	w = rq_call(c, 1, 2, 0);
+	rq_u32(&w, 0, 0);
+	rq_u32(&w, 1, 0);
+	KTAP_EXPECT_EQ(t, rq_submit(&w), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT_EQ(t, rig_disconnect(c), VINF_SUCCESS);
+	KTAP_EXPECT(t, !rq_done(&w));
+	KTAP_EXPECT(t, rig_control("clip-clear"));
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(vbg_connect_disconnect),
 	KTAP_CASE(vbg_echo),
@@ -2769,6 +2810,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(rig_vbg_delay),
 	KTAP_CASE(rig_vbg_never),
 	KTAP_CASE(rig_sf_mapping_waits),
+	KTAP_CASE(rig_clip_wait),
 	KTAP_CASE(guest_errors_logged),
 	KTAP_CASE(gp_control_commands),
 };
