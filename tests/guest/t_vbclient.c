@@ -36,6 +36,7 @@
 
 /* Guest capabilities (vmmdev-spec.md 5.4). */
 #define CAP_SEAMLESS	0x1
+#define CAP_GRAPHICS	0x4
 
 /* ---- processes --------------------------------------------------------- */
 
@@ -953,6 +954,14 @@ static void vbc_kill(struct vbclient *v)
 	v->pid = 0;
 }
 
+/* Makes @home a home directory of uid 1000 (one per X session). */
+static void user_home(const char *home)
+{
+	mkdir(home, 0700);
+	ASSERT(chown(home, VBGT_UID, VBGT_GID) == 0, "chown %s: %s", home,
+	       strerror(errno));
+}
+
 /*
  * Two X sessions, a --seamless VBoxClient in each (own HOME).  VBoxClient
  * 7.2 takes seamless in set mode (CHANGE_GUEST_CAPABILITIES; see
@@ -964,10 +973,8 @@ static void two_sessions(void)
 	struct vbclient a, b;
 	struct xserver xa, xb;
 
-	mkdir("/tmp/home-a", 0700);
-	mkdir("/tmp/home-b", 0700);
-	ASSERT(chown("/tmp/home-a", VBGT_UID, VBGT_GID) == 0 &&
-	       chown("/tmp/home-b", VBGT_UID, VBGT_GID) == 0, "chown");
+	user_home("/tmp/home-a");
+	user_home("/tmp/home-b");
 	x_start(&xa, 6);
 	x_start(&xb, 7);
 	vbc_start(&a, "seamless", 6, "/tmp/home-a");
@@ -1013,6 +1020,67 @@ static void acquire_against_vbclient(void)
 	EXPECT_EQ(host_caps() & CAP_SEAMLESS, CAP_SEAMLESS);
 	vbc_stop(&v);
 	stop(x.pid);
+}
+
+/*
+ * Acquire mode with two X sessions (issue 14.1).  Observed (2026-12-05,
+ * through the host's caps and set-mode probes from another session):
+ * VBoxClient 7.2.22 --vmsvga takes graphics (0x4) in acquire mode, the
+ * only capability any of its services acquires; --seamless takes
+ * seamless (0x1) in set mode (two_sessions); --clipboard, --display,
+ * --draganddrop and --checkhostversion take none.  A second --vmsvga in
+ * another session does not wait for the owner: its acquire is refused
+ * and it ends ("Failed to register resizing support, rc=
+ * VERR_RESOURCE_BUSY").  So: one owner at a time, the owner gets the
+ * display hints, a killed owner releases graphics, and a VBoxClient
+ * started in the other session then gets it and the hints.
+ */
+static void acquire_handover(void)
+{
+	struct xserver xa, xb;
+	struct vbclient a, b;
+	int w = 0, h = 0, fd;
+
+	vbgt_ctl_at_end("display 0 0 0 0");
+	user_home("/tmp/home-c");
+	user_home("/tmp/home-d");
+	x_start(&xa, 13);
+	x_start(&xb, 14);
+	vbc_start(&a, "vmsvga", 13, "/tmp/home-c");
+	ASSERT(WAIT_FOR(&a, 20000, file_has(a.log, "Service started") &&
+			(host_caps() & CAP_GRAPHICS)),
+	       "the first VBoxClient --vmsvga did not take graphics (host caps %#llx)",
+	       host_caps());
+	/* Acquire mode: another session cannot set it. */
+	fd = vbgt_open(VBGT_NODE_USER);
+	EXPECT_EQ(vbgt_set_caps(fd, CAP_GRAPHICS, 0), -EBUSY);
+	close(fd);
+	/* The second session's VBoxClient is refused and ends. */
+	vbc_start(&b, "vmsvga", 14, "/tmp/home-d");
+	EXPECT(vbgt_wait_child(b.pid, 20000) != -1 &&
+	       file_has(b.log, "VERR_RESOURCE_BUSY"),
+	       "the second VBoxClient --vmsvga was not refused graphics");
+	hint_applied(&a, 13, 1024, 768);
+	EXPECT(x_current_size(14, &w, &h) && w == SCREEN_W && h == SCREEN_H,
+	       "the other session's screen is %dx%d", w, h);
+	/* Killed, the owner releases it; the other session's takes it. */
+	vbc_kill(&a);
+	EXPECT_EQ(host_caps() & CAP_GRAPHICS, 0);
+	vbc_start(&b, "vmsvga", 14, "/tmp/home-d");
+	EXPECT(WAIT_FOR(&b, 20000, file_has(b.log, "Service started") &&
+			(host_caps() & CAP_GRAPHICS)),
+	       "VBoxClient --vmsvga in the other session did not take graphics");
+	hint_applied(&b, 14, 1152, 864);
+	EXPECT(x_current_size(13, &w, &h) && w == 1024 && h == 768,
+	       "the first session's screen changed to %dx%d", w, h);
+	if (vbgt_failed()) {
+		diag_file("first VBoxClient", a.log);
+		diag_file("second VBoxClient", b.log);
+	}
+	vbc_stop(&b);
+	EXPECT_EQ(host_caps() & CAP_GRAPHICS, 0);
+	stop(xa.pid);
+	stop(xb.pid);
 }
 
 /*
@@ -1114,6 +1182,7 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE_T(mouse_with_vbclient, 60),
 	VBGT_CASE_T(two_sessions, 90),
 	VBGT_CASE_T(acquire_against_vbclient, 40),
+	VBGT_CASE_T(acquire_handover, 90),
 	VBGT_CASE_T(clipboard_host_to_guest, 60),
 	VBGT_CASE_T(clipboard_host_to_guest_large, 60),
 	VBGT_CASE_T(clipboard_guest_to_host, 60),
