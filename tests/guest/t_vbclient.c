@@ -717,7 +717,15 @@ static void seamless_region(void)
 		 * dies of a general protection fault in its own code right
 		 * after it logs the mode, before any request 72, with or
 		 * without windows, as uid 1000 or root.  Not the driver's
-		 * doing; nothing to check the region with.
+		 * doing; nothing to check the region with.  Session 4
+		 * (strace, the kernel's trap line): the fault is in its
+		 * "seamless x11" monitor thread just after that thread's
+		 * 300 ms sleep, with no system call in between, always at
+		 * VBoxClient's own text + 0x3e662 (stack pointer 8 mod 16,
+		 * si_addr 0: not a page fault); the same with Xorg's dummy
+		 * driver instead of Xvfb, with Composite, DAMAGE, SHAPE or
+		 * RANDR switched off, at depth 16, with no window.  The host
+		 * had answered request 73 (mode 1) and nothing else since.
 		 */
 		diag_file("VBoxClient output", v.log);
 		diag_file("its libraries before seamless mode", "/tmp/vbc-seamless-libs");
