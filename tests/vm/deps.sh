@@ -162,10 +162,10 @@ X11_LIBS="libX11.so.6 libXext.so.6 libXrandr.so.2 libXfixes.so.3 libXmu.so.6 lib
 # more stays); built beside the old tree and swapped in, so a run packing
 # the old one never sees half a tree.
 x11_missing() {
-	local w done
-	done=" $(cat "$X11/.done" 2>/dev/null) "
+	local w have
+	have=" $(cat "$X11/.done" 2>/dev/null) "
 	for w in $X11_PKGS $X11_BINS; do
-		[[ $done == *" $w "* ]] || return 0
+		[[ $have == *" $w "* ]] || return 0
 	done
 	return 1
 }
