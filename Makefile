@@ -17,6 +17,15 @@ CFLAGS_vboxguest_linux.o := -I$(src)
 # (which kbuild puts after it).  In tree our files are the tree's.
 ifneq ($(KBUILD_EXTMOD),)
 LINUXINCLUDE := -I$(src)/include -I$(src)/include/uapi $(LINUXINCLUDE)
+# Out of tree the tracepoints are asked for on the command line
+# (CONFIG_VBOXGUEST_TRACING=y: make VBOXGUEST_TRACING=y, DKMS): Kconfig's
+# dependency is checked here, the C symbol defined here.
+ifeq ($(CONFIG_VBOXGUEST_TRACING),y)
+ifneq ($(CONFIG_EVENT_TRACING),y)
+$(error CONFIG_VBOXGUEST_TRACING=y needs a kernel with CONFIG_EVENT_TRACING)
+endif
+ccflags-y += -DCONFIG_VBOXGUEST_TRACING=1
+endif
 endif
 
 else
@@ -34,8 +43,13 @@ KERNEL ?= distro
 
 all: modules
 
+# VBOXGUEST_TRACING=y: with the tracepoints (Kconfig's VBOXGUEST_TRACING,
+# README "Tracepoints"); the default has none.
+VBOXGUEST_TRACING ?=
+KBUILD_VARS = CONFIG_VBOXGUEST=m CONFIG_VBOXGUEST_TRACING=$(VBOXGUEST_TRACING)
+
 modules:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_VBOXGUEST=m modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_VARS) modules
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
@@ -47,7 +61,7 @@ clean:
 INSTALL_MOD_DIR ?= updates
 .PHONY: install kernel-patch install-check kernel-patch-check
 install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_VARS) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
 
 # build/kernel-patch/: a git format-patch series replacing a kernel tree's

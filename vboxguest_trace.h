@@ -6,7 +6,9 @@
  * adds code to the module, each event only a little data.
  *
  * vboxguest_linux.c defines CREATE_TRACE_POINTS; the kbuild Makefile puts
- * this directory on its include path for define_trace.h.
+ * this directory on its include path for define_trace.h.  Without
+ * CONFIG_VBOXGUEST_TRACING (and for sparse) every trace_*() call is an
+ * empty inline function and the module has no tracepoints.
  */
 
 #undef TRACE_SYSTEM
@@ -42,6 +44,19 @@ struct vbg_hgcm_io {
 };
 
 #endif /* VBOXGUEST_TRACE_TYPES */
+
+#if !defined(CONFIG_VBOXGUEST_TRACING) || defined(__CHECKER__)
+#undef TRACE_EVENT
+#define TRACE_EVENT(name, proto, ...)					\
+static inline void trace_##name(proto) {}				\
+static inline bool trace_##name##_enabled(void) { return false; }
+#undef DECLARE_EVENT_CLASS
+#define DECLARE_EVENT_CLASS(...)
+#undef DEFINE_EVENT
+#define DEFINE_EVENT(evt_class, name, proto, ...)			\
+static inline void trace_##name(proto) {}				\
+static inline bool trace_##name##_enabled(void) { return false; }
+#endif /* !CONFIG_VBOXGUEST_TRACING || __CHECKER__ */
 
 /*
  * A request the host answered: its type, the requestor it carried, the
@@ -153,9 +168,11 @@ TRACE_EVENT(vbg_balloon,
 
 #endif /* VBOXGUEST_TRACE_H */
 
+#if defined(CONFIG_VBOXGUEST_TRACING) && !defined(__CHECKER__)
 /* This part must be outside the header guard. */
 #undef TRACE_INCLUDE_PATH
 #define TRACE_INCLUDE_PATH .
 #undef TRACE_INCLUDE_FILE
 #define TRACE_INCLUDE_FILE vboxguest_trace
 #include <trace/define_trace.h>
+#endif

@@ -6,7 +6,8 @@
 #                scripts/get_abi.pl validate on Documentation/ABI
 #   w1           out-of-tree build with W=1
 #   sparse       out-of-tree build with C=2 (sparse on every file)
-#   clang        out-of-tree build with LLVM=1
+#   clang        out-of-tree build with LLVM=1, W=1 and the tracepoints
+#                (CONFIG_VBOXGUEST_TRACING=y; the others build the default)
 # checkpatch and kernel-doc come from Debian's linux-source-6.1 (only its
 # scripts/ is unpacked, into $VBG_CACHE/lint); the W=1 and sparse builds
 # run against $KDIR (Debian 12's headers) in copies of the sources under
@@ -160,8 +161,9 @@ if [ -d "$KDIR" ]; then
 	build_check sparse "$KDIR" C=2
 	result "sparse C=2 build" $?
 	if clang_tree; then
-		build_check clang "$CLANG_TREE" LLVM=1 W=1
-		result "clang LLVM=1 W=1 build" $?
+		# With the tracepoints (the other builds are the default).
+		build_check clang "$CLANG_TREE" LLVM=1 W=1 CONFIG_VBOXGUEST_TRACING=y
+		result "clang LLVM=1 W=1 build, CONFIG_VBOXGUEST_TRACING=y" $?
 	else
 		result "clang LLVM=1 W=1 build" 1 "cannot prepare $CLANG_TREE"
 	fi

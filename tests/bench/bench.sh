@@ -62,7 +62,15 @@ flock "$ROOT/build/vm/.build.lock" make -s -C "$ROOT" modules KVER="$KVER" \
 	> "$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log" >&2; fail "make modules failed"; }
 KVER=$KVER bash "$ROOT/tests/vboxsf/check.sh" --build-only >> "$OUT/build.log" 2>&1 ||
 	{ tail -30 "$OUT/build.log" >&2; fail "vboxsf does not build against our module"; }
-make -s -C "$HERE" "build/64/$PROG" >> "$OUT/build.log" 2>&1 ||
+# Figure f's second size: ours with the tracepoints (the default build
+# has none), built in a copy of the sources, stripped the same way.
+T=$OUT/tracing
+mkdir -p "$T" && rsync -a --checksum --delete --exclude='*.mod.c' \
+	--include='*.c' --include='*.h' --include=Makefile --include=Kconfig \
+	--include='include/' --include='include/**/' --exclude='*' "$ROOT/" "$T/" &&
+	make -s -C "$T" modules KVER="$KVER" VBOXGUEST_TRACING=y >> "$OUT/build.log" 2>&1 ||
+	{ tail -30 "$OUT/build.log" >&2; fail "the module with VBOXGUEST_TRACING=y does not build"; }
+make -s -C "$HERE" "build/64/$PROG" "$HERE/build/ko/ours_tracing.ko" >> "$OUT/build.log" 2>&1 ||
 	{ tail -30 "$OUT/build.log" >&2; fail "tests/bench does not build"; }
 
 # Figure f, module size: the same stripped files the guest loads.
@@ -72,7 +80,8 @@ sizes() {
 		$1 == ".text" { t = $2 } $1 == ".data" { a = $2 }
 		END { printf "%s %s %s %s\n", d, b, t, a }'
 }
-{ sizes reference; sizes ours; } > "$OUT/$NAME.sizes" || fail "module sizes"
+{ sizes reference; sizes ours; sizes ours_tracing; } > "$OUT/$NAME.sizes" ||
+	fail "module sizes"
 
 # Figure h's share "sf": empty but for dir5000, a directory of 5,000
 # files made here on the host (the guest only reads it).

@@ -187,10 +187,13 @@ def main():
     data, fails, config = parse(a.console)
     rounds = config.get("rounds", 0)
     net_cpu(data)
+    tracing = None
     with open(a.sizes) as f:
         for line in f:
             w = line.split()
-            if len(w) == 4:
+            if len(w) == 4 and w[0] == "ours_tracing":
+                tracing = {"bytes": int(w[1]), "text": int(w[2]), "data": int(w[3])}
+            elif len(w) == 4:
                 data.setdefault("f_size", {})[w[0]] = [
                     {"bytes": float(w[1]), "text": float(w[2]),
                      "data": float(w[3]), "round": 0}]
@@ -332,6 +335,11 @@ def main():
         if per:
             print("module %-10s %8s bytes, .text %s, .data %s" % (
                 drv, fmt(size[drv]["median"]), fmt(per.get("text")), fmt(per.get("data"))))
+    if tracing:
+        size["ours_tracing"] = tracing
+        print("module %-10s %8s bytes, .text %s, .data %s (ours built with"
+              " VBOXGUEST_TRACING=y; the figure is the default build)" % (
+                  "ours+trace", fmt(tracing["bytes"]), fmt(tracing["text"]), fmt(tracing["data"])))
 
     plotted = plot(figures, a.plot, a.command)
     out = {"command": a.command, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -8,7 +8,9 @@
 #          in private dkms, source and install trees under build/ (the
 #          machine's /lib/modules and /var/lib/dkms stay untouched); the
 #          result must be this tree's module (srcversion) and modprobe
-#          must resolve the PCI alias to it after depmod.
+#          must resolve the PCI alias to it after depmod; it has no
+#          tracepoints, and a second dkms build with VBOXGUEST_TRACING=y
+#          in its environment has them (Kconfig's VBOXGUEST_TRACING).
 #   make install INSTALL_MOD_PATH=STAGE, where STAGE/lib/modules/KVER is a
 #          copy (hard links) of the rig's unpacked kernel tree; depmod
 #          there; then the VM boots the distro kernel with an initramfs
@@ -80,6 +82,18 @@ echo "# dkms installed ${ko#"$D"/}"
 [ -n "$ko" ] && [ "$(modinfo -F srcversion "$ko")" = "$SRCVER" ] &&
 	[ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$KVER" ]
 result $? "the dkms module is this tree's (srcversion) for $KVER"
+# The tracepoints are a build option (Kconfig's VBOXGUEST_TRACING): none
+# by default, built in with VBOXGUEST_TRACING=y in dkms's environment.
+syms() {
+	local f=$1
+	case $f in *.xz) xz -dc "$f" > "$B/syms.ko" && f=$B/syms.ko ;; esac
+	nm "$f" 2>/dev/null
+}
+# (grep without -q: it reads all of nm's output, no SIGPIPE for pipefail)
+has_sym() { syms "$1" | grep " $2\$" > /dev/null; }
+has_tp() { has_sym "$1" __tracepoint_vbg_req; }
+[ -n "$ko" ] && has_sym "$ko" __this_module && ! has_tp "$ko"
+result $? "the default dkms module has no tracepoints"
 depmod -b "$D" "$KVER" 2> "$B/dkms-depmod.log"
 res=$(modprobe -d "$D" -S "$KVER" --show-depends 'pci:v000080EEd0000CAFEsv00000000sd00000000bc08sc80i00' 2>&1)
 echo "# modprobe --show-depends: $res"
@@ -88,6 +102,16 @@ result $? "after depmod the PCI alias resolves to the dkms module"
 "${DKMS[@]}" remove "vboxguest/$VER" --all > "$B/dkms-remove.log" 2>&1 &&
 	[ -z "$(find "$D/lib/modules/$KVER/updates" -name 'vboxguest.ko*' 2>/dev/null)" ]
 result $? "dkms remove --all removes it"
+"${DKMS[@]}" add "vboxguest/$VER" > "$B/dkms-add-tracing.log" 2>&1 &&
+	VBOXGUEST_TRACING=y "${DKMS[@]}" build "vboxguest/$VER" -k "$KVER" \
+		> "$B/dkms-build-tracing.log" 2>&1
+st=$?
+[ "$st" = 0 ] || tail_log "$B/dkms-build-tracing.log"
+ko=$(find "$D/tree/vboxguest/$VER/$KVER" -name 'vboxguest.ko*' 2>/dev/null | head -1)
+echo "# dkms built with VBOXGUEST_TRACING=y: ${ko#"$D"/}"
+[ "$st" = 0 ] && [ -n "$ko" ] && has_tp "$ko"
+result $? "VBOXGUEST_TRACING=y dkms build: the module has the tracepoints"
+"${DKMS[@]}" remove "vboxguest/$VER" --all > "$B/dkms-remove-tracing.log" 2>&1
 rm -rf "${D:?}/lib"
 
 # ----------------------------------------------------- make install

@@ -3,8 +3,9 @@
 # make kernel-patch-check: make kernel-patch against the newest Debian
 # linux-source, applied to a fresh unpacked copy of it under /var/tmp and
 # built there: an x86_64 defconfig with CONFIG_VBOXGUEST=m, its KUnit
-# suites and the in-tree vboxsf (a consumer of the headers), modules_prepare,
-# then make M=drivers/virt/vboxguest and M=fs/vboxsf.  The tree's own
+# suites, its tracepoints (CONFIG_VBOXGUEST_TRACING=y) and the in-tree
+# vboxsf (a consumer of the headers), modules_prepare, then make
+# M=drivers/virt/vboxguest and M=fs/vboxsf.  The tree's own
 # driver is replaced by git apply and never opened (clean room).  KTAP on
 # stdout, "N passed, N failed" last; about 5 minutes on 2 cores.
 set -uo pipefail
@@ -75,14 +76,15 @@ cd "$K" || finish
 {
 	make ARCH=x86_64 defconfig &&
 	scripts/config --enable VIRT_DRIVERS --module VBOXGUEST --enable KUNIT --module VBOXGUEST_KUNIT_TEST \
-		--module VBOXSF_FS &&
+		--module VBOXSF_FS --enable VBOXGUEST_TRACING &&
 	make ARCH=x86_64 olddefconfig
 } > "$B/config.log" 2>&1
 st=$?
 for o in VBOXGUEST VBOXGUEST_KUNIT_TEST VBOXSF_FS; do
 	grep -q "^CONFIG_$o=m" .config || { echo "# CONFIG_$o is not m"; st=1; }
 done
-result $st "x86_64 defconfig with CONFIG_VBOXGUEST=m, its KUnit tests, vboxsf"
+grep -q "^CONFIG_VBOXGUEST_TRACING=y" .config || { echo "# CONFIG_VBOXGUEST_TRACING is not y"; st=1; }
+result $st "x86_64 defconfig with CONFIG_VBOXGUEST=m, its KUnit tests, tracepoints, vboxsf"
 t0=$(date +%s)
 nice -n 19 make ARCH=x86_64 -j"$JOBS" modules_prepare > "$B/prepare.log" 2>&1
 result $? "modules_prepare ($(($(date +%s) - t0)) s)" "$(tail -3 "$B/prepare.log" | tr '\n' ' ')"
@@ -105,5 +107,7 @@ done
 modinfo -F alias drivers/virt/vboxguest/vboxguest.ko 2>/dev/null | sed 's/^/# alias: /'
 modinfo -F alias drivers/virt/vboxguest/vboxguest.ko 2>/dev/null | grep -q '^pci:v000080EEd0000CAFE'
 result $? "the in-tree vboxguest.ko carries the PCI alias 80ee:cafe"
+nm drivers/virt/vboxguest/vboxguest.ko 2>/dev/null | grep -q ' __tracepoint_vbg_req$'
+result $? "CONFIG_VBOXGUEST_TRACING=y: the in-tree vboxguest.ko has the tracepoints"
 finish
 }

@@ -45,7 +45,8 @@ module)
 		"$ROOT/" "$B/"
 	in_chroot "$B" "make -C /vbg-arm64-src ARCH=arm64 \
 		CROSS_COMPILE=aarch64-linux-gnu- M=/vbg-arm64-work \
-		CONFIG_VBOXGUEST=m W=1 modules"
+		CONFIG_VBOXGUEST=m CONFIG_VBOXGUEST_TRACING=${VBOXGUEST_TRACING:-} \
+		W=1 modules"
 	;;
 progs)
 	[ $# -ge 3 ] || { echo "usage: build-arm64.sh progs DIR TARGET..." >&2; exit 2; }

@@ -284,14 +284,25 @@ ours-*)
 			bash "$VBG_ROOT/tests/vm/build-arm64.sh" module
 		KO=$VBG_ROOT/build/arm64/mod/vboxguest.ko
 	else
-		build "our module (make modules, KVER=$KVER)" \
-			make -C "$VBG_ROOT" modules KVER="$KVER"
+		build "our module (make modules, KVER=$KVER${VBOXGUEST_TRACING:+, VBOXGUEST_TRACING=$VBOXGUEST_TRACING})" \
+			make -C "$VBG_ROOT" modules KVER="$KVER" \
+			VBOXGUEST_TRACING="${VBOXGUEST_TRACING:-}"
 		KO=$VBG_ROOT/vboxguest.ko
 	fi
 	[ -f "$KO" ] || fatal "the module build made no $KO"
 	v=$(modinfo -F vermagic "$KO" | awk '{ print $1 }')
 	[ "$v" = "$KVER" ] || fatal "vboxguest.ko is built for '$v', not $KVER"
 	;;
+esac
+# Whether the driver under test was built with its tracepoints (Kconfig's
+# VBOXGUEST_TRACING): the debug kernel as debug.config says, our module
+# as asked (make check-vm VBOXGUEST_TRACING=y; default without), so that
+# t_trace knows whether events/vboxguest must be there (VBG_TRACING).
+case $DRIVER-$KERNEL in
+ours-debug) grep -q '^CONFIG_VBOXGUEST_TRACING=y' "$VBG_CACHE/debug/build/.config" &&
+		TRACING=y || TRACING=n ;;
+ours-*) [ "${VBOXGUEST_TRACING:-}" = y ] && TRACING=y || TRACING=n ;;
+*) TRACING=n ;;
 esac
 MODFILES=
 [ -z "$KO" ] || MODFILES=$(vbg_module_files "$KO") || fatal "module dependencies of $KO"
@@ -460,6 +471,7 @@ run_boot() {
 	VBG_PROG_TIMEOUT=${VBG_PROG_TIMEOUT:-$((maxlim + 10))}
 	export VBG_PROG_LIMITS="${limits# }"
 	export VBG_SLOW=${SLOW:-1}
+	export VBG_TRACING=$TRACING
 	EOF
 	[ -z "$s3" ] || echo "export VBG_S3=1" >> "$bd/conf/etc/vbg-run.conf"
 	for v in FUZZ_SEED FUZZ_IOCTLS LOAD_SEED LOAD_OPS; do
