@@ -403,7 +403,7 @@ static void vbg_heartbeat_work(struct work_struct *work)
  * Context: any.
  * Return: the period in jiffies, clamped to 50 ms .. 1 hour.
  */
-unsigned long vbg_heartbeat_interval(u64 host_ns)
+VISIBLE_IF_KUNIT unsigned long vbg_heartbeat_interval(u64 host_ns)
 {
 	u64 ms = div_u64(host_ns, NSEC_PER_MSEC);
 
@@ -608,7 +608,7 @@ static void vbg_balloon_work(struct work_struct *work)
  * Context: any.
  * Return: the RAM in whole 1 MiB chunks.
  */
-u32 vbg_balloon_max_chunks(unsigned long ram_pages)
+VISIBLE_IF_KUNIT u32 vbg_balloon_max_chunks(unsigned long ram_pages)
 {
 	/* Never the byte count: 4 GiB overflows a 32-bit unsigned long. */
 	unsigned long chunks = ram_pages / (SZ_1M / PAGE_SIZE);
@@ -871,7 +871,7 @@ static void vbg_free_fixed_requests(struct vbg_dev *gdev)
  *
  * Context: process context.
  */
-void vbg_core_init_state(struct vbg_dev *gdev)
+VISIBLE_IF_KUNIT void vbg_core_init_state(struct vbg_dev *gdev)
 {
 	init_rwsem(&gdev->remove_rwsem);
 	mutex_init(&gdev->session_mutex);

@@ -29,6 +29,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/vboxguest.h>
+#include <kunit/visibility.h>
 #include "vmmdev.h"
 
 /* Most HGCM clients one session may hold (part 2). */
@@ -397,7 +398,6 @@ struct vbg_session {
 };
 
 /* vboxguest_core.c: life cycle. */
-void vbg_core_init_state(struct vbg_dev *gdev);
 int vbg_core_init(struct vbg_dev *gdev);
 void vbg_core_exit(struct vbg_dev *gdev);
 void vbg_core_quiesce(struct vbg_dev *gdev);
@@ -408,8 +408,21 @@ int vbg_core_host_restore(struct vbg_dev *gdev);
 void vbg_core_host_refused(struct vbg_dev *gdev,
 			   const struct vmmdev_request_header *req);
 void vbg_dev_put(struct vbg_dev *gdev);
+
+/*
+ * Helpers the KUnit suites call directly: static unless the kernel has
+ * KUnit (VISIBLE_IF_KUNIT), so that a build without it has no
+ * out-of-line copy of those the compiler inlines.
+ */
+#if IS_ENABLED(CONFIG_KUNIT)
+void vbg_core_init_state(struct vbg_dev *gdev);
 unsigned long vbg_heartbeat_interval(u64 host_ns);
 u32 vbg_balloon_max_chunks(unsigned long ram_pages);
+u32 vbg_vmmdev_page_count(unsigned long offset, u32 size);
+void vbg_vmmdev_page_list(u64 *dst, u32 n, unsigned long offset,
+			  unsigned int page_shift,
+			  u64 (*kpage)(const void *ctx, u32 i), const void *ctx);
+#endif
 
 /* vboxguest_core.c: sessions and ioctls. */
 u32 vbg_session_requestor(bool user_node, bool root, bool vbox_group,
@@ -463,10 +476,6 @@ void vbg_req_free(void *req, size_t len);
 int vbg_req_submit(struct vbg_dev *gdev, void *req);
 bool vbg_host_has_events(struct vbg_dev *gdev);
 u32 vbg_req_ack_events(struct vbg_dev *gdev);
-u32 vbg_vmmdev_page_count(unsigned long offset, u32 size);
-void vbg_vmmdev_page_list(u64 *dst, u32 n, unsigned long offset,
-			  unsigned int page_shift,
-			  u64 (*kpage)(const void *ctx, u32 i), const void *ctx);
 struct page;
 void vbg_balloon_chunk_list(u64 *phys_page, struct page *const *pages);
 
@@ -481,7 +490,23 @@ int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
 int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
 			   u32 client_id, int *vbox_status,
 			   const unsigned long *deadline);
-unsigned long vbg_hgcm_close_deadline(void);
+
+/* Limit of all the disconnects of a closing session together. */
+#define VBG_HGCM_CLOSE_TIMEOUT_MS	5000
+
+/**
+ * vbg_hgcm_close_deadline() - when a closing session's disconnects end.
+ *
+ * For vbg_hgcm_do_disconnect(): all the disconnects of one session share
+ * this deadline.
+ *
+ * Return: a jiffies value VBG_HGCM_CLOSE_TIMEOUT_MS from now.
+ */
+static inline unsigned long vbg_hgcm_close_deadline(void)
+{
+	return jiffies + msecs_to_jiffies(VBG_HGCM_CLOSE_TIMEOUT_MS);
+}
+
 int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
 		     bool parms32, u32 parm_count, int *vbox_status);

@@ -484,8 +484,6 @@ EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
 #define VBG_HGCM_CANCEL_GRACE		(2 * HZ)
 /* Limit of a connect or disconnect (they do not wait for anything). */
 #define VBG_HGCM_CONNECT_TIMEOUT_MS	30000
-/* Limit of all the disconnects of a closing session together. */
-#define VBG_HGCM_CLOSE_TIMEOUT_MS	5000
 
 /**
  * struct vbg_hgcm_waiter - one HGCM request in flight.
@@ -887,19 +885,6 @@ int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
 			     deadline, false);
 }
 
-/**
- * vbg_hgcm_close_deadline() - when a closing session's disconnects end.
- *
- * For vbg_hgcm_do_disconnect(): all the disconnects of one session share
- * this deadline.
- *
- * Return: a jiffies value VBG_HGCM_CLOSE_TIMEOUT_MS from now.
- */
-unsigned long vbg_hgcm_close_deadline(void)
-{
-	return jiffies + msecs_to_jiffies(VBG_HGCM_CLOSE_TIMEOUT_MS);
-}
-
 /*
  * VMMDev counts guest pages in 4 KiB units whatever the kernel's
  * PAGE_SIZE (16 KiB and 64 KiB arm64 kernels): HGCM page lists (first-page
@@ -917,7 +902,7 @@ unsigned long vbg_hgcm_close_deadline(void)
  * Return: the number of 4 KiB pages from the one holding the first byte
  * to the one holding the last (0 for an empty buffer).
  */
-u32 vbg_vmmdev_page_count(unsigned long offset, u32 size)
+VISIBLE_IF_KUNIT u32 vbg_vmmdev_page_count(unsigned long offset, u32 size)
 {
 	return DIV_ROUND_UP((offset & (VBG_VMMDEV_PAGE_SIZE - 1)) + size,
 			    VBG_VMMDEV_PAGE_SIZE);
@@ -936,6 +921,7 @@ u32 vbg_vmmdev_page_count(unsigned long offset, u32 size)
  * Entry 0 is the 4 KiB page holding the first byte; VMMDev's first-page
  * offset is then @offset modulo 4 KiB.
  */
+VISIBLE_IF_KUNIT
 void vbg_vmmdev_page_list(u64 *dst, u32 n, unsigned long offset,
 			  unsigned int page_shift,
 			  u64 (*kpage)(const void *ctx, u32 i), const void *ctx)
