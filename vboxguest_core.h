@@ -484,12 +484,60 @@ void vbg_balloon_chunk_list(u64 *phys_page, struct page *const *pages);
  * exported vbg_hgcm_*() (linux/vbox_utils.h, which take remove_rwsem
  * themselves) use these; the caller holds remove_rwsem for reading.
  */
-int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
-			const struct vmmdev_hgcm_service_location *loc,
-			u32 *client_id, int *vbox_status);
-int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
-			   u32 client_id, int *vbox_status,
-			   const unsigned long *deadline);
+int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
+		  const struct vmmdev_hgcm_service_location *loc,
+		  u32 *client_id, int *vbox_status,
+		  const unsigned long *deadline, bool enter);
+
+/**
+ * vbg_hgcm_do_connect() - HGCMConnect, without the removal lock.
+ * @gdev: the device.
+ * @requestor: VMMDEV_REQUESTOR_* bits for the request.
+ * @loc: the service.
+ * @client_id: out: the new client id (valid when @vbox_status >= 0).
+ * @vbox_status: out: the host's answer.
+ *
+ * Killable, at most VBG_HGCM_CONNECT_TIMEOUT_MS; the give-up contract at
+ * the top of the HGCM code applies.
+ *
+ * Context: process context; the caller holds gdev->remove_rwsem for
+ * reading.
+ * Return: 0 if the host answered (see @vbox_status), -EINTR (fatal
+ * signal), -ETIMEDOUT, -ENODEV (removal), -EIO (abandoned), -ENOMEM.
+ */
+static inline int
+vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
+		    const struct vmmdev_hgcm_service_location *loc,
+		    u32 *client_id, int *vbox_status)
+{
+	return vbg_hgcm_conn(gdev, requestor, loc, client_id, vbox_status,
+			     NULL, false);
+}
+
+/**
+ * vbg_hgcm_do_disconnect() - HGCMDisconnect, without the removal lock.
+ * @gdev: the device.
+ * @requestor: VMMDEV_REQUESTOR_* bits for the request.
+ * @client_id: the client.
+ * @vbox_status: out: the host's answer.
+ * @deadline: NULL: killable, at most VBG_HGCM_CONNECT_TIMEOUT_MS;
+ *	else (a closing session) uninterruptible until this jiffies value.
+ *
+ * The give-up contract at the top of the HGCM code applies.
+ *
+ * Context: process context; the caller holds gdev->remove_rwsem for
+ * reading.
+ * Return: 0 if the host answered (see @vbox_status), -EINTR (fatal
+ * signal), -ETIMEDOUT (also: @deadline already passed, nothing sent),
+ * -ENODEV (removal), -EIO (abandoned), -ENOMEM.
+ */
+static inline int
+vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor, u32 client_id,
+		       int *vbox_status, const unsigned long *deadline)
+{
+	return vbg_hgcm_conn(gdev, requestor, NULL, &client_id, vbox_status,
+			     deadline, false);
+}
 
 /* Limit of all the disconnects of a closing session together. */
 #define VBG_HGCM_CLOSE_TIMEOUT_MS	5000

@@ -790,12 +790,14 @@ static bool vbg_hgcm_enter(struct vbg_dev *gdev)
  * HGCMConnect (@loc set) or HGCMDisconnect of *@client_id: one request,
  * the wait of vbg_hgcm_conn_limit(), the host's answer in @vbox_status
  * and, for a connect, the new client id in *@client_id.  With @enter
- * (the exported functions) under the removal lock, taken here.
+ * (the exported functions) under the removal lock, taken here; without
+ * it (vbg_hgcm_do_connect() and vbg_hgcm_do_disconnect() in
+ * vboxguest_core.h) the caller holds it.
  */
-static int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
-			 const struct vmmdev_hgcm_service_location *loc,
-			 u32 *client_id, int *vbox_status,
-			 const unsigned long *deadline, bool enter)
+int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
+		  const struct vmmdev_hgcm_service_location *loc,
+		  u32 *client_id, int *vbox_status,
+		  const unsigned long *deadline, bool enter)
 {
 	union {
 		struct vmmdev_hgcm_connect c;
@@ -834,55 +836,6 @@ out:
 	if (enter)
 		up_read(&gdev->remove_rwsem);
 	return ret;
-}
-
-/**
- * vbg_hgcm_do_connect() - HGCMConnect, without the removal lock.
- * @gdev: the device.
- * @requestor: VMMDEV_REQUESTOR_* bits for the request.
- * @loc: the service.
- * @client_id: out: the new client id (valid when @vbox_status >= 0).
- * @vbox_status: out: the host's answer.
- *
- * Killable, at most VBG_HGCM_CONNECT_TIMEOUT_MS; the give-up contract at
- * the top of the HGCM code applies.
- *
- * Context: process context; the caller holds gdev->remove_rwsem for
- * reading.
- * Return: 0 if the host answered (see @vbox_status), -EINTR (fatal
- * signal), -ETIMEDOUT, -ENODEV (removal), -EIO (abandoned), -ENOMEM.
- */
-int vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
-			const struct vmmdev_hgcm_service_location *loc,
-			u32 *client_id, int *vbox_status)
-{
-	return vbg_hgcm_conn(gdev, requestor, loc, client_id, vbox_status,
-			     NULL, false);
-}
-
-/**
- * vbg_hgcm_do_disconnect() - HGCMDisconnect, without the removal lock.
- * @gdev: the device.
- * @requestor: VMMDEV_REQUESTOR_* bits for the request.
- * @client_id: the client.
- * @vbox_status: out: the host's answer.
- * @deadline: NULL: killable, at most VBG_HGCM_CONNECT_TIMEOUT_MS;
- *	else (a closing session) uninterruptible until this jiffies value.
- *
- * The give-up contract at the top of the HGCM code applies.
- *
- * Context: process context; the caller holds gdev->remove_rwsem for
- * reading.
- * Return: 0 if the host answered (see @vbox_status), -EINTR (fatal
- * signal), -ETIMEDOUT (also: @deadline already passed, nothing sent),
- * -ENODEV (removal), -EIO (abandoned), -ENOMEM.
- */
-int vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor,
-			   u32 client_id, int *vbox_status,
-			   const unsigned long *deadline)
-{
-	return vbg_hgcm_conn(gdev, requestor, NULL, &client_id, vbox_status,
-			     deadline, false);
 }
 
 /*
