@@ -64,7 +64,7 @@ static int tracefs_write(const char *file, const char *val)
  * in VBG_TRACING=n that our module was built without its tracepoints
  * (CONFIG_VBOXGUEST_TRACING off, the default build): then the events must
  * be absent and the case is a SKIP for that reason; make check runs
- * t_trace on the debug kernel, whose driver has them.
+ * t_trace on the debug kernel and on arm64, whose builds have them.
  */
 static void trace_start(void)
 {
@@ -81,7 +81,7 @@ static void trace_start(void)
 		ASSERT(access(EVENTS, F_OK) != 0,
 		       "%s present in a build without CONFIG_VBOXGUEST_TRACING",
 		       EVENTS);
-		vbgt_skip("module built without CONFIG_VBOXGUEST_TRACING (the default): t_trace runs on the debug kernel");
+		vbgt_skip("module built without CONFIG_VBOXGUEST_TRACING (the default): t_trace runs on the debug kernel and arm64");
 	}
 	ASSERT(access(EVENTS "/enable", F_OK) == 0,
 	       "no %s: the driver has no tracepoints", EVENTS);

@@ -277,6 +277,9 @@ reference-*)
 	[ -f "$KO" ] || fatal "$KO missing: Debian's $VBG_ARCH kernel $KVER ships no vboxguest.ko"
 	;;
 ours-*)
+	# The arm64 suite tests the build with the tracepoints (t_trace runs
+	# there on a distro kernel), x86's distro suite the default build.
+	[ "$VBG_ARCH" = arm64 ] && export VBOXGUEST_TRACING=${VBOXGUEST_TRACING:-y}
 	[ -f "$VBG_ROOT/vboxguest_core.c" ] ||
 		fatal "DRIVER=ours: our driver is not in the tree yet (no vboxguest_core.c)"
 	if [ "$VBG_ARCH" = arm64 ]; then
@@ -296,8 +299,9 @@ ours-*)
 esac
 # Whether the driver under test was built with its tracepoints (Kconfig's
 # VBOXGUEST_TRACING): the debug kernel as debug.config says, our module
-# as asked (make check-vm VBOXGUEST_TRACING=y; default without), so that
-# t_trace knows whether events/vboxguest must be there (VBG_TRACING).
+# as asked (make check-vm VBOXGUEST_TRACING=y; x86 default without, arm64
+# with), so that t_trace knows whether events/vboxguest must be there
+# (VBG_TRACING).
 case $DRIVER-$KERNEL in
 ours-debug) grep -q '^CONFIG_VBOXGUEST_TRACING=y' "$VBG_CACHE/debug/build/.config" &&
 		TRACING=y || TRACING=n ;;
