@@ -17,15 +17,12 @@ CFLAGS_vboxguest_linux.o := -I$(src)
 # (which kbuild puts after it).  In tree our files are the tree's.
 ifneq ($(KBUILD_EXTMOD),)
 LINUXINCLUDE := -I$(src)/include -I$(src)/include/uapi $(LINUXINCLUDE)
-# Out of tree the tracepoints are asked for on the command line
+# The tracepoints are asked for on the command line
 # (CONFIG_VBOXGUEST_TRACING=y: make VBOXGUEST_TRACING=y, DKMS): Kconfig's
 # dependency is checked here, the C symbol defined here.
-ifeq ($(CONFIG_VBOXGUEST_TRACING),y)
-ifneq ($(CONFIG_EVENT_TRACING),y)
-$(error CONFIG_VBOXGUEST_TRACING=y needs a kernel with CONFIG_EVENT_TRACING)
-endif
-ccflags-y += -DCONFIG_VBOXGUEST_TRACING=1
-endif
+ccflags-$(CONFIG_VBOXGUEST_TRACING) += -DCONFIG_VBOXGUEST_TRACING=1
+$(if $(filter y,$(CONFIG_VBOXGUEST_TRACING)),$(if $(filter y,$(CONFIG_EVENT_TRACING)),,\
+	$(error CONFIG_VBOXGUEST_TRACING=y needs a kernel with CONFIG_EVENT_TRACING)))
 endif
 
 else
