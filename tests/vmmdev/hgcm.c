@@ -25,6 +25,17 @@
  *   READY        the service answered; completion is due at due_ns
  * A command leaves the list when it completes or is cancelled; after a
  * cancel nothing is ever written to its request.
+ *
+ * A disconnect (spec 7.2, 7.6, 8.1) runs the service's ->disconnect()
+ * first, with the client's calls still pending: the service completes
+ * those it ends (the guest property waits: VERR_INTERRUPTED) and forgets
+ * the rest.  The core then writes the completed ones (before the
+ * disconnect's own completion) and keeps every other call of the client
+ * pending without a client ("orphaned", client NULL): the service is never
+ * called about it again (its client data is freed), a cancel finds it, a
+ * late host completion (hgcm-finish) writes it and a device reset drops
+ * it, as any pending call.  A queued call that comes due without its
+ * client completes with VERR_HGCM_INVALID_CLIENT_ID.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -104,7 +115,7 @@ struct cmd {
 	bool svc_done;
 	uint32_t requestor;
 	uint32_t client_id;		/* disconnect target; connect result */
-	struct client *client;		/* call target */
+	struct client *client;		/* call target; NULL once disconnected */
 	char name[128];			/* connect */
 	uint64_t bytes;			/* host buffer bytes held */
 	int cat;			/* budget category charged */
@@ -115,7 +126,7 @@ struct cmd {
 
 struct hgcm_counters {
 	uint64_t connects, disconnects, calls, cancels, cancel_not_found;
-	uint64_t cancel_refused, cancel_lied, finished;
+	uint64_t cancel_refused, cancel_lied, finished, orphaned;
 	uint64_t completions, cancelled, bytes_in, bytes_out, linear_rejected;
 	uint64_t param[14];
 	uint64_t pages;
@@ -421,30 +432,52 @@ out:
 	cmd_free(h, c);
 }
 
+/*
+ * Tells the service that the guest cancelled a call it holds (not an
+ * orphaned one: its service forgot it at the disconnect).
+ */
+static void cancel_held(struct hgcm *h, struct cmd *c)
+{
+	if (c->state == CMD_SVC_PENDING && c->client)
+		svc_cancel(h, c);
+}
+
 /* Cancel without writing guest memory; tells the service if it holds it. */
 static void drop_cmd(struct hgcm *h, struct cmd *c)
 {
 	cmd_unlink(h, c);
-	if (c->state == CMD_SVC_PENDING)
-		svc_cancel(h, c);
+	cancel_held(h, c);
 	h->cnt.cancelled++;
 	cmd_free(h, c);
 }
 
+/*
+ * The client goes: the service's ->disconnect() first, with its calls still
+ * pending (see the top of this file); then the calls it completed are
+ * written, the rest stay pending without a client.
+ */
 static void drop_client(struct hgcm *h, struct client *cl)
 {
 	struct client **pp;
 	struct cmd *c, *next;
+	uint64_t now;
 
-	for (c = h->head; c; c = next) {
-		next = c->next;
-		if (c->client == cl)
-			drop_cmd(h, c);
-	}
 	pthread_mutex_lock(&h->svc_lock);
 	if (cl->svc->disconnect)
 		cl->svc->disconnect(cl->priv);
 	pthread_mutex_unlock(&h->svc_lock);
+	now = vmmdev_now_ns();	/* what it completed is due */
+	for (c = h->head; c; c = next) {
+		next = c->next;
+		if (c->client != cl)
+			continue;
+		cl->pending--;
+		c->client = NULL;
+		if (c->state != CMD_READY)
+			h->cnt.orphaned++;
+		else if (c->due_ns <= now)
+			complete_cmd(h, c);
+	}
 	for (pp = &h->clients; *pp; pp = &(*pp)->next) {
 		if (*pp == cl) {
 			*pp = cl->next;
@@ -522,6 +555,11 @@ static void run_cmd(struct hgcm *h, struct cmd *c)
 
 	if (c->type == 60 || c->type == 61) {
 		c->status = c->type == 60 ? run_connect(h, c) : run_disconnect(h, c);
+		complete_cmd(h, c);
+		return;
+	}
+	if (!c->client) {	/* its client was disconnected meanwhile */
+		c->status = VERR_HGCM_INVALID_CLIENT_ID;
 		complete_cmd(h, c);
 		return;
 	}
@@ -991,8 +1029,7 @@ static unsigned int finish_all(struct hgcm *h)
 	struct cmd *c;
 
 	while ((c = h->head)) {
-		if (c->state == CMD_SVC_PENDING)
-			svc_cancel(h, c);
+		cancel_held(h, c);
 		if (c->state != CMD_READY)
 			c->status = VERR_INTERRUPTED;
 		complete_cmd(h, c);
@@ -1285,6 +1322,7 @@ void hgcm_counters(struct hgcm *h, FILE *out)
 	fprintf(out, "hgcm.cancel_refused %" PRIu64 "\n", k->cancel_refused);
 	fprintf(out, "hgcm.cancel_lied %" PRIu64 "\n", k->cancel_lied);
 	fprintf(out, "hgcm.finished %" PRIu64 "\n", k->finished);
+	fprintf(out, "hgcm.orphaned %" PRIu64 "\n", k->orphaned);
 	fprintf(out, "hgcm.completions %" PRIu64 "\n", k->completions);
 	fprintf(out, "hgcm.cancelled %" PRIu64 "\n", k->cancelled);
 	fprintf(out, "hgcm.bytes_in %" PRIu64 "\n", k->bytes_in);

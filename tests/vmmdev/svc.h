@@ -84,7 +84,12 @@ struct hgcm_svc_call {
  * @name:       exact, case-sensitive service name for connect.
  * @connect:    new client; returns its state (non-NULL) in *@client and a
  *              status (VINF_SUCCESS to accept).
- * @disconnect: the client is gone; its pending calls were cancelled first.
+ * @disconnect: the client is gone: complete (hgcm_svc_complete()) the
+ *              calls of the client it holds that the host ends at a
+ *              disconnect, drop every reference to the others (the core
+ *              keeps them pending and never hands them to the service
+ *              again), free the client.  At a device reset the core
+ *              cancels (->cancel()) every call before.
  * @call:       one call; returns its status, or HGCM_SVC_PENDING to keep it
  *              pending until the service calls hgcm_svc_complete().
  * @cancel:     the guest cancelled a pending call (or its client went

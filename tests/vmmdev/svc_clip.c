@@ -333,6 +333,8 @@ static void clip_disconnect(void *client)
 {
 	struct clip_client *c = client;
 
+	/* A message wait is forgotten; the core keeps it pending (svc.h). */
+	c->wait = NULL;
 	c->used = false;
 }
 

@@ -599,6 +599,13 @@ static void sf_disconnect(void *client)
 
 	if (!c)
 		return;
+	/*
+	 * Mapping waits are forgotten, not completed (the spec does not say
+	 * what a host does; the core keeps them pending, svc.h).
+	 */
+	for (i = 0; i < SF_MAX_WAITS; i++)
+		if (waits[i].c == c)
+			waits[i].call = NULL;
 	for (i = 0; i < c->nh; i++)
 		if (c->h[i].used)
 			sf_close_handle(&c->h[i]);

@@ -20,7 +20,8 @@
  * struct vbgtest_client - one connected client.
  * @id:        the client id the core gave it.
  * @requestor: the requestor it connected with.
- * @pending:   NEVER calls still pending (they end by cancel only).
+ * @pending:   NEVER calls still pending (they end by cancel only; the
+ *             disconnect forgets them and the core keeps them pending).
  */
 struct vbgtest_client {
 	uint32_t id;
@@ -84,7 +85,10 @@ static void vbgtest_disconnect(void *client)
 
 	if (!c)
 		return;
-	/* The core cancels pending calls first; anything left is its bug. */
+	/*
+	 * NEVER calls are forgotten, not completed: the core keeps them
+	 * pending until a cancel or a reset (svc.h), never asking us again.
+	 */
 	if (c->pending)
 		vmmdev_log("vbgtest: client %u disconnected with %u NEVER calls pending",
 			   c->id, c->pending);
@@ -161,7 +165,7 @@ static int32_t vbgtest_call(void *client, struct hgcm_svc_call *call)
 		call->delay_ms = call->parms[0].u32;
 		return VINF_SUCCESS;
 	case VBGTEST_FN_NEVER:
-		/* No parameters; only cancel or disconnect ends it. */
+		/* No parameters; only a cancel (or a reset) ends it. */
 		if (!vbgtest_parms_ok(call, ""))
 			return VERR_INVALID_PARAMETER;
 		c->pending++;

@@ -158,6 +158,14 @@ static int32_t disconnect_at(uint64_t gpa, uint32_t id)
 	return submit(gpa);
 }
 
+/* Disconnects @id at REQ3 and waits: its result, or 1 if it never came. */
+static int32_t disconnect_wait(uint32_t id)
+{
+	if (disconnect_at(REQ3, id) != VINF_HGCM_ASYNC_EXECUTE || !wait_done(REQ3, 2000))
+		return 1;
+	return result(REQ3);
+}
+
 static struct {
 	uint64_t gpa;
 	uint32_t entry;
@@ -1064,22 +1072,93 @@ static void never_fn_and_disconnect(struct ktap_case_ctx *t)
 	sleep_ms(50);
 	KTAP_EXPECT(t, !done(REQ));
 	KTAP_EXPECT_EQ(t, cancel2(REQ), 0);
-	/* Disconnect cancels the client's pending calls, not others'. */
+	/*
+	 * A disconnect does not end the calls the service leaves alone
+	 * (spec 7.6: a pending call stays until completed, cancelled or a
+	 * reset): nothing written, and a cancel still finds it.
+	 */
 	b_begin(REQ, 63, id, VBGTEST_FN_NEVER, 0);
 	b_submit();
 	b_begin(REQ2, 63, id2, VBGTEST_FN_NEVER, 0);
 	b_submit();
 	sleep_ms(50);
 	memcpy(snap, F.ram + REQ, sizeof(snap));
-	KTAP_EXPECT_EQ(t, disconnect_at(REQ3, id), VINF_HGCM_ASYNC_EXECUTE);
-	KTAP_ASSERT(t, wait_done(REQ3, 2000));
-	KTAP_EXPECT_EQ(t, result(REQ3), 0);
+	KTAP_EXPECT_EQ(t, disconnect_wait(id), 0);
 	sleep_ms(20);
 	KTAP_EXPECT(t, !memcmp(snap, F.ram + REQ, sizeof(snap)));
-	KTAP_EXPECT_EQ(t, cancel2(REQ), VERR_NOT_FOUND);
-	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 1);
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 2);
+	KTAP_EXPECT_EQ(t, counter("hgcm.orphaned"), 1);
+	KTAP_EXPECT_EQ(t, counter("hgcm.cancelled"), 1);
+	KTAP_EXPECT_EQ(t, cancel2(REQ), 0);
 	KTAP_EXPECT_EQ(t, counter("hgcm.cancelled"), 2);
+	KTAP_EXPECT(t, !memcmp(snap, F.ram + REQ, sizeof(snap)));
 	KTAP_EXPECT_EQ(t, cancel2(REQ2), 0);
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 0);
+	teardown();
+}
+
+/*
+ * Calls a disconnect left pending (one the service holds, one still
+ * queued) end as any pending call: a late host completion writes them, a
+ * device reset drops them without a write.
+ */
+static void calls_left_at_disconnect_finish_or_reset(struct ktap_case_ctx *t)
+{
+	uint8_t snap[64];
+	uint32_t id;
+
+	KTAP_ASSERT(t, setup());
+	id = connect_svc(VBGTEST_SVC);
+	KTAP_ASSERT(t, id != 0);
+	b_begin(REQ, 63, id, VBGTEST_FN_NEVER, 0);
+	b_submit();
+	sleep_ms(50);
+	ctl("hgcm-mode never");		/* calls wait; connects do not */
+	b_begin(REQ2, 63, id, VBGTEST_FN_WHOAMI, 2);
+	b_u32(0, 0);
+	b_u32(1, 0);
+	b_submit();
+	KTAP_EXPECT_EQ(t, disconnect_wait(id), 0);
+	KTAP_EXPECT_EQ(t, hgcm_state("clients"), 0);
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 2);
+	KTAP_EXPECT(t, !done(REQ) && !done(REQ2));
+	KTAP_EXPECT(t, !strcmp(ctl("hgcm-finish"), "ok 2\n"));
+	KTAP_EXPECT(t, done(REQ) && done(REQ2));
+	KTAP_EXPECT_EQ(t, result(REQ), VERR_INTERRUPTED);
+	KTAP_EXPECT_EQ(t, result(REQ2), VERR_INTERRUPTED);
+	/* Again, and a device reset this time: dropped, nothing written. */
+	ctl("hgcm-mode async");
+	id = connect_svc(VBGTEST_SVC);
+	KTAP_ASSERT(t, id != 0);
+	b_begin(REQ, 63, id, VBGTEST_FN_NEVER, 0);
+	b_submit();
+	sleep_ms(50);
+	KTAP_EXPECT_EQ(t, disconnect_wait(id), 0);
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 1);
+	memcpy(snap, F.ram + REQ, sizeof(snap));
+	KTAP_EXPECT(t, !strcmp(ctl("device-reset"), "ok\n"));
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 0);
+	sleep_ms(20);
+	KTAP_EXPECT(t, !memcmp(snap, F.ram + REQ, sizeof(snap)));
+	teardown();
+}
+
+/* A call the service answered (DELAY) completes although its client left. */
+static void answered_call_completes_after_disconnect(struct ktap_case_ctx *t)
+{
+	uint32_t id;
+
+	KTAP_ASSERT(t, setup());
+	id = connect_svc(VBGTEST_SVC);
+	KTAP_ASSERT(t, id != 0);
+	b_begin(REQ, 63, id, VBGTEST_FN_DELAY, 1);
+	b_u32(0, 300);
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	sleep_ms(50);
+	KTAP_EXPECT_EQ(t, disconnect_wait(id), 0);
+	KTAP_EXPECT(t, wait_done(REQ, 3000));
+	KTAP_EXPECT_EQ(t, result(REQ), 0);
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 0);
 	teardown();
 }
 
@@ -1348,6 +1427,20 @@ static void event_posted_and_auto_enable(struct ktap_case_ctx *t)
 	teardown();
 }
 
+/*
+ * GET_NOTIFICATION (6) for every property, from now on, by @client at @gpa;
+ * *@off: where the output buffer is in the request.
+ */
+static int32_t gp_wait_at(uint64_t gpa, uint32_t client, uint32_t *off)
+{
+	b_begin(gpa, 63, client, 6, 4);
+	b_embedded(0, 1, 2, "*");
+	b_u64(1, 0);
+	*off = b_embedded(2, 2, 256, NULL);
+	b_u32(3, 0);
+	return b_submit();
+}
+
 /* The guest property service's wait is completed by another client's set. */
 static void guestprop_notification_wakes(struct ktap_case_ctx *t)
 {
@@ -1358,12 +1451,7 @@ static void guestprop_notification_wakes(struct ktap_case_ctx *t)
 	a = connect_svc("VBoxGuestPropSvc");
 	b = connect_svc("VBoxGuestPropSvc");
 	KTAP_ASSERT(t, a && b);
-	b_begin(REQ, 63, a, 6, 4);		/* GET_NOTIFICATION */
-	b_embedded(0, 1, 2, "*");
-	b_u64(1, 0);
-	off = b_embedded(2, 2, 256, NULL);
-	b_u32(3, 0);
-	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT_EQ(t, gp_wait_at(REQ, a, &off), VINF_HGCM_ASYNC_EXECUTE);
 	sleep_ms(50);
 	KTAP_EXPECT(t, !done(REQ));
 	b_begin(REQ2, 63, b, 3, 2);		/* SET_PROP_VALUE */
@@ -1393,12 +1481,7 @@ static void guestprop_host_set_wakes(struct ktap_case_ctx *t)
 	}
 	a = connect_svc("VBoxGuestPropSvc");
 	KTAP_ASSERT(t, a != 0);
-	b_begin(REQ, 63, a, 6, 4);		/* GET_NOTIFICATION */
-	b_embedded(0, 1, 2, "*");
-	b_u64(1, 0);
-	off = b_embedded(2, 2, 256, NULL);
-	b_u32(3, 0);
-	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT_EQ(t, gp_wait_at(REQ, a, &off), VINF_HGCM_ASYNC_EXECUTE);
 	sleep_ms(50);
 	KTAP_EXPECT(t, !done(REQ));
 	KTAP_EXPECT(t, !strcmp(ctl("guestprop-set /test/hgcm/host hv"), "ok\n"));
@@ -1406,6 +1489,141 @@ static void guestprop_host_set_wakes(struct ktap_case_ctx *t)
 	KTAP_EXPECT_EQ(t, result(REQ), 0);
 	KTAP_EXPECT(t, !strcmp((char *)F.ram + REQ + off, name));
 	KTAP_EXPECT(t, !strcmp((char *)F.ram + REQ + off + sizeof(name), "hv"));
+	teardown();
+}
+
+/* Index of the first recorded 4-byte write at @gpa (a DONE flag), or -1. */
+static int rec_find_flag(uint64_t gpa)
+{
+	int i, at = -1;
+
+	pthread_mutex_lock(&R.lock);
+	for (i = 0; i < R.nrec && at < 0; i++)
+		if (!R.rec[i].irq && R.rec[i].gpa == gpa && R.rec[i].len == 4)
+			at = i;
+	pthread_mutex_unlock(&R.lock);
+	return at;
+}
+
+/*
+ * Spec 8.1: a disconnect completes that client's waits with
+ * VERR_INTERRUPTED (before the disconnect itself completes); another
+ * client's wait goes on.
+ */
+static void guestprop_disconnect_interrupts_waits(struct ktap_case_ctx *t)
+{
+	static const char name[] = "/test/hgcm/disc", value[] = "1";
+	uint32_t a, b, off;
+	int wait_at, disc_at;
+
+	KTAP_ASSERT(t, setup());
+	a = connect_svc("VBoxGuestPropSvc");
+	b = connect_svc("VBoxGuestPropSvc");
+	KTAP_ASSERT(t, a && b);
+	KTAP_EXPECT_EQ(t, gp_wait_at(REQ, a, &off), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_EXPECT_EQ(t, gp_wait_at(REQ2, b, &off), VINF_HGCM_ASYNC_EXECUTE);
+	sleep_ms(50);
+	KTAP_EXPECT(t, !done(REQ) && !done(REQ2));
+	pthread_mutex_lock(&R.lock);
+	R.rec_lo = REQ;
+	R.rec_hi = REQ3 + 4096;
+	R.nrec = 0;
+	R.recording = true;
+	pthread_mutex_unlock(&R.lock);
+	KTAP_EXPECT_EQ(t, disconnect_wait(a), 0);
+	KTAP_EXPECT(t, wait_done(REQ, 2000));
+	KTAP_EXPECT_EQ(t, result(REQ), VERR_INTERRUPTED);
+	pthread_mutex_lock(&R.lock);
+	R.recording = false;
+	pthread_mutex_unlock(&R.lock);
+	wait_at = rec_find_flag(REQ + 24);
+	disc_at = rec_find_flag(REQ3 + 24);
+	KTAP_EXPECT(t, wait_at >= 0 && wait_at < disc_at);
+	KTAP_EXPECT(t, !done(REQ2));
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 1);
+	/* b's wait still works. */
+	b_begin(REQ, 63, b, 3, 2);		/* SET_PROP_VALUE */
+	b_embedded(0, 1, sizeof(name), name);
+	b_embedded(1, 1, sizeof(value), value);
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_ASSERT(t, wait_done(REQ2, 2000));
+	KTAP_EXPECT_EQ(t, result(REQ2), 0);
+	KTAP_EXPECT(t, !strcmp((char *)F.ram + REQ2 + off, name));
+	teardown();
+}
+
+/* A device reset drops a guest property wait: no VERR_INTERRUPTED written. */
+static void guestprop_reset_drops_waits(struct ktap_case_ctx *t)
+{
+	uint8_t snap[64];
+	uint32_t a, off;
+
+	KTAP_ASSERT(t, setup());
+	a = connect_svc("VBoxGuestPropSvc");
+	KTAP_ASSERT(t, a != 0);
+	KTAP_EXPECT_EQ(t, gp_wait_at(REQ, a, &off), VINF_HGCM_ASYNC_EXECUTE);
+	sleep_ms(50);
+	memcpy(snap, F.ram + REQ, sizeof(snap));
+	KTAP_EXPECT(t, !strcmp(ctl("device-reset"), "ok\n"));
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 0);
+	KTAP_EXPECT_EQ(t, hgcm_state("clients"), 0);
+	sleep_ms(20);
+	KTAP_EXPECT(t, !memcmp(snap, F.ram + REQ, sizeof(snap)));
+	teardown();
+}
+
+/*
+ * The shared-folder mapping wait (22) and the clipboard's message wait
+ * (1): the spec says nothing of them at disconnect.  The services forget
+ * them, the core keeps them pending (spec 7.6): nothing written, later
+ * host events (a share added, the host's clipboard set) do not reach them,
+ * and a cancel finds them.
+ */
+static void sf_clip_waits_left_at_disconnect(struct ktap_case_ctx *t)
+{
+	uint8_t snap[64], snap2[64];
+	uint32_t sf, clip, ver;
+
+	KTAP_ASSERT(t, setup());
+	ctl("clip-clear");
+	sf = connect_svc("VBoxSharedFolders");
+	clip = connect_svc("VBoxSharedClipboard");
+	KTAP_ASSERT(t, sf && clip);
+	b_begin(REQ, 63, sf, 22, 1);		/* WAIT_FOR_MAPPINGS_CHANGES */
+	b_u32(0, 0xfffffff0u);			/* not current: answers at once */
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	KTAP_ASSERT(t, wait_done(REQ, 2000));
+	ver = rd32(pe(0) + 4);
+	b_begin(REQ, 63, sf, 22, 1);
+	b_u32(0, ver);
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	b_begin(REQ2, 63, clip, 1, 2);		/* GET_HOST_MSG_OLD */
+	b_u32(0, 0);
+	b_u32(1, 0);
+	KTAP_EXPECT_EQ(t, b_submit(), VINF_HGCM_ASYNC_EXECUTE);
+	sleep_ms(50);
+	KTAP_EXPECT(t, !done(REQ) && !done(REQ2));
+	ctl("sf-list");
+	KTAP_EXPECT_EQ(t, reply_val("waits"), 1);
+	memcpy(snap, F.ram + REQ, sizeof(snap));
+	memcpy(snap2, F.ram + REQ2, sizeof(snap2));
+	KTAP_EXPECT_EQ(t, disconnect_wait(sf), 0);
+	KTAP_EXPECT_EQ(t, disconnect_wait(clip), 0);
+	ctl("sf-list");
+	KTAP_EXPECT_EQ(t, reply_val("waits"), 0);
+	ctl("clip-get");
+	KTAP_EXPECT_EQ(t, reply_val("waits"), 0);
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 2);
+	KTAP_EXPECT(t, !strncmp(ctl("sf-add hgcmdisc /tmp"), "ok", 2));
+	KTAP_EXPECT(t, !strcmp(ctl("clip-set x"), "ok\n"));
+	sleep_ms(20);
+	KTAP_EXPECT(t, !memcmp(snap, F.ram + REQ, sizeof(snap)));
+	KTAP_EXPECT(t, !memcmp(snap2, F.ram + REQ2, sizeof(snap2)));
+	KTAP_EXPECT_EQ(t, cancel2(REQ), 0);
+	KTAP_EXPECT_EQ(t, cancel2(REQ2), 0);
+	KTAP_EXPECT_EQ(t, hgcm_state("pending"), 0);
+	ctl("sf-remove hgcmdisc");
+	ctl("clip-clear");
 	teardown();
 }
 
@@ -1586,6 +1804,8 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(delay_then_cancel),
 	KTAP_CASE(service_delay_and_status),
 	KTAP_CASE(never_fn_and_disconnect),
+	KTAP_CASE(calls_left_at_disconnect_finish_or_reset),
+	KTAP_CASE(answered_call_completes_after_disconnect),
 	KTAP_CASE(broken_cancel_and_late_finish),
 	KTAP_CASE(lying_cancel_and_corrupt_completions),
 	KTAP_CASE(per_client_call_limit),
@@ -1596,6 +1816,9 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(event_posted_and_auto_enable),
 	KTAP_CASE(guestprop_notification_wakes),
 	KTAP_CASE(guestprop_host_set_wakes),
+	KTAP_CASE(guestprop_disconnect_interrupts_waits),
+	KTAP_CASE(guestprop_reset_drops_waits),
+	KTAP_CASE(sf_clip_waits_left_at_disconnect),
 	KTAP_CASE(control_hgcm),
 	KTAP_CASE(fuzz_calls),
 };
