@@ -379,6 +379,38 @@ static void wait_notification(void)
 	gp_close(&g);
 }
 
+/*
+ * Spec 8.1: a disconnect completes the client's waits with
+ * VERR_INTERRUPTED: another thread's disconnect ends a wait that no
+ * property change would end.
+ */
+static void wait_interrupted_by_disconnect(void)
+{
+	long long calls = vbgt_counter("hgcm.calls");
+	struct waiter w;
+	uint64_t end;
+	pthread_t t;
+	struct gp g;
+	int32_t rc;
+
+	gp_open(&g, VBGT_NODE_USER);
+	memset(&w, 0, sizeof(w));
+	w.g = &g;
+	w.pattern = "/VBGT/never-set/*";
+	ASSERT(pthread_create(&t, NULL, wait_fn, &w) == 0);
+	end = vbgt_now_ms() + 5000;
+	while (vbgt_counter("hgcm.calls") == calls && vbgt_now_ms() < end)
+		vbgt_sleep_ms(20);
+	ASSERT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
+	EXPECT_EQ(vbgt_hgcm_disconnect(g.fd, g.client, &rc), 0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	/* Without the host's completion the wait ends by its 10 s timeout. */
+	pthread_join(t, NULL);
+	EXPECT_EQ(w.ret, 0);
+	EXPECT_EQ(w.rc, VERR_INTERRUPTED);
+	close(g.fd);
+}
+
 static void user_props(void *arg)
 {
 	struct gp g;
@@ -409,6 +441,7 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(host_property_readable),
 	VBGT_CASE(value_limits),
 	VBGT_CASE(wait_notification),
+	VBGT_CASE(wait_interrupted_by_disconnect),
 	VBGT_CASE(unprivileged_user),
 };
 

@@ -356,6 +356,66 @@ static void call_interrupted_by_signal(void)
 	close(fd);
 }
 
+struct pending_call {
+	int fd;
+	uint32_t client;
+	int ret;
+	int32_t rc;
+	int finished;
+};
+
+static void *pending_call_fn(void *arg)
+{
+	struct pending_call *c = arg;
+
+	c->ret = vbgt_hgcm_call(c->fd, c->client, VBGTEST_FN_NEVER, NO_TIMEOUT,
+				NULL, 0, &c->rc);
+	__atomic_store_n(&c->finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A call still pending when another thread disconnects its client: the
+ * host keeps it (vbgtest forgets it at the disconnect, as the host keeps
+ * any call its service does not complete, tests/vmmdev/README), so the
+ * caller's signal cancels it on the host: found, nothing abandoned.
+ */
+static void call_pending_across_disconnect(void)
+{
+	struct pending_call c = { .fd = vbgt_open(VBGT_NODE_USER) };
+	long long calls = vbgt_counter("hgcm.calls");
+	long long cancelled = vbgt_counter("hgcm.cancelled");
+	long long not_found = vbgt_counter("hgcm.cancel_not_found");
+	struct sigaction sa;
+	uint64_t end;
+	pthread_t t;
+	int32_t rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;	/* no SA_RESTART */
+	sigaction(SIGUSR1, &sa, NULL);
+	c.client = connect_test(c.fd);
+	ASSERT(pthread_create(&t, NULL, pending_call_fn, &c) == 0);
+	end = vbgt_now_ms() + 5000;
+	while (vbgt_counter("hgcm.calls") == calls && vbgt_now_ms() < end)
+		vbgt_sleep_ms(20);
+	ASSERT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
+	EXPECT_EQ(vbgt_hgcm_disconnect(c.fd, c.client, &rc), 0);
+	EXPECT_EQ(rc, VINF_SUCCESS);
+	EXPECT(!__atomic_load_n(&c.finished, __ATOMIC_ACQUIRE),
+	       "the call ended at the disconnect");
+	/* Until it ended: a signal before the wait began is lost. */
+	while (!__atomic_load_n(&c.finished, __ATOMIC_ACQUIRE)) {
+		pthread_kill(t, SIGUSR1);
+		vbgt_sleep_ms(100);
+	}
+	pthread_join(t, NULL);
+	EXPECT_EQ(c.ret, -EINTR);
+	EXPECT_EQ(vbgt_counter("hgcm.cancelled"), cancelled + 1);
+	EXPECT_EQ(vbgt_counter("hgcm.cancel_not_found"), not_found);
+	close(c.fd);
+}
+
 static void never_call(void *arg)
 {
 	int fd = vbgt_open(VBGT_NODE_USER);
@@ -652,6 +712,7 @@ static const struct vbgt_case cases[] = {
 	VBGT_CASE(completion_modes),
 	VBGT_CASE(close_disconnects_clients),
 	VBGT_CASE(killed_caller_call_ended),
+	VBGT_CASE(call_pending_across_disconnect),
 	VBGT_CASE(disconnect_unknown_client_einval),
 	VBGT_CASE(client_of_other_session_einval),
 	VBGT_CASE(kernel_parm_types_einval),
