@@ -92,8 +92,9 @@ struct hgcm_svc_call {
  *              cancels (->cancel()) every call before.
  * @call:       one call; returns its status, or HGCM_SVC_PENDING to keep it
  *              pending until the service calls hgcm_svc_complete().
- * @cancel:     the guest cancelled a pending call (or its client went
- *              away): drop every reference to it; the core frees it.
+ * @cancel:     the guest cancelled a pending call (or a device reset
+ *              drops it): drop every reference to it; the core frees it.
+ *              Never called for a call after its client's ->disconnect().
  * @reset:      device reset: forget transient state as VirtualBox does.
  */
 struct hgcm_service {
