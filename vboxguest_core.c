@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitops.h>
+#include <linux/export.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/jiffies.h>
@@ -67,15 +68,17 @@ static void vbg_dev_free(struct kref *kref)
 }
 
 /**
- * vbg_dev_put() - drop a reference on the device structure.
+ * vbg_put_gdev() - drop a reference taken with vbg_get_gdev() (or the
+ *	probe's, or a session's).
  * @gdev: the device.
  *
  * Context: process context.
  */
-void vbg_dev_put(struct vbg_dev *gdev)
+void vbg_put_gdev(struct vbg_dev *gdev)
 {
 	kref_put(&gdev->refcount, vbg_dev_free);
 }
+EXPORT_SYMBOL_GPL(vbg_put_gdev);
 
 /**
  * vbg_req_send_as() - send a fixed-size request described on the stack.
@@ -1194,7 +1197,7 @@ static void vbg_session_disconnect_all(struct vbg_session *session)
  * vbg_core_close_session() - tear down a session and free it.
  * @session: the session.
  *
- * The caller drops the session's device reference (vbg_dev_put()) after
+ * The caller drops the session's device reference (vbg_put_gdev()) after
  * it has released remove_rwsem, which lives in the device.
  *
  * Context: process context; the caller holds remove_rwsem for reading.

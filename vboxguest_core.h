@@ -293,8 +293,11 @@ struct vbg_heartbeat {
  * @input: the absolute pointing device the host's position goes to.
  * @balloon: the memory balloon.
  * @heartbeat: the heartbeat.
- * @misc_device: /dev/vboxguest (0600, trusted).
- * @misc_device_user: /dev/vboxuser (0666, less trusted).
+ * @misc: /dev/vboxguest (0600, trusted), /dev/vboxuser (0666, less
+ *	trusted).
+ * @published: how far vbg_publish() got: 1 live for vbg_get_gdev(), 2
+ *	and 3 with the nodes registered.
+ * @debugfs: the debugfs directory.
  * @stats: enum vbg_stat counters.
  * @host_watch: set while the driver believes the host knows it (from the
  *	end of init until suspend, quiesce or exit): then a request only a
@@ -347,8 +350,9 @@ struct vbg_dev {
 	struct vbg_balloon balloon;
 	struct vbg_heartbeat heartbeat;
 
-	struct miscdevice misc_device;
-	struct miscdevice misc_device_user;
+	struct miscdevice misc[2];
+	u8 published;
+	struct dentry *debugfs;
 
 	atomic64_t stats[VBG_STAT_NR];
 
@@ -407,7 +411,7 @@ void vbg_core_suspend(struct vbg_dev *gdev);
 int vbg_core_host_restore(struct vbg_dev *gdev);
 void vbg_core_host_refused(struct vbg_dev *gdev,
 			   const struct vmmdev_request_header *req);
-void vbg_dev_put(struct vbg_dev *gdev);
+void vbg_put_gdev(struct vbg_dev *gdev);
 
 /*
  * Helpers the KUnit suites call directly: static unless the kernel has

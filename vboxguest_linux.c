@@ -133,7 +133,7 @@ static int vbg_misc_open(struct inode *inode, struct file *filp)
 {
 	struct miscdevice *misc = filp->private_data;
 	struct vbg_dev *gdev = dev_get_drvdata(misc->parent);
-	bool user_node = misc == &gdev->misc_device_user;
+	bool user_node = misc == &gdev->misc[1];
 	/* Before remove_rwsem: it takes console_lock. */
 	u32 requestor = vbg_linux_requestor(user_node);
 	struct vbg_session *session;
@@ -162,7 +162,7 @@ static int vbg_misc_release(struct inode *inode, struct file *filp)
 	down_read(&gdev->remove_rwsem);
 	vbg_core_close_session(session);
 	up_read(&gdev->remove_rwsem);
-	vbg_dev_put(gdev);	/* the session's reference */
+	vbg_put_gdev(gdev);	/* the session's reference */
 	return 0;
 }
 
@@ -239,18 +239,6 @@ struct vbg_dev *vbg_get_gdev(void)
 	return gdev ? gdev : ERR_PTR(-ENODEV);
 }
 EXPORT_SYMBOL_GPL(vbg_get_gdev);
-
-/**
- * vbg_put_gdev() - drop a reference taken with vbg_get_gdev().
- * @gdev: the device.
- *
- * Context: process context.
- */
-void vbg_put_gdev(struct vbg_dev *gdev)
-{
-	vbg_dev_put(gdev);
-}
-EXPORT_SYMBOL_GPL(vbg_put_gdev);
 
 /* The full-state protocol's buttons (spec 5.4) as input keys. */
 static const struct {
@@ -332,9 +320,10 @@ static int vbg_create_input_device(struct vbg_dev *gdev)
 	return input_register_device(input);
 }
 
+/* debugfs stats: m->private is the PCI device (debugfs_create_devm_seqfile()). */
 static int vbg_stats_show(struct seq_file *m, void *unused)
 {
-	struct vbg_dev *gdev = m->private;
+	struct vbg_dev *gdev = dev_get_drvdata(m->private);
 	int i;
 
 	for (i = 0; i < VBG_STAT_NR; i++)
@@ -346,7 +335,6 @@ static int vbg_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "fast_ack %d\n", gdev->fast_ack);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(vbg_stats);
 
 /* sysfs host_version and host_features: what GetHostVersion said. */
 static ssize_t vbg_host_show(struct device *dev, struct device_attribute *attr,
@@ -376,7 +364,7 @@ ATTRIBUTE_GROUPS(vbg_pci);
 /* devm undo actions, each named after what it undoes. */
 static void vbg_put_gdev_action(void *gdev)
 {
-	vbg_dev_put(gdev);
+	vbg_put_gdev(gdev);
 }
 
 static void vbg_core_exit_action(void *gdev)
@@ -396,71 +384,104 @@ static void vbg_cancel_event_work_action(void *gdev)
 	vbg_core_cancel_event_work(gdev);
 }
 
-static void vbg_debugfs_remove_action(void *dentry)
-{
-	debugfs_remove_recursive(dentry);
-}
-
-static void vbg_misc_deregister_action(void *misc)
-{
-	misc_deregister(misc);
-}
-
-/* INTx off in the command register (see vbg_go_dead_action()). */
-static void vbg_intx_disable(struct pci_dev *pci)
-{
-	u16 cmd;
-
-	pci_read_config_word(pci, PCI_COMMAND, &cmd);
-	pci_write_config_word(pci, PCI_COMMAND, cmd | PCI_COMMAND_INTX_DISABLE);
-}
-
 /*
- * Undo vbg_go_live(): shut out new kernel users, wake every sleeper, and
- * wait for all sessions and kernel users inside the driver to leave (an
- * HGCM waiter gives up within a bounded time, see vbg_hgcm_wait()).
- * After this nothing from outside touches the host, and the host is asked
- * for no more interrupts (the IRQ is freed next).  The host cannot be
- * kept from completing an HGCM request the driver abandoned (it cannot
- * mask the HGCM event either), so INTx is disabled in the command
- * register as well: a late completion must not leave a shared,
- * level-triggered line asserted with no handler.  It is written directly,
- * not with pci_intx(), whose managed form would restore the bit when the
- * device is released; pci_enable_device() clears it at the next probe.
+ * Undo vbg_publish() as far as it got (@published steps): the nodes go
+ * first; then, if the device went live, shut out new kernel users, wake
+ * every sleeper, and wait for all sessions and kernel users inside the
+ * driver to leave (an HGCM waiter gives up within a bounded time, see
+ * vbg_hgcm_wait()).  After this nothing from outside touches the host,
+ * and the host is asked for no more interrupts (the IRQ is freed next).
+ * The host cannot be kept from completing an HGCM request the driver
+ * abandoned (it cannot mask the HGCM event either), so INTx is disabled
+ * in the command register as well: a late completion must not leave a
+ * shared, level-triggered line asserted with no handler.  It is written
+ * directly, not with pci_intx(), whose managed form would restore the bit
+ * when the device is released; pci_enable_device() clears it at the next
+ * probe.  The debugfs directory goes last.
  */
-static void vbg_go_dead_action(void *data)
+static void vbg_unpublish_action(void *data)
 {
 	struct vbg_dev *gdev = data;
+	struct pci_dev *pci = to_pci_dev(gdev->dev);
+	int i = gdev->published;
+	u16 cmd;
 
-	mutex_lock(&vbg_gdev_mutex);
-	vbg_gdev = NULL;
-	mutex_unlock(&vbg_gdev_mutex);
+	while (i-- > 1)
+		misc_deregister(&gdev->misc[i - 1]);
+	if (gdev->published) {
+		mutex_lock(&vbg_gdev_mutex);
+		vbg_gdev = NULL;
+		mutex_unlock(&vbg_gdev_mutex);
 
-	spin_lock_irq(&gdev->event_spinlock);
-	WRITE_ONCE(gdev->removed, true);
-	spin_unlock_irq(&gdev->event_spinlock);
-	wake_up_all(&gdev->event_wq);
-	vbg_hgcm_wake(gdev, true);
+		spin_lock_irq(&gdev->event_spinlock);
+		WRITE_ONCE(gdev->removed, true);
+		spin_unlock_irq(&gdev->event_spinlock);
+		wake_up_all(&gdev->event_wq);
+		vbg_hgcm_wake(gdev, true);
 
-	down_write(&gdev->remove_rwsem);
-	up_write(&gdev->remove_rwsem);
+		down_write(&gdev->remove_rwsem);
+		up_write(&gdev->remove_rwsem);
 
-	vbg_core_quiesce(gdev);
-	vbg_intx_disable(to_pci_dev(gdev->dev));
+		vbg_core_quiesce(gdev);
+		pci_read_config_word(pci, PCI_COMMAND, &cmd);
+		pci_write_config_word(pci, PCI_COMMAND,
+				      cmd | PCI_COMMAND_INTX_DISABLE);
+	}
+	debugfs_remove(gdev->debugfs);
 }
 
-/* Publish the device for vbg_get_gdev(); there is only one VMMDev. */
-static int vbg_go_live(struct vbg_dev *gdev)
+/* Both nodes; vbg_misc_open() tells them apart by the node opened. */
+static const struct file_operations vbg_misc_fops = {
+	.owner = THIS_MODULE,
+	.llseek = noop_llseek,
+	.open = vbg_misc_open,
+	.release = vbg_misc_release,
+	.unlocked_ioctl = vbg_misc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+/*
+ * The last steps of probe, undone first at remove by
+ * vbg_unpublish_action(): debugfs, the device published for
+ * vbg_get_gdev() (there is only one VMMDev), /dev/vboxguest, then
+ * /dev/vboxuser.
+ */
+static int vbg_publish(struct vbg_dev *gdev)
 {
+	static const char * const names[] = { DEVICE_NAME, DEVICE_NAME_USER };
+	struct device *dev = gdev->dev;
+	int i, ret;
+
+	gdev->debugfs = debugfs_create_dir(DEVICE_NAME, NULL);
+	debugfs_create_devm_seqfile(dev, "stats", gdev->debugfs, vbg_stats_show);
+	ret = devm_add_action_or_reset(dev, vbg_unpublish_action, gdev);
+	if (ret)
+		return ret;
+
 	mutex_lock(&vbg_gdev_mutex);
 	if (vbg_gdev) {
 		mutex_unlock(&vbg_gdev_mutex);
-		dev_err(gdev->dev, "a VMMDev is already bound\n");
+		dev_err(dev, "a VMMDev is already bound\n");
 		return -EBUSY;
 	}
 	vbg_gdev = gdev;
 	mutex_unlock(&vbg_gdev_mutex);
-	return devm_add_action_or_reset(gdev->dev, vbg_go_dead_action, gdev);
+	gdev->published = 1;
+
+	for (i = 0; i < ARRAY_SIZE(gdev->misc); i++) {
+		struct miscdevice *misc = &gdev->misc[i];
+
+		misc->minor = MISC_DYNAMIC_MINOR;
+		misc->name = names[i];
+		misc->fops = &vbg_misc_fops;
+		misc->mode = i ? 0666 : 0600;
+		misc->parent = dev;
+		ret = misc_register(misc);
+		if (ret)
+			return ret;
+		gdev->published++;
+	}
+	return 0;
 }
 
 /*
@@ -523,54 +544,10 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 	return 0;
 }
 
-/* Both nodes; vbg_misc_open() tells them apart by the node opened. */
-static const struct file_operations vbg_misc_fops = {
-	.owner = THIS_MODULE,
-	.llseek = noop_llseek,
-	.open = vbg_misc_open,
-	.release = vbg_misc_release,
-	.unlocked_ioctl = vbg_misc_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
-};
-
-static void vbg_misc_init(struct miscdevice *misc, const char *name,
-			  umode_t mode, struct device *parent)
-{
-	misc->minor = MISC_DYNAMIC_MINOR;
-	misc->name = name;
-	misc->fops = &vbg_misc_fops;
-	misc->mode = mode;
-	misc->parent = parent;
-}
-
-/* The two nodes, last in probe so they go first in remove. */
-static int vbg_register_nodes(struct vbg_dev *gdev)
-{
-	struct device *dev = gdev->dev;
-	int ret;
-
-	vbg_misc_init(&gdev->misc_device, DEVICE_NAME, 0600, dev);
-	vbg_misc_init(&gdev->misc_device_user, DEVICE_NAME_USER, 0666, dev);
-
-	ret = misc_register(&gdev->misc_device);
-	if (ret)
-		return ret;
-	ret = devm_add_action_or_reset(dev, vbg_misc_deregister_action,
-				       &gdev->misc_device);
-	if (ret)
-		return ret;
-	ret = misc_register(&gdev->misc_device_user);
-	if (ret)
-		return ret;
-	return devm_add_action_or_reset(dev, vbg_misc_deregister_action,
-					&gdev->misc_device_user);
-}
-
 static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 {
 	struct device *dev = &pci->dev;
 	struct vbg_dev *gdev;
-	struct dentry *dir;
 	int ret;
 
 	gdev = kzalloc(sizeof(*gdev), GFP_KERNEL);
@@ -615,16 +592,7 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	vbg_core_drain_events(gdev);
 	enable_irq(pci->irq);
 
-	dir = debugfs_create_dir(DEVICE_NAME, NULL);
-	debugfs_create_file("stats", 0400, dir, gdev, &vbg_stats_fops);
-	ret = devm_add_action_or_reset(dev, vbg_debugfs_remove_action, dir);
-	if (ret)
-		return ret;
-
-	ret = vbg_go_live(gdev);
-	if (ret)
-		return ret;
-	ret = vbg_register_nodes(gdev);
+	ret = vbg_publish(gdev);
 	if (ret)
 		return ret;
 

@@ -298,7 +298,7 @@ int vbg_test_host_init(struct kunit *test)
 	if (!host)
 		return -ENOMEM;
 	host->mmio = kunit_kzalloc(test, sizeof(*host->mmio), GFP_KERNEL);
-	/* Freed by the last vbg_dev_put(), like a probed device. */
+	/* Freed by the last vbg_put_gdev(), like a probed device. */
 	gdev = kzalloc(sizeof(*gdev), GFP_KERNEL);
 	if (!host->mmio || !gdev) {
 		kfree(gdev);
@@ -377,7 +377,7 @@ void vbg_test_host_exit(struct kunit *test)
 	vbg_test_current = NULL;
 	KUNIT_EXPECT_EQ_MSG(test, kref_read(&gdev->refcount), 1,
 			    "a device reference leaked");
-	vbg_dev_put(gdev);
+	vbg_put_gdev(gdev);
 }
 
 /**
@@ -481,7 +481,7 @@ void vbg_test_close(struct vbg_session *session)
 	down_read(&gdev->remove_rwsem);
 	vbg_core_close_session(session);
 	up_read(&gdev->remove_rwsem);
-	vbg_dev_put(gdev);
+	vbg_put_gdev(gdev);
 }
 
 /**
