@@ -827,42 +827,55 @@ static void vbg_mouse_work(struct work_struct *work)
 	gdev->glue->report_mouse(gdev, &report);
 }
 
-/* Requests used where allocation is not possible, allocated once. */
+/*
+ * Requests used where allocation is not possible, allocated once: where
+ * in struct vbg_dev each one's pointer is, its size and type.
+ */
+static const struct {
+	u16 offset;
+	u16 size;
+	u16 type;
+} vbg_fixed_reqs[] = {
+	{ offsetof(struct vbg_dev, ack_events_req),
+	  sizeof(struct vmmdev_events), VMMDEVREQ_ACKNOWLEDGE_EVENTS },
+	{ offsetof(struct vbg_dev, mouse_status_req),
+	  sizeof(struct vmmdev_mouse_status_ex), VMMDEVREQ_GET_MOUSE_STATUS },
+	{ offsetof(struct vbg_dev, heartbeat.req),
+	  sizeof(struct vmmdev_request_header), VMMDEVREQ_GUEST_HEARTBEAT },
+	{ offsetof(struct vbg_dev, balloon.req),
+	  sizeof(struct vmmdev_memballoon_change), VMMDEVREQ_CHANGE_MEMBALLOON },
+	{ offsetof(struct vbg_dev, hgcm_cancel_req),
+	  sizeof(struct vmmdev_hgcm_cancel2), VMMDEVREQ_HGCM_CANCEL2 },
+};
+
+/* The pointer to the fixed request @i in @gdev. */
+static void **vbg_fixed_req(struct vbg_dev *gdev, unsigned int i)
+{
+	return (void **)((char *)gdev + vbg_fixed_reqs[i].offset);
+}
+
 static int vbg_alloc_fixed_requests(struct vbg_dev *gdev)
 {
-	gdev->ack_events_req = vbg_req_alloc(sizeof(*gdev->ack_events_req),
-					     VMMDEVREQ_ACKNOWLEDGE_EVENTS,
-					     VBG_KERNEL_REQUESTOR);
-	gdev->mouse_status_req = vbg_req_alloc(sizeof(*gdev->mouse_status_req),
-					       VMMDEVREQ_GET_MOUSE_STATUS,
-					       VBG_KERNEL_REQUESTOR);
-	gdev->heartbeat.req = vbg_req_alloc(sizeof(*gdev->heartbeat.req),
-					    VMMDEVREQ_GUEST_HEARTBEAT,
-					    VBG_KERNEL_REQUESTOR);
-	gdev->balloon.req = vbg_req_alloc(sizeof(*gdev->balloon.req),
-					  VMMDEVREQ_CHANGE_MEMBALLOON,
-					  VBG_KERNEL_REQUESTOR);
-	gdev->hgcm_cancel_req = vbg_req_alloc(sizeof(*gdev->hgcm_cancel_req),
-					      VMMDEVREQ_HGCM_CANCEL2,
-					      VBG_KERNEL_REQUESTOR);
-	if (gdev->ack_events_req && gdev->mouse_status_req &&
-	    gdev->heartbeat.req && gdev->balloon.req && gdev->hgcm_cancel_req)
-		return 0;
-	return -ENOMEM;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vbg_fixed_reqs); i++) {
+		*vbg_fixed_req(gdev, i) = vbg_req_alloc(vbg_fixed_reqs[i].size,
+							vbg_fixed_reqs[i].type,
+							VBG_KERNEL_REQUESTOR);
+		if (!*vbg_fixed_req(gdev, i))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static void vbg_free_fixed_requests(struct vbg_dev *gdev)
 {
-	vbg_req_free(gdev->balloon.req, sizeof(*gdev->balloon.req));
-	vbg_req_free(gdev->heartbeat.req, sizeof(*gdev->heartbeat.req));
-	vbg_req_free(gdev->mouse_status_req, sizeof(*gdev->mouse_status_req));
-	vbg_req_free(gdev->ack_events_req, sizeof(*gdev->ack_events_req));
-	vbg_req_free(gdev->hgcm_cancel_req, sizeof(*gdev->hgcm_cancel_req));
-	gdev->hgcm_cancel_req = NULL;
-	gdev->balloon.req = NULL;
-	gdev->heartbeat.req = NULL;
-	gdev->mouse_status_req = NULL;
-	gdev->ack_events_req = NULL;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vbg_fixed_reqs); i++) {
+		vbg_req_free(*vbg_fixed_req(gdev, i), vbg_fixed_reqs[i].size);
+		*vbg_fixed_req(gdev, i) = NULL;
+	}
 }
 
 /**
