@@ -259,7 +259,7 @@ static int vbg_report_driver_status(struct vbg_dev *gdev, bool active)
 	ret = vbg_req_send(gdev, VMMDEVREQ_REPORT_GUEST_STATUS, &req.header,
 			   sizeof(req));
 	if (ret)
-		dev_err(gdev->dev, "reporting driver status %s failed: %d\n",
+		vbg_dev_err(gdev, "reporting driver status %s failed: %d\n",
 			active ? "active" : "inactive", ret);
 	return ret;
 }
@@ -276,7 +276,7 @@ static int vbg_query_host_version(struct vbg_dev *gdev)
 	ret = vbg_req_send(gdev, VMMDEVREQ_GET_HOST_VERSION, &req.header,
 			   sizeof(req));
 	if (ret) {
-		dev_err(gdev->dev, "GetHostVersion failed: %d\n", ret);
+		vbg_dev_err(gdev, "GetHostVersion failed: %d\n", ret);
 		return ret;
 	}
 	snprintf(gdev->host_version, sizeof(gdev->host_version),
@@ -284,10 +284,10 @@ static int vbg_query_host_version(struct vbg_dev *gdev)
 		 req.version.build, req.version.revision);
 	gdev->host_features = req.features;
 	gdev->fast_ack = req.features & VMMDEV_HVF_FAST_IRQ_ACK;
-	dev_info(gdev->dev, "host version %s, features %#x\n",
+	vbg_dev_info(gdev, "host version %s, features %#x\n",
 		 gdev->host_version, gdev->host_features);
 	if (!(req.features & VMMDEV_HVF_HGCM_PHYS_PAGE_LIST)) {
-		dev_err(gdev->dev, "host lacks physical page lists (feature bit 0); VirtualBox 3.1 or newer is needed\n");
+		vbg_dev_err(gdev, "host lacks physical page lists (feature bit 0); VirtualBox 3.1 or newer is needed\n");
 		return -ENODEV;
 	}
 	return 0;
@@ -315,7 +315,7 @@ static int vbg_report_guest_info(struct vbg_dev *gdev)
 		ret = vbg_req_send(gdev, VMMDEVREQ_REPORT_GUEST_INFO,
 				   &info.header, sizeof(info));
 	if (ret)
-		dev_err(gdev->dev, "reporting guest info failed: %d\n", ret);
+		vbg_dev_err(gdev, "reporting guest info failed: %d\n", ret);
 	return ret;
 }
 
@@ -330,7 +330,7 @@ static void vbg_query_hypervisor_info(struct vbg_dev *gdev)
 
 	if (!vbg_req_send(gdev, VMMDEVREQ_GET_HYPERVISOR_INFO, &req.header,
 			  sizeof(req)) && req.hypervisor_size)
-		dev_info(gdev->dev, "host offers a %u byte hypervisor window; not used\n",
+		vbg_dev_info(gdev, "host offers a %u byte hypervisor window; not used\n",
 			 req.hypervisor_size);
 }
 
@@ -350,7 +350,7 @@ static int vbg_reset_host_state(struct vbg_dev *gdev)
 		ret = vbg_host_mask_sync_locked(gdev, &gdev->mouse_status);
 	mutex_unlock(&gdev->session_mutex);
 	if (ret)
-		dev_err(gdev->dev, "resetting filter/capabilities/mouse failed: %d\n", ret);
+		vbg_dev_err(gdev, "resetting filter/capabilities/mouse failed: %d\n", ret);
 	return ret;
 }
 
@@ -422,16 +422,16 @@ static void vbg_heartbeat_init(struct vbg_dev *gdev)
 
 	interval_ns = vbg_heartbeat_configure(gdev, true);
 	if (!interval_ns) {
-		dev_info(gdev->dev, "host heartbeat not available\n");
+		vbg_dev_info(gdev, "host heartbeat not available\n");
 		return;
 	}
 	hb->interval = vbg_heartbeat_interval(interval_ns);
 	hb->next = jiffies;
 	if (interval_ns < VBG_HEARTBEAT_MIN_MS * NSEC_PER_MSEC ||
 	    interval_ns > (u64)VBG_HEARTBEAT_MAX_MS * NSEC_PER_MSEC)
-		dev_warn(gdev->dev, "host heartbeat interval %llu ns out of range\n",
+		vbg_dev_warn(gdev, "host heartbeat interval %llu ns out of range\n",
 			 interval_ns);
-	dev_info(gdev->dev, "heartbeat every %u ms\n",
+	vbg_dev_info(gdev, "heartbeat every %u ms\n",
 		 jiffies_to_msecs(hb->interval));
 	schedule_delayed_work(&hb->work, 0);
 }
@@ -582,7 +582,7 @@ static int vbg_balloon_update(struct vbg_dev *gdev)
 		b->host_target = target;
 		b->held = false;
 		if (target > b->max_chunks)
-			dev_warn(gdev->dev, "balloon target %u MiB capped to %u MiB\n",
+			vbg_dev_warn(gdev, "balloon target %u MiB capped to %u MiB\n",
 				 target, b->max_chunks);
 	}
 	/* Memory pressure took chunks back: wait for a new host target. */
@@ -735,7 +735,7 @@ static void vbg_balloon_pressure_init(struct vbg_dev *gdev)
 #ifdef VBG_SHRINKER_ALLOC
 	s = shrinker_alloc(0, "vboxguest-balloon");
 	if (!s) {
-		dev_warn(gdev->dev, "no balloon shrinker: no deflate on memory pressure\n");
+		vbg_dev_warn(gdev, "no balloon shrinker: no deflate on memory pressure\n");
 		return;
 	}
 	s->private_data = gdev;
@@ -749,7 +749,7 @@ static void vbg_balloon_pressure_init(struct vbg_dev *gdev)
 	shrinker_register(s);
 #else
 	if (register_shrinker(s, "vboxguest-balloon")) {
-		dev_warn(gdev->dev, "no balloon shrinker: no deflate on memory pressure\n");
+		vbg_dev_warn(gdev, "no balloon shrinker: no deflate on memory pressure\n");
 		return;
 	}
 #endif
@@ -792,7 +792,7 @@ static void vbg_balloon_exit(struct vbg_dev *gdev)
 			list_del(&chunk->node);
 			kfree(chunk);
 		}
-		dev_err(gdev->dev, "leaked %u balloon chunks\n", b->nr_chunks);
+		vbg_dev_err(gdev, "leaked %u balloon chunks\n", b->nr_chunks);
 		b->nr_chunks = 0;
 	}
 	mutex_unlock(&b->mutex);
@@ -1285,7 +1285,7 @@ static void vbg_host_reset_work(struct work_struct *work)
 	struct vbg_dev *gdev = container_of(work, struct vbg_dev,
 					    host_reset_work);
 
-	dev_warn(gdev->dev, "the host forgot the guest (device reset); reporting again\n");
+	vbg_dev_warn(gdev, "the host forgot the guest (device reset); reporting again\n");
 	vbg_core_host_restore(gdev);
 }
 
@@ -1345,7 +1345,7 @@ static void vbg_balloon_regive(struct vbg_dev *gdev)
 			refused++;
 	mutex_unlock(&b->mutex);
 	if (refused)
-		dev_info(gdev->dev, "the host kept %u balloon chunks\n", refused);
+		vbg_dev_info(gdev, "the host kept %u balloon chunks\n", refused);
 }
 
 /* The heartbeat again: re-enable monitoring, or start it after sleep. */
@@ -1410,9 +1410,9 @@ int vbg_core_host_restore(struct vbg_dev *gdev)
 	schedule_work(&gdev->balloon.work);
 	set_bit(0, &gdev->host_watch);
 	if (ret)
-		dev_err(gdev->dev, "reporting to the host again failed: %d\n", ret);
+		vbg_dev_err(gdev, "reporting to the host again failed: %d\n", ret);
 	else if (forgot)
-		dev_info(gdev->dev, "host state restored\n");
+		vbg_dev_info(gdev, "host state restored\n");
 	return ret;
 }
 

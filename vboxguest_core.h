@@ -445,18 +445,23 @@ irqreturn_t vbg_core_isr(int irq, void *dev_id);
 void vbg_core_drain_events(struct vbg_dev *gdev);
 
 /*
- * Rate-limited messages: one call instead of the inline test and print
- * of dev_<level>_ratelimited() at each place; each place keeps its own
- * limit.
+ * Messages: one out-of-line print for all of them (the device's name and
+ * the level in front), no inline dev_<level>() at each place; the
+ * rate-limited ones pass the limit of their place (each place keeps its
+ * own), the others NULL.
  */
 __printf(3, 4)
-void vbg_log_ratelimited(struct vbg_dev *gdev, struct ratelimit_state *rs,
-			 const char *fmt, ...);
+void vbg_log(struct vbg_dev *gdev, struct ratelimit_state *rs,
+	     const char *fmt, ...);
+#define vbg_dev_err(gdev, fmt, ...) vbg_log(gdev, NULL, KERN_ERR fmt, ##__VA_ARGS__)
+#define vbg_dev_warn(gdev, fmt, ...) \
+	vbg_log(gdev, NULL, KERN_WARNING fmt, ##__VA_ARGS__)
+#define vbg_dev_info(gdev, fmt, ...) vbg_log(gdev, NULL, KERN_INFO fmt, ##__VA_ARGS__)
 #define vbg_ratelimited(gdev, level, fmt, ...)				\
 ({									\
 	static DEFINE_RATELIMIT_STATE(_rs, DEFAULT_RATELIMIT_INTERVAL,	\
 				      DEFAULT_RATELIMIT_BURST);		\
-	vbg_log_ratelimited(gdev, &_rs, level fmt, ##__VA_ARGS__);	\
+	vbg_log(gdev, &_rs, level fmt, ##__VA_ARGS__);			\
 })
 #define vbg_dev_err_ratelimited(gdev, fmt, ...) \
 	vbg_ratelimited(gdev, KERN_ERR, fmt, ##__VA_ARGS__)

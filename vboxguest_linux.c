@@ -461,7 +461,7 @@ static int vbg_publish(struct vbg_dev *gdev)
 	mutex_lock(&vbg_gdev_mutex);
 	if (vbg_gdev) {
 		mutex_unlock(&vbg_gdev_mutex);
-		dev_err(dev, "a VMMDev is already bound\n");
+		vbg_dev_err(gdev, "a VMMDev is already bound\n");
 		return -EBUSY;
 	}
 	vbg_gdev = gdev;
@@ -507,7 +507,7 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 	if (!(has_port || has_window) ||
 	    !(pci_resource_flags(pci, 1) & IORESOURCE_MEM) ||
 	    mmio_len < sizeof(struct vmmdev_memory)) {
-		dev_err(dev, "unexpected BARs: BAR0 %pR, BAR1 %pR, BAR3 %pR\n",
+		vbg_dev_err(gdev, "unexpected BARs: BAR0 %pR, BAR1 %pR, BAR3 %pR\n",
 			&pci->resource[0], &pci->resource[1],
 			&pci->resource[3]);
 		return -ENODEV;
@@ -516,7 +516,7 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 	    (has_window &&
 	     !devm_request_mem_region(dev, win, win_len, DEVICE_NAME)) ||
 	    (!has_window && !devm_request_region(dev, io, io_len, DEVICE_NAME))) {
-		dev_err(dev, "BARs are busy\n");
+		vbg_dev_err(gdev, "BARs are busy\n");
 		return -EBUSY;
 	}
 	gdev->mmio = devm_ioremap(dev, mmio, mmio_len);
@@ -537,7 +537,7 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 	size = ioread32(&gdev->mmio->size);
 	version = ioread32(&gdev->mmio->version);
 	if (version != VMMDEV_MEMORY_VERSION || size < 32 || size > mmio_len) {
-		dev_err(dev, "bad VMMDev memory: version %u size %u (BAR1 %llu bytes)\n",
+		vbg_dev_err(gdev, "bad VMMDev memory: version %u size %u (BAR1 %llu bytes)\n",
 			version, size, (unsigned long long)mmio_len);
 		return -ENODEV;
 	}
@@ -585,7 +585,7 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	ret = devm_request_irq(dev, pci->irq, vbg_core_isr, IRQF_SHARED,
 			       DEVICE_NAME, gdev);
 	if (ret) {
-		dev_err(dev, "cannot get IRQ %d: %d\n", pci->irq, ret);
+		vbg_dev_err(gdev, "cannot get IRQ %d: %d\n", pci->irq, ret);
 		return ret;
 	}
 	disable_irq(pci->irq);
@@ -596,7 +596,7 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 
-	dev_info(dev, "VMMDev ready: host %s, features %#x, IRQ %d, /dev/%s and /dev/%s\n",
+	vbg_dev_info(gdev, "VMMDev ready: host %s, features %#x, IRQ %d, /dev/%s and /dev/%s\n",
 		 gdev->host_version, gdev->host_features, pci->irq,
 		 DEVICE_NAME, DEVICE_NAME_USER);
 	return 0;

@@ -308,21 +308,21 @@ u32 vbg_req_ack_events(struct vbg_dev *gdev)
 }
 
 /**
- * vbg_log_ratelimited() - print a message unless @rs says too many.
+ * vbg_log() - print a message for the device unless @rs says too many.
  * @gdev: the device.
- * @rs: the limit of the message's place.
+ * @rs: the limit of the message's place, or NULL for none.
  * @fmt: KERN_<LEVEL> and the format.
  *
  * Context: any.
  */
-void vbg_log_ratelimited(struct vbg_dev *gdev, struct ratelimit_state *rs,
-			 const char *fmt, ...)
+void vbg_log(struct vbg_dev *gdev, struct ratelimit_state *rs,
+	     const char *fmt, ...)
 {
 	char level[] = KERN_SOH "0";
 	struct va_format vaf;
 	va_list args;
 
-	if (!__ratelimit(rs))
+	if (rs && !__ratelimit(rs))
 		return;
 	level[1] = printk_get_level(fmt);
 	va_start(args, fmt);
