@@ -260,7 +260,7 @@ static int vbg_report_driver_status(struct vbg_dev *gdev, bool active)
 			   sizeof(req));
 	if (ret)
 		vbg_dev_err(gdev, "reporting driver status %s failed: %d\n",
-			active ? "active" : "inactive", ret);
+			    active ? "active" : "inactive", ret);
 	return ret;
 }
 
@@ -285,7 +285,7 @@ static int vbg_query_host_version(struct vbg_dev *gdev)
 	gdev->host_features = req.features;
 	gdev->fast_ack = req.features & VMMDEV_HVF_FAST_IRQ_ACK;
 	vbg_dev_info(gdev, "host version %s, features %#x\n",
-		 gdev->host_version, gdev->host_features);
+		     gdev->host_version, gdev->host_features);
 	if (!(req.features & VMMDEV_HVF_HGCM_PHYS_PAGE_LIST)) {
 		vbg_dev_err(gdev, "host lacks physical page lists (feature bit 0); VirtualBox 3.1 or newer is needed\n");
 		return -ENODEV;
@@ -331,7 +331,7 @@ static void vbg_query_hypervisor_info(struct vbg_dev *gdev)
 	if (!vbg_req_send(gdev, VMMDEVREQ_GET_HYPERVISOR_INFO, &req.header,
 			  sizeof(req)) && req.hypervisor_size)
 		vbg_dev_info(gdev, "host offers a %u byte hypervisor window; not used\n",
-			 req.hypervisor_size);
+			     req.hypervisor_size);
 }
 
 /* Reset filter, capabilities and mouse bits to the driver's own. */
@@ -430,9 +430,9 @@ static void vbg_heartbeat_init(struct vbg_dev *gdev)
 	if (interval_ns < VBG_HEARTBEAT_MIN_MS * NSEC_PER_MSEC ||
 	    interval_ns > (u64)VBG_HEARTBEAT_MAX_MS * NSEC_PER_MSEC)
 		vbg_dev_warn(gdev, "host heartbeat interval %llu ns out of range\n",
-			 interval_ns);
+			     interval_ns);
 	vbg_dev_info(gdev, "heartbeat every %u ms\n",
-		 jiffies_to_msecs(hb->interval));
+		     jiffies_to_msecs(hb->interval));
 	schedule_delayed_work(&hb->work, 0);
 }
 
@@ -583,7 +583,7 @@ static int vbg_balloon_update(struct vbg_dev *gdev)
 		b->held = false;
 		if (target > b->max_chunks)
 			vbg_dev_warn(gdev, "balloon target %u MiB capped to %u MiB\n",
-				 target, b->max_chunks);
+				     target, b->max_chunks);
 	}
 	/* Memory pressure took chunks back: wait for a new host target. */
 	if (b->held)

@@ -453,10 +453,12 @@ void vbg_core_drain_events(struct vbg_dev *gdev);
 __printf(3, 4)
 void vbg_log(struct vbg_dev *gdev, struct ratelimit_state *rs,
 	     const char *fmt, ...);
-#define vbg_dev_err(gdev, fmt, ...) vbg_log(gdev, NULL, KERN_ERR fmt, ##__VA_ARGS__)
+#define vbg_dev_err(gdev, fmt, ...) \
+	vbg_log(gdev, NULL, KERN_ERR fmt, ##__VA_ARGS__)
 #define vbg_dev_warn(gdev, fmt, ...) \
 	vbg_log(gdev, NULL, KERN_WARNING fmt, ##__VA_ARGS__)
-#define vbg_dev_info(gdev, fmt, ...) vbg_log(gdev, NULL, KERN_INFO fmt, ##__VA_ARGS__)
+#define vbg_dev_info(gdev, fmt, ...) \
+	vbg_log(gdev, NULL, KERN_INFO fmt, ##__VA_ARGS__)
 #define vbg_ratelimited(gdev, level, fmt, ...)				\
 ({									\
 	static DEFINE_RATELIMIT_STATE(_rs, DEFAULT_RATELIMIT_INTERVAL,	\

@@ -508,8 +508,8 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 	    !(pci_resource_flags(pci, 1) & IORESOURCE_MEM) ||
 	    mmio_len < sizeof(struct vmmdev_memory)) {
 		vbg_dev_err(gdev, "unexpected BARs: BAR0 %pR, BAR1 %pR, BAR3 %pR\n",
-			&pci->resource[0], &pci->resource[1],
-			&pci->resource[3]);
+			    &pci->resource[0], &pci->resource[1],
+			    &pci->resource[3]);
 		return -ENODEV;
 	}
 	if (!devm_request_mem_region(dev, mmio, mmio_len, DEVICE_NAME) ||
@@ -538,7 +538,7 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 	version = ioread32(&gdev->mmio->version);
 	if (version != VMMDEV_MEMORY_VERSION || size < 32 || size > mmio_len) {
 		vbg_dev_err(gdev, "bad VMMDev memory: version %u size %u (BAR1 %llu bytes)\n",
-			version, size, (unsigned long long)mmio_len);
+			    version, size, (unsigned long long)mmio_len);
 		return -ENODEV;
 	}
 	return 0;
@@ -597,8 +597,8 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 		return ret;
 
 	vbg_dev_info(gdev, "VMMDev ready: host %s, features %#x, IRQ %d, /dev/%s and /dev/%s\n",
-		 gdev->host_version, gdev->host_features, pci->irq,
-		 DEVICE_NAME, DEVICE_NAME_USER);
+		     gdev->host_version, gdev->host_features, pci->irq,
+		     DEVICE_NAME, DEVICE_NAME_USER);
 	return 0;
 }
 
