@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/oom.h>
+#include <linux/pci.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -987,30 +988,6 @@ static void vbg_core_pause(struct vbg_dev *gdev)
 	vbg_balloon_exit(gdev);
 }
 
-/* What exit and shutdown both stop: the above, and the facility status. */
-static void vbg_core_stop(struct vbg_dev *gdev)
-{
-	vbg_core_pause(gdev);
-	vbg_report_driver_status(gdev, false);
-}
-
-/**
- * vbg_core_shutdown() - leave the host as a removal would (reboot, kexec).
- * @gdev: the device, still bound.
- *
- * Clears the host's event filter (so the line stays low for whatever runs
- * next, a kexec'd kernel included), stops the heartbeat and the host's
- * monitoring, hands the balloon back and reports the driver inactive.
- * Sessions are left alone: the system is going down.
- *
- * Context: process context (the PCI .shutdown callback).
- */
-void vbg_core_shutdown(struct vbg_dev *gdev)
-{
-	vbg_core_quiesce(gdev);
-	vbg_core_stop(gdev);
-}
-
 /**
  * vbg_core_cancel_event_work() - wait for the work the interrupt queued.
  * @gdev: the device; its interrupt handler is gone (or was never there).
@@ -1043,7 +1020,8 @@ void vbg_core_cancel_event_work(struct vbg_dev *gdev)
 void vbg_core_exit(struct vbg_dev *gdev)
 {
 	vbg_host_watch_stop(gdev);
-	vbg_core_stop(gdev);
+	vbg_core_pause(gdev);
+	vbg_report_driver_status(gdev, false);
 
 	mutex_lock(&gdev->session_mutex);
 	vbg_host_mask_send(gdev, &gdev->event_filter, 0);
@@ -1286,7 +1264,7 @@ static void vbg_host_reset_work(struct work_struct *work)
 					    host_reset_work);
 
 	vbg_dev_warn(gdev, "the host forgot the guest (device reset); reporting again\n");
-	vbg_core_host_restore(gdev);
+	vbg_core_host_restore(gdev->dev);
 }
 
 /* Stop noticing host resets and wait for a restore that runs. */
@@ -1359,7 +1337,7 @@ static void vbg_heartbeat_restart(struct vbg_dev *gdev)
 
 /**
  * vbg_core_host_restore() - tell the host everything it may have forgotten.
- * @gdev: the device.
+ * @dev: the device's struct device (its drvdata the struct vbg_dev).
  *
  * If the host forgot the guest, ends the HGCM requests it dropped (their
  * waiters return -ECONNRESET) and the sessions' clients and reports guest
@@ -1369,12 +1347,16 @@ static void vbg_heartbeat_restart(struct vbg_dev *gdev)
  * balloon target.  Harmless on a host that remembers.  Runs after a host
  * reset is noticed and at every resume, thaw and restore.
  *
+ * The PM callback of resume, thaw and restore: if the host did not take
+ * the report again, that is logged and the next refusal tries again; the
+ * sessions stay usable meanwhile.
+ *
  * Context: process context; not with remove_rwsem or session_mutex held.
- * Return: 0, or -errno if the host did not take the report again (the
- * next refusal tries again).
+ * Return: 0.
  */
-int vbg_core_host_restore(struct vbg_dev *gdev)
+int vbg_core_host_restore(struct device *dev)
 {
+	struct vbg_dev *gdev = dev_get_drvdata(dev);
 	unsigned int noio;
 	bool forgot;
 	int ret = 0;
@@ -1413,12 +1395,12 @@ int vbg_core_host_restore(struct vbg_dev *gdev)
 		vbg_dev_err(gdev, "reporting to the host again failed: %d\n", ret);
 	else if (forgot)
 		vbg_dev_info(gdev, "host state restored\n");
-	return ret;
+	return 0;
 }
 
 /**
  * vbg_core_suspend() - quiesce before system sleep (suspend, hibernation).
- * @gdev: the device.
+ * @dev: the device's struct device (its drvdata the struct vbg_dev).
  *
  * Stops noticing host resets, asks the host for no more interrupts,
  * stops the heartbeat and the host's monitoring, finishes the mouse and
@@ -1427,12 +1409,34 @@ int vbg_core_host_restore(struct vbg_dev *gdev)
  * rest back.
  *
  * Context: process context (the PM callbacks).
+ * Return: 0.
  */
-void vbg_core_suspend(struct vbg_dev *gdev)
+int vbg_core_suspend(struct device *dev)
 {
+	struct vbg_dev *gdev = dev_get_drvdata(dev);
+
 	vbg_core_quiesce(gdev);
 	cancel_work_sync(&gdev->mouse_work);
 	vbg_core_pause(gdev);
+	return 0;
+}
+
+/**
+ * vbg_core_shutdown() - leave the host as a removal would (reboot, kexec).
+ * @pci: the device, still bound.
+ *
+ * What suspend does (the host's event filter cleared, so the line stays
+ * low for whatever runs next, a kexec'd kernel included; the heartbeat
+ * and the host's monitoring stopped, the balloon handed back), and the
+ * driver reported inactive.  Sessions are left alone: the system is
+ * going down.
+ *
+ * Context: process context (the PCI .shutdown callback).
+ */
+void vbg_core_shutdown(struct pci_dev *pci)
+{
+	vbg_core_suspend(&pci->dev);
+	vbg_report_driver_status(pci_get_drvdata(pci), false);
 }
 
 /*

@@ -406,9 +406,9 @@ int vbg_core_init(struct vbg_dev *gdev);
 void vbg_core_exit(struct vbg_dev *gdev);
 void vbg_core_quiesce(struct vbg_dev *gdev);
 void vbg_core_cancel_event_work(struct vbg_dev *gdev);
-void vbg_core_shutdown(struct vbg_dev *gdev);
-void vbg_core_suspend(struct vbg_dev *gdev);
-int vbg_core_host_restore(struct vbg_dev *gdev);
+void vbg_core_shutdown(struct pci_dev *pci);
+int vbg_core_suspend(struct device *dev);
+int vbg_core_host_restore(struct device *dev);
 void vbg_core_host_refused(struct vbg_dev *gdev,
 			   const struct vmmdev_request_header *req);
 void vbg_put_gdev(struct vbg_dev *gdev);

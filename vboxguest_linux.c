@@ -602,32 +602,16 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	return 0;
 }
 
-/* Reboot, power-off and kexec: the host keeps no balloon or heartbeat. */
-static void vbg_pci_shutdown(struct pci_dev *pci)
-{
-	vbg_core_shutdown(pci_get_drvdata(pci));
-}
-
 /*
- * System sleep.  The host may forget the guest meanwhile (QEMU resets the
- * device when the VM wakes from S3; a hibernation image wakes up on a
- * device the boot kernel reset), so every way back tells it everything
- * again; the same callbacks serve suspend, freeze and poweroff, and
- * resume, thaw and restore.
+ * Reboot, power-off and kexec: the host keeps no balloon or heartbeat
+ * (vbg_core_shutdown()).  System sleep: the host may forget the guest
+ * meanwhile (QEMU resets the device when the VM wakes from S3; a
+ * hibernation image wakes up on a device the boot kernel reset), so every
+ * way back tells it everything again; the same callbacks serve suspend,
+ * freeze and poweroff, and resume, thaw and restore.
  */
-static int vbg_pm_suspend(struct device *dev)
-{
-	vbg_core_suspend(dev_get_drvdata(dev));
-	return 0;
-}
-
-static int vbg_pm_resume(struct device *dev)
-{
-	vbg_core_host_restore(dev_get_drvdata(dev));
-	return 0;	/* the sessions stay usable; the next refusal retries */
-}
-
-static DEFINE_SIMPLE_DEV_PM_OPS(vbg_pm_ops, vbg_pm_suspend, vbg_pm_resume);
+static DEFINE_SIMPLE_DEV_PM_OPS(vbg_pm_ops, vbg_core_suspend,
+				vbg_core_host_restore);
 
 static const struct pci_device_id vbg_pci_ids[] = {
 	{ PCI_DEVICE(VBOX_VENDORID, VMMDEV_DEVICEID) },
@@ -639,7 +623,7 @@ static struct pci_driver vbg_pci_driver = {
 	.name = DEVICE_NAME,
 	.id_table = vbg_pci_ids,
 	.probe = vbg_pci_probe,
-	.shutdown = vbg_pci_shutdown,
+	.shutdown = vbg_core_shutdown,
 	.dev_groups = vbg_pci_groups,
 	.driver.pm = pm_sleep_ptr(&vbg_pm_ops),
 };
