@@ -308,10 +308,11 @@ static int vbg_create_input_device(struct vbg_dev *gdev)
 	input->id.product = VMMDEV_DEVICEID;
 	input->open = vbg_input_open;
 	input->close = vbg_input_close;
+	/* What input_set_capability() would set, without a call per bit. */
+	input->evbit[0] = BIT_MASK(EV_KEY) | BIT_MASK(EV_REL);
+	input->relbit[0] = BIT_MASK(REL_WHEEL) | BIT_MASK(REL_HWHEEL);
 	for (i = 0; i < ARRAY_SIZE(vbg_input_buttons); i++)
-		input_set_capability(input, EV_KEY, vbg_input_buttons[i].key);
-	input_set_capability(input, EV_REL, REL_WHEEL);
-	input_set_capability(input, EV_REL, REL_HWHEEL);
+		__set_bit(vbg_input_buttons[i].key, input->keybit);
 	input_set_abs_params(input, ABS_X, 0, VMMDEV_MOUSE_RANGE_MAX, 0, 0);
 	input_set_abs_params(input, ABS_Y, 0, VMMDEV_MOUSE_RANGE_MAX, 0, 0);
 	__set_bit(INPUT_PROP_DIRECT, input->propbit);
