@@ -57,8 +57,7 @@ struct vbg_session;
  *	or VMMDEV_FAST_ACK_REFUSED.  Must not sleep.
  *
  * Only vboxguest_utils.c calls these.  KUnit replaces them with a scripted
- * fake host; the real ones are vbg_port_ops and vbg_window_ops in
- * vboxguest_utils.c.
+ * fake host; the real one is vbg_pci_ops in vboxguest_utils.c.
  */
 struct vbg_host_ops {
 	int (*submit)(struct vbg_dev *gdev, struct vmmdev_request_header *req);
@@ -236,8 +235,8 @@ struct vbg_heartbeat {
  * @refcount: the structure lives until the last reference is dropped:
  *	one from probe (dropped at remove), one per open session and one
  *	per vbg_get_gdev() caller.
- * @ops: request submission seam (&vbg_window_ops when the device has
- *	@req_window, else &vbg_port_ops).
+ * @ops: request submission seam (&vbg_pci_ops: @req_window when the
+ *	device has it, else @io_port).
  * @glue: the OS glue's callbacks (the input device).
  * @io_port: BAR0 (I/O ports), mapped with ioport_map(); NULL on a device
  *	without it (ARM guests).
@@ -478,8 +477,7 @@ void vbg_log(struct vbg_dev *gdev, struct ratelimit_state *rs,
  * vbg_req_submit(); nothing else touches the port or BAR1 except the
  * ISR's have_events test (vbg_host_has_events()) and the fast ack.
  */
-extern const struct vbg_host_ops vbg_port_ops;
-extern const struct vbg_host_ops vbg_window_ops;
+extern const struct vbg_host_ops vbg_pci_ops;
 int vbg_req_cache_init(void);
 void vbg_req_cache_exit(void);
 void *vbg_req_alloc(size_t len, enum vmmdev_request_type type,

@@ -527,13 +527,12 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 		gdev->req_window = devm_ioremap(dev, win, win_len);
 		if (!gdev->req_window)
 			return -ENOMEM;
-		gdev->ops = &vbg_window_ops;
 	} else {
 		gdev->io_port = devm_ioport_map(dev, io, io_len);
 		if (!gdev->io_port)
 			return -ENOMEM;
-		gdev->ops = &vbg_port_ops;
 	}
+	gdev->ops = &vbg_pci_ops;
 
 	size = ioread32(&gdev->mmio->size);
 	version = ioread32(&gdev->mmio->version);

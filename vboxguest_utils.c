@@ -161,12 +161,26 @@ void vbg_req_free(void *req, size_t len)
 		free_pages((unsigned long)req, get_order(len));
 }
 
-/* Real hardware: the request's physical address goes to the port. */
-static int vbg_port_submit(struct vbg_dev *gdev,
-			   struct vmmdev_request_header *req)
+/*
+ * The real device.  The MMIO request window (BAR3) takes the whole
+ * physical address in one 64-bit write.  A 32-bit write submits at once
+ * too, so a 32-bit kernel, whose requests lie below 4 GiB (DMA32), writes
+ * 32 bits: never two halves.  Without the window the request's physical
+ * address goes to BAR0's port, which takes 32 bits.
+ */
+static int vbg_pci_submit(struct vbg_dev *gdev,
+			  struct vmmdev_request_header *req)
 {
 	phys_addr_t phys = virt_to_phys(req);
 
+	if (gdev->req_window) {
+#ifdef CONFIG_64BIT
+		writeq(phys, gdev->req_window + VMMDEV_MMIO_OFF_REQUEST);
+#else
+		writel(phys, gdev->req_window + VMMDEV_MMIO_OFF_REQUEST);
+#endif
+		return 0;
+	}
 	if (phys > U32_MAX - req->size) {
 		vbg_dev_err_ratelimited(gdev, "request above 4 GiB\n");
 		return -EINVAL;
@@ -175,44 +189,17 @@ static int vbg_port_submit(struct vbg_dev *gdev,
 	return 0;
 }
 
-static u32 vbg_port_fast_ack(struct vbg_dev *gdev)
+static u32 vbg_pci_fast_ack(struct vbg_dev *gdev)
 {
+	if (gdev->req_window)
+		return readl(gdev->req_window + VMMDEV_MMIO_OFF_REQUEST_FAST);
 	return ioread32(gdev->io_port + VMMDEV_PORT_OFF_REQUEST_FAST);
 }
 
-/*
- * The MMIO request window takes the whole physical address in one 64-bit
- * write.  A 32-bit write submits at once too, so a 32-bit kernel, whose
- * requests lie below 4 GiB (DMA32), writes 32 bits: never two halves.
- */
-static int vbg_window_submit(struct vbg_dev *gdev,
-			     struct vmmdev_request_header *req)
-{
-	void __iomem *reg = gdev->req_window + VMMDEV_MMIO_OFF_REQUEST;
-
-#ifdef CONFIG_64BIT
-	writeq(virt_to_phys(req), reg);
-#else
-	writel(virt_to_phys(req), reg);
-#endif
-	return 0;
-}
-
-static u32 vbg_window_fast_ack(struct vbg_dev *gdev)
-{
-	return readl(gdev->req_window + VMMDEV_MMIO_OFF_REQUEST_FAST);
-}
-
-/* The real device through BAR0's I/O ports (x86). */
-const struct vbg_host_ops vbg_port_ops = {
-	.submit = vbg_port_submit,
-	.fast_ack = vbg_port_fast_ack,
-};
-
-/* The real device through BAR3, the MMIO request window. */
-const struct vbg_host_ops vbg_window_ops = {
-	.submit = vbg_window_submit,
-	.fast_ack = vbg_window_fast_ack,
+/* The real device through BAR3, the MMIO request window, or BAR0's ports. */
+const struct vbg_host_ops vbg_pci_ops = {
+	.submit = vbg_pci_submit,
+	.fast_ack = vbg_pci_fast_ack,
 };
 
 /**
