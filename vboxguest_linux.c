@@ -57,7 +57,8 @@ MODULE_PARM_DESC(vboxusers_gid,
 static struct vbg_dev *vbg_gdev;
 static DEFINE_MUTEX(vbg_gdev_mutex);
 
-static const char * const vbg_stat_names[VBG_STAT_NR] = {
+/* Fixed-size names: no pointer (and relocation) per name. */
+static const char vbg_stat_names[VBG_STAT_NR][26] = {
 	[VBG_STAT_REQUESTS]		= "requests",
 	[VBG_STAT_REQUEST_ERRORS]	= "request_errors",
 	[VBG_STAT_IRQS]			= "irqs",
