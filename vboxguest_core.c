@@ -1141,19 +1141,31 @@ static int vbg_session_client_slot_locked(struct vbg_session *session, u32 value
 	return -1;
 }
 
+/*
+ * Under session_mutex: put @to into slot @slot, or if @slot is negative
+ * into the slot holding @from.  Returns the slot, or -1 if none holds
+ * @from.  With @to == @from only a lookup.
+ */
+static noinline int vbg_session_slot_set(struct vbg_session *session,
+					 int slot, u32 from, u32 to)
+{
+	struct vbg_dev *gdev = session->gdev;
+
+	mutex_lock(&gdev->session_mutex);
+	if (slot < 0)
+		slot = vbg_session_client_slot_locked(session, from);
+	if (slot >= 0)
+		session->hgcm_client_ids[slot] = to;
+	mutex_unlock(&gdev->session_mutex);
+	return slot;
+}
+
 /* Does @session own @client_id (and is it not being disconnected)? */
 static bool vbg_session_has_client(struct vbg_session *session,
 				   u32 client_id)
 {
-	struct vbg_dev *gdev = session->gdev;
-	bool found;
-
-	if (!client_id || client_id == VBG_HGCM_SLOT_BUSY)
-		return false;
-	mutex_lock(&gdev->session_mutex);
-	found = vbg_session_client_slot_locked(session, client_id) >= 0;
-	mutex_unlock(&gdev->session_mutex);
-	return found;
+	return client_id && client_id != VBG_HGCM_SLOT_BUSY &&
+	       vbg_session_slot_set(session, -1, client_id, client_id) >= 0;
 }
 
 /*
@@ -2152,12 +2164,9 @@ static int vbg_ioctl_hgcm_conn(struct vbg_session *session,
 	if (ret)
 		return ret;
 
-	mutex_lock(&gdev->session_mutex);
 	if (connect || (client_id && client_id != VBG_HGCM_SLOT_BUSY))
-		slot = vbg_session_client_slot_locked(session, client_id);
-	if (slot >= 0)
-		session->hgcm_client_ids[slot] = VBG_HGCM_SLOT_BUSY;
-	mutex_unlock(&gdev->session_mutex);
+		slot = vbg_session_slot_set(session, -1, client_id,
+					    VBG_HGCM_SLOT_BUSY);
 	if (slot < 0)
 		return connect ? -EMFILE : -EINVAL;
 
@@ -2182,9 +2191,7 @@ static int vbg_ioctl_hgcm_conn(struct vbg_session *session,
 		exists = (ret || vbox_status < 0) && ret != -ECONNRESET;
 	}
 
-	mutex_lock(&gdev->session_mutex);
-	session->hgcm_client_ids[slot] = exists ? client_id : 0;
-	mutex_unlock(&gdev->session_mutex);
+	vbg_session_slot_set(session, slot, 0, exists ? client_id : 0);
 	if (ret)
 		return ret;
 	if (connect)
