@@ -363,27 +363,10 @@ static struct attribute *vbg_pci_attrs[] = {
 };
 ATTRIBUTE_GROUPS(vbg_pci);
 
-/* devm undo actions, each named after what it undoes. */
+/* devm undo action of the probe's reference on the device structure. */
 static void vbg_put_gdev_action(void *gdev)
 {
 	vbg_put_gdev(gdev);
-}
-
-static void vbg_core_exit_action(void *gdev)
-{
-	vbg_core_exit(gdev);
-}
-
-/*
- * The interrupt handler is the only thing that queues the mouse and
- * balloon work (besides init's first balloon look, which core exit
- * cancels).  Registered after the input device and before the IRQ: at
- * remove the IRQ is freed first, then the work items are cancelled, and
- * only then does the input device the mouse work reports to go away.
- */
-static void vbg_cancel_event_work_action(void *gdev)
-{
-	vbg_core_cancel_event_work(gdev);
 }
 
 /*
@@ -573,14 +556,22 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	ret = vbg_core_init(gdev);
 	if (ret)
 		return ret;
-	ret = devm_add_action_or_reset(dev, vbg_core_exit_action, gdev);
+	ret = devm_add_action_or_reset(dev, vbg_core_exit, gdev);
 	if (ret)
 		return ret;
 
 	ret = vbg_create_input_device(gdev);
 	if (ret)
 		return ret;
-	ret = devm_add_action_or_reset(dev, vbg_cancel_event_work_action, gdev);
+	/*
+	 * The interrupt handler is the only thing that queues the mouse and
+	 * balloon work (besides init's first balloon look, which core exit
+	 * cancels).  Registered after the input device and before the IRQ:
+	 * at remove the IRQ is freed first, then the work items are
+	 * cancelled, and only then does the input device the mouse work
+	 * reports to go away.
+	 */
+	ret = devm_add_action_or_reset(dev, vbg_core_cancel_event_work, gdev);
 	if (ret)
 		return ret;
 	ret = devm_request_irq(dev, pci->irq, vbg_core_isr, IRQF_SHARED,
