@@ -808,7 +808,8 @@ static void vbg_mouse_work(struct work_struct *work)
 	struct vbg_dev *gdev = container_of(work, struct vbg_dev, mouse_work);
 	struct vmmdev_mouse_status_ex *req = gdev->mouse_status_req;
 	bool full = READ_ONCE(gdev->mouse_full_state);
-	struct vbg_mouse_report report = {};
+	s32 dz = 0, dw = 0;
+	u32 buttons = 0;
 
 	req->status.header.size = full ? sizeof(*req) : sizeof(req->status);
 	req->status.header.request_type = full ? VMMDEVREQ_GET_MOUSE_STATUS_EX :
@@ -817,15 +818,14 @@ static void vbg_mouse_work(struct work_struct *work)
 	req->status.mouse_features = 0;
 	if (vbg_req_submit(gdev, req))
 		return;
-	report.x = READ_ONCE(req->status.pointer_pos_x);
-	report.y = READ_ONCE(req->status.pointer_pos_y);
 	if (full) {
-		report.dz = READ_ONCE(req->dz);
-		report.dw = READ_ONCE(req->dw);
-		report.buttons = READ_ONCE(req->buttons);
+		dz = READ_ONCE(req->dz);
+		dw = READ_ONCE(req->dw);
+		buttons = READ_ONCE(req->buttons);
 	}
 	atomic64_inc(&gdev->stats[VBG_STAT_MOUSE_EVENTS]);
-	gdev->glue->report_mouse(gdev, &report);
+	vbg_input_report(gdev, READ_ONCE(req->status.pointer_pos_x),
+			 READ_ONCE(req->status.pointer_pos_y), dz, dw, buttons);
 }
 
 /*
@@ -911,7 +911,7 @@ VISIBLE_IF_KUNIT void vbg_core_init_state(struct vbg_dev *gdev)
 
 /**
  * vbg_core_init() - bring the device up and introduce the guest to the host.
- * @gdev: the device, with @dev, @ops, @glue, @mmio and its request
+ * @gdev: the device, with @dev, @ops, @mmio and its request
  *	registers set.
  *
  * Initialises the state (vbg_core_init_state()), allocates the fixed

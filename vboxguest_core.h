@@ -89,33 +89,6 @@ struct vbg_host_mask {
 };
 
 /**
- * struct vbg_mouse_report - one mouse state read from the host.
- * @x: X in 0..VMMDEV_MOUSE_RANGE_MAX.
- * @y: Y in 0..VMMDEV_MOUSE_RANGE_MAX.
- * @dz: vertical wheel delta as the host gives it (0 without the
- *	full-state protocol).
- * @dw: horizontal wheel delta as the host gives it (0 likewise).
- * @buttons: VMMDEV_MOUSE_BUTTON_* bits held (0 likewise).
- */
-struct vbg_mouse_report {
-	s32 x;
-	s32 y;
-	s32 dz;
-	s32 dw;
-	u32 buttons;
-};
-
-/**
- * struct vbg_glue_ops - what the core asks of the OS glue.
- * @report_mouse: pass a mouse state to the input device.  Process context
- *	(the mouse work item).
- */
-struct vbg_glue_ops {
-	void (*report_mouse)(struct vbg_dev *gdev,
-			     const struct vbg_mouse_report *report);
-};
-
-/**
  * enum vbg_stat - counters shown in debugfs (vboxguest/<dev>/stats).
  * @VBG_STAT_REQUESTS: requests submitted.
  * @VBG_STAT_REQUEST_ERRORS: requests whose rc was an error.
@@ -237,7 +210,6 @@ struct vbg_heartbeat {
  *	per vbg_get_gdev() caller.
  * @ops: request submission seam (&vbg_pci_ops: @req_window when the
  *	device has it, else @io_port).
- * @glue: the OS glue's callbacks (the input device).
  * @io_port: BAR0 (I/O ports), mapped with ioport_map(); NULL on a device
  *	without it (ARM guests).
  * @req_window: BAR3, the MMIO request window (VirtualBox 7.1+), or NULL.
@@ -314,7 +286,6 @@ struct vbg_dev {
 	struct device *dev;
 	struct kref refcount;
 	const struct vbg_host_ops *ops;
-	const struct vbg_glue_ops *glue;
 	void __iomem *io_port;
 	void __iomem *req_window;
 	struct vmmdev_memory __iomem *mmio;
@@ -438,6 +409,15 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 int vbg_ioctl_check_header(unsigned int cmd, const struct vbg_ioctl_hdr *hdr,
 			   size_t *size);
 int vbg_core_set_input_mouse_status(struct vbg_dev *gdev, bool open);
+
+/*
+ * vboxguest_linux.c: pass the host's absolute pointer position (0 ..
+ * VMMDEV_MOUSE_RANGE_MAX), wheel deltas and VMMDEV_MOUSE_BUTTON_* bits
+ * (0 without the full-state protocol) to the input device.  Process
+ * context (the mouse work item).
+ */
+void vbg_input_report(struct vbg_dev *gdev, s32 x, s32 y, s32 dz, s32 dw,
+		      u32 buttons);
 
 /* vboxguest_core.c: interrupt handling. */
 irqreturn_t vbg_core_isr(int irq, void *dev_id);

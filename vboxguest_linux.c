@@ -260,25 +260,21 @@ static const struct {
  * the user (the PS/2 wheel's sign), REL_WHEEL's negative; a positive dw
  * as a turn to the right, REL_HWHEEL's positive.
  */
-static void vbg_input_report(struct vbg_dev *gdev,
-			     const struct vbg_mouse_report *report)
+void vbg_input_report(struct vbg_dev *gdev, s32 x, s32 y, s32 dz, s32 dw,
+		      u32 buttons)
 {
 	struct input_dev *input = gdev->input;
 	unsigned int i;
 
-	input_report_abs(input, ABS_X, clamp(report->x, 0, VMMDEV_MOUSE_RANGE_MAX));
-	input_report_abs(input, ABS_Y, clamp(report->y, 0, VMMDEV_MOUSE_RANGE_MAX));
-	input_report_rel(input, REL_WHEEL, -max(report->dz, -S32_MAX));
-	input_report_rel(input, REL_HWHEEL, report->dw);
+	input_report_abs(input, ABS_X, clamp(x, 0, VMMDEV_MOUSE_RANGE_MAX));
+	input_report_abs(input, ABS_Y, clamp(y, 0, VMMDEV_MOUSE_RANGE_MAX));
+	input_report_rel(input, REL_WHEEL, -max(dz, -S32_MAX));
+	input_report_rel(input, REL_HWHEEL, dw);
 	for (i = 0; i < ARRAY_SIZE(vbg_input_buttons); i++)
 		input_report_key(input, vbg_input_buttons[i].key,
-				 report->buttons & vbg_input_buttons[i].host);
+				 buttons & vbg_input_buttons[i].host);
 	input_sync(input);
 }
-
-static const struct vbg_glue_ops vbg_linux_glue = {
-	.report_mouse = vbg_input_report,
-};
 
 static int vbg_input_open(struct input_dev *input)
 {
@@ -539,7 +535,6 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 		return -ENOMEM;
 	kref_init(&gdev->refcount);
 	gdev->dev = dev;
-	gdev->glue = &vbg_linux_glue;
 	ret = devm_add_action_or_reset(dev, vbg_put_gdev_action, gdev);
 	if (ret)
 		return ret;
