@@ -376,6 +376,7 @@ int vbg_core_init(struct vbg_dev *gdev);
 void vbg_core_exit(void *data);
 void vbg_core_quiesce(struct vbg_dev *gdev);
 void vbg_core_cancel_event_work(void *data);
+struct pci_dev;
 void vbg_core_shutdown(struct pci_dev *pci);
 int vbg_core_suspend(struct device *dev);
 int vbg_core_host_restore(struct device *dev);
