@@ -472,14 +472,18 @@ static int vbg_publish(struct vbg_dev *gdev)
  */
 static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 {
+	struct device *dev = &pci->dev;
+	resource_size_t io = pci_resource_start(pci, 0);
+	resource_size_t io_len = pci_resource_len(pci, 0);
+	resource_size_t mmio = pci_resource_start(pci, 1);
 	resource_size_t mmio_len = pci_resource_len(pci, 1);
+	resource_size_t win = pci_resource_start(pci, 3);
+	resource_size_t win_len = pci_resource_len(pci, 3);
 	bool has_window = (pci_resource_flags(pci, 3) & IORESOURCE_MEM) &&
-			  pci_resource_len(pci, 3) >= VMMDEV_MMIO_WINDOW_MIN;
+			  win_len >= VMMDEV_MMIO_WINDOW_MIN;
 	bool has_port = (pci_resource_flags(pci, 0) & IORESOURCE_IO) &&
-			pci_resource_len(pci, 0) >= 16;
-	void __iomem * const *map;
+			io_len >= 16;
 	u32 size, version;
-	int ret;
 
 	if (!(has_port || has_window) ||
 	    !(pci_resource_flags(pci, 1) & IORESOURCE_MEM) ||
@@ -489,19 +493,25 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 			    &pci->resource[3]);
 		return -ENODEV;
 	}
-	/* Requested and mapped whole, managed: BAR1 and BAR3 or BAR0. */
-	ret = pcim_iomap_regions(pci, BIT(1) | (has_window ? BIT(3) : BIT(0)),
-				 DEVICE_NAME);
-	if (ret) {
-		vbg_dev_err(gdev, "BARs are busy or cannot be mapped: %d\n", ret);
-		return ret;
+	if (!devm_request_mem_region(dev, mmio, mmio_len, DEVICE_NAME) ||
+	    (has_window &&
+	     !devm_request_mem_region(dev, win, win_len, DEVICE_NAME)) ||
+	    (!has_window && !devm_request_region(dev, io, io_len, DEVICE_NAME))) {
+		vbg_dev_err(gdev, "BARs are busy\n");
+		return -EBUSY;
 	}
-	map = pcim_iomap_table(pci);
-	gdev->mmio = map[1];
-	if (has_window)
-		gdev->req_window = map[3];
-	else
-		gdev->io_port = map[0];
+	gdev->mmio = devm_ioremap(dev, mmio, mmio_len);
+	if (!gdev->mmio)
+		return -ENOMEM;
+	if (has_window) {
+		gdev->req_window = devm_ioremap(dev, win, win_len);
+		if (!gdev->req_window)
+			return -ENOMEM;
+	} else {
+		gdev->io_port = devm_ioport_map(dev, io, io_len);
+		if (!gdev->io_port)
+			return -ENOMEM;
+	}
 	gdev->ops = &vbg_pci_ops;
 
 	size = ioread32(&gdev->mmio->size);
