@@ -298,22 +298,22 @@ u32 vbg_req_ack_events(struct vbg_dev *gdev)
  * vbg_log() - print a message for the device unless @rs says too many.
  * @gdev: the device.
  * @rs: the limit of the message's place, or NULL for none.
- * @fmt: KERN_<LEVEL> and the format: the vbg_dev_*() macros always put
- *	the level first.
+ * @fmt: KERN_<LEVEL> and the format.
  *
  * Context: any.
  */
 void vbg_log(struct vbg_dev *gdev, struct ratelimit_state *rs,
 	     const char *fmt, ...)
 {
-	char level[] = { KERN_SOH_ASCII, fmt[1], '\0' };
+	char level[] = KERN_SOH "0";
 	struct va_format vaf;
 	va_list args;
 
 	if (rs && !__ratelimit(rs))
 		return;
+	level[1] = printk_get_level(fmt);
 	va_start(args, fmt);
-	vaf.fmt = fmt + 2;
+	vaf.fmt = printk_skip_level(fmt);
 	vaf.va = &args;
 	dev_printk(level, gdev->dev, "%pV", &vaf);
 	va_end(args);
