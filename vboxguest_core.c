@@ -65,7 +65,7 @@ static u32 vbg_caps_to_events(u32 caps)
  */
 static void vbg_dev_free(struct kref *kref)
 {
-	kvfree(container_of(kref, struct vbg_dev, refcount));
+	kfree(container_of(kref, struct vbg_dev, refcount));
 }
 
 /**
@@ -476,7 +476,7 @@ static int vbg_balloon_inflate_chunk_locked(struct vbg_dev *gdev)
 	 * Nothing allocated under the mutex may enter the OOM killer
 	 * (__GFP_RETRY_MAYFAIL, __GFP_NORETRY): its notifier takes the mutex.
 	 */
-	chunk = kvzalloc(sizeof(*chunk), GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	if (!chunk)
 		return -ENOMEM;
 	for (i = 0; i < VBG_BALLOON_CHUNK_KPAGES; i++) {
@@ -496,7 +496,7 @@ static int vbg_balloon_inflate_chunk_locked(struct vbg_dev *gdev)
 
 out_free_pages:
 	release_pages(chunk->pages, i);
-	kvfree(chunk);
+	kfree(chunk);
 	return ret;
 }
 
@@ -519,7 +519,7 @@ static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
 	list_del(&chunk->node);
 	WRITE_ONCE(b->nr_chunks, b->nr_chunks - 1);
 	release_pages(chunk->pages, VBG_BALLOON_CHUNK_KPAGES);
-	kvfree(chunk);
+	kfree(chunk);
 	atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_DEFLATES]);
 	return 0;
 }
@@ -791,7 +791,7 @@ static void vbg_balloon_exit(struct vbg_dev *gdev)
 		 */
 		list_for_each_entry_safe(chunk, tmp, &b->chunks, node) {
 			list_del(&chunk->node);
-			kvfree(chunk);
+			kfree(chunk);
 		}
 		vbg_dev_err(gdev, "leaked %u balloon chunks\n", b->nr_chunks);
 		b->nr_chunks = 0;
@@ -1082,7 +1082,7 @@ struct vbg_session *vbg_core_open_session(struct vbg_dev *gdev,
 {
 	struct vbg_session *session;
 
-	session = kvzalloc(sizeof(*session), GFP_KERNEL);
+	session = kzalloc(sizeof(*session), GFP_KERNEL);
 	if (!session)
 		return ERR_PTR(-ENOMEM);
 	kref_get(&gdev->refcount);	/* dropped by the glue after close */
@@ -1219,7 +1219,7 @@ void vbg_core_close_session(struct vbg_session *session)
 	mutex_lock(&gdev->session_mutex);
 	vbg_session_release_state_locked(session);
 	mutex_unlock(&gdev->session_mutex);
-	kvfree(session);
+	kfree(session);
 }
 
 /*

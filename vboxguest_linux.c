@@ -530,7 +530,7 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	struct vbg_dev *gdev;
 	int ret;
 
-	gdev = kvzalloc(sizeof(*gdev), GFP_KERNEL);
+	gdev = kzalloc(sizeof(*gdev), GFP_KERNEL);
 	if (!gdev)
 		return -ENOMEM;
 	kref_init(&gdev->refcount);
