@@ -441,9 +441,8 @@ void vbg_log(struct vbg_dev *gdev, struct ratelimit_state *rs,
 	vbg_log(gdev, NULL, KERN_INFO fmt, ##__VA_ARGS__)
 #define vbg_ratelimited(gdev, level, fmt, ...)				\
 ({									\
-	static struct ratelimit_state _rs __aligned(8) =		\
-		RATELIMIT_STATE_INIT(_rs, DEFAULT_RATELIMIT_INTERVAL,	\
-				     DEFAULT_RATELIMIT_BURST);		\
+	static DEFINE_RATELIMIT_STATE(_rs, DEFAULT_RATELIMIT_INTERVAL,	\
+				      DEFAULT_RATELIMIT_BURST);		\
 	vbg_log(gdev, &_rs, level fmt, ##__VA_ARGS__);			\
 })
 #define vbg_dev_err_ratelimited(gdev, fmt, ...) \
