@@ -1458,19 +1458,6 @@ void vbg_core_shutdown(struct pci_dev *pci)
 }
 
 /*
- * The events in @events, for the counters: a loop, not hweight32(), which
- * costs an import and a patch site for two counters.
- */
-static unsigned int vbg_count_bits(u32 events)
-{
-	unsigned int n = 0;
-
-	for (; events; events &= events - 1)
-		n++;
-	return n;
-}
-
-/*
  * Hand @events to the sessions.  An event of a capability in acquire mode
  * goes to its owner only (or waits for the next owner); other events go to
  * every session whose filter, or the default set, includes them.
@@ -1496,7 +1483,7 @@ static void vbg_dispatch_events_locked(struct vbg_dev *gdev, u32 events)
 	gdev->unowned_events |= owned;
 	delivered |= owned | VMMDEV_EVENT_HGCM;
 	if (events & ~delivered)
-		atomic64_add(vbg_count_bits(events & ~delivered),
+		atomic64_add(hweight32(events & ~delivered),
 			     &gdev->stats[VBG_STAT_EVENTS_DROPPED]);
 }
 
@@ -1508,7 +1495,7 @@ static void vbg_core_handle_events(struct vbg_dev *gdev)
 	events = vbg_req_ack_events(gdev) & VMMDEV_EVENT_VALID_EVENT_MASK;
 	if (!events)
 		return;
-	atomic64_add(vbg_count_bits(events), &gdev->stats[VBG_STAT_EVENTS]);
+	atomic64_add(hweight32(events), &gdev->stats[VBG_STAT_EVENTS]);
 
 	if (events & VMMDEV_EVENT_MOUSE_POSITION_CHANGED)
 		schedule_work(&gdev->mouse_work);
@@ -1843,15 +1830,12 @@ static int vbg_ioctl_log(struct vbg_dev *gdev, struct vbg_session *session,
 			 struct vbg_ioctl_hdr *hdr)
 {
 	const char *msg = (const char *)hdr + sizeof(*hdr);
-	size_t i, len = hdr->size_in - sizeof(*hdr);
+	size_t len = hdr->size_in - sizeof(*hdr);
 
 	if (hdr->size_out && hdr->size_out != sizeof(*hdr) &&
 	    hdr->size_out != hdr->size_in)
 		return -EINVAL;
-	len = min_t(size_t, len, VBG_LOG_MAX);
-	for (i = 0; i < len && msg[i]; i++)
-		;
-	len = i;
+	len = strnlen(msg, min_t(size_t, len, VBG_LOG_MAX));
 	while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		len--;
 	vbg_dev_info_ratelimited(gdev, "log: %.*s\n", (int)len, msg);
