@@ -13,7 +13,8 @@
 # --sf-prof DEPTH  instead of the figures: profile figure h's read on
 #             -icount shift=0 and -smp 1 (guest ns count instructions), a
 #             function_graph DEPTH levels below vbg_hgcm_call; prints the
-#             "# prof" lines (vbg_bench.c, sf_profile())
+#             "# prof" lines (vbg_bench.c, sf_profile()); with
+#             VBG_QEMU_EXTRA= set empty, without -icount (host CPU)
 #
 # The guest side is tests/bench/vbg_bench.c (run through tests/vm/run.sh);
 # report.py turns its lines into the table (printed), build/bench/latest.json
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
 	--ms) MS=${2:-}; shift 2 ;;
 	--sf-mib) SF_MIB=${2:-}; shift 2 ;;
 	--sf-prof) PROF=${2:-}; shift 2 ;;
-	*) sed -n '7,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	*) sed -n '7,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done
 for v in "$ROUNDS" "$MS" "$SF_MIB" "$PROF"; do
@@ -104,7 +105,8 @@ APPEND+="${SF_MIB:+ vbg_bench.sf_mib=$SF_MIB}"
 if [ -n "$PROF" ]; then
 	APPEND+=" vbg_bench.sf_prof=$PROF"
 	NAME=prof
-	export VBG_QEMU_EXTRA="-icount shift=0" VBG_SMP=1
+	# VBG_QEMU_EXTRA= (empty): the same without -icount (host CPU).
+	export VBG_QEMU_EXTRA="${VBG_QEMU_EXTRA--icount shift=0}" VBG_SMP=1
 fi
 # Progress: the runner's own lines and one line per load.
 VBG_EMU_ARGS="--share sf=$SHARE/sf" VBG_GUEST_DIR=$HERE VBG_APPEND_EXTRA=${APPEND# } \
@@ -115,7 +117,7 @@ LOGS=$(sed -n 's/^logs: //p' "$OUT/$NAME.run.log" | tail -1)
 [ -n "$LOGS" ] && [ -d "$ROOT/$LOGS" ] || fail "the VM run left no logs (see build/bench/$NAME.run.log)"
 
 if [ -n "$PROF" ]; then
-	grep -E '# (prof|bench [0-9]+ [a-z]+ p_sf)' "$ROOT/$LOGS/boot1.console.log"
+	grep -E '# (prof|bench [0-9]+ [a-z]+ p_)' "$ROOT/$LOGS/boot1.console.log"
 	exit 0
 fi
 python3 "$HERE/report.py" --console "$ROOT/$LOGS/boot1.console.log" \

@@ -1117,6 +1117,30 @@ static int graph_stop(struct prof_fn *fn, int max, int *nfn)
 	return !lost && *nfn ? 0 : -1;
 }
 
+/*
+ * The rig's cost of guest instructions alone: a fixed loop of loads and
+ * stores (no exits), its thread CPU time (instructions under -icount)
+ * and the host CPU time QEMU and the emulator spent meanwhile.
+ */
+static void tcg_calibrate(uint8_t *buf)
+{
+	volatile uint64_t *w = (volatile uint64_t *)buf;
+	long long v[C_NUM];
+	double cpu0;
+	unsigned int r, i;
+
+	if (vbgt_ctl(NULL, 0, "reset-counters"))
+		return;
+	cpu0 = thread_cpu_ns();
+	for (r = 0; r < 400; r++)
+		for (i = 0; i < MIB / 8; i++)
+			w[i] += i;
+	cpu0 = thread_cpu_ns() - cpu0;
+	if (!counters(v))
+		result("p_tcg", "loop_cpu_ns=%.0f host_cpu_us=%lld exits=%lld",
+		       cpu0, v[C_CPU_US], v[C_PORT_W] + v[C_PORT_R]);
+}
+
 static void sf_profile(uint8_t *back)
 {
 	static struct prof_fn fn[256];
@@ -1153,10 +1177,14 @@ static void sf_profile(uint8_t *back)
 			goto out;
 		}
 		if (!pass) {
-			result("p_sf_read", "cpu_ns_per_call=%.0f calls_per_mib=%.2f irqs_per_call=%.3f",
+			result("p_sf_read", "cpu_ns_per_call=%.0f calls_per_mib=%.2f irqs_per_call=%.3f exits_per_call=%.3f host_cpu_us_per_call=%.1f",
 			       cpu / (double)v[C_CALLS],
 			       (double)v[C_CALLS] / mib,
-			       (double)v[C_IRQS] / (double)v[C_CALLS]);
+			       (double)v[C_IRQS] / (double)v[C_CALLS],
+			       (double)(v[C_PORT_W] + v[C_PORT_R] -
+					v[C_HEARTBEATS]) / (double)v[C_CALLS],
+			       (double)v[C_CPU_US] / (double)v[C_CALLS]);
+			tcg_calibrate(back);
 			continue;
 		}
 		if (graph_stop(fn, (int)ARRAY_SIZE(fn), &nfn))
