@@ -173,12 +173,14 @@ static void vbg_req_alloc_sizes(struct kunit *test)
  * pages), and leaves the allocator as it was: a request allocated after
  * it, of the same class, is a fresh zeroed one that can be used and freed
  * (a NULL taken for an object would corrupt the class's free list; a
- * warning or a KASAN report fails make kunit).
+ * warning or a KASAN report fails make kunit).  Each request is dirtied
+ * before it is freed: the second 4096 gets the first back (the spare
+ * one-page request), which must be zeroed like a fresh one.
  */
 static void vbg_req_free_null(struct kunit *test)
 {
 	static const size_t sizes[] = { 24, 64, 65, 512, 1024, 2048, 4096,
-					4097, SZ_64K, SZ_1M };
+					4096, 4097, SZ_64K, SZ_1M };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {

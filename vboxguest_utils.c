@@ -34,6 +34,11 @@
 static const unsigned int vbg_req_cache_sizes[] = { 64, 128, 256, 512,
 						    1024, 2048 };
 static struct kmem_cache *vbg_req_caches[ARRAY_SIZE(vbg_req_cache_sizes)];
+/*
+ * The last freed one-page request (HGCM calls: vboxsf makes one a page
+ * of file data), kept for the next: no page allocator round trip.
+ */
+static void *vbg_req_spare;
 
 /**
  * vbg_req_cache_init() - create the request slab caches.
@@ -74,6 +79,7 @@ void vbg_req_cache_exit(void)
 		kmem_cache_destroy(vbg_req_caches[i]);
 		vbg_req_caches[i] = NULL;
 	}
+	free_page((unsigned long)xchg(&vbg_req_spare, NULL));
 }
 
 /* The cache for @len bytes, or NULL if @len needs whole pages. */
@@ -103,7 +109,7 @@ static void *vbg_req_init(struct vmmdev_request_header *req, size_t len,
 
 /*
  * A zeroed request from @cache, or from whole pages below 4 GiB if
- * @cache is NULL, with its header filled in.
+ * @cache is NULL (the spare page if it fits), with its header filled in.
  */
 static void *vbg_req_get(size_t len, enum vmmdev_request_type type,
 			 u32 requestor, struct kmem_cache *cache)
@@ -114,13 +120,26 @@ static void *vbg_req_get(size_t len, enum vmmdev_request_type type,
 	if (len < sizeof(*req) || len > VMMDEV_MAX_REQUEST_SIZE)
 		return NULL;
 	if (cache) {
-		req = kmem_cache_zalloc(cache, GFP_KERNEL);
+		req = kmem_cache_alloc(cache, GFP_KERNEL);
 	} else {
-		page = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO,
-				   get_order(len));
-		req = page ? page_address(page) : NULL;
+		req = len <= PAGE_SIZE ? xchg(&vbg_req_spare, NULL) : NULL;
+		if (!req) {
+			page = alloc_pages(GFP_KERNEL | __GFP_DMA32,
+					   get_order(len));
+			req = page ? page_address(page) : NULL;
+		}
 	}
-	return req ? vbg_req_init(req, len, type, requestor) : NULL;
+	if (!req)
+		return NULL;
+	memset(req, 0, len);	/* not the rest of the page */
+	return vbg_req_init(req, len, type, requestor);
+}
+
+/* Free a request of whole pages, or keep it as the spare. */
+static void vbg_req_free_pages(void *req, size_t len)
+{
+	if (len > PAGE_SIZE || cmpxchg(&vbg_req_spare, NULL, req))
+		free_pages((unsigned long)req, get_order(len));
 }
 
 /**
@@ -158,7 +177,7 @@ void vbg_req_free(void *req, size_t len)
 	if (cache)
 		kmem_cache_free(cache, req);
 	else
-		free_pages((unsigned long)req, get_order(len));
+		vbg_req_free_pages(req, len);
 }
 
 /*
@@ -741,7 +760,7 @@ static void *vbg_hgcm_req_alloc(size_t len, enum vmmdev_request_type type,
 
 static void vbg_hgcm_req_free(void *req, size_t len)
 {
-	free_pages((unsigned long)req, get_order(len));
+	vbg_req_free_pages(req, len);
 }
 
 /*
@@ -901,7 +920,9 @@ void vbg_balloon_chunk_list(u64 *phys_page, struct page *const *pages)
  * @kbuf: the kernel caller's buffer (where a bounce copy goes back).
  * @uaddr: the user buffer (pinned or bounced) when @user.
  * @pages: the pinned user pages (@pinned) or the referenced pages of a
- *	kernel buffer (vmalloc or linear map); NULL otherwise.
+ *	kernel buffer (vmalloc or linear map); NULL otherwise.  &@page1
+ *	for a buffer in one page, else an allocated array.
+ * @page1: the page of a one-page buffer.
  * @nr_pages: kernel pages the buffer touches.
  * @size: buffer size.
  * @dir: VMMDEV_HGCM_F_PARM_DIRECTION_* bits.
@@ -918,6 +939,7 @@ struct vbg_hgcm_buf {
 	void *kbuf;
 	void __user *uaddr;
 	struct page **pages;
+	struct page *page1;
 	u32 nr_pages;
 	u32 size;
 	u32 dir;
@@ -1019,6 +1041,23 @@ static int vbg_hgcm_bounce(struct vbg_hgcm_buf *buf)
 	return copy_from_user(buf->kaddr, buf->uaddr, buf->size) ? -EFAULT : 0;
 }
 
+/* Room for @buf's page pointers: @buf->page1 or an array.  0 or -ENOMEM. */
+static int vbg_hgcm_pages_alloc(struct vbg_hgcm_buf *buf)
+{
+	buf->pages = buf->nr_pages == 1 ? &buf->page1 :
+		     kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
+				    GFP_KERNEL);
+	return buf->pages ? 0 : -ENOMEM;
+}
+
+/* Free what vbg_hgcm_pages_alloc() allocated; @buf->pages is NULL after. */
+static void vbg_hgcm_pages_free(struct vbg_hgcm_buf *buf)
+{
+	if (buf->pages != &buf->page1)
+		kvfree(buf->pages);
+	buf->pages = NULL;
+}
+
 /*
  * The page of the kernel buffer @va (vmalloc or linear map) that can be
  * referenced, or NULL: a reference keeps a slab page but not the object
@@ -1049,9 +1088,7 @@ static bool vbg_hgcm_ref_pages(struct vbg_hgcm_buf *buf)
 	/* A stack may be vmalloc but is reused when its task ends. */
 	if (object_is_on_stack(buf->kaddr))
 		return false;
-	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
-				    GFP_KERNEL);
-	if (!buf->pages)
+	if (vbg_hgcm_pages_alloc(buf))
 		return false;
 	for (i = 0; i < buf->nr_pages; i++) {
 		buf->pages[i] = vbg_hgcm_ref_page((void *)(va + i * PAGE_SIZE));
@@ -1061,8 +1098,7 @@ static bool vbg_hgcm_ref_pages(struct vbg_hgcm_buf *buf)
 	if (i == buf->nr_pages)
 		return true;
 	release_pages(buf->pages, i);
-	kvfree(buf->pages);
-	buf->pages = NULL;
+	vbg_hgcm_pages_free(buf);
 	return false;
 }
 
@@ -1126,9 +1162,7 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 	unsigned int flags = FOLL_LONGTERM;
 	int pinned, ret;
 
-	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
-				    GFP_KERNEL);
-	if (!buf->pages)
+	if (vbg_hgcm_pages_alloc(buf))
 		return -ENOMEM;
 	if (buf->dir & VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST)
 		flags |= FOLL_WRITE;
@@ -1141,8 +1175,7 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 	}
 	if (pinned > 0)
 		unpin_user_pages(buf->pages, pinned);
-	kvfree(buf->pages);
-	buf->pages = NULL;
+	vbg_hgcm_pages_free(buf);
 
 	/* Not pinnable (I/O or PFN mappings, for instance): copy. */
 	ret = vbg_hgcm_bounce(buf);
@@ -1309,7 +1342,9 @@ static void vbg_hgcm_release_bufs(struct vbg_hgcm_buf *bufs, u32 parm_count,
 		bool dirty = buf->dir & VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST;
 
 		if (abandon) {
-			kmemleak_not_leak(buf->pages);
+			/* &page1: the pages stay held, only bufs goes. */
+			if (buf->pages != &buf->page1)
+				kmemleak_not_leak(buf->pages);
 			if (buf->bounced)
 				kmemleak_not_leak(buf->kaddr);
 			continue;
@@ -1319,7 +1354,7 @@ static void vbg_hgcm_release_bufs(struct vbg_hgcm_buf *bufs, u32 parm_count,
 						    dirty);
 		else if (buf->pages)
 			release_pages(buf->pages, buf->nr_pages);
-		kvfree(buf->pages);
+		vbg_hgcm_pages_free(buf);
 		if (buf->bounced)
 			kvfree(buf->kaddr);
 	}
@@ -1388,20 +1423,25 @@ err:
 	return ret;
 }
 
+/* Calls with up to this many parameters keep their buffers on the stack. */
+#define VBG_HGCM_STACK_PARMS		6
+
 /*
  * Build the request for @parms (64-bit layout), run it and copy the
- * outputs back into @parms.
+ * outputs back into @parms.  @stack_bufs: room for VBG_HGCM_STACK_PARMS
+ * buffers, or NULL to allocate it.
  */
 static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 			   u32 client_id, u32 function, u32 timeout_ms,
 			   bool user,
 			   struct vmmdev_hgcm_function_parameter64 *parms,
-			   u32 parm_count, int *vbox_status)
+			   u32 parm_count, int *vbox_status,
+			   struct vbg_hgcm_buf *stack_bufs)
 {
+	struct vbg_hgcm_buf *bufs = stack_bufs;
 	struct vmmdev_hgcm_function_parameter64 *dst;
 	struct vbg_hgcm_io io = {};
 	struct vmmdev_hgcm_call *req;
-	struct vbg_hgcm_buf *bufs;
 	unsigned long locked = 0;
 	long len;
 	u32 i;
@@ -1409,15 +1449,18 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 
 	if (parm_count > VMMDEV_HGCM_MAX_PARMS)
 		return -E2BIG;
-	bufs = kcalloc(parm_count, sizeof(*bufs), GFP_KERNEL);
-	if (parm_count && !bufs)
-		return -ENOMEM;
+	if (!bufs) {
+		bufs = kcalloc(parm_count, sizeof(*bufs), GFP_KERNEL);
+		if (!bufs)
+			return -ENOMEM;
+	} else {
+		memset(bufs, 0, parm_count * sizeof(*bufs));
+	}
 	len = vbg_hgcm_prepare_bufs(gdev, user, parms, bufs, parm_count,
 				    &locked);
-	if (len < 0) {
-		kfree(bufs);
-		return len;
-	}
+	ret = len;
+	if (len < 0)
+		goto out_free;
 	req = vbg_hgcm_req_alloc(len, VMMDEVREQ_HGCM_CALL64, requestor);
 	if (!req) {
 		ret = -ENOMEM;
@@ -1443,8 +1486,7 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 	if (ret == -EIO) {
 		/* The host may still write to the request and the buffers. */
 		vbg_hgcm_release_bufs(bufs, parm_count, locked, true);
-		kfree(bufs);
-		return ret;
+		goto out_free;
 	}
 	if (!ret) {
 		*vbox_status = READ_ONCE(req->header.result);
@@ -1453,7 +1495,9 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 	vbg_hgcm_req_free(req, len);
 out_release:
 	vbg_hgcm_release_bufs(bufs, parm_count, locked, false);
-	kfree(bufs);
+out_free:
+	if (bufs != stack_bufs)
+		kfree(bufs);
 	return ret;
 }
 
@@ -1526,6 +1570,7 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
 		     bool parms32, u32 parm_count, int *vbox_status)
 {
+	struct vbg_hgcm_buf bufs[VBG_HGCM_STACK_PARMS];
 	struct vmmdev_hgcm_function_parameter64 *p64 = parms;
 	int ret;
 
@@ -1538,7 +1583,8 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		vbg_hgcm_parms_from32(p64, parms, parm_count);
 	}
 	ret = vbg_hgcm_call64(gdev, requestor, client_id, function,
-			      timeout_ms, user, p64, parm_count, vbox_status);
+			      timeout_ms, user, p64, parm_count, vbox_status,
+			      parm_count <= ARRAY_SIZE(bufs) ? bufs : NULL);
 	if (parms32) {
 		if (!ret)
 			vbg_hgcm_parms_to32(parms, p64, parm_count);

@@ -4,12 +4,17 @@
 # in one boot of the rig, alternated load by load (reference, ours,
 # reference, ours, ...) so that machine noise hits both alike.
 #
-#   bench.sh [--smoke] [--rounds N] [--ms N] [--sf-mib N]
+#   bench.sh [--smoke] [--rounds N] [--ms N] [--sf-mib N] [--sf-prof DEPTH]
 #
 # --smoke     make check's short form (make bench-smoke): one round, 100 ms
 #             per figure, a 16 MiB file; writes build/bench/smoke.{json,svg}
 # --rounds N  rounds (default 9); --ms N: measuring window per figure
 #             (default 500); --sf-mib N: figure h's file (default 256 MiB)
+# --sf-prof DEPTH  instead of the figures: profile figure h's read on
+#             -icount shift=0 and -smp 1 (guest ns count instructions), a
+#             function_graph DEPTH levels below vbg_hgcm_call; prints the
+#             "# prof" lines (vbg_bench.c, sf_profile()); with
+#             VBG_QEMU_EXTRA= set empty, without -icount (host CPU)
 #
 # The guest side is tests/bench/vbg_bench.c (run through tests/vm/run.sh);
 # report.py turns its lines into the table (printed), build/bench/latest.json
@@ -27,16 +32,18 @@ SMOKE=0
 ROUNDS=
 MS=
 SF_MIB=
+PROF=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) SMOKE=1; shift ;;
 	--rounds) ROUNDS=${2:-}; shift 2 ;;
 	--ms) MS=${2:-}; shift 2 ;;
 	--sf-mib) SF_MIB=${2:-}; shift 2 ;;
-	*) sed -n '7,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	--sf-prof) PROF=${2:-}; shift 2 ;;
+	*) sed -n '7,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done
-for v in "$ROUNDS" "$MS" "$SF_MIB"; do
+for v in "$ROUNDS" "$MS" "$SF_MIB" "$PROF"; do
 	case $v in *[!0-9]*) echo "bench.sh: not a number: $v" >&2; exit 2 ;; esac
 done
 
@@ -95,6 +102,12 @@ echo "[bench] $CMD: reference and ours alternated in one boot; the guest's" \
 	"console goes to build/bench/$NAME.run.log"
 APPEND="${ROUNDS:+vbg_bench.rounds=$ROUNDS} ${MS:+vbg_bench.ms=$MS}"
 APPEND+="${SF_MIB:+ vbg_bench.sf_mib=$SF_MIB}"
+if [ -n "$PROF" ]; then
+	APPEND+=" vbg_bench.sf_prof=$PROF"
+	NAME=prof
+	# VBG_QEMU_EXTRA= (empty): the same without -icount (host CPU).
+	export VBG_QEMU_EXTRA="${VBG_QEMU_EXTRA--icount shift=0}" VBG_SMP=1
+fi
 # Progress: the runner's own lines and one line per load.
 VBG_EMU_ARGS="--share sf=$SHARE/sf" VBG_GUEST_DIR=$HERE VBG_APPEND_EXTRA=${APPEND# } \
 	bash "$ROOT/tests/vm/run.sh" --driver ours --suite "$PROG" --timeout "$TIMEOUT" \
@@ -103,6 +116,10 @@ VBG_EMU_ARGS="--share sf=$SHARE/sf" VBG_GUEST_DIR=$HERE VBG_APPEND_EXTRA=${APPEN
 LOGS=$(sed -n 's/^logs: //p' "$OUT/$NAME.run.log" | tail -1)
 [ -n "$LOGS" ] && [ -d "$ROOT/$LOGS" ] || fail "the VM run left no logs (see build/bench/$NAME.run.log)"
 
+if [ -n "$PROF" ]; then
+	grep -E '# (prof|bench [0-9]+ [a-z]+ p_)' "$ROOT/$LOGS/boot1.console.log"
+	exit 0
+fi
 python3 "$HERE/report.py" --console "$ROOT/$LOGS/boot1.console.log" \
 	--records "$ROOT/$LOGS/records" --sizes "$OUT/$NAME.sizes" \
 	--json "$OUT/$NAME.json" --plot "$OUT/$NAME.svg" --command "$CMD" \

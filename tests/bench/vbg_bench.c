@@ -1013,6 +1013,195 @@ out:
 }
 
 /*
+ * Profile of figure h's read (vbg_bench.sf_prof=DEPTH on the command
+ * line, for a boot with -icount, where guest time counts instructions:
+ * VBG_QEMU_EXTRA="-icount shift=0"): the file read cold twice.  First
+ * untraced: the reading thread's CPU time (CLOCK_THREAD_CPUTIME_ID) per
+ * HGCM call.  Then under function_graph from vbg_hgcm_call down to DEPTH
+ * levels (sleep-time off: time asleep not counted, interrupts left out):
+ * calls and mean time per function and depth.  Lines:
+ *	# bench ROUND DRIVER p_sf_read cpu_ns_per_call=N ...
+ *	# prof DRIVER DEPTH FUNCTION calls=N mean_ns=N
+ */
+static unsigned int sf_prof;
+
+static double thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int graph_start(void)
+{
+	char depth[16];
+
+	snprintf(depth, sizeof(depth), "%u", sf_prof);
+	/* Without CONFIG_FUNCTION_PROFILER (Debian's) time asleep counts. */
+	if (wakeups_start() || tracefs_write(WAKEUP_EV "enable", "0") ||
+	    tracefs_write("tracing_on", "0") ||
+	    tracefs_write("buffer_size_kb", "16384") ||
+	    tracefs_write("set_graph_function", "vbg_hgcm_call") ||
+	    tracefs_write("max_graph_depth", depth) ||
+	    tracefs_write("current_tracer", "function_graph") ||
+	    tracefs_write("options/funcgraph-irqs", "0") ||
+	    tracefs_write("options/funcgraph-tail", "1"))
+		return -1;
+	tracefs_write("options/sleep-time", "0");
+	return tracefs_write("trace", "") || tracefs_write("tracing_on", "1");
+}
+
+struct prof_fn {
+	char name[80];
+	int depth;
+	long calls;
+	double ns;
+};
+
+/* Sum the function_graph trace per depth and function; -1 if lossy. */
+static int graph_stop(struct prof_fn *fn, int max, int *nfn)
+{
+	char line[512], name[80];
+	long lost = -1;
+	double us;
+	FILE *f;
+	int i;
+
+	tracefs_write("tracing_on", "0");
+	*nfn = 0;
+	f = fopen(TRACEFS "/trace", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ')'), *bar, *q;
+		int depth;
+
+		bar = strchr(line, '|');
+		if (!p || !bar || p > bar)
+			continue;
+		for (p++; *p == ' ' || strchr("+!#*@$", *p); p++)
+			;
+		if (sscanf(p, "%lf us", &us) != 1)
+			continue;	/* an entry line: timed at its end */
+		for (q = bar + 1; *q == ' '; q++)
+			;
+		depth = (int)(q - bar - 3) / 2;
+		if (!strncmp(q, "} /* ", 5))
+			q += 5;
+		if (sscanf(q, "%79[^(*]", name) != 1)
+			continue;
+		for (i = (int)strlen(name); i > 0 && name[i - 1] == ' '; i--)
+			name[i - 1] = 0;
+		for (i = 0; i < *nfn; i++)
+			if (fn[i].depth == depth && !strcmp(fn[i].name, name))
+				break;
+		if (i == *nfn) {
+			if (*nfn == max)
+				continue;
+			snprintf(fn[i].name, sizeof(fn[i].name), "%s", name);
+			fn[i].depth = depth;
+			(*nfn)++;
+		}
+		fn[i].calls++;
+		fn[i].ns += us * 1000;
+	}
+	fclose(f);
+	tracefs_write("current_tracer", "nop");
+	/* function_graph's header has no entry counts: the lost ones. */
+	f = fopen(TRACEFS "/per_cpu/cpu0/stats", "r");
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "overrun: %ld", &lost);
+	if (f)
+		fclose(f);
+	return !lost && *nfn ? 0 : -1;
+}
+
+/*
+ * The rig's cost of guest instructions alone: a fixed loop of loads and
+ * stores (no exits), its thread CPU time (instructions under -icount)
+ * and the host CPU time QEMU and the emulator spent meanwhile.
+ */
+static void tcg_calibrate(uint8_t *buf)
+{
+	volatile uint64_t *w = (volatile uint64_t *)buf;
+	long long v[C_NUM];
+	double cpu0;
+	unsigned int r, i;
+
+	if (vbgt_ctl(NULL, 0, "reset-counters"))
+		return;
+	cpu0 = thread_cpu_ns();
+	for (r = 0; r < 400; r++)
+		for (i = 0; i < MIB / 8; i++)
+			w[i] += i;
+	cpu0 = thread_cpu_ns() - cpu0;
+	if (!counters(v))
+		result("p_tcg", "loop_cpu_ns=%.0f host_cpu_us=%lld exits=%lld",
+		       cpu0, v[C_CPU_US], v[C_PORT_W] + v[C_PORT_R]);
+}
+
+static void sf_profile(uint8_t *back)
+{
+	static struct prof_fn fn[256];
+	unsigned int mib = sf_mib, pass, i;
+	long long v[C_NUM];
+	double cpu0, cpu;
+	int fd, nfn, k;
+
+	vbgtest_fill_pattern(back, MIB, 11);
+	fd = open(SF_BIG, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	for (i = 0; fd >= 0 && i < mib; i++)
+		if (write_full(fd, back, MIB, (off_t)i * MIB))
+			break;
+	if (fd < 0 || i < mib || fsync(fd)) {
+		unmeasured("p_sf_read", "the file could not be written");
+		goto out;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		close(fd);
+		if (drop_caches() ||
+		    (fd = open(SF_BIG, O_RDONLY | O_CLOEXEC)) < 0 ||
+		    vbgt_ctl(NULL, 0, "reset-counters") ||
+		    (pass && graph_start())) {
+			unmeasured("p_sf_read", "drop_caches, open, tracefs or control");
+			goto out;
+		}
+		cpu0 = thread_cpu_ns();
+		for (i = 0; i < mib; i++)
+			if (read_full(fd, back, MIB))
+				break;
+		cpu = thread_cpu_ns() - cpu0;
+		if (i < mib || counters(v)) {
+			unmeasured("p_sf_read", "a read failed");
+			goto out;
+		}
+		if (!pass) {
+			result("p_sf_read", "cpu_ns_per_call=%.0f calls_per_mib=%.2f irqs_per_call=%.3f exits_per_call=%.3f host_cpu_us_per_call=%.1f",
+			       cpu / (double)v[C_CALLS],
+			       (double)v[C_CALLS] / mib,
+			       (double)v[C_IRQS] / (double)v[C_CALLS],
+			       (double)(v[C_PORT_W] + v[C_PORT_R] -
+					v[C_HEARTBEATS]) / (double)v[C_CALLS],
+			       (double)v[C_CPU_US] / (double)v[C_CALLS]);
+			tcg_calibrate(back);
+			continue;
+		}
+		if (graph_stop(fn, (int)ARRAY_SIZE(fn), &nfn))
+			vbgt_diag("prof: the trace lost entries");
+		for (k = 0; k < nfn; k++)
+			vbgt_diag("prof %s %d %s calls=%ld mean_ns=%.0f per_call_ns=%.0f",
+				  drv_name[cur->drv], fn[k].depth, fn[k].name,
+				  fn[k].calls, fn[k].ns / (double)fn[k].calls,
+				  fn[k].ns / (double)v[C_CALLS]);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(SF_BIG);
+}
+
+/*
  * @op (0 or an error message) over and over for the window, the counters
  * reset before and read after: the count, or -1 (reported).
  */
@@ -1107,6 +1296,10 @@ static void shared_folder(void)
 			unmeasured(figs[i], "vboxsf not loaded or not mounted");
 		goto out;
 	}
+	if (sf_prof) {
+		sf_profile(back);
+		goto out;
+	}
 	sf_sequential(chunk, back);
 	sf_small_and_readdir();
 out:
@@ -1140,6 +1333,11 @@ static void bench_load(void)
 	host_defaults(cur->fast ? FEATURES_FAST : FEATURES_NOFAST);
 	if (load(cur->drv))
 		return;
+	if (sf_prof) {
+		if (cur->fast)
+			shared_folder();
+		return;
+	}
 	if (!cur->fast) {
 		idle("idle_nofastack");
 		small_call("a_nofastack");
@@ -1200,6 +1398,7 @@ int main(void)
 	rounds = cmdline_param("vbg_bench.rounds", rounds);
 	window_ms = cmdline_param("vbg_bench.ms", window_ms);
 	sf_mib = cmdline_param("vbg_bench.sf_mib", sf_mib);
+	sf_prof = cmdline_param("vbg_bench.sf_prof", 0);
 	if (rounds < 1 || rounds > 50)
 		rounds = BENCH_ROUNDS;
 	if (window_ms < 10 || window_ms > 60000)

@@ -340,6 +340,9 @@ vbg_qemu_args() {
 		-append "console=ttyS0 panic=-1 loglevel=4 log_buf_len=4M ${VBG_APPEND_EXTRA:-}"
 		-device "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$d/vmmdev.sock\",\"type\":\"unix\"}}"
 	)
+	# VBG_QEMU_EXTRA: more options, e.g. "-icount shift=0" (profiles).
+	# shellcheck disable=SC2206
+	VBG_QEMU_ARGS+=(${VBG_QEMU_EXTRA:-})
 }
 
 # arm64: the virt machine (cortex-a57: ARMv8.0, the fastest under TCG).
