@@ -388,7 +388,6 @@ static void wait_interrupted_by_disconnect(void)
 {
 	long long calls = vbgt_counter("hgcm.calls");
 	struct waiter w;
-	uint64_t end;
 	pthread_t t;
 	struct gp g;
 	int32_t rc;
@@ -398,10 +397,7 @@ static void wait_interrupted_by_disconnect(void)
 	w.g = &g;
 	w.pattern = "/VBGT/never-set/*";
 	ASSERT(pthread_create(&t, NULL, wait_fn, &w) == 0);
-	end = vbgt_now_ms() + 5000;
-	while (vbgt_counter("hgcm.calls") == calls && vbgt_now_ms() < end)
-		vbgt_sleep_ms(20);
-	ASSERT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
+	ASSERT_EQ(vbgt_counter_wait_change("hgcm.calls", calls, 5000), calls + 1);
 	EXPECT_EQ(vbgt_hgcm_disconnect(g.fd, g.client, &rc), 0);
 	EXPECT_EQ(rc, VINF_SUCCESS);
 	/* Without the host's completion the wait ends by its 10 s timeout. */

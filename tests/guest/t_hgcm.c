@@ -387,7 +387,6 @@ static void call_pending_across_disconnect(void)
 	long long cancelled = vbgt_counter("hgcm.cancelled");
 	long long not_found = vbgt_counter("hgcm.cancel_not_found");
 	struct sigaction sa;
-	uint64_t end;
 	pthread_t t;
 	int32_t rc;
 
@@ -396,10 +395,7 @@ static void call_pending_across_disconnect(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	c.client = connect_test(c.fd);
 	ASSERT(pthread_create(&t, NULL, pending_call_fn, &c) == 0);
-	end = vbgt_now_ms() + 5000;
-	while (vbgt_counter("hgcm.calls") == calls && vbgt_now_ms() < end)
-		vbgt_sleep_ms(20);
-	ASSERT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
+	ASSERT_EQ(vbgt_counter_wait_change("hgcm.calls", calls, 5000), calls + 1);
 	EXPECT_EQ(vbgt_hgcm_disconnect(c.fd, c.client, &rc), 0);
 	EXPECT_EQ(rc, VINF_SUCCESS);
 	EXPECT(!__atomic_load_n(&c.finished, __ATOMIC_ACQUIRE),
@@ -447,10 +443,7 @@ static void killed_caller_call_ended(void)
 
 	kid = vbgt_fork_user(never_call, NULL);
 	/* Wait until the call is with the host. */
-	end = vbgt_now_ms() + 5000;
-	while (vbgt_counter("hgcm.calls") == calls && vbgt_now_ms() < end)
-		vbgt_sleep_ms(20);
-	ASSERT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
+	ASSERT_EQ(vbgt_counter_wait_change("hgcm.calls", calls, 5000), calls + 1);
 	kill(kid, SIGKILL);
 	EXPECT_EQ(vbgt_wait_child(kid, 5000), 128 + SIGKILL);
 	/* The session's close ends the call and disconnects the client. */

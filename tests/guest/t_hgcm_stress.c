@@ -653,14 +653,11 @@ static void never_call_child(void *arg)
 static pid_t start_never_call(struct never_result *r)
 {
 	long long calls = vbgt_counter("hgcm.calls");
-	uint64_t end = vbgt_now_ms() + 5000;
 	pid_t kid;
 
 	r->ret = 1;
 	kid = vbgt_fork_user(never_call_child, r);
-	while (vbgt_counter("hgcm.calls") == calls && vbgt_now_ms() < end)
-		vbgt_sleep_ms(20);
-	ASSERT_EQ(vbgt_counter("hgcm.calls"), calls + 1);
+	ASSERT_EQ(vbgt_counter_wait_change("hgcm.calls", calls, 5000), calls + 1);
 	vbgt_sleep_ms(200);	/* asleep in the driver by now */
 	return kid;
 }

@@ -1224,6 +1224,25 @@ long long vbgt_counter(const char *name)
 }
 
 /**
+ * vbgt_counter_wait_change() - wait until an emulator counter moves.
+ * @name: counter name.
+ * @from: its value before.
+ * @timeout_ms: how long to wait at most.
+ *
+ * Return: its value when it moved, or @from after @timeout_ms.
+ */
+long long vbgt_counter_wait_change(const char *name, long long from,
+				   unsigned int timeout_ms)
+{
+	uint64_t end = vbgt_now_ms() + timeout_ms;
+	long long v;
+
+	while ((v = vbgt_counter(name)) == from && vbgt_now_ms() < end)
+		vbgt_sleep_ms(20);
+	return v;
+}
+
+/**
  * vbgt_ctl_field() - one "name value" line of a multi-line reply.
  * @cmd: the command (state, hgcm-state, ...).
  * @name: field name.

@@ -238,6 +238,8 @@ void vbgt_ctl_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 long long vbgt_ctl_num(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 long long vbgt_counter(const char *name);
+long long vbgt_counter_wait_change(const char *name, long long from,
+				    unsigned int timeout_ms);
 long long vbgt_state(const char *name);
 long long vbgt_ctl_field(const char *cmd, const char *name);
 void vbgt_ctl_at_end(const char *cmd);
