@@ -748,22 +748,6 @@ static int vbg_hgcm_submit_wait(struct vbg_dev *gdev,
 }
 
 /*
- * HGCM requests come from the page allocator (below 4 GiB), never from
- * the request caches: one the host may still write is leaked, and a
- * leaked object would keep its cache from being destroyed at unload.
- */
-static void *vbg_hgcm_req_alloc(size_t len, enum vmmdev_request_type type,
-				u32 requestor)
-{
-	return vbg_req_get(len, type, requestor, NULL);
-}
-
-static void vbg_hgcm_req_free(void *req, size_t len)
-{
-	vbg_req_free_pages(req, len);
-}
-
-/*
  * The wait mode and limit of a connect or disconnect: killable, and
  * bounded because the host has nothing to wait for; a closing session
  * (@deadline set) cannot be killed, its disconnects share one deadline.
@@ -818,8 +802,8 @@ int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 		return -ETIMEDOUT;
 	if (enter && !vbg_hgcm_enter(gdev))
 		return -ENODEV;
-	req = vbg_hgcm_req_alloc(len, loc ? VMMDEVREQ_HGCM_CONNECT :
-				 VMMDEVREQ_HGCM_DISCONNECT, requestor);
+	req = vbg_req_get(len, loc ? VMMDEVREQ_HGCM_CONNECT :
+			  VMMDEVREQ_HGCM_DISCONNECT, requestor, NULL);
 	ret = -ENOMEM;
 	if (!req)
 		goto out;
@@ -837,7 +821,7 @@ int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 		if (loc)
 			*client_id = READ_ONCE(req->c.client_id);
 	}
-	vbg_hgcm_req_free(req, len);
+	vbg_req_free_pages(req, len);
 out:
 	if (enter)
 		up_read(&gdev->remove_rwsem);
@@ -1461,7 +1445,7 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 	ret = len;
 	if (len < 0)
 		goto out_free;
-	req = vbg_hgcm_req_alloc(len, VMMDEVREQ_HGCM_CALL64, requestor);
+	req = vbg_req_get(len, VMMDEVREQ_HGCM_CALL64, requestor, NULL);
 	if (!req) {
 		ret = -ENOMEM;
 		goto out_release;
@@ -1492,7 +1476,7 @@ static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
 		*vbox_status = READ_ONCE(req->header.result);
 		ret = vbg_hgcm_copy_back(req, parms, bufs, parm_count);
 	}
-	vbg_hgcm_req_free(req, len);
+	vbg_req_free_pages(req, len);
 out_release:
 	vbg_hgcm_release_bufs(bufs, parm_count, locked, false);
 out_free:
