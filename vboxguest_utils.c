@@ -955,35 +955,32 @@ static void vbg_hgcm_trace_start(const struct vmmdev_hgcm_call *req,
 	trace_vbg_hgcm_call_start(req, io, 0);
 }
 
-/* Direction of a linear-address type; 0 for anything else. */
+/*
+ * Direction of a linear-address type; 0 for anything else.  Types 4-6
+ * (user or kernel) and 7-9 (kernel only) go both ways, to the host and
+ * from the host, in that order.
+ */
 static u32 vbg_hgcm_linaddr_dir(u32 type, bool user)
 {
-	switch (type) {
-	case VMMDEV_HGCM_PARM_TYPE_LINADDR:
-		return VMMDEV_HGCM_F_PARM_DIRECTION_BOTH;
-	case VMMDEV_HGCM_PARM_TYPE_LINADDR_IN:
-		return VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST;
-	case VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT:
-		return VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST;
-	case VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL:
-		return user ? 0 : VMMDEV_HGCM_F_PARM_DIRECTION_BOTH;
-	case VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL_IN:
-		return user ? 0 : VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST;
-	case VMMDEV_HGCM_PARM_TYPE_LINADDR_KERNEL_OUT:
-		return user ? 0 : VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST;
-	default:
+	static const u8 dir[] = {
+		VMMDEV_HGCM_F_PARM_DIRECTION_BOTH,
+		VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST,
+		VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST,
+	};
+	u32 n = type - VMMDEV_HGCM_PARM_TYPE_LINADDR;
+
+	if (n >= (user ? 3 : 6))
 		return 0;
-	}
+	return dir[n % 3];
 }
 
 /* The linear type (4-6) with the same direction, for empty buffers. */
 static u32 vbg_hgcm_dir_to_linaddr(u32 dir)
 {
-	if (dir == VMMDEV_HGCM_F_PARM_DIRECTION_TO_HOST)
-		return VMMDEV_HGCM_PARM_TYPE_LINADDR_IN;
-	if (dir == VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST)
-		return VMMDEV_HGCM_PARM_TYPE_LINADDR_OUT;
-	return VMMDEV_HGCM_PARM_TYPE_LINADDR;
+	if (dir == VMMDEV_HGCM_F_PARM_DIRECTION_BOTH)
+		return VMMDEV_HGCM_PARM_TYPE_LINADDR;
+	/* TO_HOST (1) is LINADDR_IN (5), FROM_HOST (2) LINADDR_OUT (6). */
+	return VMMDEV_HGCM_PARM_TYPE_LINADDR + dir;
 }
 
 /* Bytes of a page-list descriptor with @count (4 KiB) entries. */
@@ -1170,15 +1167,31 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 }
 
 /*
+ * Parameter @i of @parms in either layout.  The two layouts agree on
+ * type (offset 0), value64 and the buffer size (offset 4); only the
+ * linear address differs in width (offset 8: 32 or 64 bits), so the
+ * 32-bit one is read in place through the 64-bit struct, never past it.
+ */
+static struct vmmdev_hgcm_function_parameter64 *
+vbg_hgcm_parm(void *parms, u32 i, bool parms32)
+{
+	return parms + i * (parms32 ?
+			    sizeof(struct vmmdev_hgcm_function_parameter32) :
+			    sizeof(struct vmmdev_hgcm_function_parameter64));
+}
+
+/*
  * Check parameter @parm and note its buffer in @buf (nothing pinned or
  * copied yet).  Return: an upper bound of the bytes it needs in the extra
  * area, or -errno.
  */
 static long vbg_hgcm_check_parm(struct vbg_dev *gdev, bool user,
 				const struct vmmdev_hgcm_function_parameter64 *parm,
-				struct vbg_hgcm_buf *buf)
+				bool parms32, struct vbg_hgcm_buf *buf)
 {
-	u64 addr = parm->u.pointer.u.linear_addr;
+	const struct vmmdev_hgcm_function_parameter32 *parm32 = (void *)parm;
+	u64 addr = parms32 ? parm32->u.pointer.u.linear_addr :
+			     parm->u.pointer.u.linear_addr;
 	u32 max = user ? VBG_HGCM_MAX_USER_BUF : VBG_HGCM_MAX_KERNEL_BUF;
 
 	if (parm->type == VMMDEV_HGCM_PARM_TYPE_32BIT ||
@@ -1274,7 +1287,7 @@ static void vbg_hgcm_fill_buf(struct vmmdev_hgcm_call *req,
  * Return: 0 or -EFAULT if a bounce copy could not be written back.
  */
 static int vbg_hgcm_copy_back(const struct vmmdev_hgcm_call *req,
-			      struct vmmdev_hgcm_function_parameter64 *parms,
+			      void *parms, bool parms32,
 			      struct vbg_hgcm_buf *bufs, u32 parm_count)
 {
 	const struct vmmdev_hgcm_function_parameter64 *src = (void *)(req + 1);
@@ -1283,10 +1296,12 @@ static int vbg_hgcm_copy_back(const struct vmmdev_hgcm_call *req,
 
 	for (i = 0; i < parm_count; i++) {
 		struct vbg_hgcm_buf *buf = &bufs[i];
+		struct vmmdev_hgcm_function_parameter64 *parm =
+			vbg_hgcm_parm(parms, i, parms32);
 
-		if (parms[i].type == VMMDEV_HGCM_PARM_TYPE_32BIT ||
-		    parms[i].type == VMMDEV_HGCM_PARM_TYPE_64BIT) {
-			parms[i].u.value64 = src[i].u.value64;
+		if (parm->type == VMMDEV_HGCM_PARM_TYPE_32BIT ||
+		    parm->type == VMMDEV_HGCM_PARM_TYPE_64BIT) {
+			parm->u.value64 = src[i].u.value64;
 			continue;
 		}
 		if (!buf->size)
@@ -1296,7 +1311,7 @@ static int vbg_hgcm_copy_back(const struct vmmdev_hgcm_call *req,
 			size = min(src[i].u.page_list.offset, buf->size);
 		else if (buf->type != VMMDEV_HGCM_PARM_TYPE_PAGELIST)
 			size = min(src[i].u.page_list.size, buf->size);
-		parms[i].u.pointer.size = size;
+		parm->u.pointer.size = size;
 		if (!(buf->dir & VMMDEV_HGCM_F_PARM_DIRECTION_FROM_HOST))
 			continue;
 		if (buf->type == VMMDEV_HGCM_PARM_TYPE_EMBEDDED_PAGELIST)
@@ -1352,12 +1367,12 @@ static void vbg_hgcm_release_bufs(struct vbg_hgcm_buf *bufs, u32 parm_count,
  * Return: the request's length, or -errno (nothing held then).
  */
 static long vbg_hgcm_prepare_bufs(struct vbg_dev *gdev, bool user,
-				  struct vmmdev_hgcm_function_parameter64 *parms,
+				  void *parms, bool parms32,
 				  struct vbg_hgcm_buf *bufs, u32 parm_count,
 				  unsigned long *locked)
 {
-	size_t len = ALIGN(sizeof(struct vmmdev_hgcm_call) +
-			   parm_count * sizeof(*parms), 8);
+	size_t len = ALIGN(sizeof(struct vmmdev_hgcm_call) + parm_count *
+			   sizeof(struct vmmdev_hgcm_function_parameter64), 8);
 	size_t bound = len, total = 0;
 	unsigned long pages = 0;
 	long extra;
@@ -1365,7 +1380,9 @@ static long vbg_hgcm_prepare_bufs(struct vbg_dev *gdev, bool user,
 	int ret;
 
 	for (i = 0; i < parm_count; i++) {
-		extra = vbg_hgcm_check_parm(gdev, user, &parms[i], &bufs[i]);
+		extra = vbg_hgcm_check_parm(gdev, user,
+					    vbg_hgcm_parm(parms, i, parms32), parms32,
+					    &bufs[i]);
 		if (extra < 0)
 			return extra;
 		bound += extra;
@@ -1410,117 +1427,6 @@ err:
 /* Calls with up to this many parameters keep their buffers on the stack. */
 #define VBG_HGCM_STACK_PARMS		6
 
-/*
- * Build the request for @parms (64-bit layout), run it and copy the
- * outputs back into @parms.  @stack_bufs: room for VBG_HGCM_STACK_PARMS
- * buffers, or NULL to allocate it.
- */
-static int vbg_hgcm_call64(struct vbg_dev *gdev, u32 requestor,
-			   u32 client_id, u32 function, u32 timeout_ms,
-			   bool user,
-			   struct vmmdev_hgcm_function_parameter64 *parms,
-			   u32 parm_count, int *vbox_status,
-			   struct vbg_hgcm_buf *stack_bufs)
-{
-	struct vbg_hgcm_buf *bufs = stack_bufs;
-	struct vmmdev_hgcm_function_parameter64 *dst;
-	struct vbg_hgcm_io io = {};
-	struct vmmdev_hgcm_call *req;
-	unsigned long locked = 0;
-	long len;
-	u32 i;
-	int ret;
-
-	if (parm_count > VMMDEV_HGCM_MAX_PARMS)
-		return -E2BIG;
-	if (!bufs) {
-		bufs = kcalloc(parm_count, sizeof(*bufs), GFP_KERNEL);
-		if (!bufs)
-			return -ENOMEM;
-	} else {
-		memset(bufs, 0, parm_count * sizeof(*bufs));
-	}
-	len = vbg_hgcm_prepare_bufs(gdev, user, parms, bufs, parm_count,
-				    &locked);
-	ret = len;
-	if (len < 0)
-		goto out_free;
-	req = vbg_req_get(len, VMMDEVREQ_HGCM_CALL64, requestor, NULL);
-	if (!req) {
-		ret = -ENOMEM;
-		goto out_release;
-	}
-	req->client_id = client_id;
-	req->function = function;
-	req->parm_count = parm_count;
-	dst = (void *)(req + 1);
-	for (i = 0; i < parm_count; i++) {
-		if (bufs[i].dir)
-			vbg_hgcm_fill_buf(req, &dst[i], &bufs[i]);
-		else
-			dst[i] = parms[i];
-	}
-
-	vbg_hgcm_trace_start(req, bufs, parm_count, &io);
-	ret = vbg_hgcm_submit_wait(gdev, &req->header,
-				   user ? VBG_HGCM_WAIT_INTERRUPTIBLE :
-					  VBG_HGCM_WAIT_KILLABLE,
-				   timeout_ms);
-	trace_vbg_hgcm_call_complete(req, &io, ret);
-	if (ret == -EIO) {
-		/* The host may still write to the request and the buffers. */
-		vbg_hgcm_release_bufs(bufs, parm_count, locked, true);
-		goto out_free;
-	}
-	if (!ret) {
-		*vbox_status = READ_ONCE(req->header.result);
-		ret = vbg_hgcm_copy_back(req, parms, bufs, parm_count);
-	}
-	vbg_req_free_pages(req, len);
-out_release:
-	vbg_hgcm_release_bufs(bufs, parm_count, locked, false);
-out_free:
-	if (bufs != stack_bufs)
-		kfree(bufs);
-	return ret;
-}
-
-/* The 32-bit parameter layout into the 64-bit one and back. */
-static void vbg_hgcm_parms_from32(struct vmmdev_hgcm_function_parameter64 *p64,
-				  const struct vmmdev_hgcm_function_parameter32 *p32,
-				  u32 parm_count)
-{
-	u32 i;
-
-	for (i = 0; i < parm_count; i++) {
-		memset(&p64[i], 0, sizeof(p64[i]));
-		p64[i].type = p32[i].type;
-		if (p32[i].type == VMMDEV_HGCM_PARM_TYPE_32BIT ||
-		    p32[i].type == VMMDEV_HGCM_PARM_TYPE_64BIT) {
-			p64[i].u.value64 = p32[i].u.value64;
-		} else {
-			p64[i].u.pointer.size = p32[i].u.pointer.size;
-			p64[i].u.pointer.u.linear_addr =
-				p32[i].u.pointer.u.linear_addr;
-		}
-	}
-}
-
-static void vbg_hgcm_parms_to32(struct vmmdev_hgcm_function_parameter32 *p32,
-				const struct vmmdev_hgcm_function_parameter64 *p64,
-				u32 parm_count)
-{
-	u32 i;
-
-	for (i = 0; i < parm_count; i++) {
-		if (p64[i].type == VMMDEV_HGCM_PARM_TYPE_32BIT ||
-		    p64[i].type == VMMDEV_HGCM_PARM_TYPE_64BIT)
-			p32[i].u.value64 = p64[i].u.value64;
-		else
-			p32[i].u.pointer.size = p64[i].u.pointer.size;
-	}
-}
-
 /**
  * vbg_hgcm_do_call() - HGCMCall, without the removal lock.
  * @gdev: the device.
@@ -1554,26 +1460,73 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
 		     bool parms32, u32 parm_count, int *vbox_status)
 {
-	struct vbg_hgcm_buf bufs[VBG_HGCM_STACK_PARMS];
-	struct vmmdev_hgcm_function_parameter64 *p64 = parms;
+	struct vbg_hgcm_buf stack_bufs[VBG_HGCM_STACK_PARMS];
+	struct vbg_hgcm_buf *bufs = stack_bufs;
+	struct vmmdev_hgcm_function_parameter64 *dst;
+	struct vbg_hgcm_io io = {};
+	struct vmmdev_hgcm_call *req;
+	unsigned long locked = 0;
+	long len;
+	u32 i;
 	int ret;
 
 	if (parm_count > VMMDEV_HGCM_MAX_PARMS)
 		return -E2BIG;
-	if (parms32) {
-		p64 = kcalloc(parm_count, sizeof(*p64), GFP_KERNEL);
-		if (parm_count && !p64)
+	if (parm_count > ARRAY_SIZE(stack_bufs)) {
+		bufs = kcalloc(parm_count, sizeof(*bufs), GFP_KERNEL);
+		if (!bufs)
 			return -ENOMEM;
-		vbg_hgcm_parms_from32(p64, parms, parm_count);
+	} else {
+		memset(bufs, 0, parm_count * sizeof(*bufs));
 	}
-	ret = vbg_hgcm_call64(gdev, requestor, client_id, function,
-			      timeout_ms, user, p64, parm_count, vbox_status,
-			      parm_count <= ARRAY_SIZE(bufs) ? bufs : NULL);
-	if (parms32) {
-		if (!ret)
-			vbg_hgcm_parms_to32(parms, p64, parm_count);
-		kfree(p64);
+	len = vbg_hgcm_prepare_bufs(gdev, user, parms, parms32, bufs, parm_count,
+				    &locked);
+	ret = len;
+	if (len < 0)
+		goto out_free;
+	req = vbg_req_get(len, VMMDEVREQ_HGCM_CALL64, requestor, NULL);
+	if (!req) {
+		ret = -ENOMEM;
+		goto out_release;
 	}
+	req->client_id = client_id;
+	req->function = function;
+	req->parm_count = parm_count;
+	dst = (void *)(req + 1);
+	for (i = 0; i < parm_count; i++) {
+		const struct vmmdev_hgcm_function_parameter64 *parm =
+			vbg_hgcm_parm(parms, i, parms32);
+
+		if (bufs[i].dir) {
+			vbg_hgcm_fill_buf(req, &dst[i], &bufs[i]);
+		} else {
+			/* A value (the request is zeroed past it). */
+			dst[i].type = parm->type;
+			dst[i].u.value64 = parm->u.value64;
+		}
+	}
+
+	vbg_hgcm_trace_start(req, bufs, parm_count, &io);
+	ret = vbg_hgcm_submit_wait(gdev, &req->header,
+				   user ? VBG_HGCM_WAIT_INTERRUPTIBLE :
+					  VBG_HGCM_WAIT_KILLABLE,
+				   timeout_ms);
+	trace_vbg_hgcm_call_complete(req, &io, ret);
+	if (ret == -EIO) {
+		/* The host may still write to the request and the buffers. */
+		vbg_hgcm_release_bufs(bufs, parm_count, locked, true);
+		goto out_free;
+	}
+	if (!ret) {
+		*vbox_status = READ_ONCE(req->header.result);
+		ret = vbg_hgcm_copy_back(req, parms, parms32, bufs, parm_count);
+	}
+	vbg_req_free_pages(req, len);
+out_release:
+	vbg_hgcm_release_bufs(bufs, parm_count, locked, false);
+out_free:
+	if (bufs != stack_bufs)
+		kfree(bufs);
 	return ret;
 }
 
