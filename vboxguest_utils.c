@@ -1155,7 +1155,7 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 		return vbg_hgcm_pagelist_size(addr, buf->size);
 	}
 	if (pinned > 0)
-		unpin_user_pages(buf->pages, pinned);
+		unpin_user_pages_dirty_lock(buf->pages, pinned, false);
 	vbg_hgcm_pages_free(buf);
 
 	/* Not pinnable (I/O or PFN mappings, for instance): copy. */
