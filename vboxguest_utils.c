@@ -1424,8 +1424,11 @@ err:
 	return ret;
 }
 
-/* Calls with up to this many parameters keep their buffers on the stack. */
-#define VBG_HGCM_STACK_PARMS		6
+/*
+ * Calls with up to this many parameters keep their buffers on the stack:
+ * vboxsf's read and write (5), which it also makes from writeback.
+ */
+#define VBG_HGCM_STACK_PARMS		5
 
 /**
  * vbg_hgcm_do_call() - HGCMCall, without the removal lock.
