@@ -16,6 +16,7 @@
 
 #include <linux/input.h>
 #include <linux/interrupt.h>
+#include <linux/io.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
@@ -464,10 +465,15 @@ void *vbg_req_alloc(size_t len, enum vmmdev_request_type type,
 		    u32 requestor);
 void vbg_req_free(void *req, size_t len);
 int vbg_req_submit(struct vbg_dev *gdev, void *req);
-bool vbg_host_has_events(struct vbg_dev *gdev);
 u32 vbg_req_ack_events(struct vbg_dev *gdev);
 struct page;
 void vbg_balloon_chunk_list(u64 *phys_page, struct page *const *pages);
+
+/* have_events in the VMMDev memory: the ISR's "is it ours" test. */
+static inline bool vbg_host_has_events(struct vbg_dev *gdev)
+{
+	return ioread8(&gdev->mmio->have_events) != 0;
+}
 
 /*
  * vboxguest_utils.c: HGCM.  The ioctl handlers (vboxguest_core.c) and the

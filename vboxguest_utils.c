@@ -268,20 +268,6 @@ int vbg_req_submit(struct vbg_dev *gdev, void *req)
 }
 
 /**
- * vbg_host_has_events() - does the host have events for us?
- * @gdev: the device.
- *
- * Reads have_events in the VMMDev memory: the ISR's "is it ours" test.
- *
- * Context: any.
- * Return: true if the host raised the interrupt.
- */
-bool vbg_host_has_events(struct vbg_dev *gdev)
-{
-	return ioread8(&gdev->mmio->have_events) != 0;
-}
-
-/**
  * vbg_req_ack_events() - take the pending events from the host.
  * @gdev: the device.
  *
