@@ -551,10 +551,21 @@ static inline unsigned long vbg_hgcm_close_deadline(void)
 	return jiffies + msecs_to_jiffies(VBG_HGCM_CLOSE_TIMEOUT_MS);
 }
 
+/*
+ * Set up the HGCM state of @gdev (its hgcm_cancel_req is allocated with
+ * the other fixed requests).  Context: process context (init).
+ */
+static inline void vbg_hgcm_init(struct vbg_dev *gdev)
+{
+	spin_lock_init(&gdev->hgcm_lock);
+	INIT_LIST_HEAD(&gdev->hgcm_waiters);
+	mutex_init(&gdev->hgcm_cancel_mutex);
+	init_rwsem(&gdev->hgcm_submit_rwsem);
+}
+
 int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
 		     bool parms32, u32 parm_count, int *vbox_status);
-void vbg_hgcm_init(struct vbg_dev *gdev);
 void vbg_hgcm_wake(struct vbg_dev *gdev, bool all);
 void vbg_hgcm_drop_all(struct vbg_dev *gdev);
 

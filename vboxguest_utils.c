@@ -492,21 +492,6 @@ struct vbg_hgcm_waiter {
 	bool dropped;
 };
 
-/**
- * vbg_hgcm_init() - set up the HGCM state of a device.
- * @gdev: the device (its hgcm_cancel_req is allocated with the other
- *	fixed requests).
- *
- * Context: process context (init).
- */
-void vbg_hgcm_init(struct vbg_dev *gdev)
-{
-	spin_lock_init(&gdev->hgcm_lock);
-	INIT_LIST_HEAD(&gdev->hgcm_waiters);
-	mutex_init(&gdev->hgcm_cancel_mutex);
-	init_rwsem(&gdev->hgcm_submit_rwsem);
-}
-
 static bool vbg_hgcm_is_done(struct vmmdev_hgcmreq_header *req)
 {
 	if (!(READ_ONCE(req->flags) & VBOX_HGCM_REQ_DONE))
