@@ -566,7 +566,28 @@ static inline void vbg_hgcm_init(struct vbg_dev *gdev)
 int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
 		     bool parms32, u32 parm_count, int *vbox_status);
-void vbg_hgcm_wake(struct vbg_dev *gdev, bool all);
-void vbg_hgcm_drop_all(struct vbg_dev *gdev);
+void vbg_hgcm_end_waits(struct vbg_dev *gdev, bool all, bool dropped);
+
+/*
+ * Wake the HGCM waiters whose request is DONE (the ISR), or with @all
+ * every waiter (the device is going away).  Context: any.
+ */
+static inline void vbg_hgcm_wake(struct vbg_dev *gdev, bool all)
+{
+	vbg_hgcm_end_waits(gdev, all, false);
+}
+
+/*
+ * The host forgot every HGCM request in a device reset: end every wait,
+ * those not DONE with -ECONNRESET.  Context: process context,
+ * hgcm_submit_rwsem held for writing (so every listed request was
+ * submitted before the reset was noticed) and the guest not yet
+ * reported again.
+ */
+static inline void vbg_hgcm_drop_all(struct vbg_dev *gdev)
+{
+	lockdep_assert_held_write(&gdev->hgcm_submit_rwsem);
+	vbg_hgcm_end_waits(gdev, true, true);
+}
 
 #endif /* __VBOXGUEST_CORE_H__ */

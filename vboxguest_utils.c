@@ -502,14 +502,20 @@ static bool vbg_hgcm_is_done(struct vmmdev_hgcmreq_header *req)
 }
 
 /**
- * vbg_hgcm_wake() - wake HGCM waiters.
+ * vbg_hgcm_end_waits() - wake HGCM waiters.
  * @gdev: the device.
- * @all: wake every waiter (the device is going away); otherwise only
- *	those whose request is DONE, which leave the list.
+ * @all: wake every waiter, else only those whose request is DONE.
+ * @dropped: the host forgot every request that is not DONE in a device
+ *	reset and will never write to it (vmmdev-spec.md appendix): its
+ *	waiter frees it and returns -ECONNRESET.
  *
- * Context: any (the ISR on an HGCM event, remove after setting removed).
+ * Waiters whose request is DONE leave the list.  vbg_hgcm_wake() and
+ * vbg_hgcm_drop_all() in vboxguest_core.h are the two uses.
+ *
+ * Context: any (the ISR on an HGCM event, remove after setting removed,
+ * the host-reset restore with hgcm_submit_rwsem held for writing).
  */
-void vbg_hgcm_wake(struct vbg_dev *gdev, bool all)
+void vbg_hgcm_end_waits(struct vbg_dev *gdev, bool all, bool dropped)
 {
 	struct vbg_hgcm_waiter *w, *tmp;
 	unsigned long flags;
@@ -520,36 +526,11 @@ void vbg_hgcm_wake(struct vbg_dev *gdev, bool all)
 			list_del_init(&w->node);
 		else if (!all)
 			continue;
+		else if (dropped)
+			WRITE_ONCE(w->dropped, true);
 		complete(&w->done);
 	}
 	spin_unlock_irqrestore(&gdev->hgcm_lock, flags);
-}
-
-/**
- * vbg_hgcm_drop_all() - the host forgot every HGCM request (device reset).
- * @gdev: the device.
- *
- * Ends the wait of every request in flight that is not DONE: the host
- * dropped it without writing to it, and never will (vmmdev-spec.md
- * appendix), so its waiter frees it and returns -ECONNRESET.
- *
- * Context: process context, hgcm_submit_rwsem held for writing (so every
- * listed request was submitted before the reset was noticed) and the
- * guest not yet reported again.
- */
-void vbg_hgcm_drop_all(struct vbg_dev *gdev)
-{
-	struct vbg_hgcm_waiter *w;
-
-	lockdep_assert_held_write(&gdev->hgcm_submit_rwsem);
-	spin_lock_irq(&gdev->hgcm_lock);
-	list_for_each_entry(w, &gdev->hgcm_waiters, node) {
-		if (READ_ONCE(w->req->flags) & VBOX_HGCM_REQ_DONE)
-			continue;
-		WRITE_ONCE(w->dropped, true);
-		complete(&w->done);
-	}
-	spin_unlock_irq(&gdev->hgcm_lock);
 }
 
 /*
