@@ -459,7 +459,6 @@ void vbg_log(struct vbg_dev *gdev, struct ratelimit_state *rs,
  * ISR's have_events test (vbg_host_has_events()) and the fast ack.
  */
 extern const struct vbg_host_ops vbg_pci_ops;
-int vbg_req_cache_init(void);
 void vbg_req_cache_exit(void);
 void *vbg_req_alloc(size_t len, enum vmmdev_request_type type,
 		    u32 requestor);

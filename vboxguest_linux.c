@@ -617,15 +617,7 @@ static struct pci_driver vbg_pci_driver = {
 
 static int __init vbg_init(void)
 {
-	int ret;
-
-	ret = vbg_req_cache_init();
-	if (ret)
-		return ret;
-	ret = pci_register_driver(&vbg_pci_driver);
-	if (ret)
-		vbg_req_cache_exit();
-	return ret;
+	return pci_register_driver(&vbg_pci_driver);
 }
 
 static void __exit vbg_exit(void)

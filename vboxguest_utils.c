@@ -27,119 +27,21 @@
 #include "vboxguest_trace.h"
 
 /*
- * Requests up to 2 KiB come from DMA32 slab caches of these sizes, so a
- * small request does not cost a page; larger ones get whole pages below
- * 4 GiB.  The port takes a 32-bit physical address, hence DMA32.
- */
-static const unsigned int vbg_req_cache_sizes[] = { 64, 128, 256, 512,
-						    1024, 2048 };
-static struct kmem_cache *vbg_req_caches[ARRAY_SIZE(vbg_req_cache_sizes)];
-/*
- * The last freed one-page request (HGCM calls: vboxsf makes one a page
- * of file data), kept for the next: no page allocator round trip.
+ * Requests are whole pages below 4 GiB: the port takes a 32-bit physical
+ * address, hence DMA32.  The last freed one-page request (HGCM calls:
+ * vboxsf makes one a page of file data) is kept for the next: no page
+ * allocator round trip.
  */
 static void *vbg_req_spare;
 
 /**
- * vbg_req_cache_init() - create the request slab caches.
- *
- * Context: module init.
- * Return: 0 or -ENOMEM.
- */
-int vbg_req_cache_init(void)
-{
-	char name[32];
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(vbg_req_cache_sizes); i++) {
-		snprintf(name, sizeof(name), "vboxguest-req-%u",
-			 vbg_req_cache_sizes[i]);
-		vbg_req_caches[i] = kmem_cache_create(name,
-						      vbg_req_cache_sizes[i],
-						      8, SLAB_CACHE_DMA32,
-						      NULL);
-		if (!vbg_req_caches[i]) {
-			vbg_req_cache_exit();
-			return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-/**
- * vbg_req_cache_exit() - destroy the request slab caches.
+ * vbg_req_cache_exit() - free the kept one-page request.
  *
  * Context: module exit, after every request was freed.
  */
 void vbg_req_cache_exit(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(vbg_req_caches); i++) {
-		kmem_cache_destroy(vbg_req_caches[i]);
-		vbg_req_caches[i] = NULL;
-	}
 	free_page((unsigned long)xchg(&vbg_req_spare, NULL));
-}
-
-/* The cache for @len bytes, or NULL if @len needs whole pages. */
-static struct kmem_cache *vbg_req_cache(size_t len)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(vbg_req_cache_sizes); i++)
-		if (len <= vbg_req_cache_sizes[i])
-			return vbg_req_caches[i];
-	return NULL;
-}
-
-/* Fill in the header of the zeroed request @req; return @req. */
-static void *vbg_req_init(struct vmmdev_request_header *req, size_t len,
-			  enum vmmdev_request_type type, u32 requestor)
-{
-	*req = (struct vmmdev_request_header){
-		.size = len,
-		.version = VMMDEV_REQUEST_HEADER_VERSION,
-		.request_type = type,
-		.rc = VERR_GENERAL_FAILURE,	/* until the host says otherwise */
-		.requestor = requestor,
-	};
-	return req;
-}
-
-/*
- * A zeroed request from @cache, or from whole pages below 4 GiB if
- * @cache is NULL (the spare page if it fits), with its header filled in.
- */
-static void *vbg_req_get(size_t len, enum vmmdev_request_type type,
-			 u32 requestor, struct kmem_cache *cache)
-{
-	struct vmmdev_request_header *req;
-	struct page *page;
-
-	if (len < sizeof(*req) || len > VMMDEV_MAX_REQUEST_SIZE)
-		return NULL;
-	if (cache) {
-		req = kmem_cache_alloc(cache, GFP_KERNEL);
-	} else {
-		req = len <= PAGE_SIZE ? xchg(&vbg_req_spare, NULL) : NULL;
-		if (!req) {
-			page = alloc_pages(GFP_KERNEL | __GFP_DMA32,
-					   get_order(len));
-			req = page ? page_address(page) : NULL;
-		}
-	}
-	if (!req)
-		return NULL;
-	memset(req, 0, len);	/* not the rest of the page */
-	return vbg_req_init(req, len, type, requestor);
-}
-
-/* Free a request of whole pages, or keep it as the spare. */
-static void vbg_req_free_pages(void *req, size_t len)
-{
-	if (len > PAGE_SIZE || cmpxchg(&vbg_req_spare, NULL, req))
-		free_pages((unsigned long)req, get_order(len));
 }
 
 /**
@@ -157,11 +59,32 @@ static void vbg_req_free_pages(void *req, size_t len)
 void *vbg_req_alloc(size_t len, enum vmmdev_request_type type,
 		    u32 requestor)
 {
-	return vbg_req_get(len, type, requestor, vbg_req_cache(len));
+	struct vmmdev_request_header *req;
+	struct page *page;
+
+	if (len < sizeof(*req) || len > VMMDEV_MAX_REQUEST_SIZE)
+		return NULL;
+	req = len <= PAGE_SIZE ? xchg(&vbg_req_spare, NULL) : NULL;
+	if (!req) {
+		page = alloc_pages(GFP_KERNEL | __GFP_DMA32, get_order(len));
+		if (!page)
+			return NULL;
+		req = page_address(page);
+	}
+	memset(req, 0, len);	/* not the rest of the page */
+	*req = (struct vmmdev_request_header){
+		.size = len,
+		.version = VMMDEV_REQUEST_HEADER_VERSION,
+		.request_type = type,
+		.rc = VERR_GENERAL_FAILURE,	/* until the host says otherwise */
+		.requestor = requestor,
+	};
+	return req;
 }
 
 /**
- * vbg_req_free() - free a request from vbg_req_alloc().
+ * vbg_req_free() - free a request from vbg_req_alloc(), or keep it as the
+ *	spare.
  * @req: the request, or NULL.
  * @len: the length it was allocated with.
  *
@@ -169,15 +92,8 @@ void *vbg_req_alloc(size_t len, enum vmmdev_request_type type,
  */
 void vbg_req_free(void *req, size_t len)
 {
-	struct kmem_cache *cache;
-
-	if (!req)
-		return;
-	cache = vbg_req_cache(len);
-	if (cache)
-		kmem_cache_free(cache, req);
-	else
-		vbg_req_free_pages(req, len);
+	if (req && (len > PAGE_SIZE || cmpxchg(&vbg_req_spare, NULL, req)))
+		free_pages((unsigned long)req, get_order(len));
 }
 
 /*
@@ -459,10 +375,9 @@ EXPORT_SYMBOL_GPL(vbg_status_code_to_errno);
  * write into all of them (VBG_STAT_HGCM_LEAKED counts those), and the
  * caller gets -EIO.  A request the host dropped in a device reset (it
  * writes nothing to those, vmmdev-spec.md appendix) ends with -ECONNRESET
- * once the driver notices the reset (vbg_core_host_restore()).  HGCM
- * requests come from the page allocator, not from
- * the request caches, so a leaked one does not keep a cache from being
- * destroyed at unload.
+ * once the driver notices the reset (vbg_core_host_restore()).  A leaked
+ * request is whole pages (vbg_req_alloc()), which keep nothing from being
+ * torn down at unload.
  */
 
 /* Largest buffer per parameter: user (pinned) and kernel buffers. */
@@ -750,8 +665,8 @@ int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 		return -ETIMEDOUT;
 	if (enter && !vbg_hgcm_enter(gdev))
 		return -ENODEV;
-	req = vbg_req_get(len, loc ? VMMDEVREQ_HGCM_CONNECT :
-			  VMMDEVREQ_HGCM_DISCONNECT, requestor, NULL);
+	req = vbg_req_alloc(len, loc ? VMMDEVREQ_HGCM_CONNECT :
+			    VMMDEVREQ_HGCM_DISCONNECT, requestor);
 	ret = -ENOMEM;
 	if (!req)
 		goto out;
@@ -769,7 +684,7 @@ int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 		if (loc)
 			*client_id = READ_ONCE(req->c.client_id);
 	}
-	vbg_req_free_pages(req, len);
+	vbg_req_free(req, len);
 out:
 	if (enter)
 		up_read(&gdev->remove_rwsem);
@@ -1435,7 +1350,7 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 	ret = len;
 	if (len < 0)
 		goto out_free;
-	req = vbg_req_get(len, VMMDEVREQ_HGCM_CALL64, requestor, NULL);
+	req = vbg_req_alloc(len, VMMDEVREQ_HGCM_CALL64, requestor);
 	if (!req) {
 		ret = -ENOMEM;
 		goto out_release;
@@ -1472,7 +1387,7 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		*vbox_status = READ_ONCE(req->header.result);
 		ret = vbg_hgcm_copy_back(req, parms, parms32, bufs, parm_count);
 	}
-	vbg_req_free_pages(req, len);
+	vbg_req_free(req, len);
 out_release:
 	vbg_hgcm_release_bufs(bufs, parm_count, locked, false);
 out_free:
