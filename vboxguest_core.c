@@ -448,6 +448,24 @@ static void vbg_heartbeat_exit(struct vbg_dev *gdev)
 }
 
 /*
+ * Tell the host the driver's own state: filter, capabilities and mouse
+ * bits, the heartbeat (re-enabled, or started at probe and after sleep)
+ * and the driver facility active.  At probe and at every restore.
+ */
+static int vbg_host_apply_state(struct vbg_dev *gdev)
+{
+	int ret = vbg_reset_host_state(gdev);
+
+	if (ret)
+		return ret;
+	if (gdev->heartbeat.interval)
+		vbg_heartbeat_configure(gdev, true);
+	else
+		vbg_heartbeat_init(gdev);
+	return vbg_report_driver_status(gdev, true);
+}
+
+/*
  * ChangeMemBalloon: give @chunk's pages to the host (@inflate) or take
  * them back.  Context: balloon.mutex held.
  */
@@ -916,9 +934,10 @@ VISIBLE_IF_KUNIT void vbg_core_init_state(struct vbg_dev *gdev)
  *
  * Initialises the state (vbg_core_init_state()), allocates the fixed
  * requests, reads the host version (refusing a host without page lists),
- * reports guest info 2 and guest info, resets filter/capabilities/mouse,
- * queries the hypervisor info, starts the heartbeat, reports the driver
- * active and looks at the balloon once.  Undone by vbg_core_exit().
+ * reports guest info 2 and guest info, queries the hypervisor info, then
+ * tells the host the driver's state as every restore does
+ * (vbg_host_apply_state()) and looks at the balloon once.  Undone by
+ * vbg_core_exit().
  *
  * Context: process context (probe).
  * Return: 0 or -errno; on failure nothing is left to undo.
@@ -937,12 +956,8 @@ int vbg_core_init(struct vbg_dev *gdev)
 	ret = vbg_report_guest_info(gdev);
 	if (ret)
 		goto err_free_requests;
-	ret = vbg_reset_host_state(gdev);
-	if (ret)
-		goto err_free_requests;
 	vbg_query_hypervisor_info(gdev);
-	vbg_heartbeat_init(gdev);
-	ret = vbg_report_driver_status(gdev, true);
+	ret = vbg_host_apply_state(gdev);
 	if (ret)
 		goto err_stop_heartbeat;
 	vbg_balloon_pressure_init(gdev);
@@ -1344,15 +1359,6 @@ static void vbg_balloon_regive(struct vbg_dev *gdev)
 		vbg_dev_info(gdev, "the host kept %u balloon chunks\n", refused);
 }
 
-/* The heartbeat again: re-enable monitoring, or start it after sleep. */
-static void vbg_heartbeat_restart(struct vbg_dev *gdev)
-{
-	if (gdev->heartbeat.interval)
-		vbg_heartbeat_configure(gdev, true);
-	else
-		vbg_heartbeat_init(gdev);
-}
-
 /**
  * vbg_core_host_restore() - tell the host everything it may have forgotten.
  * @dev: the device's struct device (its drvdata the struct vbg_dev).
@@ -1400,11 +1406,7 @@ int vbg_core_host_restore(struct device *dev)
 	memalloc_noio_restore(noio);
 	up_write(&gdev->hgcm_submit_rwsem);
 	if (!ret)
-		ret = vbg_reset_host_state(gdev);
-	if (!ret) {
-		vbg_heartbeat_restart(gdev);
-		ret = vbg_report_driver_status(gdev, true);
-	}
+		ret = vbg_host_apply_state(gdev);
 	if (forgot)
 		vbg_balloon_regive(gdev);
 	schedule_work(&gdev->balloon.work);
