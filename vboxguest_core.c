@@ -1629,6 +1629,37 @@ static int vbg_ioctl_check_sizes(struct vbg_ioctl_hdr *hdr, size_t in, size_t ou
 	return 0;
 }
 
+/* Bytes after the header in and out of an ioctl structure. */
+#define VBG_IN(type)	sizeof_field(struct type, u.in)
+#define VBG_OUT(type)	sizeof_field(struct type, u.out)
+
+/*
+ * The ioctls whose code is fixed: bytes after the header in and out, for
+ * vbg_ioctl_check_sizes() before their handler runs.
+ */
+static const struct {
+	u32 cmd;
+	u16 in;
+	u16 out;
+} vbg_ioctl_shapes[] = {
+	{ VBG_IOCTL_DRIVER_VERSION_INFO, VBG_IN(vbg_ioctl_driver_version_info),
+	  VBG_OUT(vbg_ioctl_driver_version_info) },
+	{ VBG_IOCTL_WAIT_FOR_EVENTS, VBG_IN(vbg_ioctl_wait_for_events),
+	  VBG_OUT(vbg_ioctl_wait_for_events) },
+	{ VBG_IOCTL_INTERRUPT_ALL_WAIT_FOR_EVENTS, 0, 0 },
+	{ VBG_IOCTL_CHANGE_FILTER_MASK, VBG_IN(vbg_ioctl_change_filter), 0 },
+	{ VBG_IOCTL_CHANGE_GUEST_CAPABILITIES, VBG_IN(vbg_ioctl_set_guest_caps),
+	  VBG_OUT(vbg_ioctl_set_guest_caps) },
+	{ VBG_IOCTL_SET_MOUSE_STATUS, VBG_IN(vbg_ioctl_set_mouse_status), 0 },
+	{ VBG_IOCTL_ACQUIRE_GUEST_CAPABILITIES,
+	  VBG_IN(vbg_ioctl_acquire_guest_caps), 0 },
+	{ VBG_IOCTL_CHECK_BALLOON, 0, VBG_OUT(vbg_ioctl_check_balloon) },
+	{ VBG_IOCTL_WRITE_CORE_DUMP, VBG_IN(vbg_ioctl_write_coredump), 0 },
+	{ VBG_IOCTL_HGCM_CONNECT, VBG_IN(vbg_ioctl_hgcm_connect),
+	  VBG_OUT(vbg_ioctl_hgcm_connect) },
+	{ VBG_IOCTL_HGCM_DISCONNECT, VBG_IN(vbg_ioctl_hgcm_disconnect), 0 },
+};
+
 /*
  * The result of a filter, capability, acquire or mouse change.  A host
  * refusal fails the ioctl with the errno of the host's status
@@ -1653,11 +1684,6 @@ static int vbg_ioctl_driver_version_info(struct vbg_session *session,
 		container_of(hdr, struct vbg_ioctl_driver_version_info, hdr);
 	u32 req_major = info->u.in.req_version >> 16;
 	u32 min_version = info->u.in.min_version;
-	int ret;
-
-	ret = vbg_ioctl_check_sizes(&info->hdr, sizeof(info->u.in), sizeof(info->u.out));
-	if (ret)
-		return ret;
 
 	if (req_major != VBG_IOC_VERSION >> 16 ||
 	    min_version >> 16 != VBG_IOC_VERSION >> 16 ||
@@ -1886,9 +1912,6 @@ static int vbg_ioctl_wait_for_events(struct vbg_session *session,
 	u32 events = 0;
 	int ret;
 
-	ret = vbg_ioctl_check_sizes(&wait->hdr, sizeof(wait->u.in), sizeof(wait->u.out));
-	if (ret)
-		return ret;
 	if (wait->u.in.events & ~VMMDEV_EVENT_VALID_EVENT_MASK)
 		return -EINVAL;
 
@@ -1920,10 +1943,7 @@ static int vbg_ioctl_interrupt_all_wait_events(struct vbg_session *session,
 					       struct vbg_ioctl_hdr *hdr)
 {
 	struct vbg_dev *gdev = session->gdev;
-	int ret = vbg_ioctl_check_sizes(hdr, 0, 0);
 
-	if (ret)
-		return ret;
 	spin_lock_irq(&gdev->event_spinlock);
 	session->cancel_waiters = true;
 	spin_unlock_irq(&gdev->event_spinlock);
@@ -2021,8 +2041,7 @@ static int vbg_ioctl_acquire_guest_capabilities(struct vbg_session *session,
 	struct vbg_dev *gdev = session->gdev;
 	u32 caps_in = caps->u.in.or_mask | caps->u.in.not_mask;
 
-	if (vbg_ioctl_check_sizes(&caps->hdr, sizeof(caps->u.in), 0) ||
-	    (caps->u.in.flags & ~VBGL_IOC_AGC_FLAGS_VALID_MASK) ||
+	if ((caps->u.in.flags & ~VBGL_IOC_AGC_FLAGS_VALID_MASK) ||
 	    (caps_in & ~VMMDEV_GUEST_CAPABILITIES_MASK))
 		return -EINVAL;
 	guard(mutex)(&gdev->session_mutex);
@@ -2050,7 +2069,7 @@ static int vbg_ioctl_set_mask(struct vbg_session *session, unsigned int cmd,
 	struct vbg_host_mask *m = &gdev->event_filter;
 	u32 *bits = &session->event_filter;
 	u32 valid = VMMDEV_EVENT_VALID_EVENT_MASK;
-	size_t in = sizeof(filter->u.in), out = 0;
+	bool out = false;
 	u32 or_mask, not_mask;
 	int ret;
 
@@ -2058,7 +2077,6 @@ static int vbg_ioctl_set_mask(struct vbg_session *session, unsigned int cmd,
 		m = &gdev->mouse_status;
 		bits = &session->mouse_status;
 		valid = VMMDEV_MOUSE_GUEST_MASK;
-		in = sizeof(mouse->u.in);
 		or_mask = mouse->u.in.mouse_status;
 		not_mask = valid & ~or_mask;
 	} else {
@@ -2066,7 +2084,7 @@ static int vbg_ioctl_set_mask(struct vbg_session *session, unsigned int cmd,
 			m = &gdev->guest_caps;
 			bits = &session->set_guest_caps;
 			valid = VMMDEV_GUEST_CAPABILITIES_MASK;
-			out = sizeof(caps->u.out);
+			out = true;
 		}
 		/* The filter's and the capabilities' input are alike. */
 		BUILD_BUG_ON(offsetof(struct vbg_ioctl_change_filter, u.in.not_mask) !=
@@ -2074,8 +2092,7 @@ static int vbg_ioctl_set_mask(struct vbg_session *session, unsigned int cmd,
 		or_mask = filter->u.in.or_mask;
 		not_mask = filter->u.in.not_mask;
 	}
-	ret = vbg_ioctl_check_sizes(hdr, in, out) ?:
-	      vbg_ioctl_change_mask(gdev, hdr, m, bits, or_mask, not_mask, valid);
+	ret = vbg_ioctl_change_mask(gdev, hdr, m, bits, or_mask, not_mask, valid);
 	if (ret || !out)
 		return ret;
 	guard(mutex)(&gdev->session_mutex);
@@ -2093,9 +2110,6 @@ static int vbg_ioctl_check_balloon(struct vbg_session *session,
 	struct vbg_dev *gdev = session->gdev;
 	int ret;
 
-	ret = vbg_ioctl_check_sizes(&balloon->hdr, 0, sizeof(balloon->u.out));
-	if (ret)
-		return ret;
 	ret = vbg_balloon_update(gdev);
 	if (ret < 0)
 		return ret;
@@ -2116,9 +2130,6 @@ static int vbg_ioctl_write_core_dump(struct vbg_session *session,
 	struct vmmdev_write_core_dump req = {};
 	int ret;
 
-	ret = vbg_ioctl_check_sizes(&dump->hdr, sizeof(dump->u.in), 0);
-	if (ret)
-		return ret;
 	if (dump->u.in.flags)
 		return -EINVAL;
 
@@ -2149,12 +2160,6 @@ static int vbg_ioctl_hgcm_conn(struct vbg_session *session,
 	u32 client_id = connect ? 0 : disc->u.in.client_id;
 	int ret, slot = -1, vbox_status = VERR_GENERAL_FAILURE;
 	bool exists;
-
-	ret = vbg_ioctl_check_sizes(hdr, connect ? sizeof(conn->u.in) :
-					 sizeof(disc->u.in),
-				    connect ? sizeof(conn->u.out) : 0);
-	if (ret)
-		return ret;
 
 	if (connect || (client_id && client_id != VBG_HGCM_SLOT_BUSY))
 		slot = vbg_session_slot_set(session, -1, client_id,
@@ -2246,6 +2251,18 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 {
 	struct vbg_dev *gdev = session->gdev;
 	void *data = hdr;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(vbg_ioctl_shapes); i++) {
+		if (cmd != vbg_ioctl_shapes[i].cmd)
+			continue;
+		ret = vbg_ioctl_check_sizes(hdr, vbg_ioctl_shapes[i].in,
+					    vbg_ioctl_shapes[i].out);
+		if (ret)
+			return ret;
+	}
+
 	/* The ioctls whose code is fixed. */
 	switch (cmd) {
 	case VBG_IOCTL_DRIVER_VERSION_INFO:
