@@ -992,12 +992,15 @@ void vbg_core_quiesce(struct vbg_dev *gdev)
 }
 
 /*
- * What exit, shutdown and suspend stop: init's first balloon look (or a
- * later one), the heartbeat and the host's monitoring, and the balloon
- * (handed back).
+ * What exit, shutdown and suspend stop: noticing host resets, the host's
+ * interrupts (filter cleared), the mouse work and init's first balloon
+ * look (or a later one), the heartbeat and the host's monitoring, and the
+ * balloon (handed back).
  */
-static void vbg_core_pause(struct vbg_dev *gdev)
+static void vbg_core_stop(struct vbg_dev *gdev)
 {
+	vbg_core_quiesce(gdev);
+	cancel_work_sync(&gdev->mouse_work);
 	cancel_work_sync(&gdev->balloon.work);
 	vbg_heartbeat_exit(gdev);
 	vbg_balloon_exit(gdev);
@@ -1028,10 +1031,11 @@ void vbg_core_cancel_event_work(void *data)
  *	event work cancelled (vbg_core_cancel_event_work()).  A devm action
  *	of the Linux glue.
  *
- * Cancels the first balloon look init queued, stops the heartbeat, returns
- * the balloon to the guest, reports the driver inactive, resets filter,
- * capabilities and mouse and frees the fixed requests: after the work
- * items that use them are gone.
+ * Stops what suspend stops (the host's filter cleared, the first balloon
+ * look init queued cancelled, the heartbeat stopped, the balloon returned
+ * to the guest), reports the driver inactive, resets capabilities and
+ * mouse and frees the fixed requests: after the work items that use them
+ * are gone.
  *
  * Context: process context (remove), no session can reach the host any
  * more (vbg_dev.removed is set).
@@ -1040,12 +1044,10 @@ void vbg_core_exit(void *data)
 {
 	struct vbg_dev *gdev = data;
 
-	vbg_host_watch_stop(gdev);
-	vbg_core_pause(gdev);
+	vbg_core_stop(gdev);
 	vbg_report_driver_status(gdev, false);
 
 	mutex_lock(&gdev->session_mutex);
-	vbg_host_mask_send(gdev, &gdev->event_filter, 0);
 	vbg_host_mask_send(gdev, &gdev->guest_caps, 0);
 	vbg_host_mask_send(gdev, &gdev->mouse_status, 0);
 	mutex_unlock(&gdev->session_mutex);
@@ -1433,11 +1435,7 @@ int vbg_core_host_restore(struct device *dev)
  */
 int vbg_core_suspend(struct device *dev)
 {
-	struct vbg_dev *gdev = dev_get_drvdata(dev);
-
-	vbg_core_quiesce(gdev);
-	cancel_work_sync(&gdev->mouse_work);
-	vbg_core_pause(gdev);
+	vbg_core_stop(dev_get_drvdata(dev));
 	return 0;
 }
 
