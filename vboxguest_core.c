@@ -668,15 +668,21 @@ static unsigned long vbg_balloon_shrink_count(struct shrinker *s,
  * chunks, so possibly more), while the guest is below the reserve unless
  * it is out of memory (@oom), and hold the balloon at its new size until
  * the host's target changes.  Returns the pages freed.
- * Context: balloon.mutex held.
+ *
+ * Reclaim never waits for the balloon mutex: the inflate path allocates
+ * with it held, and that allocation may reclaim and land here.  The OOM
+ * notifier may wait: no allocation under it can enter the OOM killer.
  */
-static unsigned long vbg_balloon_give_back_locked(struct vbg_dev *gdev,
-						  unsigned long want, bool oom)
+static unsigned long vbg_balloon_give_back(struct vbg_dev *gdev,
+					   unsigned long want, bool oom)
 {
 	struct vbg_balloon *b = &gdev->balloon;
 	unsigned long freed = 0;
 
-	lockdep_assert_held(&b->mutex);
+	if (oom)
+		mutex_lock(&b->mutex);
+	else if (!mutex_trylock(&b->mutex))
+		return 0;
 	while (freed < want && b->nr_chunks &&
 	       (oom || vbg_balloon_reserve_left())) {
 		if (vbg_balloon_deflate_chunk_locked(gdev))
@@ -692,26 +698,21 @@ static unsigned long vbg_balloon_give_back_locked(struct vbg_dev *gdev,
 					 oom ? "out of memory" : "memory pressure",
 					 b->nr_chunks);
 	}
+	mutex_unlock(&b->mutex);
 	return freed;
 }
 
 /*
  * Reclaim wants pages: deflate whole chunks (the host is told through the
  * usual ChangeMemBalloon request, which does not sleep) while the guest
- * is below the reserve.  Never waits for the balloon mutex: the inflate
- * path allocates with it held, and that allocation may reclaim and land
- * here.
+ * is below the reserve.
  */
 static unsigned long vbg_balloon_shrink_scan(struct shrinker *s,
 					     struct shrink_control *sc)
 {
 	struct vbg_dev *gdev = vbg_shrinker_gdev(s);
-	unsigned long freed;
+	unsigned long freed = vbg_balloon_give_back(gdev, sc->nr_to_scan, false);
 
-	if (!mutex_trylock(&gdev->balloon.mutex))
-		return SHRINK_STOP;
-	freed = vbg_balloon_give_back_locked(gdev, sc->nr_to_scan, false);
-	mutex_unlock(&gdev->balloon.mutex);
 	if (!freed)
 		return SHRINK_STOP;
 	/* Reclaim counts these, or kswapd gives up on the node. */
@@ -729,17 +730,14 @@ static unsigned long vbg_balloon_shrink_scan(struct shrinker *s,
  * The OOM killer is about to run: one chunk back instead (out_of_memory()
  * retries the allocation when a notifier freed pages).  The shrinker may
  * have missed the pressure (its trylock failed, or reclaim gave up before
- * the reserve was reached).  It may wait for the mutex: no allocation
- * under it can enter the OOM killer.
+ * the reserve was reached).
  */
 static int vbg_balloon_oom_notify(struct notifier_block *nb,
 				  unsigned long unused, void *freed)
 {
 	struct vbg_dev *gdev = container_of(nb, struct vbg_dev, balloon.oom_nb);
 
-	mutex_lock(&gdev->balloon.mutex);
-	*(unsigned long *)freed += vbg_balloon_give_back_locked(gdev, 1, true);
-	mutex_unlock(&gdev->balloon.mutex);
+	*(unsigned long *)freed += vbg_balloon_give_back(gdev, 1, true);
 	return NOTIFY_OK;
 }
 
