@@ -1921,11 +1921,12 @@ static int vbg_ioctl_wait_for_events(struct vbg_session *session,
 	 * A signal that runs a handler ends the wait with EINTR; the
 	 * freezer's (system sleep) and a stop/continue restart it, so a
 	 * waiting session is not lost across a suspend (with its whole
-	 * timeout again).
+	 * timeout again).  The macro looks at the condition once more when
+	 * the time is up, so 0 means there was nothing.
 	 */
 	if (left < 0)
 		return -ERESTARTNOHAND;
-	if (left == 0 && !vbg_wait_done(gdev, session, mask, &events, &ret))
+	if (left == 0)
 		return -ETIMEDOUT;
 	if (ret)
 		return ret;
