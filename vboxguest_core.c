@@ -2284,10 +2284,11 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 					   cmd == VBG_IOCTL_HGCM_CONNECT);
 	}
 
-	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_HGCM_CALL_32(0)), false))
-		return vbg_ioctl_hgcm_call(gdev, session, true, data);
-	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_HGCM_CALL_64(0)), false))
-		return vbg_ioctl_hgcm_call(gdev, session, false, data);
+	if (vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_HGCM_CALL_32(0)), false) ||
+	    vbg_ioctl_is(cmd, _IOC_NR(VBG_IOCTL_HGCM_CALL_64(0)), false))
+		return vbg_ioctl_hgcm_call(gdev, session,
+					   _IOC_NR(cmd) == _IOC_NR(VBG_IOCTL_HGCM_CALL_32(0)),
+					   data);
 
 	if (vbg_ioctl_is_vmmrequest(cmd))
 		return vbg_ioctl_vmmrequest(gdev, session, data);
