@@ -1194,25 +1194,25 @@ static bool vbg_session_has_client(struct vbg_session *session,
  * session any more; a session's calls have ended with their ioctls.
  * Uninterruptible (a killed process closes its files with a signal
  * pending) but bounded: all the disconnects share one deadline; those
- * past it are not sent (the host keeps such clients).
+ * past it are not sent (the host keeps such clients).  Each slot is
+ * emptied under session_mutex just before its disconnect, as a host
+ * reset (vbg_sessions_drop_clients()) empties them.
  */
 static void vbg_session_disconnect_all(struct vbg_session *session)
 {
 	unsigned long deadline = vbg_hgcm_close_deadline();
 	struct vbg_dev *gdev = session->gdev;
-	u32 ids[VBG_MAX_HGCM_CLIENTS];
 	int i, vbox_status;
+	u32 id;
 
-	mutex_lock(&gdev->session_mutex);
-	memcpy(ids, session->hgcm_client_ids, sizeof(ids));
-	memset(session->hgcm_client_ids, 0, sizeof(session->hgcm_client_ids));
-	mutex_unlock(&gdev->session_mutex);
-
-	for (i = 0; i < ARRAY_SIZE(ids); i++) {
-		if (!ids[i] || ids[i] == VBG_HGCM_SLOT_BUSY ||
-		    READ_ONCE(gdev->removed))
+	for (i = 0; i < ARRAY_SIZE(session->hgcm_client_ids); i++) {
+		mutex_lock(&gdev->session_mutex);
+		id = session->hgcm_client_ids[i];
+		session->hgcm_client_ids[i] = 0;
+		mutex_unlock(&gdev->session_mutex);
+		if (!id || id == VBG_HGCM_SLOT_BUSY || READ_ONCE(gdev->removed))
 			continue;
-		vbg_hgcm_do_disconnect(gdev, session->requestor, ids[i],
+		vbg_hgcm_do_disconnect(gdev, session->requestor, id,
 				       &vbox_status, &deadline);
 	}
 }
