@@ -2153,7 +2153,6 @@ static int vbg_ioctl_hgcm_conn(struct vbg_session *session,
 	struct vbg_ioctl_hgcm_disconnect *disc =
 		container_of(hdr, struct vbg_ioctl_hgcm_disconnect, hdr);
 	struct vbg_dev *gdev = session->gdev;
-	struct vmmdev_hgcm_service_location loc;
 	u32 client_id = connect ? 0 : disc->u.in.client_id;
 	int ret, slot = -1, vbox_status = VERR_GENERAL_FAILURE;
 	bool exists;
@@ -2165,9 +2164,10 @@ static int vbg_ioctl_hgcm_conn(struct vbg_session *session,
 		return connect ? -EMFILE : -EINVAL;
 
 	if (connect) {
-		loc = conn->u.in.loc;
-		ret = vbg_hgcm_do_connect(gdev, session->requestor, &loc,
-					  &client_id, &vbox_status);
+		/* Read before anything is written to u.out, which overlaps. */
+		ret = vbg_hgcm_do_connect(gdev, session->requestor,
+					  &conn->u.in.loc, &client_id,
+					  &vbox_status);
 		if (!ret && vbox_status >= 0 &&
 		    (!client_id || client_id == VBG_HGCM_SLOT_BUSY)) {
 			vbg_dev_err_ratelimited(gdev, "host gave HGCM client id %#x\n",
