@@ -1167,8 +1167,8 @@ static int vbg_session_client_slot_locked(struct vbg_session *session, u32 value
  * into the slot holding @from.  Returns the slot, or -1 if none holds
  * @from.  With @to == @from only a lookup.
  */
-static noinline int vbg_session_slot_set(struct vbg_session *session,
-					 int slot, u32 from, u32 to)
+static int vbg_session_slot_set(struct vbg_session *session,
+				int slot, u32 from, u32 to)
 {
 	struct vbg_dev *gdev = session->gdev;
 
