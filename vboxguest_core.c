@@ -1718,45 +1718,45 @@ enum vbg_raw_sender {
 /**
  * struct vbg_raw_rule - what the driver knows of a request type.
  * @type: enum vmmdev_request_type.
- * @min_size: its smallest valid size (spec 5.1).
  * @sender: enum vbg_raw_sender.
+ * @min_size: its smallest valid size (spec 5.1).
  */
 struct vbg_raw_rule {
 	u8 type;
-	u16 min_size;
 	u8 sender;
+	u16 min_size;
 };
 
 /* Every request type the host knows; types not listed are refused. */
 static const struct vbg_raw_rule vbg_raw_rules[] = {
-	{ 1, 36, VBG_RAW_ANY }, { 2, 36, VBG_RAW_ANY }, { 3, 48, VBG_RAW_ANY },
-	{ 4, 40, VBG_RAW_ANY }, { 5, 24, VBG_RAW_ANY }, { 10, 32, VBG_RAW_ANY },
-	{ 20, 32, VBG_RAW_DRIVER }, { 21, 32, VBG_RAW_DRIVER },
-	{ 22, 36, VBG_RAW_DRIVER }, { 23, 36, VBG_RAW_DRIVER },
-	{ 30, 32, VBG_RAW_ANY }, { 41, 28, VBG_RAW_DRIVER },
-	{ 42, 32, VBG_RAW_DRIVER }, { 50, 32, VBG_RAW_DRIVER },
-	{ 51, 40, VBG_RAW_ANY }, { 52, 40, VBG_RAW_ANY },
-	{ 53, 28, VBG_RAW_ANY }, { 54, 44, VBG_RAW_ANY },
-	{ 55, 28, VBG_RAW_DRIVER }, { 56, 32, VBG_RAW_DRIVER },
-	{ 57, 44, VBG_RAW_ANY }, { 58, 168, VBG_RAW_DRIVER },
-	{ 59, 36, VBG_RAW_STATUS }, { 60, 168, VBG_RAW_DRIVER },
-	{ 61, 36, VBG_RAW_DRIVER }, { 62, 44, VBG_RAW_DRIVER },
-	{ 63, 44, VBG_RAW_DRIVER }, { 64, 32, VBG_RAW_DRIVER },
-	{ 65, 28, VBG_RAW_DRIVER }, { 70, 36, VBG_RAW_ANY },
-	{ 71, 24, VBG_RAW_ANY }, { 72, 28, VBG_RAW_ANY },
-	{ 73, 32, VBG_RAW_ANY }, { 74, 44, VBG_RAW_VBOXGUEST },
-	{ 80, 56, VBG_RAW_ANY }, { 81, 32, VBG_RAW_ANY },
-	{ 100, 412, VBG_RAW_VBOXGUEST }, { 101, 412, VBG_RAW_VBOXGUEST },
-	{ 110, 100, VBG_RAW_VBOXGUEST }, { 111, 36, VBG_RAW_DRIVER },
-	{ 112, 32, VBG_RAW_VBOXGUEST }, { 113, 2080, VBG_RAW_DRIVER },
-	{ 150, 32, VBG_RAW_ANY }, { 200, 28, VBG_RAW_ANY },
-	{ 210, 36, VBG_RAW_VBOXGUEST }, { 211, 28, VBG_RAW_VBOXGUEST },
-	{ 212, 208, VBG_RAW_VBOXGUEST }, { 213, 184, VBG_RAW_VBOXGUEST },
-	{ 214, 24, VBG_RAW_VBOXGUEST }, { 215, 28, VBG_RAW_VBOXGUEST },
-	{ 216, 44, VBG_RAW_VBOXGUEST }, { 217, 32, VBG_RAW_ANY },
-	{ 218, 28, VBG_RAW_VBOXGUEST }, { 219, 24, VBG_RAW_DRIVER },
-	{ 220, 36, VBG_RAW_DRIVER }, { 221, 24, VBG_RAW_DRIVER },
-	{ 222, 28, VBG_RAW_ANY }, { 223, 48, VBG_RAW_DRIVER },
+	{ 1, VBG_RAW_ANY, 36 }, { 2, VBG_RAW_ANY, 36 }, { 3, VBG_RAW_ANY, 48 },
+	{ 4, VBG_RAW_ANY, 40 }, { 5, VBG_RAW_ANY, 24 }, { 10, VBG_RAW_ANY, 32 },
+	{ 20, VBG_RAW_DRIVER, 32 }, { 21, VBG_RAW_DRIVER, 32 },
+	{ 22, VBG_RAW_DRIVER, 36 }, { 23, VBG_RAW_DRIVER, 36 },
+	{ 30, VBG_RAW_ANY, 32 }, { 41, VBG_RAW_DRIVER, 28 },
+	{ 42, VBG_RAW_DRIVER, 32 }, { 50, VBG_RAW_DRIVER, 32 },
+	{ 51, VBG_RAW_ANY, 40 }, { 52, VBG_RAW_ANY, 40 },
+	{ 53, VBG_RAW_ANY, 28 }, { 54, VBG_RAW_ANY, 44 },
+	{ 55, VBG_RAW_DRIVER, 28 }, { 56, VBG_RAW_DRIVER, 32 },
+	{ 57, VBG_RAW_ANY, 44 }, { 58, VBG_RAW_DRIVER, 168 },
+	{ 59, VBG_RAW_STATUS, 36 }, { 60, VBG_RAW_DRIVER, 168 },
+	{ 61, VBG_RAW_DRIVER, 36 }, { 62, VBG_RAW_DRIVER, 44 },
+	{ 63, VBG_RAW_DRIVER, 44 }, { 64, VBG_RAW_DRIVER, 32 },
+	{ 65, VBG_RAW_DRIVER, 28 }, { 70, VBG_RAW_ANY, 36 },
+	{ 71, VBG_RAW_ANY, 24 }, { 72, VBG_RAW_ANY, 28 },
+	{ 73, VBG_RAW_ANY, 32 }, { 74, VBG_RAW_VBOXGUEST, 44 },
+	{ 80, VBG_RAW_ANY, 56 }, { 81, VBG_RAW_ANY, 32 },
+	{ 100, VBG_RAW_VBOXGUEST, 412 }, { 101, VBG_RAW_VBOXGUEST, 412 },
+	{ 110, VBG_RAW_VBOXGUEST, 100 }, { 111, VBG_RAW_DRIVER, 36 },
+	{ 112, VBG_RAW_VBOXGUEST, 32 }, { 113, VBG_RAW_DRIVER, 2080 },
+	{ 150, VBG_RAW_ANY, 32 }, { 200, VBG_RAW_ANY, 28 },
+	{ 210, VBG_RAW_VBOXGUEST, 36 }, { 211, VBG_RAW_VBOXGUEST, 28 },
+	{ 212, VBG_RAW_VBOXGUEST, 208 }, { 213, VBG_RAW_VBOXGUEST, 184 },
+	{ 214, VBG_RAW_VBOXGUEST, 24 }, { 215, VBG_RAW_VBOXGUEST, 28 },
+	{ 216, VBG_RAW_VBOXGUEST, 44 }, { 217, VBG_RAW_ANY, 32 },
+	{ 218, VBG_RAW_VBOXGUEST, 28 }, { 219, VBG_RAW_DRIVER, 24 },
+	{ 220, VBG_RAW_DRIVER, 36 }, { 221, VBG_RAW_DRIVER, 24 },
+	{ 222, VBG_RAW_ANY, 28 }, { 223, VBG_RAW_DRIVER, 48 },
 };
 
 /* The rule for @type, or NULL for a number that is no request type. */
