@@ -555,6 +555,23 @@ static bool vbg_balloon_reserve_left(void)
 	       VBG_BALLOON_RESERVE_PAGES + VBG_BALLOON_CHUNK_KPAGES;
 }
 
+/*
+ * Take chunks back from the host down to @target, while the guest is
+ * below the reserve if @below_reserve.  Context: balloon.mutex held.
+ */
+static int vbg_balloon_deflate_locked(struct vbg_dev *gdev, u32 target,
+				      bool below_reserve)
+{
+	int ret = 0;
+
+	while (!ret && gdev->balloon.nr_chunks > target &&
+	       (!below_reserve || vbg_balloon_reserve_left())) {
+		ret = vbg_balloon_deflate_chunk_locked(gdev);
+		cond_resched();
+	}
+	return ret;
+}
+
 /* Move the balloon to @target chunks.  Context: balloon.mutex held. */
 static int vbg_balloon_resize_locked(struct vbg_dev *gdev, u32 target)
 {
@@ -567,10 +584,8 @@ static int vbg_balloon_resize_locked(struct vbg_dev *gdev, u32 target)
 			vbg_balloon_inflate_chunk_locked(gdev);
 		cond_resched();
 	}
-	while (!ret && b->nr_chunks > target) {
-		ret = vbg_balloon_deflate_chunk_locked(gdev);
-		cond_resched();
-	}
+	if (!ret)
+		ret = vbg_balloon_deflate_locked(gdev, target, false);
 	if (ret)
 		vbg_dev_warn_ratelimited(gdev, "balloon stopped at %u of %u MiB: %d\n",
 					 b->nr_chunks, target, ret);
@@ -677,21 +692,20 @@ static unsigned long vbg_balloon_give_back(struct vbg_dev *gdev,
 					   unsigned long want, bool oom)
 {
 	struct vbg_balloon *b = &gdev->balloon;
-	unsigned long freed = 0;
+	unsigned long chunks = DIV_ROUND_UP(want, VBG_BALLOON_CHUNK_KPAGES);
+	unsigned long freed;
+	u32 old;
 
 	if (oom)
 		mutex_lock(&b->mutex);
 	else if (!mutex_trylock(&b->mutex))
 		return 0;
-	while (freed < want && b->nr_chunks &&
-	       (oom || vbg_balloon_reserve_left())) {
-		if (vbg_balloon_deflate_chunk_locked(gdev))
-			break;
-		freed += VBG_BALLOON_CHUNK_KPAGES;
-	}
+	old = b->nr_chunks;
+	vbg_balloon_deflate_locked(gdev, old - min_t(unsigned long, chunks, old),
+				   !oom);
+	freed = (unsigned long)(old - b->nr_chunks) * VBG_BALLOON_CHUNK_KPAGES;
 	if (freed) {
-		trace_vbg_balloon(b, b->nr_chunks + freed / VBG_BALLOON_CHUNK_KPAGES,
-				  oom ? VBG_BALLOON_OOM : VBG_BALLOON_PRESSURE);
+		trace_vbg_balloon(b, old, oom ? VBG_BALLOON_OOM : VBG_BALLOON_PRESSURE);
 		b->held = true;
 		atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_PRESSURE]);
 		vbg_dev_info_ratelimited(gdev, "%s: balloon down to %u MiB\n",
