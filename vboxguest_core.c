@@ -810,10 +810,12 @@ static void vbg_balloon_exit(struct vbg_dev *gdev)
 {
 	struct vbg_balloon *b = &gdev->balloon;
 	struct vbg_balloon_chunk *chunk, *tmp;
+	int ret;
 
 	vbg_balloon_pressure_exit(gdev);
 	mutex_lock(&b->mutex);
-	if (vbg_balloon_resize_locked(gdev, 0)) {
+	ret = vbg_balloon_deflate_locked(gdev, 0, false);
+	if (ret) {
 		/*
 		 * The host refused to return some chunks.  Its view and ours
 		 * differ now; leaking the pages is safer than freeing memory
@@ -823,7 +825,7 @@ static void vbg_balloon_exit(struct vbg_dev *gdev)
 			list_del(&chunk->node);
 			kfree(chunk);
 		}
-		vbg_dev_err(gdev, "leaked %u balloon chunks\n", b->nr_chunks);
+		vbg_dev_err(gdev, "leaked %u balloon chunks: %d\n", b->nr_chunks, ret);
 		b->nr_chunks = 0;
 	}
 	mutex_unlock(&b->mutex);
