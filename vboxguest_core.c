@@ -1525,6 +1525,30 @@ static void vbg_core_handle_events(struct vbg_dev *gdev)
 }
 
 /**
+ * vbg_core_drain_events() - acknowledge the host's events, hand them out.
+ * @gdev: the device.
+ *
+ * The interrupt handler's work once the interrupt is ours, and once at
+ * probe for the events the host latched before the handler was there:
+ * ReportGuestInfo lowers the interrupt even when filtered events are
+ * still pending (for instance left over from a previous driver instance),
+ * and the host raises it again only after an acknowledge.  Acknowledging
+ * once after the handler is installed breaks that deadlock.
+ *
+ * Context: hard interrupt, or process context with the device's interrupt
+ * disabled (disable_irq()), so that this does not race with vbg_core_isr()
+ * for the acknowledge request; interrupts are off either way.
+ */
+void vbg_core_drain_events(struct vbg_dev *gdev)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	vbg_core_handle_events(gdev);
+	local_irq_restore(flags);
+}
+
+/**
  * vbg_core_isr() - the interrupt handler.
  * @irq: the interrupt line (shared).
  * @dev_id: the struct vbg_dev.
@@ -1545,29 +1569,8 @@ irqreturn_t vbg_core_isr(int irq, void *dev_id)
 		return IRQ_NONE;
 	}
 	atomic64_inc(&gdev->stats[VBG_STAT_IRQS]);
-	vbg_core_handle_events(gdev);
+	vbg_core_drain_events(gdev);
 	return IRQ_HANDLED;
-}
-
-/**
- * vbg_core_drain_events() - take events the host latched before the ISR.
- * @gdev: the device.
- *
- * ReportGuestInfo lowers the interrupt even when filtered events are
- * still pending (for instance left over from a previous driver instance),
- * and the host raises it again only after an acknowledge.  Acknowledging
- * once after the handler is installed breaks that deadlock.
- *
- * Context: the caller has disabled the device's interrupt (disable_irq()),
- * so this does not race with vbg_core_isr() for the acknowledge request.
- */
-void vbg_core_drain_events(struct vbg_dev *gdev)
-{
-	unsigned long flags;
-
-	local_irq_save(flags);
-	vbg_core_handle_events(gdev);
-	local_irq_restore(flags);
 }
 
 /* ioctls whose size is part of the code: match type, nr and direction. */
