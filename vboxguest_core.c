@@ -990,8 +990,7 @@ static void vbg_core_pause(struct vbg_dev *gdev)
 
 /**
  * vbg_core_cancel_event_work() - wait for the work the interrupt queued.
- * @data: the struct vbg_dev; its interrupt handler is gone (or was never
- *	there).  A devm action of the Linux glue.
+ * @gdev: the device; its interrupt handler is gone (or was never there).
  *
  * Cancels the mouse and balloon work items and waits for a running one to
  * finish; nothing queues them again.  The Linux glue calls this between
@@ -999,19 +998,16 @@ static void vbg_core_pause(struct vbg_dev *gdev)
  *
  * Context: process context (remove, probe failure).
  */
-void vbg_core_cancel_event_work(void *data)
+void vbg_core_cancel_event_work(struct vbg_dev *gdev)
 {
-	struct vbg_dev *gdev = data;
-
 	cancel_work_sync(&gdev->mouse_work);
 	cancel_work_sync(&gdev->balloon.work);
 }
 
 /**
  * vbg_core_exit() - undo vbg_core_init().
- * @data: the struct vbg_dev; its interrupt must already be freed and its
- *	event work cancelled (vbg_core_cancel_event_work()).  A devm action
- *	of the Linux glue.
+ * @gdev: the device; its interrupt must already be freed and its event
+ *	work cancelled (vbg_core_cancel_event_work()).
  *
  * Cancels the first balloon look init queued, stops the heartbeat, returns
  * the balloon to the guest, reports the driver inactive, resets filter,
@@ -1021,10 +1017,8 @@ void vbg_core_cancel_event_work(void *data)
  * Context: process context (remove), no session can reach the host any
  * more (vbg_dev.removed is set).
  */
-void vbg_core_exit(void *data)
+void vbg_core_exit(struct vbg_dev *gdev)
 {
-	struct vbg_dev *gdev = data;
-
 	vbg_host_watch_stop(gdev);
 	vbg_core_pause(gdev);
 	vbg_report_driver_status(gdev, false);

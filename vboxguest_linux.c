@@ -359,56 +359,68 @@ static struct attribute *vbg_pci_attrs[] = {
 };
 ATTRIBUTE_GROUPS(vbg_pci);
 
-/* devm undo action of the probe's reference on the device structure. */
+/* devm actions: each undoes one step of probe. */
 static void vbg_put_gdev_action(void *gdev)
 {
 	vbg_put_gdev(gdev);
 }
 
+static void vbg_core_exit_action(void *gdev)
+{
+	vbg_core_exit(gdev);
+}
+
+static void vbg_cancel_event_work_action(void *gdev)
+{
+	vbg_core_cancel_event_work(gdev);
+}
+
+static void vbg_debugfs_remove_action(void *dir)
+{
+	debugfs_remove(dir);
+}
+
+static void vbg_misc_deregister_action(void *misc)
+{
+	misc_deregister(misc);
+}
+
 /*
- * Undo vbg_publish() as far as it got (@published steps): the nodes go
- * first; then, if the device went live, shut out new kernel users, wake
- * every sleeper, and wait for all sessions and kernel users inside the
- * driver to leave (an HGCM waiter gives up within a bounded time, see
- * vbg_hgcm_wait()).  After this nothing from outside touches the host,
- * and the host is asked for no more interrupts (the IRQ is freed next).
- * The host cannot be kept from completing an HGCM request the driver
- * abandoned (it cannot mask the HGCM event either), so INTx is disabled
- * in the command register as well: a late completion must not leave a
- * shared, level-triggered line asserted with no handler.  It is written
- * directly, not with pci_intx(), whose managed form would restore the bit
- * when the device is released; pci_enable_device() clears it at the next
- * probe.  The debugfs directory goes last.
+ * Take the device off line (the nodes are gone already): shut out new
+ * kernel users, wake every sleeper, and wait for all sessions and kernel
+ * users inside the driver to leave (an HGCM waiter gives up within a
+ * bounded time, see vbg_hgcm_wait()).  After this nothing from outside
+ * touches the host, and the host is asked for no more interrupts (the IRQ
+ * is freed soon after).  The host cannot be kept from completing an HGCM
+ * request the driver abandoned (it cannot mask the HGCM event either), so
+ * INTx is disabled in the command register as well: a late completion
+ * must not leave a shared, level-triggered line asserted with no handler.
+ * It is written directly, not with pci_intx(), whose managed form would
+ * restore the bit when the device is released; pci_enable_device() clears
+ * it at the next probe.
  */
 static void vbg_unpublish_action(void *data)
 {
 	struct vbg_dev *gdev = data;
 	struct pci_dev *pci = to_pci_dev(gdev->dev);
-	int i = gdev->published;
 	u16 cmd;
 
-	while (i-- > 1)
-		misc_deregister(&gdev->misc[i - 1]);
-	if (gdev->published) {
-		mutex_lock(&vbg_gdev_mutex);
-		vbg_gdev = NULL;
-		mutex_unlock(&vbg_gdev_mutex);
+	mutex_lock(&vbg_gdev_mutex);
+	vbg_gdev = NULL;
+	mutex_unlock(&vbg_gdev_mutex);
 
-		spin_lock_irq(&gdev->event_spinlock);
-		WRITE_ONCE(gdev->removed, true);
-		spin_unlock_irq(&gdev->event_spinlock);
-		wake_up_all(&gdev->event_wq);
-		vbg_hgcm_wake(gdev, true);
+	spin_lock_irq(&gdev->event_spinlock);
+	WRITE_ONCE(gdev->removed, true);
+	spin_unlock_irq(&gdev->event_spinlock);
+	wake_up_all(&gdev->event_wq);
+	vbg_hgcm_wake(gdev, true);
 
-		down_write(&gdev->remove_rwsem);
-		up_write(&gdev->remove_rwsem);
+	down_write(&gdev->remove_rwsem);
+	up_write(&gdev->remove_rwsem);
 
-		vbg_core_quiesce(gdev);
-		pci_read_config_word(pci, PCI_COMMAND, &cmd);
-		pci_write_config_word(pci, PCI_COMMAND,
-				      cmd | PCI_COMMAND_INTX_DISABLE);
-	}
-	debugfs_remove(gdev->debugfs);
+	vbg_core_quiesce(gdev);
+	pci_read_config_word(pci, PCI_COMMAND, &cmd);
+	pci_write_config_word(pci, PCI_COMMAND, cmd | PCI_COMMAND_INTX_DISABLE);
 }
 
 /* Both nodes; vbg_misc_open() tells them apart by the node opened. */
@@ -422,8 +434,8 @@ static const struct file_operations vbg_misc_fops = {
 };
 
 /*
- * The last steps of probe, undone first at remove by
- * vbg_unpublish_action(): debugfs, the device published for
+ * The last steps of probe, each undone by its own devm action, so remove
+ * undoes them first and backwards: debugfs, the device published for
  * vbg_get_gdev() (there is only one VMMDev), /dev/vboxguest, then
  * /dev/vboxuser.
  */
@@ -431,11 +443,12 @@ static int vbg_publish(struct vbg_dev *gdev)
 {
 	static const char * const names[] = { DEVICE_NAME, DEVICE_NAME_USER };
 	struct device *dev = gdev->dev;
+	struct dentry *dir;
 	int i, ret;
 
-	gdev->debugfs = debugfs_create_dir(DEVICE_NAME, NULL);
-	debugfs_create_devm_seqfile(dev, "stats", gdev->debugfs, vbg_stats_show);
-	ret = devm_add_action_or_reset(dev, vbg_unpublish_action, gdev);
+	dir = debugfs_create_dir(DEVICE_NAME, NULL);
+	debugfs_create_devm_seqfile(dev, "stats", dir, vbg_stats_show);
+	ret = devm_add_action_or_reset(dev, vbg_debugfs_remove_action, dir);
 	if (ret)
 		return ret;
 
@@ -447,7 +460,9 @@ static int vbg_publish(struct vbg_dev *gdev)
 	}
 	vbg_gdev = gdev;
 	mutex_unlock(&vbg_gdev_mutex);
-	gdev->published = 1;
+	ret = devm_add_action_or_reset(dev, vbg_unpublish_action, gdev);
+	if (ret)
+		return ret;
 
 	for (i = 0; i < ARRAY_SIZE(gdev->misc); i++) {
 		struct miscdevice *misc = &gdev->misc[i];
@@ -460,7 +475,10 @@ static int vbg_publish(struct vbg_dev *gdev)
 		ret = misc_register(misc);
 		if (ret)
 			return ret;
-		gdev->published++;
+		ret = devm_add_action_or_reset(dev, vbg_misc_deregister_action,
+					       misc);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -551,7 +569,7 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	ret = vbg_core_init(gdev);
 	if (ret)
 		return ret;
-	ret = devm_add_action_or_reset(dev, vbg_core_exit, gdev);
+	ret = devm_add_action_or_reset(dev, vbg_core_exit_action, gdev);
 	if (ret)
 		return ret;
 
@@ -566,7 +584,7 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	 * cancelled, and only then does the input device the mouse work
 	 * reports to go away.
 	 */
-	ret = devm_add_action_or_reset(dev, vbg_core_cancel_event_work, gdev);
+	ret = devm_add_action_or_reset(dev, vbg_cancel_event_work_action, gdev);
 	if (ret)
 		return ret;
 	ret = devm_request_irq(dev, pci->irq, vbg_core_isr, IRQF_SHARED,
