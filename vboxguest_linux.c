@@ -16,20 +16,20 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/console.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/input.h>
+#include <linux/major.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/tty.h>
+#include <linux/tty_driver.h>
 #include <linux/user_namespace.h>
-#include <linux/vt_kern.h>
 #include <linux/uaccess.h>
 #include <linux/vbox_utils.h>
 #include "vboxguest_core.h"
@@ -77,27 +77,6 @@ static const char vbg_stat_names[VBG_STAT_NR][26] = {
 };
 
 /*
- * Is @tty a virtual console (tty1..tty63)?  Asked of the VT layer: a VT's
- * tty uses the tty_port of its vc_data.  The serial ttyS lines share
- * TTY_MAJOR with the VTs and also count their index from 0, so neither
- * the major nor the index can tell them apart.
- */
-static bool vbg_tty_is_vt(struct tty_struct *tty)
-{
-	struct vc_data *vc;
-	bool vt;
-
-	if (!IS_ENABLED(CONFIG_VT) || tty->index < 0 ||
-	    tty->index >= MAX_NR_CONSOLES)
-		return false;
-	console_lock();		/* vc_cons[] */
-	vc = vc_cons[tty->index].d;
-	vt = vc && tty->port == &vc->port;
-	console_unlock();
-	return vt;
-}
-
-/*
  * The requestor bits of the calling process: root or user, which node,
  * the VirtualBox group (module parameter) and whether its controlling
  * terminal is a virtual console.  Identities are those of the initial
@@ -117,9 +96,15 @@ static u32 vbg_linux_requestor(bool user_node)
 
 		group = gid_valid(gid) && in_group_p(gid);
 	}
+	/*
+	 * A virtual console (tty1..tty63) is the console driver's tty on the
+	 * tty major.  The serial ttyS lines share the major (a serial driver)
+	 * and other console drivers (ttynull, ttyprintk) use other majors.
+	 */
 	tty = get_current_tty();
 	if (tty) {
-		console = vbg_tty_is_vt(tty);
+		console = tty->driver->type == TTY_DRIVER_TYPE_CONSOLE &&
+			  tty->driver->major == TTY_MAJOR;
 		tty_kref_put(tty);
 	}
 	return vbg_session_requestor(user_node, root, group, console);
@@ -135,7 +120,6 @@ static int vbg_misc_open(struct inode *inode, struct file *filp)
 	struct miscdevice *misc = filp->private_data;
 	struct vbg_dev *gdev = dev_get_drvdata(misc->parent);
 	bool user_node = misc == &gdev->misc[1];
-	/* Before remove_rwsem: it takes console_lock. */
 	u32 requestor = vbg_linux_requestor(user_node);
 	struct vbg_session *session;
 	int ret = 0;
