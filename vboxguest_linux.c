@@ -477,9 +477,7 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 	struct device *dev = &pci->dev;
 	resource_size_t io = pci_resource_start(pci, 0);
 	resource_size_t io_len = pci_resource_len(pci, 0);
-	resource_size_t mmio = pci_resource_start(pci, 1);
 	resource_size_t mmio_len = pci_resource_len(pci, 1);
-	resource_size_t win = pci_resource_start(pci, 3);
 	resource_size_t win_len = pci_resource_len(pci, 3);
 	bool has_window = (pci_resource_flags(pci, 3) & IORESOURCE_MEM) &&
 			  win_len >= VMMDEV_MMIO_WINDOW_MIN;
@@ -495,20 +493,18 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 			    &pci->resource[3]);
 		return -ENODEV;
 	}
-	if (!devm_request_mem_region(dev, mmio, mmio_len, DEVICE_NAME) ||
-	    (has_window &&
-	     !devm_request_mem_region(dev, win, win_len, DEVICE_NAME)) ||
-	    (!has_window && !devm_request_region(dev, io, io_len, DEVICE_NAME))) {
-		vbg_dev_err(gdev, "BARs are busy\n");
+	if (!has_window &&
+	    !devm_request_region(dev, io, io_len, DEVICE_NAME)) {
+		vbg_dev_err(gdev, "BAR0 is busy\n");
 		return -EBUSY;
 	}
-	gdev->mmio = devm_ioremap(dev, mmio, mmio_len);
-	if (!gdev->mmio)
-		return -ENOMEM;
+	gdev->mmio = devm_ioremap_resource(dev, &pci->resource[1]);
+	if (IS_ERR(gdev->mmio))
+		return PTR_ERR(gdev->mmio);
 	if (has_window) {
-		gdev->req_window = devm_ioremap(dev, win, win_len);
-		if (!gdev->req_window)
-			return -ENOMEM;
+		gdev->req_window = devm_ioremap_resource(dev, &pci->resource[3]);
+		if (IS_ERR(gdev->req_window))
+			return PTR_ERR(gdev->req_window);
 	} else {
 		gdev->io_port = devm_ioport_map(dev, io, io_len);
 		if (!gdev->io_port)
