@@ -581,9 +581,8 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 
-	vbg_dev_info(gdev, "VMMDev ready: host %s, features %#x, IRQ %d, /dev/%s and /dev/%s\n",
-		     gdev->host_version, gdev->host_features, pci->irq,
-		     DEVICE_NAME, DEVICE_NAME_USER);
+	vbg_dev_info(gdev, "VMMDev ready: host %s, features %#x, IRQ %d, /dev/vboxguest and /dev/vboxuser\n",
+		     gdev->host_version, gdev->host_features, pci->irq);
 	return 0;
 }
 
