@@ -311,10 +311,9 @@ static int vbg_stats_show(struct seq_file *m, void *unused)
 	for (i = 0; i < VBG_STAT_NR; i++)
 		seq_printf(m, "%s %lld\n", vbg_stat_names[i],
 			   (long long)atomic64_read(&gdev->stats[i]));
-	seq_printf(m, "balloon_chunks %u\n", READ_ONCE(gdev->balloon.nr_chunks));
-	seq_printf(m, "heartbeat_interval_ms %u\n",
-		   jiffies_to_msecs(gdev->heartbeat.interval));
-	seq_printf(m, "fast_ack %d\n", gdev->fast_ack);
+	seq_printf(m, "balloon_chunks %u\nheartbeat_interval_ms %u\nfast_ack %d\n",
+		   READ_ONCE(gdev->balloon.nr_chunks),
+		   jiffies_to_msecs(gdev->heartbeat.interval), gdev->fast_ack);
 	return 0;
 }
 
