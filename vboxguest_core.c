@@ -1022,8 +1022,7 @@ static void vbg_core_stop(struct vbg_dev *gdev)
 
 /**
  * vbg_core_cancel_event_work() - wait for the work the interrupt queued.
- * @data: the struct vbg_dev; its interrupt handler is gone (or was never
- *	there).  A devm action of the Linux glue.
+ * @gdev: the device; its interrupt handler is gone (or was never there).
  *
  * Cancels the mouse and balloon work items and waits for a running one to
  * finish; nothing queues them again.  The Linux glue calls this between
@@ -1031,19 +1030,16 @@ static void vbg_core_stop(struct vbg_dev *gdev)
  *
  * Context: process context (remove, probe failure).
  */
-void vbg_core_cancel_event_work(void *data)
+void vbg_core_cancel_event_work(struct vbg_dev *gdev)
 {
-	struct vbg_dev *gdev = data;
-
 	cancel_work_sync(&gdev->mouse_work);
 	cancel_work_sync(&gdev->balloon.work);
 }
 
 /**
  * vbg_core_exit() - undo vbg_core_init().
- * @data: the struct vbg_dev; its interrupt must already be freed and its
- *	event work cancelled (vbg_core_cancel_event_work()).  A devm action
- *	of the Linux glue.
+ * @gdev: the device; its interrupt must already be freed and its event
+ *	work cancelled (vbg_core_cancel_event_work()).
  *
  * Stops what suspend stops (the host's filter cleared, the first balloon
  * look init queued cancelled, the heartbeat stopped, the balloon returned
@@ -1054,10 +1050,8 @@ void vbg_core_cancel_event_work(void *data)
  * Context: process context (remove), no session can reach the host any
  * more (vbg_dev.removed is set).
  */
-void vbg_core_exit(void *data)
+void vbg_core_exit(struct vbg_dev *gdev)
 {
-	struct vbg_dev *gdev = data;
-
 	vbg_core_stop(gdev);
 	vbg_report_driver_status(gdev, false);
 

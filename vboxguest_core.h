@@ -267,9 +267,6 @@ struct vbg_heartbeat {
  * @heartbeat: the heartbeat.
  * @misc: /dev/vboxguest (0600, trusted), /dev/vboxuser (0666, less
  *	trusted).
- * @published: how far vbg_publish() got: 1 live for vbg_get_gdev(), 2
- *	and 3 with the nodes registered.
- * @debugfs: the debugfs directory.
  * @stats: enum vbg_stat counters.
  * @host_watch: set while the driver believes the host knows it (from the
  *	end of init until suspend, quiesce or exit): then a request only a
@@ -322,8 +319,6 @@ struct vbg_dev {
 	struct vbg_heartbeat heartbeat;
 
 	struct miscdevice misc[2];
-	u8 published;
-	struct dentry *debugfs;
 
 	atomic64_t stats[VBG_STAT_NR];
 
@@ -374,9 +369,9 @@ struct vbg_session {
 
 /* vboxguest_core.c: life cycle. */
 int vbg_core_init(struct vbg_dev *gdev);
-void vbg_core_exit(void *data);
+void vbg_core_exit(struct vbg_dev *gdev);
 void vbg_core_quiesce(struct vbg_dev *gdev);
-void vbg_core_cancel_event_work(void *data);
+void vbg_core_cancel_event_work(struct vbg_dev *gdev);
 struct pci_dev;
 void vbg_core_shutdown(struct pci_dev *pci);
 int vbg_core_suspend(struct device *dev);

@@ -16,20 +16,20 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/console.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/input.h>
+#include <linux/major.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/tty.h>
+#include <linux/tty_driver.h>
 #include <linux/user_namespace.h>
-#include <linux/vt_kern.h>
 #include <linux/uaccess.h>
 #include <linux/vbox_utils.h>
 #include "vboxguest_core.h"
@@ -77,27 +77,6 @@ static const char vbg_stat_names[VBG_STAT_NR][26] = {
 };
 
 /*
- * Is @tty a virtual console (tty1..tty63)?  Asked of the VT layer: a VT's
- * tty uses the tty_port of its vc_data.  The serial ttyS lines share
- * TTY_MAJOR with the VTs and also count their index from 0, so neither
- * the major nor the index can tell them apart.
- */
-static bool vbg_tty_is_vt(struct tty_struct *tty)
-{
-	struct vc_data *vc;
-	bool vt;
-
-	if (!IS_ENABLED(CONFIG_VT) || tty->index < 0 ||
-	    tty->index >= MAX_NR_CONSOLES)
-		return false;
-	console_lock();		/* vc_cons[] */
-	vc = vc_cons[tty->index].d;
-	vt = vc && tty->port == &vc->port;
-	console_unlock();
-	return vt;
-}
-
-/*
  * The requestor bits of the calling process: root or user, which node,
  * the VirtualBox group (module parameter) and whether its controlling
  * terminal is a virtual console.  Identities are those of the initial
@@ -117,9 +96,15 @@ static u32 vbg_linux_requestor(bool user_node)
 
 		group = gid_valid(gid) && in_group_p(gid);
 	}
+	/*
+	 * A virtual console (tty1..tty63) is the console driver's tty on the
+	 * tty major.  The serial ttyS lines share the major (a serial driver)
+	 * and other console drivers (ttynull, ttyprintk) use other majors.
+	 */
 	tty = get_current_tty();
 	if (tty) {
-		console = vbg_tty_is_vt(tty);
+		console = tty->driver->type == TTY_DRIVER_TYPE_CONSOLE &&
+			  tty->driver->major == TTY_MAJOR;
 		tty_kref_put(tty);
 	}
 	return vbg_session_requestor(user_node, root, group, console);
@@ -135,7 +120,6 @@ static int vbg_misc_open(struct inode *inode, struct file *filp)
 	struct miscdevice *misc = filp->private_data;
 	struct vbg_dev *gdev = dev_get_drvdata(misc->parent);
 	bool user_node = misc == &gdev->misc[1];
-	/* Before remove_rwsem: it takes console_lock. */
 	u32 requestor = vbg_linux_requestor(user_node);
 	struct vbg_session *session;
 	int ret = 0;
@@ -327,10 +311,9 @@ static int vbg_stats_show(struct seq_file *m, void *unused)
 	for (i = 0; i < VBG_STAT_NR; i++)
 		seq_printf(m, "%s %lld\n", vbg_stat_names[i],
 			   (long long)atomic64_read(&gdev->stats[i]));
-	seq_printf(m, "balloon_chunks %u\n", READ_ONCE(gdev->balloon.nr_chunks));
-	seq_printf(m, "heartbeat_interval_ms %u\n",
-		   jiffies_to_msecs(gdev->heartbeat.interval));
-	seq_printf(m, "fast_ack %d\n", gdev->fast_ack);
+	seq_printf(m, "balloon_chunks %u\nheartbeat_interval_ms %u\nfast_ack %d\n",
+		   READ_ONCE(gdev->balloon.nr_chunks),
+		   jiffies_to_msecs(gdev->heartbeat.interval), gdev->fast_ack);
 	return 0;
 }
 
@@ -359,56 +342,68 @@ static struct attribute *vbg_pci_attrs[] = {
 };
 ATTRIBUTE_GROUPS(vbg_pci);
 
-/* devm undo action of the probe's reference on the device structure. */
+/* devm actions: each undoes one step of probe. */
 static void vbg_put_gdev_action(void *gdev)
 {
 	vbg_put_gdev(gdev);
 }
 
+static void vbg_core_exit_action(void *gdev)
+{
+	vbg_core_exit(gdev);
+}
+
+static void vbg_cancel_event_work_action(void *gdev)
+{
+	vbg_core_cancel_event_work(gdev);
+}
+
+static void vbg_debugfs_remove_action(void *dir)
+{
+	debugfs_remove(dir);
+}
+
+static void vbg_misc_deregister_action(void *misc)
+{
+	misc_deregister(misc);
+}
+
 /*
- * Undo vbg_publish() as far as it got (@published steps): the nodes go
- * first; then, if the device went live, shut out new kernel users, wake
- * every sleeper, and wait for all sessions and kernel users inside the
- * driver to leave (an HGCM waiter gives up within a bounded time, see
- * vbg_hgcm_wait()).  After this nothing from outside touches the host,
- * and the host is asked for no more interrupts (the IRQ is freed next).
- * The host cannot be kept from completing an HGCM request the driver
- * abandoned (it cannot mask the HGCM event either), so INTx is disabled
- * in the command register as well: a late completion must not leave a
- * shared, level-triggered line asserted with no handler.  It is written
- * directly, not with pci_intx(), whose managed form would restore the bit
- * when the device is released; pci_enable_device() clears it at the next
- * probe.  The debugfs directory goes last.
+ * Take the device off line (the nodes are gone already): shut out new
+ * kernel users, wake every sleeper, and wait for all sessions and kernel
+ * users inside the driver to leave (an HGCM waiter gives up within a
+ * bounded time, see vbg_hgcm_wait()).  After this nothing from outside
+ * touches the host, and the host is asked for no more interrupts (the IRQ
+ * is freed soon after).  The host cannot be kept from completing an HGCM
+ * request the driver abandoned (it cannot mask the HGCM event either), so
+ * INTx is disabled in the command register as well: a late completion
+ * must not leave a shared, level-triggered line asserted with no handler.
+ * It is written directly, not with pci_intx(), whose managed form would
+ * restore the bit when the device is released; pci_enable_device() clears
+ * it at the next probe.
  */
 static void vbg_unpublish_action(void *data)
 {
 	struct vbg_dev *gdev = data;
 	struct pci_dev *pci = to_pci_dev(gdev->dev);
-	int i = gdev->published;
 	u16 cmd;
 
-	while (i-- > 1)
-		misc_deregister(&gdev->misc[i - 1]);
-	if (gdev->published) {
-		mutex_lock(&vbg_gdev_mutex);
-		vbg_gdev = NULL;
-		mutex_unlock(&vbg_gdev_mutex);
+	mutex_lock(&vbg_gdev_mutex);
+	vbg_gdev = NULL;
+	mutex_unlock(&vbg_gdev_mutex);
 
-		spin_lock_irq(&gdev->event_spinlock);
-		WRITE_ONCE(gdev->removed, true);
-		spin_unlock_irq(&gdev->event_spinlock);
-		wake_up_all(&gdev->event_wq);
-		vbg_hgcm_wake(gdev, true);
+	spin_lock_irq(&gdev->event_spinlock);
+	WRITE_ONCE(gdev->removed, true);
+	spin_unlock_irq(&gdev->event_spinlock);
+	wake_up_all(&gdev->event_wq);
+	vbg_hgcm_wake(gdev, true);
 
-		down_write(&gdev->remove_rwsem);
-		up_write(&gdev->remove_rwsem);
+	down_write(&gdev->remove_rwsem);
+	up_write(&gdev->remove_rwsem);
 
-		vbg_core_quiesce(gdev);
-		pci_read_config_word(pci, PCI_COMMAND, &cmd);
-		pci_write_config_word(pci, PCI_COMMAND,
-				      cmd | PCI_COMMAND_INTX_DISABLE);
-	}
-	debugfs_remove(gdev->debugfs);
+	vbg_core_quiesce(gdev);
+	pci_read_config_word(pci, PCI_COMMAND, &cmd);
+	pci_write_config_word(pci, PCI_COMMAND, cmd | PCI_COMMAND_INTX_DISABLE);
 }
 
 /* Both nodes; vbg_misc_open() tells them apart by the node opened. */
@@ -422,8 +417,8 @@ static const struct file_operations vbg_misc_fops = {
 };
 
 /*
- * The last steps of probe, undone first at remove by
- * vbg_unpublish_action(): debugfs, the device published for
+ * The last steps of probe, each undone by its own devm action, so remove
+ * undoes them first and backwards: debugfs, the device published for
  * vbg_get_gdev() (there is only one VMMDev), /dev/vboxguest, then
  * /dev/vboxuser.
  */
@@ -431,11 +426,12 @@ static int vbg_publish(struct vbg_dev *gdev)
 {
 	static const char * const names[] = { DEVICE_NAME, DEVICE_NAME_USER };
 	struct device *dev = gdev->dev;
+	struct dentry *dir;
 	int i, ret;
 
-	gdev->debugfs = debugfs_create_dir(DEVICE_NAME, NULL);
-	debugfs_create_devm_seqfile(dev, "stats", gdev->debugfs, vbg_stats_show);
-	ret = devm_add_action_or_reset(dev, vbg_unpublish_action, gdev);
+	dir = debugfs_create_dir(DEVICE_NAME, NULL);
+	debugfs_create_devm_seqfile(dev, "stats", dir, vbg_stats_show);
+	ret = devm_add_action_or_reset(dev, vbg_debugfs_remove_action, dir);
 	if (ret)
 		return ret;
 
@@ -447,7 +443,9 @@ static int vbg_publish(struct vbg_dev *gdev)
 	}
 	vbg_gdev = gdev;
 	mutex_unlock(&vbg_gdev_mutex);
-	gdev->published = 1;
+	ret = devm_add_action_or_reset(dev, vbg_unpublish_action, gdev);
+	if (ret)
+		return ret;
 
 	for (i = 0; i < ARRAY_SIZE(gdev->misc); i++) {
 		struct miscdevice *misc = &gdev->misc[i];
@@ -460,7 +458,10 @@ static int vbg_publish(struct vbg_dev *gdev)
 		ret = misc_register(misc);
 		if (ret)
 			return ret;
-		gdev->published++;
+		ret = devm_add_action_or_reset(dev, vbg_misc_deregister_action,
+					       misc);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -475,9 +476,7 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 	struct device *dev = &pci->dev;
 	resource_size_t io = pci_resource_start(pci, 0);
 	resource_size_t io_len = pci_resource_len(pci, 0);
-	resource_size_t mmio = pci_resource_start(pci, 1);
 	resource_size_t mmio_len = pci_resource_len(pci, 1);
-	resource_size_t win = pci_resource_start(pci, 3);
 	resource_size_t win_len = pci_resource_len(pci, 3);
 	bool has_window = (pci_resource_flags(pci, 3) & IORESOURCE_MEM) &&
 			  win_len >= VMMDEV_MMIO_WINDOW_MIN;
@@ -493,20 +492,18 @@ static int vbg_map_bars(struct vbg_dev *gdev, struct pci_dev *pci)
 			    &pci->resource[3]);
 		return -ENODEV;
 	}
-	if (!devm_request_mem_region(dev, mmio, mmio_len, DEVICE_NAME) ||
-	    (has_window &&
-	     !devm_request_mem_region(dev, win, win_len, DEVICE_NAME)) ||
-	    (!has_window && !devm_request_region(dev, io, io_len, DEVICE_NAME))) {
-		vbg_dev_err(gdev, "BARs are busy\n");
+	if (!has_window &&
+	    !devm_request_region(dev, io, io_len, DEVICE_NAME)) {
+		vbg_dev_err(gdev, "BAR0 is busy\n");
 		return -EBUSY;
 	}
-	gdev->mmio = devm_ioremap(dev, mmio, mmio_len);
-	if (!gdev->mmio)
-		return -ENOMEM;
+	gdev->mmio = devm_ioremap_resource(dev, &pci->resource[1]);
+	if (IS_ERR(gdev->mmio))
+		return PTR_ERR(gdev->mmio);
 	if (has_window) {
-		gdev->req_window = devm_ioremap(dev, win, win_len);
-		if (!gdev->req_window)
-			return -ENOMEM;
+		gdev->req_window = devm_ioremap_resource(dev, &pci->resource[3]);
+		if (IS_ERR(gdev->req_window))
+			return PTR_ERR(gdev->req_window);
 	} else {
 		gdev->io_port = devm_ioport_map(dev, io, io_len);
 		if (!gdev->io_port)
@@ -551,7 +548,7 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	ret = vbg_core_init(gdev);
 	if (ret)
 		return ret;
-	ret = devm_add_action_or_reset(dev, vbg_core_exit, gdev);
+	ret = devm_add_action_or_reset(dev, vbg_core_exit_action, gdev);
 	if (ret)
 		return ret;
 
@@ -566,7 +563,7 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	 * cancelled, and only then does the input device the mouse work
 	 * reports to go away.
 	 */
-	ret = devm_add_action_or_reset(dev, vbg_core_cancel_event_work, gdev);
+	ret = devm_add_action_or_reset(dev, vbg_cancel_event_work_action, gdev);
 	if (ret)
 		return ret;
 	ret = devm_request_irq(dev, pci->irq, vbg_core_isr, IRQF_SHARED,
@@ -583,9 +580,8 @@ static int vbg_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 
-	vbg_dev_info(gdev, "VMMDev ready: host %s, features %#x, IRQ %d, /dev/%s and /dev/%s\n",
-		     gdev->host_version, gdev->host_features, pci->irq,
-		     DEVICE_NAME, DEVICE_NAME_USER);
+	vbg_dev_info(gdev, "VMMDev ready: host %s, features %#x, IRQ %d, /dev/vboxguest and /dev/vboxuser\n",
+		     gdev->host_version, gdev->host_features, pci->irq);
 	return 0;
 }
 
