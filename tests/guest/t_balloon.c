@@ -41,6 +41,29 @@ static int wait_pages(long long pages)
 }
 
 /*
+ * The pages the host holds once the count has not moved for 2 s (up to
+ * @ms), or -1.
+ */
+static long long settled_pages(unsigned int ms)
+{
+	uint64_t end = vbgt_now_ms() + ms, since = vbgt_now_ms();
+	long long now, last = -1;
+
+	do {
+		now = vbgt_state("balloon_pages");
+		if (now != last) {
+			last = now;
+			since = vbgt_now_ms();
+		} else if (vbgt_now_ms() - since >= 2000) {
+			return now;
+		}
+		vbgt_sleep_ms(100);
+	} while (vbgt_now_ms() < end);
+	vbgt_diag("host's balloon still moving: %lld pages", now);
+	return -1;
+}
+
+/*
  * A session that waits for balloon requests, as VBoxService does: the
  * event reaches the guest only if some filter has it.
  */
@@ -299,12 +322,18 @@ static void deflate_under_memory_pressure(void)
 	 * CHECK_BALLOON returns when the balloon has moved.  The driver's
 	 * reserve may stop it a few MiB short: MemAvailable falls by more
 	 * than the balloon's size on some kernels (arm64: 19.8 MiB for 16).
+	 * The update the host's event queued may run after it and get a
+	 * little further as memory comes free (arm64, a helper's run in
+	 * session 7: "stopped at 339 of 342 MiB", then "at 341"), so the
+	 * answer is a lower bound of what the host ends up holding.
 	 */
 	ASSERT_EQ(vbgt_check_balloon(fd, &chunks, NULL), 0);
 	ASSERT(chunks + 16 >= target, "balloon at %u of %lld MiB", chunks, target);
-	ASSERT(wait_pages_for((long long)chunks * PAGES_PER_CHUNK, 60000),
-	       "the host does not hold %u MiB", chunks);
-	held = vbgt_state("balloon_pages");
+	held = settled_pages(60000);
+	ASSERT(held >= (long long)chunks * PAGES_PER_CHUNK &&
+	       held <= target * PAGES_PER_CHUNK,
+	       "the host holds %lld pages, not %u to %lld MiB", held, chunks,
+	       target);
 	vbgt_diag("%lld MiB available, %u of %lld MiB ballooned", avail, chunks,
 		  target);
 
