@@ -922,6 +922,8 @@ static void vbg_free_fixed_requests(struct vbg_dev *gdev)
  */
 VISIBLE_IF_KUNIT void vbg_core_init_state(struct vbg_dev *gdev)
 {
+	ratelimit_state_init(&gdev->log_rs, DEFAULT_RATELIMIT_INTERVAL,
+			     DEFAULT_RATELIMIT_BURST);
 	init_rwsem(&gdev->remove_rwsem);
 	mutex_init(&gdev->session_mutex);
 	INIT_LIST_HEAD(&gdev->session_list);
@@ -1866,6 +1868,9 @@ static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
 static int vbg_ioctl_log(struct vbg_dev *gdev, struct vbg_session *session,
 			 struct vbg_ioctl_hdr *hdr)
 {
+	/* Users have their own limit: they cannot silence the host's. */
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
 	const char *msg = (const char *)hdr + sizeof(*hdr);
 	size_t len = hdr->size_in - sizeof(*hdr);
 
@@ -1875,7 +1880,8 @@ static int vbg_ioctl_log(struct vbg_dev *gdev, struct vbg_session *session,
 	len = strnlen(msg, min_t(size_t, len, VBG_LOG_MAX));
 	while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		len--;
-	vbg_dev_info_ratelimited(gdev, "log: %.*s\n", (int)len, msg);
+	if (__ratelimit(&rs))
+		vbg_dev_info(gdev, "log: %.*s\n", (int)len, msg);
 	hdr->rc = VINF_SUCCESS;
 	return 0;
 }

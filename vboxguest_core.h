@@ -218,6 +218,7 @@ struct vbg_heartbeat {
  * @host_version: host version as "major.minor.build r revision".
  * @host_features: VMMDEV_HVF_* bits, read once at init.
  * @fast_ack: use the fast acknowledge read (host feature bit 31).
+ * @log_rs: the one limit of the rate-limited messages (vbg_log()).
  * @remove_rwsem: held for reading by every entry point from outside the
  *	driver (ioctl, session open/close, the exported kernel API) while it
  *	may touch the host; taken for writing once by remove, after setting
@@ -290,6 +291,7 @@ struct vbg_dev {
 	char host_version[64];
 	u32 host_features;
 	bool fast_ack;
+	struct ratelimit_state log_rs;	/* vbg_dev_*_ratelimited() */
 
 	struct rw_semaphore remove_rwsem;
 	bool removed;
@@ -422,31 +424,26 @@ void vbg_core_drain_events(struct vbg_dev *gdev);
 
 /*
  * Messages: one out-of-line print for all of them (the device's name and
- * the level in front), no inline dev_<level>() at each place; the
- * rate-limited ones pass the limit of their place (each place keeps its
- * own), the others NULL.
+ * the level in front), no inline dev_<level>() at each place.  The
+ * rate-limited ones, which a misbehaving host or kernel caller can repeat
+ * at will, share the device's one limit (@log_rs): a host that trips
+ * several checks in turn gets no more lines into the log than one that
+ * trips a single check.
  */
 __printf(3, 4)
-void vbg_log(struct vbg_dev *gdev, struct ratelimit_state *rs,
-	     const char *fmt, ...);
+void vbg_log(struct vbg_dev *gdev, bool limited, const char *fmt, ...);
 #define vbg_dev_err(gdev, fmt, ...) \
-	vbg_log(gdev, NULL, KERN_ERR fmt, ##__VA_ARGS__)
+	vbg_log(gdev, false, KERN_ERR fmt, ##__VA_ARGS__)
 #define vbg_dev_warn(gdev, fmt, ...) \
-	vbg_log(gdev, NULL, KERN_WARNING fmt, ##__VA_ARGS__)
+	vbg_log(gdev, false, KERN_WARNING fmt, ##__VA_ARGS__)
 #define vbg_dev_info(gdev, fmt, ...) \
-	vbg_log(gdev, NULL, KERN_INFO fmt, ##__VA_ARGS__)
-#define vbg_ratelimited(gdev, level, fmt, ...)				\
-({									\
-	static DEFINE_RATELIMIT_STATE(_rs, DEFAULT_RATELIMIT_INTERVAL,	\
-				      DEFAULT_RATELIMIT_BURST);		\
-	vbg_log(gdev, &_rs, level fmt, ##__VA_ARGS__);			\
-})
+	vbg_log(gdev, false, KERN_INFO fmt, ##__VA_ARGS__)
 #define vbg_dev_err_ratelimited(gdev, fmt, ...) \
-	vbg_ratelimited(gdev, KERN_ERR, fmt, ##__VA_ARGS__)
+	vbg_log(gdev, true, KERN_ERR fmt, ##__VA_ARGS__)
 #define vbg_dev_warn_ratelimited(gdev, fmt, ...) \
-	vbg_ratelimited(gdev, KERN_WARNING, fmt, ##__VA_ARGS__)
+	vbg_log(gdev, true, KERN_WARNING fmt, ##__VA_ARGS__)
 #define vbg_dev_info_ratelimited(gdev, fmt, ...) \
-	vbg_ratelimited(gdev, KERN_INFO, fmt, ##__VA_ARGS__)
+	vbg_log(gdev, true, KERN_INFO fmt, ##__VA_ARGS__)
 
 /*
  * vboxguest_utils.c: the host boundary.  Every request goes through

@@ -920,7 +920,7 @@ static void vbg_hgcm_connect_removed_cancel_refused(struct kunit *test)
 }
 
 static u32 vbg_hgcm_test_ioctl_connect(struct kunit *test,
-				       struct vbg_session *session)
+				       struct vbg_session *session, int rc)
 {
 	struct vbg_ioctl_hgcm_connect c = {};
 
@@ -931,7 +931,7 @@ static u32 vbg_hgcm_test_ioctl_connect(struct kunit *test,
 		sizeof(c.u.in.loc.u.localhost.service_name));
 	KUNIT_EXPECT_EQ(test, vbg_test_ioctl(session, VBG_IOCTL_HGCM_CONNECT, &c),
 			0);
-	KUNIT_EXPECT_EQ(test, c.hdr.rc, VINF_SUCCESS);
+	KUNIT_EXPECT_EQ(test, c.hdr.rc, rc);
 	return c.u.out.client_id;
 }
 
@@ -948,9 +948,9 @@ static void vbg_hgcm_close_disconnects_bounded(struct kunit *test)
 	unsigned long t0;
 
 	host->hgcm_client_id = 5;
-	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_ioctl_connect(test, session), 5);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_ioctl_connect(test, session, VINF_SUCCESS), 5);
 	host->hgcm_client_id = 6;
-	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_ioctl_connect(test, session), 6);
+	KUNIT_EXPECT_EQ(test, vbg_hgcm_test_ioctl_connect(test, session, VINF_SUCCESS), 6);
 	host->hgcm_async = true;
 	vbg_test_script(host, VMMDEVREQ_HGCM_CANCEL2, 0, VERR_NOT_SUPPORTED, 0);
 	t0 = jiffies;
@@ -1109,6 +1109,47 @@ static void vbg_hgcm_call_total_size_checked_first(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(current->mm->locked_vm), base);
 }
 
+/*
+ * The lines a host or a kernel caller can repeat at will share one limit
+ * per device, whichever check prints them; a user's VBG_IOCTL_LOG lines
+ * have their own and use up none of it.
+ */
+static void vbg_log_one_limit_per_device(struct kunit *test)
+{
+	struct vbg_test_host *host = vbg_test_host(test);
+	struct vbg_session *session = vbg_test_open(test, false);
+	struct vmmdev_request_header *req;
+	size_t len = sizeof(struct vbg_ioctl_hdr) + 8;
+	struct vbg_ioctl_hdr *log;
+	int i;
+
+	log = kunit_kzalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	req = vbg_req_alloc(32, VMMDEVREQ_GET_HOST_TIME, 0);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	req->size = 23;
+
+	/* burst - 1 lines from two checks: "host gave HGCM client id 0" ... */
+	host->hgcm_client_id = 0;
+	for (i = 0; i < DEFAULT_RATELIMIT_BURST / 2; i++)
+		KUNIT_EXPECT_EQ(test, vbg_hgcm_test_ioctl_connect(test, session,
+								  VERR_GENERAL_FAILURE), 0);
+	/* ... and "malformed request". */
+	for (; i < DEFAULT_RATELIMIT_BURST - 1; i++)
+		KUNIT_EXPECT_EQ(test, vbg_req_submit(host->gdev, req), -EINVAL);
+	for (i = 0; i < 2 * DEFAULT_RATELIMIT_BURST; i++) {
+		vbg_test_hdr(log, len, 0);
+		memcpy(log + 1, "user", 5);
+		KUNIT_EXPECT_EQ(test, vbg_test_ioctl(session, VBG_IOCTL_LOG(len), log), 0);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, __ratelimit(&host->gdev->log_rs),
+			      "the device's limit was used up before its burst");
+	KUNIT_EXPECT_FALSE_MSG(test, __ratelimit(&host->gdev->log_rs),
+			       "the device's limit let more than its burst through");
+	vbg_req_free(req, 32);
+	vbg_test_close(session);
+}
+
 static void vbg_hgcm_call_transport_failure(struct kunit *test)
 {
 	struct vbg_test_host *host = vbg_test_host(test);
@@ -1152,6 +1193,7 @@ static struct kunit_case vbg_hgcm_test_cases[] = {
 	KUNIT_CASE(vbg_hgcm_call_user_pages_accounted),
 	KUNIT_CASE(vbg_hgcm_call_user_memlock_limit),
 	KUNIT_CASE(vbg_hgcm_call_total_size_checked_first),
+	KUNIT_CASE(vbg_log_one_limit_per_device),
 	{}
 };
 

@@ -216,21 +216,20 @@ u32 vbg_req_ack_events(struct vbg_dev *gdev)
 }
 
 /**
- * vbg_log() - print a message for the device unless @rs says too many.
+ * vbg_log() - print a message for the device.
  * @gdev: the device.
- * @rs: the limit of the message's place, or NULL for none.
+ * @limited: unless the device's limit (@gdev->log_rs) says too many.
  * @fmt: KERN_<LEVEL> and the format.
  *
  * Context: any.
  */
-void vbg_log(struct vbg_dev *gdev, struct ratelimit_state *rs,
-	     const char *fmt, ...)
+void vbg_log(struct vbg_dev *gdev, bool limited, const char *fmt, ...)
 {
 	char level[] = KERN_SOH "0";
 	struct va_format vaf;
 	va_list args;
 
-	if (rs && !__ratelimit(rs))
+	if (limited && !__ratelimit(&gdev->log_rs))
 		return;
 	level[1] = printk_get_level(fmt);
 	va_start(args, fmt);
