@@ -1512,7 +1512,7 @@ static void vbg_core_handle_events(struct vbg_dev *gdev)
 	if (events & VMMDEV_EVENT_BALLOON_CHANGE_REQUEST)
 		schedule_work(&gdev->balloon.work);
 	if (events & VMMDEV_EVENT_HGCM)
-		vbg_hgcm_wake(gdev, false);
+		vbg_hgcm_end_waits(gdev, VBG_HGCM_END_DONE);
 
 	spin_lock(&gdev->event_spinlock);
 	vbg_dispatch_events_locked(gdev, events);

@@ -557,16 +557,15 @@ static inline void vbg_hgcm_init(struct vbg_dev *gdev)
 int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
 		     bool parms32, u32 parm_count, int *vbox_status);
-void vbg_hgcm_end_waits(struct vbg_dev *gdev, bool all, bool dropped);
 
-/*
- * Wake the HGCM waiters whose request is DONE (the ISR), or with @all
- * every waiter (the device is going away).  Context: any.
- */
-static inline void vbg_hgcm_wake(struct vbg_dev *gdev, bool all)
-{
-	vbg_hgcm_end_waits(gdev, all, false);
-}
+/* Which HGCM waits vbg_hgcm_end_waits() ends. */
+enum vbg_hgcm_end {
+	VBG_HGCM_END_DONE,	/* those whose request is DONE */
+	VBG_HGCM_END_ALL,	/* all: the device is going away */
+	VBG_HGCM_END_DROPPED,	/* all: the host forgot those not DONE */
+};
+
+void vbg_hgcm_end_waits(struct vbg_dev *gdev, enum vbg_hgcm_end which);
 
 /*
  * The host forgot every HGCM request in a device reset: end every wait,
@@ -578,7 +577,7 @@ static inline void vbg_hgcm_wake(struct vbg_dev *gdev, bool all)
 static inline void vbg_hgcm_drop_all(struct vbg_dev *gdev)
 {
 	lockdep_assert_held_write(&gdev->hgcm_submit_rwsem);
-	vbg_hgcm_end_waits(gdev, true, true);
+	vbg_hgcm_end_waits(gdev, VBG_HGCM_END_DROPPED);
 }
 
 #endif /* __VBOXGUEST_CORE_H__ */

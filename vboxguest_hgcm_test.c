@@ -672,7 +672,7 @@ static int vbg_hgcm_actor_fn(void *data)
 		spin_lock_irq(&gdev->event_spinlock);
 		gdev->removed = true;
 		spin_unlock_irq(&gdev->event_spinlock);
-		vbg_hgcm_wake(gdev, true);
+		vbg_hgcm_end_waits(gdev, VBG_HGCM_END_ALL);
 	}
 	complete(&a->done);
 	return 0;

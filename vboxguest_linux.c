@@ -396,7 +396,7 @@ static void vbg_unpublish_action(void *data)
 	WRITE_ONCE(gdev->removed, true);
 	spin_unlock_irq(&gdev->event_spinlock);
 	wake_up_all(&gdev->event_wq);
-	vbg_hgcm_wake(gdev, true);
+	vbg_hgcm_end_waits(gdev, VBG_HGCM_END_ALL);
 
 	down_write(&gdev->remove_rwsem);
 	up_write(&gdev->remove_rwsem);

@@ -418,18 +418,19 @@ static bool vbg_hgcm_is_done(struct vmmdev_hgcmreq_header *req)
 /**
  * vbg_hgcm_end_waits() - wake HGCM waiters.
  * @gdev: the device.
- * @all: wake every waiter, else only those whose request is DONE.
- * @dropped: the host forgot every request that is not DONE in a device
- *	reset and will never write to it (vmmdev-spec.md appendix): its
- *	waiter frees it and returns -ECONNRESET.
+ * @which: VBG_HGCM_END_DONE: the waiters whose request is DONE (the ISR);
+ *	VBG_HGCM_END_ALL: every waiter (the device is going away);
+ *	VBG_HGCM_END_DROPPED: every waiter, the host having forgotten every
+ *	request that is not DONE in a device reset and never writing to it
+ *	again (vmmdev-spec.md appendix): its waiter frees it and returns
+ *	-ECONNRESET (vbg_hgcm_drop_all()).
  *
- * Waiters whose request is DONE leave the list.  vbg_hgcm_wake() and
- * vbg_hgcm_drop_all() in vboxguest_core.h are the two uses.
+ * Waiters whose request is DONE leave the list.
  *
  * Context: any (the ISR on an HGCM event, remove after setting removed,
  * the host-reset restore with hgcm_submit_rwsem held for writing).
  */
-void vbg_hgcm_end_waits(struct vbg_dev *gdev, bool all, bool dropped)
+void vbg_hgcm_end_waits(struct vbg_dev *gdev, enum vbg_hgcm_end which)
 {
 	struct vbg_hgcm_waiter *w, *tmp;
 	unsigned long flags;
@@ -438,9 +439,9 @@ void vbg_hgcm_end_waits(struct vbg_dev *gdev, bool all, bool dropped)
 	list_for_each_entry_safe(w, tmp, &gdev->hgcm_waiters, node) {
 		if (READ_ONCE(w->req->flags) & VBOX_HGCM_REQ_DONE)
 			list_del_init(&w->node);
-		else if (!all)
+		else if (which == VBG_HGCM_END_DONE)
 			continue;
-		else if (dropped)
+		else if (which == VBG_HGCM_END_DROPPED)
 			WRITE_ONCE(w->dropped, true);
 		complete(&w->done);
 	}
