@@ -1326,7 +1326,7 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		     u32 function, u32 timeout_ms, bool user, void *parms,
 		     bool parms32, u32 parm_count, int *vbox_status)
 {
-	struct vbg_hgcm_buf stack_bufs[VBG_HGCM_STACK_PARMS];
+	struct vbg_hgcm_buf stack_bufs[VBG_HGCM_STACK_PARMS] = {};
 	struct vbg_hgcm_buf *bufs = stack_bufs;
 	struct vmmdev_hgcm_function_parameter64 *dst;
 	struct vbg_hgcm_io io = {};
@@ -1342,8 +1342,6 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		bufs = kcalloc(parm_count, sizeof(*bufs), GFP_KERNEL);
 		if (!bufs)
 			return -ENOMEM;
-	} else {
-		memset(bufs, 0, parm_count * sizeof(*bufs));
 	}
 	len = vbg_hgcm_prepare_bufs(gdev, user, parms, parms32, bufs, parm_count,
 				    &locked);
