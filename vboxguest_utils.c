@@ -629,16 +629,6 @@ static u32 vbg_hgcm_conn_limit(const unsigned long *deadline,
 	return jiffies_to_msecs(*deadline - jiffies);
 }
 
-/* Take the removal lock for an exported entry point; false if gone. */
-static bool vbg_hgcm_enter(struct vbg_dev *gdev)
-{
-	down_read(&gdev->remove_rwsem);
-	if (!READ_ONCE(gdev->removed))
-		return true;
-	up_read(&gdev->remove_rwsem);
-	return false;
-}
-
 /*
  * HGCMConnect (@loc set) or HGCMDisconnect of *@client_id: one request,
  * the wait of vbg_hgcm_conn_limit(), the host's answer in @vbox_status
@@ -663,8 +653,13 @@ int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 
 	if (!limit)
 		return -ETIMEDOUT;
-	if (enter && !vbg_hgcm_enter(gdev))
-		return -ENODEV;
+	if (enter) {
+		down_read(&gdev->remove_rwsem);
+		if (READ_ONCE(gdev->removed)) {
+			up_read(&gdev->remove_rwsem);
+			return -ENODEV;
+		}
+	}
 	req = vbg_req_alloc(len, loc ? VMMDEVREQ_HGCM_CONNECT :
 			    VMMDEVREQ_HGCM_DISCONNECT, requestor);
 	ret = -ENOMEM;
@@ -1497,15 +1492,15 @@ int vbg_hgcm_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		  struct vmmdev_hgcm_function_parameter *parms, u32 parm_count,
 		  int *vbox_status)
 {
-	int ret;
+	int ret = -ENODEV;
 
-	if (!vbg_hgcm_enter(gdev))
-		return -ENODEV;
-	ret = vbg_hgcm_do_call(gdev, requestor, client_id, function,
-			       timeout_ms, false, parms,
-			       sizeof(*parms) ==
-			       sizeof(struct vmmdev_hgcm_function_parameter32),
-			       parm_count, vbox_status);
+	down_read(&gdev->remove_rwsem);
+	if (!READ_ONCE(gdev->removed))
+		ret = vbg_hgcm_do_call(gdev, requestor, client_id, function,
+				       timeout_ms, false, parms,
+				       sizeof(*parms) ==
+				       sizeof(struct vmmdev_hgcm_function_parameter32),
+				       parm_count, vbox_status);
 	up_read(&gdev->remove_rwsem);
 	return ret;
 }
