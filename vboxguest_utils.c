@@ -942,8 +942,9 @@ static bool vbg_hgcm_ref_pages(struct vbg_hgcm_buf *buf)
 }
 
 /*
- * Choose how the kernel buffer @buf reaches the host (from @buf->kbuf, or
- * the bounce copy in @buf->kaddr) and return the bytes it needs in the
+ * Choose how the kernel buffer @buf->kbuf, or a user buffer that could
+ * not be pinned, reaches the host: inside the request, by its pages, or
+ * by a bounce copy in @buf->kaddr; return the bytes it needs in the
  * extra area.  Return: bytes, or -errno.
  */
 static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
@@ -952,7 +953,7 @@ static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
 	u32 features = gdev->host_features;
 	int ret;
 
-	if (!buf->bounced) {
+	if (!buf->user) {
 		buf->kaddr = buf->kbuf;
 		if ((features & VMMDEV_HVF_HGCM_EMBEDDED_BUFFERS) &&
 		    buf->size <= VBG_HGCM_MAX_EMBEDDED) {
@@ -966,11 +967,13 @@ static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
 						buf->kbuf);
 			return -EINVAL;
 		}
-		if (!vbg_hgcm_ref_pages(buf)) {
-			ret = vbg_hgcm_bounce(buf);
-			if (ret)
-				return ret;
-		}
+	}
+	if (buf->user || !vbg_hgcm_ref_pages(buf)) {
+		ret = vbg_hgcm_bounce(buf);
+		if (ret)
+			return ret;
+		if (buf->user)
+			atomic64_inc(&gdev->stats[VBG_STAT_HGCM_BOUNCE_COPIES]);
 	}
 	buf->nr_pages = DIV_ROUND_UP(offset_in_page(buf->kaddr) + buf->size,
 				     PAGE_SIZE);
@@ -990,16 +993,17 @@ static long vbg_hgcm_prepare_kernel(struct vbg_dev *gdev,
 
 /*
  * Pin the user buffer @buf->uaddr for the long term (its pages are
- * already charged to RLIMIT_MEMLOCK), or copy it if it cannot be pinned.
- * Return: bytes needed in the extra area when pinned, 0 when copied (the
- * copy then goes the way of a kernel buffer), or -errno.
+ * already charged to RLIMIT_MEMLOCK).
+ * Return: bytes needed in the extra area when pinned, 0 when it cannot be
+ * pinned (I/O or PFN mappings, for instance: vbg_hgcm_prepare_kernel()
+ * copies it then), or -errno.
  */
 static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 				  struct vbg_hgcm_buf *buf)
 {
 	unsigned long addr = (unsigned long)buf->uaddr;
 	unsigned int flags = FOLL_LONGTERM;
-	int pinned, ret;
+	int pinned;
 
 	if (vbg_hgcm_pages_alloc(buf))
 		return -ENOMEM;
@@ -1015,12 +1019,6 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 	if (pinned > 0)
 		unpin_user_pages_dirty_lock(buf->pages, pinned, false);
 	vbg_hgcm_pages_free(buf);
-
-	/* Not pinnable (I/O or PFN mappings, for instance): copy. */
-	ret = vbg_hgcm_bounce(buf);
-	if (ret)
-		return ret;
-	atomic64_inc(&gdev->stats[VBG_STAT_HGCM_BOUNCE_COPIES]);
 	return 0;
 }
 
