@@ -1025,10 +1025,11 @@ static long vbg_hgcm_prepare_user(struct vbg_dev *gdev,
 /*
  * Parameter @i of @parms in either layout.  The two layouts agree on
  * type (offset 0), value64 and the buffer size (offset 4); only the
- * linear address differs in width (offset 8: 32 or 64 bits), so the
- * 32-bit one is read in place through the 64-bit struct, never past it.
+ * linear address differs in width (offset 8: 32 or 64 bits).  So both
+ * are read in place through the 12-byte 32-bit struct, which ends
+ * within either, and only a 64-bit linear address through the 64-bit one.
  */
-static struct vmmdev_hgcm_function_parameter64 *
+static struct vmmdev_hgcm_function_parameter32 *
 vbg_hgcm_parm(void *parms, u32 i, bool parms32)
 {
 	return parms + i * (parms32 ?
@@ -1042,12 +1043,12 @@ vbg_hgcm_parm(void *parms, u32 i, bool parms32)
  * area, or -errno.
  */
 static long vbg_hgcm_check_parm(struct vbg_dev *gdev, bool user,
-				const struct vmmdev_hgcm_function_parameter64 *parm,
+				const struct vmmdev_hgcm_function_parameter32 *parm,
 				bool parms32, struct vbg_hgcm_buf *buf)
 {
-	const struct vmmdev_hgcm_function_parameter32 *parm32 = (void *)parm;
-	u64 addr = parms32 ? parm32->u.pointer.u.linear_addr :
-			     parm->u.pointer.u.linear_addr;
+	const struct vmmdev_hgcm_function_parameter64 *parm64 = (void *)parm;
+	u64 addr = parms32 ? parm->u.pointer.u.linear_addr :
+			     parm64->u.pointer.u.linear_addr;
 	u32 max = user ? VBG_HGCM_MAX_USER_BUF : VBG_HGCM_MAX_KERNEL_BUF;
 
 	if (parm->type == VMMDEV_HGCM_PARM_TYPE_32BIT ||
@@ -1152,7 +1153,7 @@ static int vbg_hgcm_copy_back(const struct vmmdev_hgcm_call *req,
 
 	for (i = 0; i < parm_count; i++) {
 		struct vbg_hgcm_buf *buf = &bufs[i];
-		struct vmmdev_hgcm_function_parameter64 *parm =
+		struct vmmdev_hgcm_function_parameter32 *parm =
 			vbg_hgcm_parm(parms, i, parms32);
 
 		if (parm->type == VMMDEV_HGCM_PARM_TYPE_32BIT ||
@@ -1351,7 +1352,7 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 	req->parm_count = parm_count;
 	dst = (void *)(req + 1);
 	for (i = 0; i < parm_count; i++) {
-		const struct vmmdev_hgcm_function_parameter64 *parm =
+		const struct vmmdev_hgcm_function_parameter32 *parm =
 			vbg_hgcm_parm(parms, i, parms32);
 
 		if (bufs[i].dir) {
