@@ -1221,7 +1221,8 @@ static void vbg_hgcm_release_bufs(struct vbg_hgcm_buf *bufs, u32 parm_count,
 /*
  * Check every parameter and the whole call's size, then charge the user
  * pages to RLIMIT_MEMLOCK, then pin, reference or copy the buffers.
- * Return: the request's length, or -errno (nothing held then).
+ * Return: the request's length, or -errno; either way the caller releases
+ * @bufs with @locked (nothing is held when a check failed).
  */
 static long vbg_hgcm_prepare_bufs(struct vbg_dev *gdev, bool user,
 				  void *parms, bool parms32,
@@ -1277,7 +1278,6 @@ static long vbg_hgcm_prepare_bufs(struct vbg_dev *gdev, bool user,
 err:
 	if (pages > *locked)
 		account_locked_vm(current->mm, pages - *locked, false);
-	vbg_hgcm_release_bufs(bufs, parm_count, *locked, false);
 	return ret;
 }
 
@@ -1326,6 +1326,7 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 	struct vbg_hgcm_io io = {};
 	struct vmmdev_hgcm_call *req;
 	unsigned long locked = 0;
+	bool abandon = false;
 	long len;
 	u32 i;
 	int ret;
@@ -1341,7 +1342,7 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 				    &locked);
 	ret = len;
 	if (len < 0)
-		goto out_free;
+		goto out_release;
 	req = vbg_req_alloc(len, VMMDEVREQ_HGCM_CALL64, requestor);
 	if (!req) {
 		ret = -ENOMEM;
@@ -1370,19 +1371,16 @@ int vbg_hgcm_do_call(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 					  VBG_HGCM_WAIT_KILLABLE,
 				   timeout_ms);
 	trace_vbg_hgcm_call_complete(req, &io, ret);
-	if (ret == -EIO) {
-		/* The host may still write to the request and the buffers. */
-		vbg_hgcm_release_bufs(bufs, parm_count, locked, true);
-		goto out_free;
-	}
+	/* Abandoned: the host may still write to the request and buffers. */
+	abandon = ret == -EIO;
 	if (!ret) {
 		*vbox_status = READ_ONCE(req->header.result);
 		ret = vbg_hgcm_copy_back(req, parms, parms32, bufs, parm_count);
 	}
-	vbg_req_free(req, len);
+	if (!abandon)
+		vbg_req_free(req, len);
 out_release:
-	vbg_hgcm_release_bufs(bufs, parm_count, locked, false);
-out_free:
+	vbg_hgcm_release_bufs(bufs, parm_count, locked, abandon);
 	if (bufs != stack_bufs)
 		kfree(bufs);
 	return ret;
