@@ -474,7 +474,7 @@ static inline bool vbg_host_has_events(struct vbg_dev *gdev)
 int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 		  const struct vmmdev_hgcm_service_location *loc,
 		  u32 *client_id, int *vbox_status,
-		  const unsigned long *deadline, bool enter);
+		  const unsigned long *deadline);
 
 /**
  * vbg_hgcm_do_connect() - HGCMConnect, without the removal lock.
@@ -498,7 +498,7 @@ vbg_hgcm_do_connect(struct vbg_dev *gdev, u32 requestor,
 		    u32 *client_id, int *vbox_status)
 {
 	return vbg_hgcm_conn(gdev, requestor, loc, client_id, vbox_status,
-			     NULL, false);
+			     NULL);
 }
 
 /**
@@ -523,7 +523,7 @@ vbg_hgcm_do_disconnect(struct vbg_dev *gdev, u32 requestor, u32 client_id,
 		       int *vbox_status, const unsigned long *deadline)
 {
 	return vbg_hgcm_conn(gdev, requestor, NULL, &client_id, vbox_status,
-			     deadline, false);
+			     deadline);
 }
 
 /* Limit of all the disconnects of a closing session together. */

@@ -632,15 +632,14 @@ static u32 vbg_hgcm_conn_limit(const unsigned long *deadline,
 /*
  * HGCMConnect (@loc set) or HGCMDisconnect of *@client_id: one request,
  * the wait of vbg_hgcm_conn_limit(), the host's answer in @vbox_status
- * and, for a connect, the new client id in *@client_id.  With @enter
- * (the exported functions) under the removal lock, taken here; without
- * it (vbg_hgcm_do_connect() and vbg_hgcm_do_disconnect() in
- * vboxguest_core.h) the caller holds it.
+ * and, for a connect, the new client id in *@client_id.  The caller holds
+ * the removal lock: the exported functions below, or the ioctls through
+ * vbg_hgcm_do_connect() and vbg_hgcm_do_disconnect() in vboxguest_core.h.
  */
 int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 		  const struct vmmdev_hgcm_service_location *loc,
 		  u32 *client_id, int *vbox_status,
-		  const unsigned long *deadline, bool enter)
+		  const unsigned long *deadline)
 {
 	union {
 		struct vmmdev_hgcm_connect c;
@@ -653,18 +652,10 @@ int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 
 	if (!limit)
 		return -ETIMEDOUT;
-	if (enter) {
-		down_read(&gdev->remove_rwsem);
-		if (READ_ONCE(gdev->removed)) {
-			up_read(&gdev->remove_rwsem);
-			return -ENODEV;
-		}
-	}
 	req = vbg_req_alloc(len, loc ? VMMDEVREQ_HGCM_CONNECT :
 			    VMMDEVREQ_HGCM_DISCONNECT, requestor);
-	ret = -ENOMEM;
 	if (!req)
-		goto out;
+		return -ENOMEM;
 	if (loc) {
 		req->c.loc = *loc;
 		req->c.loc.u.localhost.service_name[sizeof(loc->u.localhost.service_name) - 1] = 0;
@@ -673,16 +664,13 @@ int vbg_hgcm_conn(struct vbg_dev *gdev, u32 requestor,
 	}
 	ret = vbg_hgcm_submit_wait(gdev, &req->c.header, mode, limit);
 	if (ret == -EIO)
-		goto out;	/* the host may still write: leaked */
+		return ret;	/* the host may still write: leaked */
 	if (!ret) {
 		*vbox_status = READ_ONCE(req->c.header.result);
 		if (loc)
 			*client_id = READ_ONCE(req->c.client_id);
 	}
 	vbg_req_free(req, len);
-out:
-	if (enter)
-		up_read(&gdev->remove_rwsem);
 	return ret;
 }
 
@@ -1415,8 +1403,14 @@ int vbg_hgcm_connect(struct vbg_dev *gdev, u32 requestor,
 		     struct vmmdev_hgcm_service_location *loc,
 		     u32 *client_id, int *vbox_status)
 {
-	return vbg_hgcm_conn(gdev, requestor, loc, client_id, vbox_status,
-			     NULL, true);
+	int ret = -ENODEV;
+
+	down_read(&gdev->remove_rwsem);
+	if (!READ_ONCE(gdev->removed))
+		ret = vbg_hgcm_conn(gdev, requestor, loc, client_id,
+				    vbox_status, NULL);
+	up_read(&gdev->remove_rwsem);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(vbg_hgcm_connect);
 
@@ -1439,8 +1433,14 @@ EXPORT_SYMBOL_GPL(vbg_hgcm_connect);
 int vbg_hgcm_disconnect(struct vbg_dev *gdev, u32 requestor,
 			u32 client_id, int *vbox_status)
 {
-	return vbg_hgcm_conn(gdev, requestor, NULL, &client_id, vbox_status,
-			     NULL, true);
+	int ret = -ENODEV;
+
+	down_read(&gdev->remove_rwsem);
+	if (!READ_ONCE(gdev->removed))
+		ret = vbg_hgcm_conn(gdev, requestor, NULL, &client_id,
+				    vbox_status, NULL);
+	up_read(&gdev->remove_rwsem);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(vbg_hgcm_disconnect);
 
