@@ -2277,6 +2277,7 @@ int vbg_core_ioctl(struct vbg_session *session, unsigned int cmd,
 					    vbg_ioctl_shapes[i].out);
 		if (ret)
 			return ret;
+		break;
 	}
 
 	/* The ioctls whose code is fixed. */
