@@ -119,16 +119,24 @@ static int vbg_req_send(struct vbg_dev *gdev, u32 type,
 	return vbg_req_send_as(gdev, VBG_KERNEL_REQUESTOR, type, req, len);
 }
 
-/* Set the host's value of @m to @value: one request 42, 56 or 2. */
-static int vbg_host_mask_send(struct vbg_dev *gdev,
-			      const struct vbg_host_mask *m, u32 value)
+/*
+ * Set the host's value of @m to @value: one request 42, 56 or 2; @m->host
+ * is @value once the host took it.
+ */
+static int vbg_host_mask_send(struct vbg_dev *gdev, struct vbg_host_mask *m,
+			      u32 value)
 {
 	struct vmmdev_mouse_status mouse = { .mouse_features = value };
 	struct vmmdev_mask mask = { .or_mask = value, .not_mask = ~value };
+	int ret;
 
 	if (m->type == VMMDEVREQ_SET_MOUSE_STATUS)
-		return vbg_req_send(gdev, m->type, &mouse.header, sizeof(mouse));
-	return vbg_req_send(gdev, m->type, &mask.header, sizeof(mask));
+		ret = vbg_req_send(gdev, m->type, &mouse.header, sizeof(mouse));
+	else
+		ret = vbg_req_send(gdev, m->type, &mask.header, sizeof(mask));
+	if (!ret)
+		m->host = value;
+	return ret;
 }
 
 /*
@@ -163,15 +171,9 @@ static int vbg_host_mask_sync_locked(struct vbg_dev *gdev,
 				     struct vbg_host_mask *m)
 {
 	u32 want = m->sessions | m->extra;
-	int ret;
 
 	lockdep_assert_held(&gdev->session_mutex);
-	if (want == m->host)
-		return 0;
-	ret = vbg_host_mask_send(gdev, m, want);
-	if (!ret)
-		m->host = want;
-	return ret;
+	return want == m->host ? 0 : vbg_host_mask_send(gdev, m, want);
 }
 
 /*
@@ -1002,8 +1004,7 @@ void vbg_core_quiesce(struct vbg_dev *gdev)
 {
 	vbg_host_watch_stop(gdev);
 	mutex_lock(&gdev->session_mutex);
-	if (!vbg_host_mask_send(gdev, &gdev->event_filter, 0))
-		gdev->event_filter.host = 0;
+	vbg_host_mask_send(gdev, &gdev->event_filter, 0);
 	mutex_unlock(&gdev->session_mutex);
 }
 
