@@ -176,6 +176,13 @@ static int vbg_host_mask_sync_locked(struct vbg_dev *gdev,
 	return want == m->host ? 0 : vbg_host_mask_send(gdev, m, want);
 }
 
+/* Send @m's value even if the host should have it already. */
+static int vbg_host_mask_resend_locked(struct vbg_dev *gdev,
+				       struct vbg_host_mask *m)
+{
+	return vbg_host_mask_send(gdev, m, m->sessions | m->extra);
+}
+
 /*
  * The one way a session changes its bits of @m: from *@bits to @new,
  * counted, stored (under event_spinlock, where the ISR reads the
@@ -343,14 +350,15 @@ static int vbg_reset_host_state(struct vbg_dev *gdev)
 	int ret;
 
 	mutex_lock(&gdev->session_mutex);
+	/* Unknown until the host takes them (a failure stops the sends). */
 	gdev->event_filter.host = ~0U;
 	gdev->guest_caps.host = ~0U;
 	gdev->mouse_status.host = ~0U;
-	ret = vbg_host_mask_sync_locked(gdev, &gdev->event_filter);
+	ret = vbg_host_mask_resend_locked(gdev, &gdev->event_filter);
 	if (!ret)
-		ret = vbg_host_mask_sync_locked(gdev, &gdev->guest_caps);
+		ret = vbg_host_mask_resend_locked(gdev, &gdev->guest_caps);
 	if (!ret)
-		ret = vbg_host_mask_sync_locked(gdev, &gdev->mouse_status);
+		ret = vbg_host_mask_resend_locked(gdev, &gdev->mouse_status);
 	mutex_unlock(&gdev->session_mutex);
 	if (ret)
 		vbg_dev_err(gdev, "resetting filter/capabilities/mouse failed: %d\n", ret);
