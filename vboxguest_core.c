@@ -1835,8 +1835,8 @@ static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
 {
 	struct vbg_ioctl_hdr *hdr = data;
 	const struct vbg_raw_rule *rule = vbg_raw_rule(hdr->type);
-	struct vmmdev_request_header *req;
 	size_t len = hdr->size_in;
+	int ret;
 
 	if (hdr->size_out && hdr->size_out != hdr->size_in)
 		return -EINVAL;
@@ -1854,18 +1854,14 @@ static int vbg_ioctl_vmmrequest(struct vbg_dev *gdev,
 		return -EPERM;
 	}
 
-	req = vbg_req_alloc(len, hdr->type, session->requestor);
-	if (!req)
-		return -ENOMEM;
-	memcpy(req + 1, hdr + 1, len - sizeof(*req));
-	req->rc = VERR_GENERAL_FAILURE;
-
+	/* The answer's header puts the size back: then it reached the host. */
+	hdr->size_in = 0;
+	ret = vbg_req_send_as(gdev, session->requestor, hdr->type, data, len);
+	if (!hdr->size_in)
+		return ret;
 	/* A host error is reported in hdr->rc; the transport succeeded. */
-	vbg_req_submit(gdev, req);
-	memcpy(data, req, len);
 	hdr->size_out = 0;
 	hdr->reserved = 0;
-	vbg_req_free(req, len);
 	return 0;
 }
 
