@@ -425,13 +425,14 @@ VISIBLE_IF_KUNIT unsigned long vbg_heartbeat_interval(u64 host_ns)
 	return msecs_to_jiffies((unsigned int)ms);
 }
 
-/* Start the heartbeat at the host's interval (no-op if the host has none). */
-static void vbg_heartbeat_init(struct vbg_dev *gdev)
+/*
+ * Start the heartbeat at the host's interval @interval_ns, which
+ * HeartbeatConfigure returned (no-op if the host has none).
+ */
+static void vbg_heartbeat_init(struct vbg_dev *gdev, u64 interval_ns)
 {
 	struct vbg_heartbeat *hb = &gdev->heartbeat;
-	u64 interval_ns;
 
-	interval_ns = vbg_heartbeat_configure(gdev, true);
 	if (!interval_ns) {
 		vbg_dev_info(gdev, "host heartbeat not available\n");
 		return;
@@ -465,13 +466,13 @@ static void vbg_heartbeat_exit(struct vbg_dev *gdev)
 static int vbg_host_apply_state(struct vbg_dev *gdev)
 {
 	int ret = vbg_reset_host_state(gdev);
+	u64 interval_ns;
 
 	if (ret)
 		return ret;
-	if (gdev->heartbeat.interval)
-		vbg_heartbeat_configure(gdev, true);
-	else
-		vbg_heartbeat_init(gdev);
+	interval_ns = vbg_heartbeat_configure(gdev, true);
+	if (!gdev->heartbeat.interval)
+		vbg_heartbeat_init(gdev, interval_ns);
 	return vbg_report_driver_status(gdev, true);
 }
 
