@@ -832,10 +832,9 @@ static void vbg_balloon_exit(struct vbg_dev *gdev)
 		 * differ now; leaking the pages is safer than freeing memory
 		 * the host may still consider its own.
 		 */
-		list_for_each_entry_safe(chunk, tmp, &b->chunks, node) {
-			list_del(&chunk->node);
+		list_for_each_entry_safe(chunk, tmp, &b->chunks, node)
 			kfree(chunk);
-		}
+		INIT_LIST_HEAD(&b->chunks);
 		vbg_dev_err(gdev, "leaked %u balloon chunks: %d\n", b->nr_chunks, ret);
 		b->nr_chunks = 0;
 	}
