@@ -1896,22 +1896,21 @@ static bool vbg_wait_done(struct vbg_dev *gdev, struct vbg_session *session,
 			  u32 mask, u32 *events, int *ret)
 {
 	unsigned long flags;
-	bool done = true;
+	u32 got = 0;
+	int err = 0;
 
 	spin_lock_irqsave(&gdev->event_spinlock, flags);
-	if (gdev->removed) {
-		*ret = -ENODEV;
-	} else if (session->cancel_waiters) {
-		*ret = -EINTR;
-	} else if (session->pending_events & mask) {
-		*events = session->pending_events & mask;
-		session->pending_events &= ~*events;
-		*ret = 0;
-	} else {
-		done = false;
-	}
+	if (gdev->removed)
+		err = -ENODEV;
+	else if (session->cancel_waiters)
+		err = -EINTR;
+	else
+		got = session->pending_events & mask;
+	session->pending_events &= ~got;
 	spin_unlock_irqrestore(&gdev->event_spinlock, flags);
-	return done;
+	*events = got;
+	*ret = err;
+	return err || got;
 }
 
 /*
