@@ -1095,10 +1095,9 @@ u32 vbg_session_requestor(bool user_node, bool root, bool vbox_group,
 		requestor |= VMMDEV_REQUESTOR_USER_DEVICE;
 	if (vbox_group)
 		requestor |= VMMDEV_REQUESTOR_GRP_VBOX;
-	if (console > 0)
-		requestor |= VMMDEV_REQUESTOR_CON_YES;
-	else if (console == 0)
-		requestor |= VMMDEV_REQUESTOR_CON_NO;
+	if (console >= 0)
+		requestor |= console ? VMMDEV_REQUESTOR_CON_YES :
+				       VMMDEV_REQUESTOR_CON_NO;
 	return requestor;
 }
 
