@@ -1505,9 +1505,24 @@ static void vbg_dispatch_events_locked(struct vbg_dev *gdev, u32 events)
 			     &gdev->stats[VBG_STAT_EVENTS_DROPPED]);
 }
 
-/* Acknowledge the host's events and hand them out.  Context: see callers. */
-static void vbg_core_handle_events(struct vbg_dev *gdev)
+/**
+ * vbg_core_drain_events() - acknowledge the host's events, hand them out.
+ * @gdev: the device.
+ *
+ * The interrupt handler's work once the interrupt is ours, and once at
+ * probe for the events the host latched before the handler was there:
+ * ReportGuestInfo lowers the interrupt even when filtered events are
+ * still pending (for instance left over from a previous driver instance),
+ * and the host raises it again only after an acknowledge.  Acknowledging
+ * once after the handler is installed breaks that deadlock.
+ *
+ * Context: hard interrupt, or process context with the device's interrupt
+ * disabled (disable_irq()), so that this does not race with vbg_core_isr()
+ * for the acknowledge request.
+ */
+void vbg_core_drain_events(struct vbg_dev *gdev)
 {
+	unsigned long flags;
 	u32 events;
 
 	events = vbg_req_ack_events(gdev) & VMMDEV_EVENT_VALID_EVENT_MASK;
@@ -1522,34 +1537,10 @@ static void vbg_core_handle_events(struct vbg_dev *gdev)
 	if (events & VMMDEV_EVENT_HGCM)
 		vbg_hgcm_end_waits(gdev, VBG_HGCM_END_DONE);
 
-	spin_lock(&gdev->event_spinlock);
+	spin_lock_irqsave(&gdev->event_spinlock, flags);
 	vbg_dispatch_events_locked(gdev, events);
-	spin_unlock(&gdev->event_spinlock);
+	spin_unlock_irqrestore(&gdev->event_spinlock, flags);
 	wake_up_all(&gdev->event_wq);
-}
-
-/**
- * vbg_core_drain_events() - acknowledge the host's events, hand them out.
- * @gdev: the device.
- *
- * The interrupt handler's work once the interrupt is ours, and once at
- * probe for the events the host latched before the handler was there:
- * ReportGuestInfo lowers the interrupt even when filtered events are
- * still pending (for instance left over from a previous driver instance),
- * and the host raises it again only after an acknowledge.  Acknowledging
- * once after the handler is installed breaks that deadlock.
- *
- * Context: hard interrupt, or process context with the device's interrupt
- * disabled (disable_irq()), so that this does not race with vbg_core_isr()
- * for the acknowledge request; interrupts are off either way.
- */
-void vbg_core_drain_events(struct vbg_dev *gdev)
-{
-	unsigned long flags;
-
-	local_irq_save(flags);
-	vbg_core_handle_events(gdev);
-	local_irq_restore(flags);
 }
 
 /**
