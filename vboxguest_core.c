@@ -590,9 +590,11 @@ static int vbg_balloon_resize_locked(struct vbg_dev *gdev, u32 target)
 	int ret = 0;
 
 	lockdep_assert_held(&b->mutex);
-	while (!ret && b->nr_chunks < target) {
+	while (b->nr_chunks < target) {
 		ret = vbg_balloon_reserve_left() ? -ENOMEM :
 			vbg_balloon_inflate_chunk_locked(gdev);
+		if (ret)
+			break;
 		cond_resched();
 	}
 	if (!ret)
