@@ -529,30 +529,6 @@ out_free_pages:
 	return ret;
 }
 
-/* Take one chunk back from the host.  Context: balloon.mutex held. */
-static int vbg_balloon_deflate_chunk_locked(struct vbg_dev *gdev)
-{
-	struct vbg_balloon *b = &gdev->balloon;
-	struct vbg_balloon_chunk *chunk;
-	int ret;
-
-	lockdep_assert_held(&b->mutex);
-	chunk = list_first_entry_or_null(&b->chunks, struct vbg_balloon_chunk,
-					 node);
-	if (!chunk)
-		return -ENOENT;
-	ret = vbg_balloon_change(gdev, chunk, false);
-	if (ret)
-		return ret;	/* the host still has the pages: keep them */
-
-	list_del(&chunk->node);
-	WRITE_ONCE(b->nr_chunks, b->nr_chunks - 1);
-	release_pages(chunk->pages, VBG_BALLOON_CHUNK_KPAGES);
-	kfree(chunk);
-	atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_DEFLATES]);
-	return 0;
-}
-
 /*
  * Memory the balloon always leaves the guest: a host target beyond the
  * guest's RAM stops here instead of starving the guest (MemAvailable).
@@ -573,11 +549,23 @@ static bool vbg_balloon_reserve_left(void)
 static int vbg_balloon_deflate_locked(struct vbg_dev *gdev, u32 target,
 				      bool below_reserve)
 {
+	struct vbg_balloon *b = &gdev->balloon;
+	struct vbg_balloon_chunk *chunk, *tmp;
 	int ret = 0;
 
-	while (!ret && gdev->balloon.nr_chunks > target &&
-	       (!below_reserve || vbg_balloon_reserve_left())) {
-		ret = vbg_balloon_deflate_chunk_locked(gdev);
+	lockdep_assert_held(&b->mutex);
+	list_for_each_entry_safe(chunk, tmp, &b->chunks, node) {
+		if (b->nr_chunks <= target ||
+		    (below_reserve && !vbg_balloon_reserve_left()))
+			break;
+		ret = vbg_balloon_change(gdev, chunk, false);
+		if (ret)
+			break;	/* the host still has the pages: keep them */
+		list_del(&chunk->node);
+		WRITE_ONCE(b->nr_chunks, b->nr_chunks - 1);
+		release_pages(chunk->pages, VBG_BALLOON_CHUNK_KPAGES);
+		kfree(chunk);
+		atomic64_inc(&gdev->stats[VBG_STAT_BALLOON_DEFLATES]);
 		cond_resched();
 	}
 	return ret;
