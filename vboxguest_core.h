@@ -463,7 +463,7 @@ void vbg_balloon_chunk_list(u64 *phys_page, struct page *const *pages);
 /* have_events in the VMMDev memory: the ISR's "is it ours" test. */
 static inline bool vbg_host_has_events(struct vbg_dev *gdev)
 {
-	return ioread8(&gdev->mmio->have_events) != 0;
+	return readb(&gdev->mmio->have_events) != 0;
 }
 
 /*
