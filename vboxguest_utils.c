@@ -526,41 +526,40 @@ static int vbg_hgcm_wait(struct vbg_dev *gdev, struct vbg_hgcm_waiter *w,
 {
 	long timeout = timeout_ms == U32_MAX ? MAX_SCHEDULE_TIMEOUT :
 			msecs_to_jiffies(timeout_ms) + 1;
-	int ret = 0;
 	long left;
+	int ret;
 
-	/* Until ret is set, the wait; then the grace after the cancel. */
 	for (;;) {
 		if (vbg_hgcm_is_done(w->req))
 			return 0;
 		if (READ_ONCE(w->dropped))
 			return -ECONNRESET;
-		if (ret) {
-			if (!timeout)
-				break;
-			timeout = wait_for_completion_timeout(&w->done, timeout);
-			continue;
-		}
 		if (READ_ONCE(gdev->removed)) {
 			ret = -ENODEV;
-		} else {
-			left = vbg_hgcm_sleep(w, mode, timeout);
-			if (left < 0)
-				ret = -EINTR;
-			else if (!left)
-				ret = -ETIMEDOUT;
-			else if (timeout != MAX_SCHEDULE_TIMEOUT)
-				timeout = left;
+			break;
 		}
-		if (ret) {
-			if (vbg_hgcm_is_done(w->req))
-				return 0;
-			if (!vbg_hgcm_cancel(gdev, w->req))
-				return ret;
-			/* Not found (completion in flight?) or refused. */
-			timeout = VBG_HGCM_CANCEL_GRACE;
+		left = vbg_hgcm_sleep(w, mode, timeout);
+		if (left <= 0) {
+			ret = left ? -EINTR : -ETIMEDOUT;
+			break;
 		}
+		if (timeout != MAX_SCHEDULE_TIMEOUT)
+			timeout = left;
 	}
+
+	if (vbg_hgcm_is_done(w->req))
+		return 0;
+	if (!vbg_hgcm_cancel(gdev, w->req))
+		return ret;
+
+	/* Not found (completion in flight?) or refused: a bounded grace. */
+	timeout = VBG_HGCM_CANCEL_GRACE;
+	while (!vbg_hgcm_is_done(w->req) && !READ_ONCE(w->dropped) && timeout)
+		timeout = wait_for_completion_timeout(&w->done, timeout);
+	if (vbg_hgcm_is_done(w->req))
+		return 0;
+	if (READ_ONCE(w->dropped))
+		return -ECONNRESET;
 	atomic64_inc(&gdev->stats[VBG_STAT_HGCM_LEAKED]);
 	vbg_dev_err_ratelimited(gdev, "HGCM request %u neither completed nor cancelled by the host; abandoned\n",
 				w->req->header.request_type);
